@@ -1,0 +1,13 @@
+# Shared settings for the Kafka scripts; sourced, not run.
+# Override any of these from the environment to run a second broker (the tests do).
+KAFKA_DEPLOY_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$KAFKA_DEPLOY_DIR/../.." && pwd)"
+KAFKA_VERSION="${KAFKA_VERSION:-4.1.1}"
+KAFKA_LIBS="${KAFKA_LIBS:-$REPO_ROOT/var/kafka-libs/$KAFKA_VERSION}"
+KAFKA_STATE_DIR="${KAFKA_STATE_DIR:-$REPO_ROOT/var/kafka}"
+KAFKA_PORT="${KAFKA_PORT:-9092}"
+KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
+KAFKA_PARTITIONS="${KAFKA_PARTITIONS:-6}"
+KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx1g}"
+KAFKA_PID_FILE="$KAFKA_STATE_DIR/broker.pid"
+KAFKA_LOG_FILE="$KAFKA_STATE_DIR/broker.log"
