@@ -1,0 +1,1 @@
+"""The three pointstream services; each owns its database."""

@@ -1,0 +1,1 @@
+"""The ledger service: the append-only, double-entry record of every point."""

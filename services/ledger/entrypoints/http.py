@@ -1,0 +1,40 @@
+"""Balances and history for apps (member token) and systems (API key with members:read)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Query
+
+from services.ledger.service_layer import views
+from shared.app import SessionsDep
+from shared.auth import SCOPE_MEMBERS_READ
+from shared.http import Caller, require_member_access
+from shared.pagination import InvalidCursor
+
+router = APIRouter(prefix="/v1/members/{member_id}", tags=["members"])
+MemberId = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:@-]+$")]
+
+
+@router.get("/balance", response_model=views.BalancePublic)
+async def get_balance(
+    member_id: MemberId, principal: Caller, sessions: SessionsDep
+) -> views.BalancePublic:
+    require_member_access(principal, member_id, SCOPE_MEMBERS_READ)
+    async with sessions() as session:
+        return await views.balance(session, member_id)
+
+
+@router.get("/entries", response_model=views.EntryPage)
+async def list_entries(
+    member_id: MemberId,
+    principal: Caller,
+    sessions: SessionsDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=100)] = None,
+) -> views.EntryPage:
+    """The member's entries, newest first; pass ``next_cursor`` back for the next page."""
+    require_member_access(principal, member_id, SCOPE_MEMBERS_READ)
+    async with sessions() as session:
+        try:
+            return await views.entry_page(session, member_id, limit=limit, cursor=cursor)
+        except InvalidCursor as exc:
+            raise HTTPException(400, str(exc)) from exc

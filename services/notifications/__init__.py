@@ -1,0 +1,1 @@
+"""The notification service: tells members what happened to their points."""

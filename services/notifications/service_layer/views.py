@@ -1,0 +1,40 @@
+"""Read models for the inbox API."""
+
+from datetime import datetime
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.notifications.adapters.orm import inbox
+from shared.pagination import decode_cursor, encode_cursor
+
+
+class InboxMessagePublic(BaseModel):
+    message_id: str
+    kind: str
+    title: str
+    body: str
+    source_event_id: str
+    created_at: datetime
+    read_at: datetime | None
+
+
+class InboxPage(BaseModel):
+    messages: list[InboxMessagePublic]
+    next_cursor: str | None
+
+
+async def inbox_page(
+    session: AsyncSession, member_id: str, *, limit: int, cursor: str | None
+) -> InboxPage:
+    query = select(inbox).where(inbox.c.member_id == member_id)
+    if cursor is not None:
+        query = query.where(inbox.c.id < decode_cursor(cursor))
+    rows = (await session.execute(query.order_by(inbox.c.id.desc()).limit(limit + 1))).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return InboxPage(
+        messages=[InboxMessagePublic.model_validate(r, from_attributes=True) for r in rows],
+        next_cursor=encode_cursor(rows[-1].id) if more else None,
+    )

@@ -1,0 +1,1 @@
+"""The rules service: decides what each loyalty event is worth."""

@@ -1,0 +1,71 @@
+"""Wires the rules service: settings, database, Kafka, workers and the HTTP app."""
+
+from fastapi import FastAPI
+
+from services.rules.adapters.orm import outbox
+from services.rules.entrypoints import http
+from services.rules.entrypoints.consumer import event_handler
+from services.rules.service_layer.unit_of_work import SqlAlchemyUnitOfWork
+from services.rules.settings import RulesSettings
+from shared.app import ServiceParts, create_service_app
+from shared.auth import Authenticator
+from shared.contracts.envelope import CloudEvent
+from shared.db import create_engine, session_factory
+from shared.kafka.consumer import ConsumerRuntime
+from shared.kafka.producer import EventProducer
+from shared.outbox import OutboxRelay
+from shared.settings import AuthSettings, KafkaSettings
+
+SERVICE = "rules"
+
+
+def build_app(
+    settings: RulesSettings | None = None,
+    kafka: KafkaSettings | None = None,
+    auth: AuthSettings | None = None,
+) -> FastAPI:
+    settings = settings or RulesSettings()
+    kafka = kafka or KafkaSettings()
+    engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    producer = EventProducer(kafka, client_id=SERVICE)
+    relay = OutboxRelay(service=SERVICE, sessions=sessions, table=outbox, producer=producer)
+    handle = event_handler(lambda: SqlAlchemyUnitOfWork(sessions, kafka.topics.awards), relay.wake)
+    consumer = ConsumerRuntime(
+        service=SERVICE,
+        settings=kafka,
+        topics=[kafka.topics.events],
+        group_id=settings.consumer_group,
+        handler=handle,
+        producer=producer,
+    )
+    parts = ServiceParts(
+        name=SERVICE,
+        kafka=kafka,
+        engine=engine,
+        sessions=sessions,
+        producer=producer,
+        authenticator=Authenticator(auth or AuthSettings()),
+        workers=[consumer, relay],
+    )
+    app = create_service_app(parts, title="pointstream rules", routers=[http.router])
+    app.state.settings = settings
+    app.openapi_schema = None
+    _publish_envelope_schema(app)
+    return app
+
+
+def _publish_envelope_schema(app: FastAPI) -> None:
+    """The ingest body is validated by hand (exact decimals); document its schema anyway."""
+    build = app.openapi
+
+    def openapi() -> dict[str, object]:
+        if app.openapi_schema is None:
+            schema = build()
+            schema.setdefault("components", {}).setdefault("schemas", {})["CloudEvent"] = (
+                CloudEvent.model_json_schema(ref_template="#/components/schemas/{model}")
+            )
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

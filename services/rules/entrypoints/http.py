@@ -1,0 +1,105 @@
+"""Ingest API: for systems that cannot speak Kafka. Answers once Kafka acknowledged the write."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ValidationError
+
+from services.rules.settings import RulesSettings
+from shared.app import PartsDep
+from shared.auth import SCOPE_INGEST
+from shared.contracts.envelope import CloudEvent
+from shared.contracts.inbound import PayloadError, parse_inbound
+from shared.contracts.json import JsonDecodeError, loads_exact
+from shared.http import Caller, problem, require_scope
+from shared.kafka.producer import OutgoingMessage
+
+router = APIRouter(prefix="/v1", tags=["ingest"])
+MAX_BODY_BYTES = 5 * 1024 * 1024
+
+_BODY_SCHEMA = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "oneOf": [
+                        {"$ref": "#/components/schemas/CloudEvent"},
+                        {"type": "array", "items": {"$ref": "#/components/schemas/CloudEvent"}},
+                    ]
+                }
+            }
+        },
+    },
+}
+
+
+class IngestAccepted(BaseModel):
+    accepted: int
+    ids: list[str]
+
+
+def _settings(request: Request) -> RulesSettings:
+    settings: RulesSettings = request.app.state.settings
+    return settings
+
+
+@router.post("/events", status_code=202, response_model=IngestAccepted, openapi_extra=_BODY_SCHEMA)
+async def ingest_events(
+    request: Request,
+    principal: Caller,
+    parts: PartsDep,
+    settings: Annotated[RulesSettings, Depends(_settings)],
+) -> Any:
+    """Take one CloudEvent or a batch (all or nothing) and write it to ``loyalty.events.v1``."""
+    require_scope(principal, SCOPE_INGEST)
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        return problem(413, "Payload too large", f"the body exceeds {MAX_BODY_BYTES} bytes")
+    try:
+        document = loads_exact(body)
+    except JsonDecodeError as exc:
+        return problem(400, "Bad request", str(exc))
+    items = document if isinstance(document, list) else [document]
+    if not 1 <= len(items) <= settings.max_batch_events:
+        return problem(
+            422,
+            "Invalid request",
+            f"send 1 to {settings.max_batch_events} events, not {len(items)}",
+        )
+    events, errors = _validate(items)
+    if errors:
+        return problem(
+            422, "Invalid event", "no event was accepted: fix these and resend", errors=errors
+        )
+    topic = parts.kafka.topics.events
+    await parts.producer.send(
+        [OutgoingMessage(topic=topic, key=e.subject.encode(), value=e.to_bytes()) for e in events]
+    )
+    return JSONResponse(
+        IngestAccepted(accepted=len(events), ids=[e.id for e in events]).model_dump(),
+        status_code=202,
+    )
+
+
+def _validate(items: list[Any]) -> tuple[list[CloudEvent], list[dict[str, Any]]]:
+    events: list[CloudEvent] = []
+    errors: list[dict[str, Any]] = []
+    for index, item in enumerate(items):
+        try:
+            event = CloudEvent.model_validate(item)
+            parse_inbound(event)
+            events.append(event)
+        except ValidationError as exc:
+            errors.append(
+                {
+                    "index": index,
+                    "errors": [
+                        {"loc": [str(p) for p in e["loc"]], "msg": e["msg"]} for e in exc.errors()
+                    ],
+                }
+            )
+        except PayloadError as exc:
+            errors.append({"index": index, "errors": [{"loc": ["data"], "msg": str(exc)}]})
+    return events, errors

@@ -1,0 +1,1 @@
+"""Contracts and plumbing shared by the pointstream services: never one service's domain logic."""

@@ -1,0 +1,88 @@
+"""Who may call: API keys with scopes for systems, member bearer tokens (JWT) for apps.
+
+Keys are kept only as SHA-256 digests and compared in constant time; neither keys nor tokens
+are ever logged.
+"""
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+
+from shared.settings import AuthSettings
+
+SCOPE_INGEST = "events:write"
+SCOPE_MEMBERS_READ = "members:read"
+SCOPE_ADMIN = "admin"
+
+
+class AuthError(Exception):
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The caller: a system (``member_id`` None) or a member reading their own data."""
+
+    name: str
+    scopes: frozenset[str]
+    member_id: str | None = None
+
+    def may(self, scope: str) -> bool:
+        return "*" in self.scopes or scope in self.scopes
+
+
+@dataclass(frozen=True, slots=True)
+class _Key:
+    name: str
+    digest: bytes
+    scopes: frozenset[str]
+
+
+class Authenticator:
+    def __init__(self, settings: AuthSettings) -> None:
+        self._keys = [_parse_key(spec) for spec in json.loads(settings.api_keys)]
+        self._secret = settings.member_token_secret
+        self._audience = settings.member_token_audience
+
+    def from_api_key(self, key: str) -> Principal:
+        digest = hashlib.sha256(key.encode()).digest()
+        for known in self._keys:
+            if hmac.compare_digest(known.digest, digest):
+                return Principal(name=known.name, scopes=known.scopes)
+        raise AuthError(401, "unknown API key")
+
+    def from_member_token(self, token: str) -> Principal:
+        try:
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=["HS256"],
+                audience=self._audience,
+                options={"require": ["sub", "exp"]},
+            )
+        except jwt.PyJWTError as exc:
+            raise AuthError(401, f"invalid member token: {exc}") from exc
+        return Principal(name="member", scopes=frozenset(), member_id=str(claims["sub"]))
+
+    def issue_member_token(self, member_id: str, *, ttl_seconds: int = 3600) -> str:
+        """For development and tests; production tokens come from the identity provider."""
+        import time
+
+        now = int(time.time())
+        claims = {"sub": member_id, "aud": self._audience, "iat": now, "exp": now + ttl_seconds}
+        return jwt.encode(claims, self._secret, algorithm="HS256")
+
+
+def _parse_key(spec: dict[str, Any]) -> _Key:
+    if "sha256" in spec:
+        digest = bytes.fromhex(spec["sha256"])
+    else:
+        digest = hashlib.sha256(str(spec["key"]).encode()).digest()
+    return _Key(name=str(spec["name"]), digest=digest, scopes=frozenset(spec.get("scopes", [])))

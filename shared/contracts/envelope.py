@@ -1,0 +1,71 @@
+"""The CloudEvents 1.0 envelope (JSON structured mode) every message on every topic wears."""
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+
+from shared.contracts.json import loads_exact
+
+# Namespace for ids derived from their cause, so that a replay yields the same ids.
+_DERIVED_ID_NAMESPACE = uuid.UUID("6f1c1a52-5d4e-4b7e-9b2a-0c9a3f6f2d11")
+
+
+class CloudEvent(BaseModel):
+    """One event. ``id`` is the idempotency key; ``subject`` is the member id (the Kafka key)."""
+
+    # CloudEvents allows extension attributes (e.g. ``traceparent``): they are kept, not refused.
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    specversion: Literal["1.0"]
+    id: str = Field(min_length=1, max_length=200)
+    source: str = Field(min_length=1, max_length=500)
+    type: str = Field(min_length=1, max_length=200)
+    time: AwareDatetime
+    subject: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:@-]+$")
+    datacontenttype: Literal["application/json"] = "application/json"
+    data: dict[str, Any]
+
+    def to_bytes(self) -> bytes:
+        return self.model_dump_json(exclude_none=True).encode()
+
+
+class InvalidMessage(ValueError):
+    """A message that breaks the contract for good: retrying cannot help, dead-letter it."""
+
+
+class EnvelopeError(InvalidMessage):
+    """A message that is not a valid CloudEvent; the reason says why."""
+
+
+def parse_envelope(raw: bytes) -> CloudEvent:
+    try:
+        return CloudEvent.model_validate(loads_exact(raw))
+    except (ValueError, ValidationError) as exc:
+        raise EnvelopeError(f"invalid CloudEvent: {exc}") from exc
+
+
+def derived_id(*causes: str) -> str:
+    """A deterministic event id from the ids and names that caused it."""
+    return str(uuid.uuid5(_DERIVED_ID_NAMESPACE, "/".join(causes)))
+
+
+def new_event(
+    *,
+    id: str,
+    source: str,
+    type: str,
+    subject: str,
+    data: dict[str, Any],
+    time: datetime | None = None,
+) -> CloudEvent:
+    return CloudEvent(
+        specversion="1.0",
+        id=id,
+        source=source,
+        type=type,
+        subject=subject,
+        time=time or datetime.now(UTC),
+        data=data,
+    )

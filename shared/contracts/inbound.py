@@ -1,0 +1,119 @@
+"""Payloads of the inbound event types on ``loyalty.events.v1`` (design.md §3)."""
+
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from shared.contracts.envelope import CloudEvent, InvalidMessage
+
+Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=4, allow_inf_nan=False)]
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")]
+Channel = Literal["pos", "web", "app"]
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LineItem(_Payload):
+    sku: str = Field(min_length=1, max_length=100)
+    category: str = Field(min_length=1, max_length=100)
+    quantity: Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=3)]
+    unit_price: Money
+    tags: list[str] = Field(default_factory=list, max_length=20)
+
+
+class PurchaseCompleted(_Payload):
+    purchase_id: str = Field(min_length=1, max_length=200)
+    channel: Channel
+    store_id: str | None = Field(default=None, max_length=100)
+    currency: Currency
+    total: Money
+    lines: list[LineItem] = Field(default_factory=list, max_length=1000)
+
+
+class ReturnedLine(_Payload):
+    sku: str = Field(min_length=1, max_length=100)
+    quantity: Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=3)]
+
+
+class PurchaseReturned(_Payload):
+    """A full (no ``lines``) or partial return of an earlier purchase."""
+
+    return_id: str = Field(min_length=1, max_length=200)
+    original_event_id: str = Field(min_length=1, max_length=200)
+    currency: Currency
+    amount: Money
+    lines: list[ReturnedLine] = Field(default_factory=list, max_length=1000)
+
+
+class MemberEnrolled(_Payload):
+    channel: Channel
+    birthday: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    language: str = Field(default="en", pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
+    email: str | None = Field(default=None, max_length=320)
+
+
+class MemberProfileCompleted(_Payload):
+    fields: list[str] = Field(default_factory=list, max_length=50)
+
+
+class MemberActivity(_Payload):
+    activity: Literal[
+        "review",
+        "social_share",
+        "survey_answer",
+        "nps_answer",
+        "app_use",
+        "digital_receipt",
+        "own_bag",
+        "self_service",
+    ]
+    score: int | None = Field(default=None, ge=0, le=10, description="NPS or survey score")
+    reference: str | None = Field(default=None, max_length=200)
+
+
+class ReferralCompleted(_Payload):
+    referred_member_id: str = Field(min_length=1, max_length=200)
+
+
+class ComplaintResolved(_Payload):
+    complaint_id: str = Field(min_length=1, max_length=200)
+    severity: Literal["low", "medium", "high"] = "medium"
+
+
+InboundPayload = (
+    PurchaseCompleted
+    | PurchaseReturned
+    | MemberEnrolled
+    | MemberProfileCompleted
+    | MemberActivity
+    | ReferralCompleted
+    | ComplaintResolved
+)
+
+INBOUND_TYPES: dict[str, type[InboundPayload]] = {
+    "purchase.completed": PurchaseCompleted,
+    "purchase.returned": PurchaseReturned,
+    "member.enrolled": MemberEnrolled,
+    "member.profile_completed": MemberProfileCompleted,
+    "member.activity": MemberActivity,
+    "referral.completed": ReferralCompleted,
+    "complaint.resolved": ComplaintResolved,
+}
+
+
+class PayloadError(InvalidMessage):
+    """The event's ``type`` is unknown or its ``data`` does not match that type's schema."""
+
+
+def parse_inbound(event: CloudEvent) -> InboundPayload:
+    model = INBOUND_TYPES.get(event.type)
+    if model is None:
+        known = ", ".join(sorted(INBOUND_TYPES))
+        raise PayloadError(f"unknown event type {event.type!r}; expected one of: {known}")
+    try:
+        return model.model_validate(event.data)
+    except ValidationError as exc:
+        raise PayloadError(f"invalid data for {event.type}: {exc}") from exc

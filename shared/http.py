@@ -1,0 +1,137 @@
+"""HTTP plumbing every service's app uses: problem+json errors, health, readiness, metrics, auth."""
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared import metrics
+from shared.auth import Authenticator, AuthError, Principal
+
+log = logging.getLogger(__name__)
+ReadinessCheck = Callable[[], Awaitable[None]]
+PROBLEM = "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str, **extra: object) -> JSONResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    async def on_http(_: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        return problem(exc.status_code, _title(exc.status_code), str(exc.detail))
+
+    async def on_validation(_: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        errors = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]
+        return problem(
+            422, "Invalid request", "the request does not match the schema", errors=errors
+        )
+
+    async def on_auth(_: Request, exc: Exception) -> Response:
+        assert isinstance(exc, AuthError)
+        return problem(exc.status, _title(exc.status), exc.detail)
+
+    async def on_unexpected(_: Request, exc: Exception) -> Response:
+        log.exception("unhandled error", exc_info=exc)
+        return problem(500, "Internal error", "an unexpected error occurred; it was logged")
+
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(AuthError, on_auth)
+    app.add_exception_handler(Exception, on_unexpected)
+
+
+def _title(status: int) -> str:
+    return {
+        400: "Bad request",
+        401: "Unauthorized",
+        403: "Forbidden",
+        404: "Not found",
+        409: "Conflict",
+        413: "Payload too large",
+        422: "Invalid request",
+        503: "Unavailable",
+    }.get(status, "Error")
+
+
+def operations_router(service: str, checks: Sequence[tuple[str, ReadinessCheck]]) -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": service}
+
+    @router.get("/readyz")
+    async def readyz() -> Response:
+        failed: dict[str, str] = {}
+        for name, check in checks:
+            try:
+                await check()
+            except Exception as exc:  # noqa: BLE001 - reported, not raised
+                failed[name] = type(exc).__name__
+        if failed:
+            return problem(503, "Not ready", "dependencies unreachable", failed=failed)
+        return JSONResponse({"status": "ready", "service": service})
+
+    @router.get("/metrics")
+    async def prometheus() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+def install_request_metrics(app: FastAPI, service: str) -> None:
+    @app.middleware("http")
+    async def count(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        metrics.HTTP_REQUESTS.labels(service, route, str(response.status_code)).inc()
+        return response
+
+
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
+_bearer = HTTPBearer(auto_error=False)
+
+
+def caller(
+    request: Request,
+    key: Annotated[str | None, Depends(_api_key)],
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    auth: Authenticator = request.app.state.authenticator
+    if key:
+        return auth.from_api_key(key)
+    if bearer:
+        return auth.from_member_token(bearer.credentials)
+    raise AuthError(401, "send an API key (X-API-Key) or a member token (Authorization: Bearer)")
+
+
+Caller = Annotated[Principal, Depends(caller)]
+
+
+def require_scope(principal: Principal, scope: str) -> None:
+    if not principal.may(scope):
+        raise AuthError(403, f"this API key lacks the scope {scope!r}")
+
+
+def require_member_access(principal: Principal, member_id: str, scope: str) -> None:
+    """A member reaches only their own data; a system needs the scope."""
+    if principal.member_id is not None:
+        if principal.member_id != member_id:
+            raise AuthError(403, "a member token reaches only its own member's data")
+        return
+    require_scope(principal, scope)
+
+
+__all__ = ["Caller", "HTTPException", "problem", "require_member_access", "require_scope"]

@@ -1,0 +1,1 @@
+"""Kafka plumbing: settings, topic creation, an idempotent producer and a consumer runtime."""

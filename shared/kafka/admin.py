@@ -1,0 +1,27 @@
+"""Create the contract's topics when they are missing."""
+
+import contextlib
+import logging
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from shared.settings import KafkaSettings
+
+log = logging.getLogger(__name__)
+
+
+async def ensure_topics(settings: KafkaSettings) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [t for t in settings.topics.all() if t not in existing]
+        if not missing:
+            return
+        new = [NewTopic(t, settings.topic_partitions, settings.replication_factor) for t in missing]
+        with contextlib.suppress(TopicAlreadyExistsError):  # another replica was first
+            await admin.create_topics(new)
+        log.info("created topics", extra={"topics": missing})
+    finally:
+        await admin.close()

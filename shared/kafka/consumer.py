@@ -1,0 +1,173 @@
+"""The consumer runtime every service runs.
+
+Batches from Kafka; each message is decoded and handed to the service's handler, which commits
+its own database transaction. Offsets are committed only after that, so delivery is
+at-least-once and the handlers' idempotency makes the effect exactly-once. A message that breaks
+the contract goes to the dead-letter topic with its reason; the consumer never stalls on it.
+A transient failure (database or Kafka unreachable) is retried with backoff, forever: skipping
+would lose the event.
+"""
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaError
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from shared import metrics
+from shared.contracts.envelope import CloudEvent, InvalidMessage, parse_envelope
+from shared.errors import RetryLater
+from shared.kafka.dead_letter import dead_letter_message
+from shared.kafka.producer import EventProducer
+from shared.settings import KafkaSettings
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[CloudEvent], Awaitable[None]]
+_TRANSIENT = (RetryLater, OSError, asyncio.TimeoutError, OperationalError, KafkaError)
+
+
+def is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, _TRANSIENT)
+
+
+class ConsumerRuntime:
+    def __init__(
+        self,
+        *,
+        service: str,
+        settings: KafkaSettings,
+        topics: Sequence[str],
+        group_id: str,
+        handler: Handler,
+        producer: EventProducer,
+        max_attempts: int = 3,
+        max_backoff: float = 5.0,
+    ) -> None:
+        self._service = service
+        self._settings = settings
+        self._topics = tuple(topics)
+        self._group_id = group_id
+        self._handler = handler
+        self._producer = producer
+        self._max_attempts = max_attempts
+        self._max_backoff = max_backoff
+        self._stopping = asyncio.Event()
+        self._consumer: AIOKafkaConsumer | None = None
+
+    def stop(self) -> None:
+        """Finish the message in hand, commit, and leave the group."""
+        self._stopping.set()
+
+    async def run(self) -> None:
+        self._consumer = AIOKafkaConsumer(
+            *self._topics,
+            bootstrap_servers=self._settings.bootstrap_servers,
+            group_id=self._group_id,
+            client_id=f"{self._service}-consumer",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            isolation_level="read_committed",
+        )
+        await self._consumer.start()
+        try:
+            while not self._stopping.is_set():
+                batch = await self._consumer.getmany(
+                    timeout_ms=300, max_records=self._settings.max_batch
+                )
+                done = await self._process(batch)
+                await self._commit(done)
+        finally:
+            await self._consumer.stop()
+
+    async def _process(
+        self, batch: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
+    ) -> dict[TopicPartition, int]:
+        done: dict[TopicPartition, int] = {}
+        for tp, records in batch.items():
+            for record in records:
+                if not await self._process_one(record):
+                    return done  # stopping while a transient failure persisted
+                done[tp] = record.offset + 1
+        return done
+
+    async def _process_one(self, record: ConsumerRecord[bytes, bytes]) -> bool:
+        started = time.perf_counter()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                await self._handler(parse_envelope(record.value or b""))
+                outcome = "handled"
+                break
+            except InvalidMessage as exc:
+                await self._dead_letter(record, str(exc))
+                outcome = "dead_lettered"
+                break
+            except Exception as exc:
+                transient = is_transient(exc)
+                kind = "transient" if transient else "error"
+                metrics.HANDLER_RETRIES.labels(self._service, record.topic, kind).inc()
+                log.warning(
+                    "handler failed",
+                    exc_info=exc,
+                    extra={"topic": record.topic, "offset": record.offset, "attempt": attempt},
+                )
+                if not transient and attempt >= self._max_attempts:
+                    await self._dead_letter(record, f"handler failed {attempt} times: {exc!r}")
+                    outcome = "dead_lettered"
+                    break
+                if await self._backoff(attempt):
+                    return False
+        metrics.CONSUMED.labels(self._service, record.topic, outcome).inc()
+        metrics.HANDLE_SECONDS.labels(self._service, record.topic).observe(
+            time.perf_counter() - started
+        )
+        return True
+
+    async def _backoff(self, attempt: int) -> bool:
+        """Wait before the next attempt; True when asked to stop meanwhile."""
+        delay = min(self._max_backoff, 0.1 * 2 ** (attempt - 1))
+        try:
+            await asyncio.wait_for(self._stopping.wait(), timeout=delay)
+        except TimeoutError:
+            return False
+        return True
+
+    async def _dead_letter(self, record: ConsumerRecord[bytes, bytes], reason: str) -> None:
+        log.error(
+            "dead-lettered message",
+            extra={
+                "topic": record.topic,
+                "partition": record.partition,
+                "offset": record.offset,
+                "reason": reason[:500],
+            },
+        )
+        message = dead_letter_message(
+            record,
+            reason=reason,
+            topic=self._settings.topics.dead_letter,
+            group_id=self._group_id,
+        )
+        while True:  # losing the dead letter would lose the message: retry until Kafka takes it
+            try:
+                await self._producer.send([message])
+                return
+            except KafkaError:
+                log.warning("dead-letter topic unreachable; retrying", exc_info=True)
+                await asyncio.sleep(1)
+
+    async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
+        if not offsets or self._consumer is None:
+            return
+        try:
+            await self._consumer.commit(offsets)
+        except CommitFailedError:
+            # The group rebalanced: the new owner re-reads these messages; handlers are idempotent.
+            log.warning("offset commit failed after a rebalance", extra={"offsets": str(offsets)})

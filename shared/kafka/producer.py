@@ -1,0 +1,64 @@
+"""An idempotent producer: acks from all in-sync replicas, no duplicates on retry."""
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaProducer
+
+from shared.settings import KafkaSettings
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    topic: str
+    key: bytes | None
+    value: bytes
+    headers: tuple[tuple[str, bytes], ...] = ()
+
+
+class ProducerNotStarted(RuntimeError):
+    pass
+
+
+class EventProducer:
+    def __init__(self, settings: KafkaSettings, *, client_id: str) -> None:
+        self._settings = settings
+        self._client_id = client_id
+        self._started: AIOKafkaProducer | None = None
+
+    async def start(self) -> None:
+        # aiokafka binds to the running loop, so the client is made here, not in __init__.
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self._settings.bootstrap_servers,
+            client_id=self._client_id,
+            enable_idempotence=True,
+            acks="all",
+            linger_ms=2,
+            request_timeout_ms=15_000,
+        )
+        await producer.start()
+        self._started = producer
+
+    async def stop(self) -> None:
+        if self._started is not None:
+            await self._started.stop()
+            self._started = None
+
+    @property
+    def _producer(self) -> AIOKafkaProducer:
+        if self._started is None:
+            raise ProducerNotStarted("the Kafka producer is not started")
+        return self._started
+
+    async def send(self, messages: Sequence[OutgoingMessage]) -> None:
+        """Send all messages and return once Kafka acknowledged every one of them."""
+        pending = [
+            await self._producer.send(m.topic, m.value, key=m.key, headers=list(m.headers))
+            for m in messages
+        ]
+        await asyncio.gather(*pending)
+
+    async def ping(self) -> None:
+        """Raise unless a broker answers a metadata request."""
+        await asyncio.wait_for(self._producer.client.fetch_all_metadata(), timeout=3)

@@ -1,0 +1,127 @@
+"""Transactional outbox: events are written with the state change that caused them, in one
+transaction, and a relay publishes them to Kafka afterwards (at least once; ids de-duplicate)."""
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    delete,
+    insert,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql.dml import Insert
+
+from shared import metrics
+from shared.contracts.envelope import CloudEvent
+from shared.db import UtcDateTime
+from shared.kafka.producer import EventProducer, OutgoingMessage
+
+log = logging.getLogger(__name__)
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    return Table(
+        "outbox",
+        metadata,
+        Column(
+            "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+        ),
+        Column("event_id", String(200), nullable=False, unique=True),
+        Column("topic", String(200), nullable=False),
+        Column("key", String(200), nullable=False),
+        Column("payload", LargeBinary, nullable=False),
+        Column("created_at", UtcDateTime(), nullable=False),
+    )
+
+
+def outbox_insert(table: Table, topic: str, events: list[CloudEvent]) -> Insert:
+    now = datetime.now(UTC)
+    return insert(table).values(
+        [
+            {
+                "event_id": e.id,
+                "topic": topic,
+                "key": e.subject,
+                "payload": e.to_bytes(),
+                "created_at": now,
+            }
+            for e in events
+        ]
+    )
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        *,
+        service: str,
+        sessions: async_sessionmaker[AsyncSession],
+        table: Table,
+        producer: EventProducer,
+        batch: int = 500,
+        idle_poll: float = 0.5,
+    ) -> None:
+        self._service = service
+        self._sessions = sessions
+        self._table = table
+        self._producer = producer
+        self._batch = batch
+        self._idle_poll = idle_poll
+        self._wake = asyncio.Event()
+        self._stopping = False
+
+    def wake(self) -> None:
+        """Tell the relay that a transaction just committed outbox rows."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    async def run(self) -> None:
+        failures = 0
+        while not self._stopping:
+            try:
+                relayed = await self.relay_once()
+                failures = 0
+            except Exception:
+                failures += 1
+                log.warning("outbox relay failed; retrying", exc_info=True)
+                await asyncio.sleep(min(5.0, 0.1 * 2**failures))
+                continue
+            if relayed < self._batch:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self._idle_poll)
+
+    async def relay_once(self) -> int:
+        """Publish the oldest unpublished events; rows go once Kafka acknowledged them."""
+        t = self._table
+        async with self._sessions() as session, session.begin():
+            # FOR UPDATE (not SKIP LOCKED): replicas relay one after another, keeping order.
+            rows = (
+                await session.execute(
+                    select(t.c.id, t.c.topic, t.c.key, t.c.payload)
+                    .order_by(t.c.id)
+                    .limit(self._batch)
+                    .with_for_update()
+                )
+            ).all()
+            if not rows:
+                return 0
+            await self._producer.send(
+                [OutgoingMessage(topic=r.topic, key=r.key.encode(), value=r.payload) for r in rows]
+            )
+            await session.execute(delete(t).where(t.c.id.in_([r.id for r in rows])))
+        metrics.OUTBOX_PUBLISHED.labels(self._service).inc(len(rows))
+        return len(rows)

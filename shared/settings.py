@@ -1,0 +1,33 @@
+"""Settings every service shares; each service adds its own ``BaseSettings`` with an env prefix."""
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.contracts.topics import Topics
+
+
+class KafkaSettings(BaseSettings):
+    """Read from ``KAFKA_*`` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="KAFKA_", extra="ignore")
+
+    bootstrap_servers: str = "127.0.0.1:9092"
+    topic_prefix: str = ""
+    topic_partitions: int = Field(default=6, ge=1)
+    replication_factor: int = Field(default=1, ge=1)
+    max_batch: int = Field(default=500, ge=1, description="records per consumer batch")
+
+    @property
+    def topics(self) -> Topics:
+        return Topics.with_prefix(self.topic_prefix)
+
+
+class AuthSettings(BaseSettings):
+    """Read from ``AUTH_*``: API keys for systems, the secret that signs member tokens."""
+
+    model_config = SettingsConfigDict(env_prefix="AUTH_", extra="ignore")
+
+    # JSON list of {"name": ..., "key" or "sha256": ..., "scopes": [...]}.
+    api_keys: str = '[{"name": "dev", "key": "dev-key", "scopes": ["*"]}]'
+    member_token_secret: str = Field(default="dev-member-token-secret-change-me", min_length=16)
+    member_token_audience: str = "pointstream"  # noqa: S105 - an audience, not a secret
