@@ -4,7 +4,7 @@ REPO_ROOT="$(cd "$PG_DEPLOY_DIR/../.." && pwd)"
 PG_STATE_DIR="${PG_STATE_DIR:-$REPO_ROOT/var/postgres}"
 PG_PORT="${PG_PORT:-55432}"
 PG_USER="${PG_USER:-pointstream}"
-PG_DATABASES="${PG_DATABASES:-ledger rules notifications}"
+PG_DATABASES="${PG_DATABASES-ledger rules notifications}"
 PG_DATA="$PG_STATE_DIR/data"
 PG_LOG_FILE="$PG_STATE_DIR/postgres.log"
 

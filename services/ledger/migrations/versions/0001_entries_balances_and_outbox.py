@@ -76,24 +76,31 @@ def upgrade() -> None:
     _forbid_changes_to_entries()
 
 
-_PG_APPEND_ONLY = """
-CREATE FUNCTION ledger_entries_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION 'ledger entries are append-only: % refused', TG_OP
-        USING ERRCODE = 'insufficient_privilege';
-END;
-$$;
-CREATE TRIGGER entries_append_only BEFORE UPDATE OR DELETE ON entries
-    FOR EACH ROW EXECUTE FUNCTION ledger_entries_append_only();
-CREATE TRIGGER entries_no_truncate BEFORE TRUNCATE ON entries
-    FOR EACH STATEMENT EXECUTE FUNCTION ledger_entries_append_only();
-"""
+_PG_APPEND_ONLY = (
+    """
+    CREATE FUNCTION ledger_entries_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        RAISE EXCEPTION 'ledger entries are append-only: % refused', TG_OP
+            USING ERRCODE = 'insufficient_privilege';
+    END;
+    $$
+    """,
+    """
+    CREATE TRIGGER entries_append_only BEFORE UPDATE OR DELETE ON entries
+        FOR EACH ROW EXECUTE FUNCTION ledger_entries_append_only()
+    """,
+    """
+    CREATE TRIGGER entries_no_truncate BEFORE TRUNCATE ON entries
+        FOR EACH STATEMENT EXECUTE FUNCTION ledger_entries_append_only()
+    """,
+)
 
 
 def _forbid_changes_to_entries() -> None:
     """Entries are immutable, enforced by the database itself, not only by the code."""
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(_PG_APPEND_ONLY)
+        for statement in _PG_APPEND_ONLY:
+            op.execute(statement)
         return
     for verb in ("UPDATE", "DELETE"):
         op.execute(

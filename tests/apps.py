@@ -1,0 +1,34 @@
+"""Run a service's app in-process, lifespan (consumer, relay) included, for integration tests."""
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+
+from shared.auth import SCOPE_INGEST, SCOPE_MEMBERS_READ
+from shared.settings import AuthSettings
+
+POS_KEY = "test-pos-key"
+READER_KEY = "test-reader-key"
+TOKEN_SECRET = "test-member-token-secret-0123456789"
+
+API_KEYS = json.dumps(
+    [
+        {"name": "pos", "key": POS_KEY, "scopes": [SCOPE_INGEST]},
+        {"name": "reader", "key": READER_KEY, "scopes": [SCOPE_MEMBERS_READ]},
+    ]
+)
+
+
+def auth_settings() -> AuthSettings:
+    return AuthSettings(api_keys=API_KEYS, member_token_secret=TOKEN_SECRET)
+
+
+@asynccontextmanager
+async def serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client

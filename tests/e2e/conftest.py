@@ -1,0 +1,121 @@
+"""The three services as real processes (``python -m services.<name> serve --migrate``)."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from shared.auth import Authenticator
+from shared.settings import KafkaSettings
+from tests import apps
+from tests.conftest import Databases
+from tests.infra import REPO, free_port
+from tests.polling import eventually
+
+SERVICES = ("rules", "ledger", "notifications")
+
+
+@dataclass
+class System:
+    urls: dict[str, str]
+    kafka: KafkaSettings
+    processes: dict[str, subprocess.Popen[bytes]]
+    logs: dict[str, Path]
+
+
+@pytest.fixture(scope="module")
+async def system(
+    kafka_bootstrap: str, databases: Databases, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[System]:
+    kafka = KafkaSettings(
+        bootstrap_servers=kafka_bootstrap,
+        topic_prefix=f"e2e{os.getpid()}{int(time.time())}.",
+        topic_partitions=3,
+    )
+    logs_dir = tmp_path_factory.mktemp("service-logs")
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "KAFKA_TOPIC_PREFIX": kafka.topic_prefix,
+        "KAFKA_TOPIC_PARTITIONS": "3",
+        "AUTH_API_KEYS": apps.API_KEYS,
+        "AUTH_MEMBER_TOKEN_SECRET": apps.TOKEN_SECRET,
+    }
+    urls: dict[str, str] = {}
+    for service in SERVICES:
+        port = free_port()
+        prefix = service.upper()
+        env[f"{prefix}_PORT"] = str(port)
+        env[f"{prefix}_DATABASE_URL"] = await databases.create(service)
+        env[f"{prefix}_CONSUMER_GROUP"] = f"{kafka.topic_prefix}{service}"
+        urls[service] = f"http://127.0.0.1:{port}"
+    processes, logs = {}, {}
+    for service in SERVICES:
+        logs[service] = logs_dir / f"{service}.log"
+        with logs[service].open("wb") as log:  # the child keeps its own copy of the handle
+            processes[service] = subprocess.Popen(
+                [sys.executable, "-m", f"services.{service}", "serve", "--migrate"],
+                cwd=REPO,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+    started = System(urls=urls, kafka=kafka, processes=processes, logs=logs)
+    try:
+        async with httpx.AsyncClient(timeout=2) as client:
+            for service, url in urls.items():
+                process = processes[service]
+
+                async def ready(url: str = url, process: subprocess.Popen[bytes] = process) -> bool:
+                    return await _ready(client, url, process)
+
+                await eventually(ready, bool, timeout=90, interval=0.3, what=f"{service} ready")
+        yield started
+    except BaseException:
+        _dump_logs(started)
+        raise
+    finally:
+        _stop(started)
+
+
+async def _ready(client: httpx.AsyncClient, url: str, process: subprocess.Popen[bytes]) -> bool:
+    if process.poll() is not None:
+        raise AssertionError(f"{url} exited with {process.returncode}")
+    try:
+        return (await client.get(f"{url}/readyz")).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def _stop(system: System) -> None:
+    for process in system.processes.values():
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for service, process in system.processes.items():
+        try:
+            process.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            _dump_logs(system)
+            raise AssertionError(f"{service} did not stop within 40s of SIGTERM") from None
+
+
+def _dump_logs(system: System) -> None:
+    for service, log in system.logs.items():
+        sys.stderr.write(f"--- {service} log (last 60 lines) ---\n")
+        sys.stderr.writelines(log.read_text(errors="replace").splitlines(True)[-60:])
+
+
+@pytest.fixture
+def member_token() -> Callable[[str], str]:
+    """Mints a member's token, as the retailer's identity provider would."""
+    return Authenticator(apps.auth_settings()).issue_member_token

@@ -1,0 +1,112 @@
+"""The rules service's ingest API against real Kafka and PostgreSQL."""
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from services.rules.bootstrap import build_app
+from services.rules.settings import RulesSettings
+from shared.contracts.envelope import derived_id
+from shared.settings import KafkaSettings
+from tests.apps import POS_KEY, READER_KEY, auth_settings, serving
+from tests.conftest import Databases
+from tests.kafka_helpers import read_until
+
+pytestmark = pytest.mark.integration
+
+
+def purchase(member: str, total: Any = "120.50", event_id: str | None = None) -> dict[str, Any]:
+    return {
+        "specversion": "1.0",
+        "id": event_id or str(uuid.uuid4()),
+        "source": "pos/store-7",
+        "type": "purchase.completed",
+        "time": "2026-11-23T10:00:00+01:00",
+        "subject": member,
+        "data": {
+            "purchase_id": "p-1",
+            "channel": "pos",
+            "currency": "DKK",
+            "total": total,
+            "lines": [
+                {
+                    "sku": "milk",
+                    "category": "dairy",
+                    "quantity": 2,
+                    "unit_price": "60.25",
+                    "tags": ["organic"],
+                }
+            ],
+        },
+    }
+
+
+@pytest.fixture
+async def client(
+    kafka_settings: KafkaSettings, databases: Databases
+) -> AsyncIterator[httpx.AsyncClient]:
+    settings = RulesSettings(
+        database_url=await databases.migrated("rules"),
+        consumer_group=f"{kafka_settings.topic_prefix}rules",
+    )
+    async with serving(build_app(settings, kafka_settings, auth_settings())) as client:
+        yield client
+
+
+async def test_posting_without_a_key_or_with_the_wrong_scope_is_refused(
+    client: httpx.AsyncClient,
+) -> None:
+    anonymous = await client.post("/v1/events", json=purchase("m-1"))
+    reader = await client.post(
+        "/v1/events", json=purchase("m-1"), headers={"X-API-Key": READER_KEY}
+    )
+    assert anonymous.status_code == 401
+    assert reader.status_code == 403
+    assert reader.headers["content-type"] == "application/problem+json"
+    assert "events:write" in reader.json()["detail"]
+
+
+async def test_malformed_json_is_a_400_with_a_reason(client: httpx.AsyncClient) -> None:
+    response = await client.post("/v1/events", content=b"{oops", headers={"X-API-Key": POS_KEY})
+    assert response.status_code == 400
+    assert "not valid JSON" in response.json()["detail"]
+
+
+async def test_a_batch_with_one_bad_event_is_refused_whole_naming_the_bad_one(
+    client: httpx.AsyncClient, kafka_settings: KafkaSettings
+) -> None:
+    bad = purchase("m-2", total="-3")
+    response = await client.post(
+        "/v1/events", json=[purchase("m-2"), bad], headers={"X-API-Key": POS_KEY}
+    )
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert error["index"] == 1
+    # nothing was written: the next good event is the first message on the topic
+    good = purchase("m-2")
+    assert (
+        await client.post("/v1/events", json=good, headers={"X-API-Key": POS_KEY})
+    ).status_code == 202
+    records = await read_until(kafka_settings, kafka_settings.topics.events, lambda r: len(r) >= 1)
+    assert [json.loads(r.value)["id"] for r in records] == [good["id"]]
+
+
+async def test_an_accepted_batch_is_on_the_topic_keyed_by_member_and_awarded(
+    client: httpx.AsyncClient, kafka_settings: KafkaSettings
+) -> None:
+    events = [purchase("m-3", total=99.99), purchase("m-4", total="1000")]
+    response = await client.post("/v1/events", json=events, headers={"X-API-Key": POS_KEY})
+    assert response.status_code == 202
+    assert response.json() == {"accepted": 2, "ids": [e["id"] for e in events]}
+    on_topic = await read_until(kafka_settings, kafka_settings.topics.events, lambda r: len(r) >= 2)
+    assert sorted(r.key for r in on_topic) == [b"m-3", b"m-4"]
+    assert {json.loads(r.value)["data"]["total"] for r in on_topic} == {"99.99", "1000"}
+    awards = await read_until(kafka_settings, kafka_settings.topics.awards, lambda r: len(r) >= 2)
+    by_member = {json.loads(r.value)["subject"]: json.loads(r.value) for r in awards}
+    assert by_member["m-3"]["data"]["points"] == 99
+    assert by_member["m-4"]["data"]["points"] == 1000
+    assert by_member["m-3"]["id"] == derived_id(events[0]["id"], "base-earn")

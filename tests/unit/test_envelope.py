@@ -1,0 +1,67 @@
+from decimal import Decimal
+
+import pytest
+
+from shared.contracts.envelope import EnvelopeError, derived_id, parse_envelope
+from shared.contracts.inbound import PayloadError, PurchaseCompleted, parse_inbound
+
+PURCHASE = (
+    b'{"specversion":"1.0","id":"e1","source":"pos/1","type":"purchase.completed",'
+    b'"time":"2026-11-23T10:00:00Z","subject":"m-1","data":{"purchase_id":"p1",'
+    b'"channel":"pos","currency":"DKK","total":12345678901234.17,"lines":[]}}'
+)
+
+
+def test_purchase_total_is_read_exactly_not_through_a_float() -> None:
+    payload = parse_inbound(parse_envelope(PURCHASE))
+    assert isinstance(payload, PurchaseCompleted)
+    assert payload.total == Decimal("12345678901234.17")
+
+
+def test_money_is_written_as_an_exact_decimal_string() -> None:
+    event = parse_envelope(PURCHASE)
+    assert b'"total":"12345678901234.17"' in event.to_bytes()
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"not json", "not valid JSON"),
+        (b"", "not valid JSON"),
+        (b'{"specversion":"1.0"}', "invalid CloudEvent"),
+        (PURCHASE.replace(b'"2026-11-23T10:00:00Z"', b'"2026-11-23T10:00:00"'), "timezone"),
+        (PURCHASE.replace(b'"specversion":"1.0"', b'"specversion":"0.3"'), "specversion"),
+    ],
+)
+def test_a_message_that_is_not_a_cloudevent_is_refused_with_a_reason(
+    raw: bytes, reason: str
+) -> None:
+    with pytest.raises(EnvelopeError, match=reason):
+        parse_envelope(raw)
+
+
+def test_unknown_event_type_is_refused_naming_the_known_ones() -> None:
+    event = parse_envelope(PURCHASE.replace(b"purchase.completed", b"purchase.teleported"))
+    with pytest.raises(PayloadError, match=r"purchase\.completed"):
+        parse_inbound(event)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [b'"currency":"dkk"', b'"total":-1', b'"total":"NaN"', b'"channel":"fax"'],
+)
+def test_invalid_purchase_data_is_refused(bad: bytes) -> None:
+    field = bad.split(b":")[0]
+    original = {
+        b'"currency"': b'"currency":"DKK"',
+        b'"total"': b'"total":12345678901234.17',
+        b'"channel"': b'"channel":"pos"',
+    }[field]
+    with pytest.raises(PayloadError):
+        parse_inbound(parse_envelope(PURCHASE.replace(original, bad)))
+
+
+def test_derived_ids_are_stable_and_distinct_per_cause() -> None:
+    assert derived_id("e1", "base-earn") == derived_id("e1", "base-earn")
+    assert derived_id("e1", "base-earn") != derived_id("e2", "base-earn")
+    assert derived_id("e1", "base-earn") != derived_id("e1", "birthday")
