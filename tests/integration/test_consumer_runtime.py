@@ -100,7 +100,8 @@ async def test_a_transient_failure_is_retried_in_order_and_nothing_is_dead_lette
     finally:
         runtime.stop()
         await task
-    await produce(kafka_settings, kafka_settings.topics.dead_letter, b"marker")
+    # Same key, same partition: any dead letter for m-1 would come before the marker.
+    await produce(kafka_settings, kafka_settings.topics.dead_letter, b"marker", key=b"m-1")
     letters = await read_until(
         kafka_settings,
         kafka_settings.topics.dead_letter,

@@ -1,0 +1,48 @@
+# pointstream: `make run` starts the system, `make test` proves it. Both install what is missing.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: help install infra-deps lint test test-unit run demo clean
+
+help:
+	@echo "make run    start Kafka and the three services (SQLite per service); Ctrl-C stops all"
+	@echo "make demo   with the system running: post a day of purchases, print balances and inboxes"
+	@echo "make test   lint, type-check, unit + integration + e2e tests on Kafka and PostgreSQL"
+	@echo "make lint   ruff and mypy only"
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@touch $@
+
+infra-deps:
+	deploy/kafka/fetch.sh
+	deploy/postgres/install.sh
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+
+# The test fixtures start Kafka and PostgreSQL (or use TEST_* settings, or testcontainers)
+# and stop them at the end; stop-test-infra.sh also catches what an aborted run left behind.
+test: install infra-deps lint
+	$(PY) -m pytest $(PYTEST_ARGS); status=$$?; deploy/stop-test-infra.sh; exit $$status
+
+test-unit: install
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+run: install
+	deploy/run.sh
+
+demo: install
+	$(PY) deploy/demo.py
+
+clean:
+	deploy/stop-test-infra.sh
+	rm -rf var/*.db var/*.db-* var/test-* .pytest_cache .mypy_cache .ruff_cache

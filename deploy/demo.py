@@ -1,0 +1,87 @@
+"""`make demo`: post a small day of purchases to a running system, then show what members see.
+
+Uses the development API key (``DEMO_API_KEY``, default ``dev-key``) against the default ports.
+"""
+
+import asyncio
+import os
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_FLOOR, Decimal
+
+import httpx
+
+RULES = os.environ.get("DEMO_RULES_URL", "http://127.0.0.1:8001")
+LEDGER = os.environ.get("DEMO_LEDGER_URL", "http://127.0.0.1:8002")
+NOTIFICATIONS = os.environ.get("DEMO_NOTIFICATIONS_URL", "http://127.0.0.1:8003")
+HEADERS = {"X-API-Key": os.environ.get("DEMO_API_KEY", "dev-key")}
+
+DAY = [  # (member, channel, total, basket)
+    ("anna", "pos", "412.50", [("rye-bread", "bakery", "32.50"), ("coffee", "pantry", "380.00")]),
+    ("bjorn", "web", "89.95", [("tea", "pantry", "89.95")]),
+    ("anna", "app", "45.00", [("apples", "produce", "45.00")]),
+    ("carla", "pos", "1299.00", [("kettle", "kitchen", "1299.00")]),
+    ("dagny", "pos", "12.75", [("milk", "dairy", "12.75")]),
+    ("bjorn", "pos", "230.40", [("cheese", "dairy", "130.40"), ("wine", "drinks", "100.00")]),
+    ("carla", "web", "0.80", [("bag", "misc", "0.80")]),
+]
+
+
+def purchase(
+    run: str, n: int, member: str, channel: str, total: str, basket: list[tuple[str, str, str]]
+) -> dict[str, object]:
+    at = datetime.now(UTC).replace(hour=8, minute=0, second=0) + timedelta(minutes=73 * n)
+    return {
+        "specversion": "1.0",
+        "id": f"demo-{run}-{n}",
+        "source": f"{channel}/demo-store",
+        "type": "purchase.completed",
+        "time": at.isoformat(),
+        "subject": f"demo-{run}-{member}",
+        "data": {
+            "purchase_id": f"receipt-{run}-{n}",
+            "channel": channel,
+            "currency": "DKK",
+            "total": total,
+            "lines": [
+                {"sku": sku, "category": cat, "quantity": 1, "unit_price": price}
+                for sku, cat, price in basket
+            ],
+        },
+    }
+
+
+async def main() -> int:
+    run = uuid.uuid4().hex[:6]
+    events = [purchase(run, n, *row) for n, row in enumerate(DAY)]
+    expected: dict[str, int] = {}
+    for e in events:
+        points = int(Decimal(str(e["data"]["total"])).to_integral_value(ROUND_FLOOR))  # type: ignore[index]
+        expected[str(e["subject"])] = expected.get(str(e["subject"]), 0) + points
+    async with httpx.AsyncClient(timeout=10, headers=HEADERS) as client:
+        response = await client.post(f"{RULES}/v1/events", json=events)
+        if response.status_code != 202:
+            print(f"ingest refused the day: {response.status_code} {response.text}")
+            return 1
+        print(f"posted {len(events)} purchases for {len(expected)} members (run {run})\n")
+        deadline = time.monotonic() + 30
+        for member, points in expected.items():
+            while True:
+                balance = (await client.get(f"{LEDGER}/v1/members/{member}/balance")).json()
+                if balance["lifetime_earned"] >= points or time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.2)
+            inbox = (await client.get(f"{NOTIFICATIONS}/v1/members/{member}/inbox")).json()
+            print(
+                f"{member}: {balance['available']} points available "
+                f"({balance['pending']} pending, {balance['lifetime_earned']} earned in all)"
+            )
+            for message in inbox["messages"]:
+                print(f"    inbox: {message['title']} - {message['body']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Stop any broker or cluster the tests started under var/test-* (after an aborted run, too).
+set -uo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+for dir in "$root"/var/test-kafka-*; do
+  [ -d "$dir" ] || continue
+  KAFKA_STATE_DIR="$dir" "$root/deploy/kafka/stop.sh" >/dev/null 2>&1
+  rm -rf "$dir"
+done
+if [ -d "$root/var/test-postgres" ]; then
+  PG_STATE_DIR="$root/var/test-postgres" "$root/deploy/postgres/stop.sh" >/dev/null 2>&1
+fi
+exit 0
