@@ -50,7 +50,6 @@ def build_app(
     )
     app = create_service_app(parts, title="pointstream rules", routers=[http.router])
     app.state.settings = settings
-    app.openapi_schema = None
     _publish_envelope_schema(app)
     return app
 
