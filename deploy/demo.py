@@ -56,10 +56,12 @@ def purchase(
 async def main() -> int:
     run = uuid.uuid4().hex[:6]
     events = [purchase(run, n, *row) for n, row in enumerate(DAY)]
-    expected: dict[str, int] = {}
+    expected: dict[str, tuple[int, int]] = {}  # member -> (points, messages)
     for e in events:
-        points = int(Decimal(str(e["data"]["total"])).to_integral_value(ROUND_FLOOR))  # type: ignore[index]
-        expected[str(e["subject"])] = expected.get(str(e["subject"]), 0) + points
+        total = Decimal(str(e["data"]["total"]))  # type: ignore[index]
+        points = int(total.to_integral_value(ROUND_FLOOR))
+        old_points, old_messages = expected.get(str(e["subject"]), (0, 0))
+        expected[str(e["subject"])] = (old_points + points, old_messages + (points > 0))
     async with httpx.AsyncClient(timeout=10, headers=HEADERS) as client:
         response = await client.post(f"{RULES}/v1/events", json=events)
         if response.status_code != 202:
@@ -67,13 +69,16 @@ async def main() -> int:
             return 1
         print(f"posted {len(events)} purchases for {len(expected)} members (run {run})\n")
         deadline = time.monotonic() + 30
-        for member, points in expected.items():
+        for member, (points, messages) in expected.items():
             while True:
                 balance = (await client.get(f"{LEDGER}/v1/members/{member}/balance")).json()
-                if balance["lifetime_earned"] >= points or time.monotonic() > deadline:
+                inbox = (await client.get(f"{NOTIFICATIONS}/v1/members/{member}/inbox")).json()
+                settled = (
+                    balance["lifetime_earned"] >= points and len(inbox["messages"]) >= messages
+                )
+                if settled or time.monotonic() > deadline:
                     break
                 await asyncio.sleep(0.2)
-            inbox = (await client.get(f"{NOTIFICATIONS}/v1/members/{member}/inbox")).json()
             print(
                 f"{member}: {balance['available']} points available "
                 f"({balance['pending']} pending, {balance['lifetime_earned']} earned in all)"

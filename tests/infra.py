@@ -102,6 +102,7 @@ def _deploy_script_postgres() -> Iterator[str]:
         "PG_FSYNC": "off",  # throwaway test cluster: durability is not under test here
     }
     subprocess.run([REPO / "deploy/postgres/start.sh"], env=env, check=True)
+    port = int((Path(env["PG_STATE_DIR"]) / "port").read_text())  # moved if ours was taken
     try:
         yield f"postgresql+asyncpg://pointstream@127.0.0.1:{port}"
     finally:

@@ -11,3 +11,13 @@ KAFKA_PARTITIONS="${KAFKA_PARTITIONS:-6}"
 KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx1g}"
 KAFKA_PID_FILE="$KAFKA_STATE_DIR/broker.pid"
 KAFKA_LOG_FILE="$KAFKA_STATE_DIR/broker.log"
+
+# shellcheck disable=SC2206 # KAFKA_HEAP_OPTS is a list of options
+KAFKA_JAVA=(java $KAFKA_HEAP_OPTS -XX:+UseG1GC -Djava.awt.headless=true
+  "-Dlog4j2.configurationFile=$KAFKA_DEPLOY_DIR/log4j2.properties" -cp "$KAFKA_LIBS/*")
+
+render_server_properties() {
+  sed -e "s|@KAFKA_PORT@|$KAFKA_PORT|g" -e "s|@KAFKA_CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" \
+      -e "s|@KAFKA_STATE_DIR@|$KAFKA_STATE_DIR|g" -e "s|@KAFKA_PARTITIONS@|$KAFKA_PARTITIONS|g" \
+      "$KAFKA_DEPLOY_DIR/server.properties.in" >"$KAFKA_STATE_DIR/server.properties"
+}

@@ -2,7 +2,8 @@
 PG_DEPLOY_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$PG_DEPLOY_DIR/../.." && pwd)"
 PG_STATE_DIR="${PG_STATE_DIR:-$REPO_ROOT/var/postgres}"
-PG_PORT="${PG_PORT:-55432}"
+# The port a cluster last ran on is kept in var/postgres/port and reused.
+PG_PORT="${PG_PORT:-$(cat "$PG_STATE_DIR/port" 2>/dev/null || echo 55432)}"
 PG_USER="${PG_USER:-pointstream}"
 PG_DATABASES="${PG_DATABASES-ledger rules notifications}"
 PG_DATA="$PG_STATE_DIR/data"

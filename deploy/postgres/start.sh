@@ -11,6 +11,12 @@ if [ ! -f "$PG_DATA/PG_VERSION" ]; then
   as_pg_owner "$bin/initdb" -D "$PG_DATA" -U "$PG_USER" --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
 fi
 if ! as_pg_owner "$bin/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then
+  if (exec 3<>"/dev/tcp/127.0.0.1/$PG_PORT") 2>/dev/null; then
+    taken="$PG_PORT"
+    PG_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+    echo "port $taken is taken; using free port $PG_PORT" >&2
+  fi
+  echo "$PG_PORT" >"$PG_STATE_DIR/port"
   as_pg_owner "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_LOG_FILE" -w -t 60 start \
     -o "-p $PG_PORT -k $PG_STATE_DIR -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=${PG_FSYNC:-on}" >/dev/null
 fi
@@ -24,4 +30,4 @@ for db in $PG_DATABASES; do
     "$bin/createdb" -h 127.0.0.1 -p "$PG_PORT" -U "$PG_USER" "$db"
   fi
 done
-echo "postgres ready on 127.0.0.1:$PG_PORT (user $PG_USER, databases: $PG_DATABASES)" >&2
+echo "postgres ready: postgresql://$PG_USER@127.0.0.1:$PG_PORT/ (databases: ${PG_DATABASES:-none})" >&2

@@ -96,17 +96,25 @@ async def _ready(client: httpx.AsyncClient, url: str, process: subprocess.Popen[
 
 
 def _stop(system: System) -> None:
+    """SIGTERM each service; each must finish its shutdown (uvicorn then re-raises SIGTERM)."""
     for process in system.processes.values():
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
+    problems = []
     for service, process in system.processes.items():
         try:
-            process.wait(timeout=40)
+            code = process.wait(timeout=40)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-            _dump_logs(system)
-            raise AssertionError(f"{service} did not stop within 40s of SIGTERM") from None
+            problems.append(f"{service} did not stop within 40s of SIGTERM")
+            continue
+        clean = "Application shutdown complete" in system.logs[service].read_text()
+        if code not in (0, -signal.SIGTERM) or not clean:
+            problems.append(f"{service} exited with {code} without a clean shutdown")
+    if problems:
+        _dump_logs(system)
+        raise AssertionError("; ".join(problems))
 
 
 def _dump_logs(system: System) -> None:

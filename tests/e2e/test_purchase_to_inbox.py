@@ -104,6 +104,17 @@ async def _purchase_flows(system: System, member: Member) -> None:
     assert (await post(system, purchase(member.id, "5.00"))).status_code == 202
     await eventually(member.balance, lambda b: b["available"] == 264, what="after dead letter")
 
+    async with httpx.AsyncClient() as client:
+        metrics = (await client.get(f"{system.urls['rules']}/metrics")).text
+    dead_lettered = [
+        line
+        for line in metrics.splitlines()
+        if line.startswith("pointstream_messages_consumed_total")
+        and 'outcome="dead_lettered"' in line
+    ]
+    assert dead_lettered
+    assert float(dead_lettered[0].rsplit(" ", 1)[1]) >= 1
+
 
 async def test_a_member_token_reads_only_its_own_balance_and_inbox(
     system: System, member_token: Callable[[str], str]
