@@ -16,6 +16,7 @@ from shared.settings import AuthSettings
 
 SCOPE_INGEST = "events:write"
 SCOPE_MEMBERS_READ = "members:read"
+SCOPE_REDEEM = "redemptions:write"
 SCOPE_ADMIN = "admin"
 
 

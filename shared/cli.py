@@ -1,8 +1,11 @@
 """``python -m services.<name> migrate|serve``: the same two verbs for every service."""
 
 import argparse
-from collections.abc import Callable
+import asyncio
+import sys
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from alembic import command
@@ -27,6 +30,9 @@ def migrate(service_dir: Path, database_url: str) -> None:
     command.upgrade(alembic_config(service_dir, database_url), "head")
 
 
+Task = Callable[[], Coroutine[Any, Any, int]]
+
+
 def run(
     *,
     service: str,
@@ -36,13 +42,21 @@ def run(
     port: int,
     log_level: str,
     build_app: Callable[[], FastAPI],
+    tasks: dict[str, tuple[str, Task]] | None = None,
 ) -> None:
-    parser = argparse.ArgumentParser(prog=f"python -m services.{service}")
-    parser.add_argument(
-        "verb",
-        choices=["migrate", "serve"],
-        help="migrate: bring the database to the newest schema; serve: run",
+    """Parse the command line and do it. ``tasks``: extra verbs, ``{verb: (help, task)}``;
+    a task's return value is the exit status."""
+    tasks = tasks or {}
+    verbs = {
+        "migrate": "bring the database to the newest schema",
+        "serve": "run the HTTP API and the Kafka workers",
+    }
+    verbs |= {verb: text for verb, (text, _) in tasks.items()}
+    parser = argparse.ArgumentParser(
+        prog=f"python -m services.{service}",
+        epilog="; ".join(f"{verb}: {text}" for verb, text in verbs.items()),
     )
+    parser.add_argument("verb", choices=list(verbs))
     parser.add_argument("--migrate", action="store_true", help="with serve: migrate first")
     args = parser.parse_args()
     configure_logging(service, log_level)
@@ -52,3 +66,5 @@ def run(
         uvicorn.run(
             build_app(), host=host, port=port, log_config=None, timeout_graceful_shutdown=30
         )
+    elif args.verb in tasks:
+        sys.exit(asyncio.run(tasks[args.verb][1]()))

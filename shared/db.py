@@ -3,7 +3,8 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, TypeDecorator, event, text
+from sqlalchemy import DateTime, Dialect, Executable, Table, TypeDecorator, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -53,3 +54,11 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def upsert(table: Table, rows: list[dict[str, Any]], *, key: str, dialect: str) -> Executable:
+    """INSERT ... ON CONFLICT (key) DO UPDATE, for PostgreSQL and SQLite alike."""
+    insert_into = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert_into(table).values(rows)
+    changing = {c.name: statement.excluded[c.name] for c in table.columns if c.name != key}
+    return statement.on_conflict_do_update(index_elements=[key], set_=changing)

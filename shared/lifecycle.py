@@ -9,6 +9,13 @@ from typing import Protocol
 log = logging.getLogger(__name__)
 
 
+async def wait_for_event(event: asyncio.Event, seconds: float) -> bool:
+    """Wait until ``event`` is set or ``seconds`` pass; True when it was set."""
+    with suppress(TimeoutError):
+        await asyncio.wait_for(event.wait(), timeout=seconds)
+    return event.is_set()
+
+
 class Worker(Protocol):
     async def run(self) -> None: ...
 
@@ -25,8 +32,7 @@ async def _supervise(worker: Worker, stopping: asyncio.Event) -> None:
         except Exception:
             failures += 1
             log.exception("worker crashed; restarting", extra={"worker": type(worker).__name__})
-            with suppress(TimeoutError):
-                await asyncio.wait_for(stopping.wait(), timeout=min(10.0, 0.5 * 2**failures))
+            await wait_for_event(stopping, min(10.0, 0.5 * 2**failures))
 
 
 @asynccontextmanager

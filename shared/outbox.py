@@ -2,7 +2,6 @@
 transaction, and a relay publishes them to Kafka afterwards (at least once; ids de-duplicate)."""
 
 import asyncio
-import contextlib
 import logging
 from datetime import UTC, datetime
 
@@ -25,6 +24,7 @@ from shared import metrics
 from shared.contracts.envelope import CloudEvent
 from shared.db import UtcDateTime
 from shared.kafka.producer import EventProducer, OutgoingMessage
+from shared.lifecycle import wait_for_event
 
 log = logging.getLogger(__name__)
 
@@ -97,12 +97,12 @@ class OutboxRelay:
             except Exception:
                 failures += 1
                 log.warning("outbox relay failed; retrying", exc_info=True)
-                await asyncio.sleep(min(5.0, 0.1 * 2**failures))
+                self._wake.clear()
+                await wait_for_event(self._wake, min(5.0, 0.1 * 2**failures))
                 continue
             if relayed < self._batch:
                 self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self._idle_poll)
+                await wait_for_event(self._wake, self._idle_poll)
 
     async def relay_once(self) -> int:
         """Publish the oldest unpublished events; rows go once Kafka acknowledged them."""

@@ -1,11 +1,16 @@
 """Wires the ledger service: settings, database, Kafka, workers and the HTTP app."""
 
+from collections.abc import Callable
+
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.ledger.adapters.orm import outbox
-from services.ledger.entrypoints import http
+from services.ledger.entrypoints import admin_http, http, redemptions_http
 from services.ledger.entrypoints.consumer import award_handler
-from services.ledger.service_layer.unit_of_work import SqlAlchemyUnitOfWork
+from services.ledger.entrypoints.context import LedgerContext, install_ledger_errors
+from services.ledger.entrypoints.jobs import LedgerJobs
+from services.ledger.service_layer.unit_of_work import SqlAlchemyUnitOfWork, UnitOfWork
 from services.ledger.settings import LedgerSettings
 from shared.app import ServiceParts, create_service_app
 from shared.auth import Authenticator
@@ -16,6 +21,12 @@ from shared.outbox import OutboxRelay
 from shared.settings import AuthSettings, KafkaSettings
 
 SERVICE = "ledger"
+
+
+def uow_factory(
+    sessions: async_sessionmaker[AsyncSession], kafka: KafkaSettings
+) -> Callable[[], UnitOfWork]:
+    return lambda: SqlAlchemyUnitOfWork(sessions, kafka.topics.ledger)
 
 
 def build_app(
@@ -29,14 +40,18 @@ def build_app(
     sessions = session_factory(engine)
     producer = EventProducer(kafka, client_id=SERVICE)
     relay = OutboxRelay(service=SERVICE, sessions=sessions, table=outbox, producer=producer)
-    handle = award_handler(lambda: SqlAlchemyUnitOfWork(sessions, kafka.topics.ledger), relay.wake)
+    uow = uow_factory(sessions, kafka)
+    policy = settings.policy()
     consumer = ConsumerRuntime(
         service=SERVICE,
         settings=kafka,
         topics=[kafka.topics.awards],
         group_id=settings.consumer_group,
-        handler=handle,
+        handler=award_handler(uow, policy, relay.wake),
         producer=producer,
+    )
+    jobs = LedgerJobs(
+        sessions, uow, policy, interval=settings.jobs_interval_seconds, on_posted=relay.wake
     )
     parts = ServiceParts(
         name=SERVICE,
@@ -45,8 +60,20 @@ def build_app(
         sessions=sessions,
         producer=producer,
         authenticator=Authenticator(auth or AuthSettings()),
-        workers=[consumer, relay],
+        workers=[consumer, relay, jobs],
     )
-    app = create_service_app(parts, title="pointstream ledger", routers=[http.router])
+    app = create_service_app(
+        parts,
+        title="pointstream ledger",
+        routers=[
+            http.router,
+            redemptions_http.router,
+            admin_http.router,
+        ],
+    )
     app.state.settings = settings
+    app.state.ledger = LedgerContext(
+        settings=settings, policy=policy, uow=uow, committed=relay.wake
+    )
+    install_ledger_errors(app)
     return app

@@ -1,6 +1,11 @@
 """Settings of the ledger service, from ``LEDGER_*`` environment variables."""
 
+from datetime import timedelta
+
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.ledger.domain.model import Policy
 
 
 class LedgerSettings(BaseSettings):
@@ -11,3 +16,16 @@ class LedgerSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8002
     log_level: str = "INFO"
+    points_expire_after_days: int = Field(
+        default=730,
+        ge=0,
+        description="days available points live after maturing; 0: forever",
+    )
+    jobs_interval_seconds: float = Field(
+        default=60, gt=0, description="how often maturing, expiry and hold release run"
+    )
+    max_hold_seconds: int = Field(default=7 * 24 * 3600, gt=0)
+
+    def policy(self) -> Policy:
+        days = self.points_expire_after_days
+        return Policy(expire_after=timedelta(days=days) if days else None)

@@ -1,27 +1,45 @@
-"""Payloads on ``loyalty.awards.v1``: what the rules decided an event is worth."""
-
-from datetime import datetime
+"""Payloads on ``loyalty.awards.v1``: what the rules decided an event is worth (or no longer)."""
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 POINTS_AWARDED = "points.awarded"
+POINTS_REVOKED = "points.revoked"
+
+_Id = Field(min_length=1, max_length=200)
 
 
 class PointsAwarded(BaseModel):
-    """Points a rule awarded a member for one event; ``award_id`` = f(event id, rule id)."""
+    """Points a rule awarded a member for one event; ``award_id`` = f(event id, rule id).
+
+    With ``pending_until`` the points stay pending (a return window) and mature then.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    award_id: str = Field(min_length=1, max_length=200)
-    member_id: str = Field(min_length=1, max_length=200)
+    award_id: str = _Id
+    member_id: str = _Id
     points: int = Field(gt=0, le=1_000_000_000)
-    rule_id: str = Field(min_length=1, max_length=200)
+    rule_id: str = _Id
     rule_version: int = Field(ge=1)
     explanation: str = Field(min_length=1, max_length=500)
-    source_event_id: str = Field(min_length=1, max_length=200)
-    source_event_type: str = Field(min_length=1, max_length=200)
+    source_event_id: str = _Id
+    source_event_type: str = _Id
     awarded_at: AwareDatetime
     pending_until: AwareDatetime | None = None
 
-    def is_pending_at(self, moment: datetime) -> bool:
-        return self.pending_until is not None and self.pending_until > moment
+
+class PointsRevoked(BaseModel):
+    """Points a rule takes back, e.g. for a return: from what ``revokes_event_id`` earned,
+    pending first, then available; if they were spent, the member owes them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    revocation_id: str = _Id
+    member_id: str = _Id
+    points: int = Field(gt=0, le=1_000_000_000)
+    revokes_event_id: str = _Id
+    rule_id: str = _Id
+    rule_version: int = Field(ge=1)
+    explanation: str = Field(min_length=1, max_length=500)
+    source_event_id: str = _Id
+    revoked_at: AwareDatetime

@@ -1,8 +1,29 @@
-"""Payloads on ``loyalty.ledger.v1``: what the ledger recorded."""
+"""Payloads on ``loyalty.ledger.v1``: one event per ledger operation, with the balance after it.
+
+The event ``type`` is ``points.<kind>``; ``kind`` is one of :data:`LEDGER_KINDS`.
+"""
+
+from typing import Literal, get_args
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+LedgerKind = Literal[
+    "earned",
+    "matured",
+    "reversed",
+    "redeemed",
+    "held",
+    "captured",
+    "released",
+    "expired",
+    "adjusted",
+]
+LEDGER_KINDS: tuple[str, ...] = get_args(LedgerKind)
 POINTS_EARNED = "points.earned"
+
+
+def ledger_event_type(kind: str) -> str:
+    return f"points.{kind}"
 
 
 class BalanceSnapshot(BaseModel):
@@ -10,21 +31,38 @@ class BalanceSnapshot(BaseModel):
 
     available: int
     pending: int
+    held: int = 0
     lifetime_earned: int
+    lifetime_redeemed: int = 0
 
 
-class PointsEarned(BaseModel):
-    """An entry crediting a member's wallet, with the balance right after it."""
+class Posting(BaseModel):
+    """One double entry: ``points`` move from ``debit_account`` to ``credit_account``."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    entry_id: str = Field(min_length=1, max_length=200)
+    entry_id: str
+    debit_account: str
+    credit_account: str
+    points: int = Field(gt=0)
+
+
+class LedgerEvent(BaseModel):
+    """What one ledger operation did to a member's points."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    operation_id: str = Field(min_length=1, max_length=250)
     member_id: str = Field(min_length=1, max_length=200)
-    points: int
-    status: str = Field(description="'available' or 'pending'")
-    rule_id: str
-    rule_version: int
+    kind: LedgerKind
+    points: int = Field(description="points the operation moved (sum of its postings)")
+    status: Literal["pending", "available"] | None = Field(
+        default=None, description="for 'earned': whether the points wait for a return window"
+    )
     explanation: str
-    source_event_id: str
+    rule_id: str | None = None
+    rule_version: int | None = None
+    source_event_id: str | None = None
     recorded_at: AwareDatetime
+    postings: list[Posting]
     balance: BalanceSnapshot

@@ -22,6 +22,7 @@ from shared.contracts.envelope import CloudEvent, InvalidMessage, parse_envelope
 from shared.errors import RetryLater
 from shared.kafka.dead_letter import dead_letter_message
 from shared.kafka.producer import EventProducer
+from shared.lifecycle import wait_for_event
 from shared.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -132,12 +133,9 @@ class ConsumerRuntime:
 
     async def _backoff(self, attempt: int) -> bool:
         """Wait before the next attempt; True when asked to stop meanwhile."""
-        delay = min(self._max_backoff, 0.1 * 2 ** (attempt - 1))
-        try:
-            await asyncio.wait_for(self._stopping.wait(), timeout=delay)
-        except TimeoutError:
-            return False
-        return True
+        return await wait_for_event(
+            self._stopping, min(self._max_backoff, 0.1 * 2 ** (attempt - 1))
+        )
 
     async def _dead_letter(self, record: ConsumerRecord[bytes, bytes], reason: str) -> None:
         log.error(

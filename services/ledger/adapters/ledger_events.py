@@ -1,36 +1,49 @@
-"""Ledger events as they travel on ``loyalty.ledger.v1``."""
+"""Ledger operations as they travel on ``loyalty.ledger.v1``."""
 
-from services.ledger.domain.model import PointsEarned
-from shared.contracts.envelope import CloudEvent, derived_id, new_event
-from shared.contracts.ledger import POINTS_EARNED, BalanceSnapshot
-from shared.contracts.ledger import PointsEarned as PointsEarnedPayload
+from services.ledger.domain.entries import PAST_TENSE, EntryKind, Operation
+from shared.contracts.envelope import CloudEvent, new_event
+from shared.contracts.ledger import BalanceSnapshot, LedgerEvent, Posting, ledger_event_type
 
 SOURCE = "pointstream/ledger"
 
 
-def ledger_event(event: PointsEarned) -> CloudEvent:
-    entry = event.entry
-    payload = PointsEarnedPayload(
-        entry_id=entry.entry_id,
-        member_id=entry.member_id,
-        points=entry.points,
-        status=entry.status.value,
-        rule_id=entry.rule_id,
-        rule_version=entry.rule_version,
-        explanation=entry.explanation,
-        source_event_id=entry.source_event_id,
-        recorded_at=entry.recorded_at,
+def ledger_event(op: Operation) -> CloudEvent:
+    assert op.balance is not None, "a finished operation carries the balance after it"
+    kind = PAST_TENSE[op.kind]
+    payload = LedgerEvent(
+        operation_id=op.operation_id,
+        member_id=op.member_id,
+        kind=kind,
+        points=op.points,
+        status=("pending" if op.pending else "available") if op.kind is EntryKind.EARN else None,
+        explanation=op.cause.explanation,
+        rule_id=op.cause.rule_id,
+        rule_version=op.cause.rule_version,
+        source_event_id=op.cause.source_event_id,
+        recorded_at=op.recorded_at,
+        postings=[
+            Posting(
+                entry_id=e.entry_id,
+                debit_account=e.debit_account,
+                credit_account=e.credit_account,
+                points=e.points,
+            )
+            for e in op.entries
+        ],
         balance=BalanceSnapshot(
-            available=event.balance.available,
-            pending=event.balance.pending,
-            lifetime_earned=event.balance.lifetime_earned,
+            available=op.balance.available,
+            pending=op.balance.pending,
+            held=op.balance.held,
+            lifetime_earned=op.balance.lifetime_earned,
+            lifetime_redeemed=op.balance.lifetime_redeemed,
         ),
     )
+    # The operation id already derives from its cause, so replays give the same event id.
     return new_event(
-        id=derived_id(entry.entry_id, POINTS_EARNED),
+        id=f"ledger/{op.operation_id}",
         source=SOURCE,
-        type=POINTS_EARNED,
-        subject=entry.member_id,
+        type=ledger_event_type(kind),
+        subject=op.member_id,
         data=payload.model_dump(mode="json"),
-        time=entry.recorded_at,
+        time=op.recorded_at,
     )

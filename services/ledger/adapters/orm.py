@@ -1,8 +1,12 @@
-"""The ledger's tables. Entries are append-only: migration 0001 adds triggers that refuse
-UPDATE and DELETE on ``entries`` in PostgreSQL and SQLite alike."""
+"""The ledger's tables. ``entries`` and ``operations`` are append-only: migration 0001 adds
+triggers that refuse UPDATE and DELETE on them in PostgreSQL and SQLite alike. ``balances``,
+``lots`` and ``redemptions`` are running state, changed in the same transaction as the entries
+that explain them."""
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
+    CheckConstraint,
     Column,
     Index,
     Integer,
@@ -15,6 +19,17 @@ from shared.db import UtcDateTime
 from shared.outbox import outbox_table
 
 metadata = MetaData()
+_Id = String(250)
+
+operations = Table(
+    "operations",
+    metadata,
+    Column("operation_id", _Id, primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("member_id", String(200), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+)
 
 entries = Table(
     "entries",
@@ -22,18 +37,25 @@ entries = Table(
     Column(
         "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     ),
-    Column("entry_id", String(200), nullable=False, unique=True),
+    Column("entry_id", _Id, nullable=False, unique=True),
+    Column("operation_id", _Id, nullable=False),
     Column("member_id", String(200), nullable=False),
     Column("kind", String(20), nullable=False),
-    Column("status", String(20), nullable=False),
     Column("points", BigInteger, nullable=False),
     Column("debit_account", String(250), nullable=False),
     Column("credit_account", String(250), nullable=False),
-    Column("rule_id", String(200), nullable=False),
-    Column("rule_version", Integer, nullable=False),
+    Column("available_after", BigInteger, nullable=False),
+    Column("pending_after", BigInteger, nullable=False),
+    Column("held_after", BigInteger, nullable=False),
+    Column("lot_id", _Id, nullable=True),
+    Column("rule_id", String(200), nullable=True),
+    Column("rule_version", Integer, nullable=True),
     Column("explanation", String(500), nullable=False),
-    Column("source_event_id", String(200), nullable=False),
+    Column("source_event_id", String(200), nullable=True),
+    Column("actor", String(200), nullable=True),
     Column("recorded_at", UtcDateTime(), nullable=False),
+    CheckConstraint("points > 0", name="ck_entries_points_positive"),
+    CheckConstraint("debit_account <> credit_account", name="ck_entries_two_accounts"),
     Index("ix_entries_member_id_id", "member_id", "id"),
 )
 
@@ -43,9 +65,46 @@ balances = Table(
     Column("member_id", String(200), primary_key=True),
     Column("available", BigInteger, nullable=False),
     Column("pending", BigInteger, nullable=False),
+    Column("held", BigInteger, nullable=False),
     Column("lifetime_earned", BigInteger, nullable=False),
+    Column("lifetime_redeemed", BigInteger, nullable=False),
     Column("version", Integer, nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
+    CheckConstraint("pending >= 0 AND held >= 0", name="ck_balances_not_negative"),
+)
+
+lots = Table(
+    "lots",
+    metadata,
+    Column("lot_id", _Id, primary_key=True),
+    Column("member_id", String(200), nullable=False),
+    Column("source_event_id", String(200), nullable=True),
+    Column("points", BigInteger, nullable=False),
+    Column("remaining", BigInteger, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("matures_at", UtcDateTime(), nullable=True),
+    Column("expires_at", UtcDateTime(), nullable=True),
+    Column("expired", BigInteger, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    CheckConstraint("remaining >= 0 AND remaining <= points", name="ck_lots_remaining"),
+    Index("ix_lots_member_id_status", "member_id", "status"),
+    Index("ix_lots_status_matures_at", "status", "matures_at"),
+    Index("ix_lots_status_expires_at", "status", "expires_at"),
+)
+
+redemptions = Table(
+    "redemptions",
+    metadata,
+    Column("redemption_id", _Id, primary_key=True),
+    Column("member_id", String(200), nullable=False, index=True),
+    Column("points", BigInteger, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("description", String(500), nullable=False),
+    Column("hold_expires_at", UtcDateTime(), nullable=True),
+    Column("allocations", JSON, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Index("ix_redemptions_status_hold_expires_at", "status", "hold_expires_at"),
 )
 
 outbox = outbox_table(metadata)

@@ -14,3 +14,49 @@ class RecordAward:
     explanation: str
     source_event_id: str
     pending_until: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class RevokePoints:
+    revocation_id: str
+    member_id: str
+    points: int
+    revokes_event_id: str
+    rule_id: str
+    rule_version: int
+    explanation: str
+    source_event_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RedeemPoints:
+    redemption_id: str
+    member_id: str
+    points: int
+    description: str
+    hold_seconds: int | None = None  # hold (two-phase) for this long instead of spending now
+
+
+@dataclass(frozen=True, slots=True)
+class SettleRedemption:
+    """Capture (``capture=True``) or release a held redemption."""
+
+    redemption_id: str
+    member_id: str
+    capture: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AdjustPoints:
+    adjustment_id: str
+    member_id: str
+    points: int
+    reason: str
+    actor: str
+
+
+@dataclass(frozen=True, slots=True)
+class RunDueWork:
+    """Mature, expire and release what is due for one member (the scheduled jobs' step)."""
+
+    member_id: str

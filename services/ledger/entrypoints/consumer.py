@@ -1,44 +1,77 @@
-"""Turns an award from ``loyalty.awards.v1`` into a command for the ledger."""
+"""Turns awards and revocations from ``loyalty.awards.v1`` into ledger commands."""
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from pydantic import ValidationError
 
-from services.ledger.domain.commands import RecordAward
-from services.ledger.service_layer.handlers import record_award
+from services.ledger.domain.commands import RecordAward, RevokePoints
+from services.ledger.domain.errors import LedgerError
+from services.ledger.domain.model import Policy
+from services.ledger.service_layer import handlers
 from services.ledger.service_layer.unit_of_work import UnitOfWork
-from shared.contracts.awards import POINTS_AWARDED, PointsAwarded
+from shared.contracts.awards import POINTS_AWARDED, POINTS_REVOKED, PointsAwarded, PointsRevoked
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.inbound import PayloadError
 from shared.kafka.consumer import Handler
 
+M = TypeVar("M", PointsAwarded, PointsRevoked)
 
-def to_command(event: CloudEvent) -> RecordAward:
-    if event.type != POINTS_AWARDED:
-        raise PayloadError(f"unexpected event type {event.type!r} on the awards topic")
+
+def _payload(event: CloudEvent, model: type[M]) -> M:
     try:
-        award = PointsAwarded.model_validate(event.data)
+        payload = model.model_validate(event.data)
     except ValidationError as exc:
         raise PayloadError(f"invalid data for {event.type}: {exc}") from exc
-    if award.member_id != event.subject:
-        raise PayloadError("the award's member_id differs from the event's subject")
-    return RecordAward(
-        award_id=award.award_id,
-        member_id=award.member_id,
-        points=award.points,
-        rule_id=award.rule_id,
-        rule_version=award.rule_version,
-        explanation=award.explanation,
-        source_event_id=award.source_event_id,
-        pending_until=award.pending_until,
+    if payload.member_id != event.subject:
+        raise PayloadError("the payload's member_id differs from the event's subject")
+    return payload
+
+
+def to_command(event: CloudEvent) -> RecordAward | RevokePoints:
+    if event.type == POINTS_AWARDED:
+        a = _payload(event, PointsAwarded)
+        return RecordAward(
+            award_id=a.award_id,
+            member_id=a.member_id,
+            points=a.points,
+            rule_id=a.rule_id,
+            rule_version=a.rule_version,
+            explanation=a.explanation,
+            source_event_id=a.source_event_id,
+            pending_until=a.pending_until,
+        )
+    if event.type == POINTS_REVOKED:
+        r = _payload(event, PointsRevoked)
+        return RevokePoints(
+            revocation_id=r.revocation_id,
+            member_id=r.member_id,
+            points=r.points,
+            revokes_event_id=r.revokes_event_id,
+            rule_id=r.rule_id,
+            rule_version=r.rule_version,
+            explanation=r.explanation,
+            source_event_id=r.source_event_id,
+        )
+    raise PayloadError(
+        f"unexpected event type {event.type!r} on the awards topic; "
+        f"expected {POINTS_AWARDED} or {POINTS_REVOKED}"
     )
 
 
 def award_handler(
-    uow_factory: Callable[[], UnitOfWork], on_committed: Callable[[], None]
+    uow_factory: Callable[[], UnitOfWork], policy: Policy, on_committed: Callable[[], None]
 ) -> Handler:
     async def handle(event: CloudEvent) -> None:
-        if await record_award(to_command(event), uow=uow_factory()) is not None:
+        command = to_command(event)
+        try:
+            if isinstance(command, RecordAward):
+                op = await handlers.record_award(command, uow=uow_factory(), policy=policy)
+            else:
+                op = await handlers.revoke_points(command, uow=uow_factory())
+        except LedgerError as exc:  # e.g. the same award id with other content
+            raise PayloadError(str(exc)) from exc
+        if op is not None:
             on_committed()
 
     return handle

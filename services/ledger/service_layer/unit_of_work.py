@@ -1,15 +1,19 @@
-"""One ledger transaction: entries, the balance they move, and the events they cause."""
+"""One ledger transaction: a member's account under lock, and the events its changes cause."""
 
+from collections.abc import Collection
+from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.ledger.adapters.ledger_events import ledger_event
-from services.ledger.adapters.orm import outbox
+from services.ledger.adapters.orm import outbox, redemptions
 from services.ledger.adapters.repository import LedgerRepository
-from services.ledger.domain.model import Balance, Entry
+from services.ledger.domain.model import MemberAccount
+from services.ledger.domain.redemptions import RedemptionStatus
 from shared.errors import RetryLater
 from shared.outbox import outbox_insert
 
@@ -24,11 +28,15 @@ class UnitOfWork(Protocol):
         tb: TracebackType | None,
     ) -> None: ...
 
-    async def entry_exists(self, entry_id: str) -> bool: ...
+    async def load(
+        self, member_id: str, *, lot_ids: Collection[str] = (), redemption_ids: Collection[str] = ()
+    ) -> MemberAccount: ...
 
-    async def balance_for_update(self, member_id: str) -> Balance: ...
+    async def operation_fingerprint(self, operation_id: str) -> str | None: ...
 
-    async def append(self, entry: Entry, balance: Balance) -> None: ...
+    async def expired_holds(self, member_id: str, now: datetime) -> list[str]: ...
+
+    async def save(self, account: MemberAccount) -> None: ...
 
     async def commit(self) -> None: ...
 
@@ -38,11 +46,9 @@ class SqlAlchemyUnitOfWork:
         self._sessions = sessions
         self._topic = topic
         self._session: AsyncSession | None = None
-        self._repo: LedgerRepository | None = None
 
     async def __aenter__(self) -> Self:
         self._session = self._sessions()
-        self._repo = LedgerRepository(self._session)
         return self
 
     async def __aexit__(
@@ -51,32 +57,44 @@ class SqlAlchemyUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        assert self._session is not None
-        await self._session.rollback()
-        await self._session.close()
+        await self.session.rollback()
+        await self.session.close()
 
     @property
-    def repo(self) -> LedgerRepository:
-        assert self._repo is not None, "use the unit of work in an `async with`"
-        return self._repo
+    def session(self) -> AsyncSession:
+        assert self._session is not None, "use the unit of work in an `async with`"
+        return self._session
 
-    async def entry_exists(self, entry_id: str) -> bool:
-        return await self.repo.entry_exists(entry_id)
+    async def load(
+        self, member_id: str, *, lot_ids: Collection[str] = (), redemption_ids: Collection[str] = ()
+    ) -> MemberAccount:
+        return await LedgerRepository(self.session).load(
+            member_id, lot_ids=lot_ids, redemption_ids=redemption_ids
+        )
 
-    async def balance_for_update(self, member_id: str) -> Balance:
-        return await self.repo.balance_for_update(member_id)
+    async def operation_fingerprint(self, operation_id: str) -> str | None:
+        return await LedgerRepository(self.session).operation_fingerprint(operation_id)
 
-    async def append(self, entry: Entry, balance: Balance) -> None:
-        """Write the entry, the balance and its events; a lost race means: try again."""
-        assert self._session is not None
+    async def expired_holds(self, member_id: str, now: datetime) -> list[str]:
+        found = await self.session.scalars(
+            select(redemptions.c.redemption_id).where(
+                redemptions.c.member_id == member_id,
+                redemptions.c.status == RedemptionStatus.HELD.value,
+                redemptions.c.hold_expires_at <= now,
+            )
+        )
+        return list(found)
+
+    async def save(self, account: MemberAccount) -> None:
+        """Write the account and queue its events; a lost race means: try again."""
         try:
-            await self.repo.add_entry(entry)
-            await self.repo.save_balance(balance)
-            events = [ledger_event(e) for e in balance.events]
-            await self._session.execute(outbox_insert(outbox, self._topic, events))
+            done = await LedgerRepository(self.session).save(account)
+            if done:
+                await self.session.execute(
+                    outbox_insert(outbox, self._topic, [ledger_event(op) for op in done])
+                )
         except IntegrityError as exc:
-            raise RetryLater(f"concurrent write for member {entry.member_id}") from exc
+            raise RetryLater(f"concurrent write for member {account.member_id}") from exc
 
     async def commit(self) -> None:
-        assert self._session is not None
-        await self._session.commit()
+        await self.session.commit()

@@ -1,4 +1,4 @@
-"""Read models for the HTTP API: straight queries, no domain objects (CQRS-lite)."""
+"""Read models for the HTTP API: straight queries, no locks, no domain objects."""
 
 from datetime import datetime
 
@@ -6,7 +6,9 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.ledger.adapters.orm import balances, entries
+from services.ledger.adapters.orm import balances, entries, redemptions
+from services.ledger.domain.entries import BalanceView
+from services.ledger.domain.redemptions import Redemption
 from shared.pagination import decode_cursor, encode_cursor
 
 
@@ -14,19 +16,26 @@ class BalancePublic(BaseModel):
     member_id: str
     available: int
     pending: int
+    held: int
     lifetime_earned: int
+    lifetime_redeemed: int
     updated_at: datetime | None
 
 
 class EntryPublic(BaseModel):
     entry_id: str
+    operation_id: str
     kind: str
-    status: str
     points: int
-    rule_id: str
-    rule_version: int
+    debit_account: str
+    credit_account: str
+    available_after: int
+    pending_after: int
+    held_after: int
+    rule_id: str | None
+    rule_version: int | None
     explanation: str
-    source_event_id: str
+    source_event_id: str | None
     recorded_at: datetime
 
 
@@ -35,11 +44,29 @@ class EntryPage(BaseModel):
     next_cursor: str | None
 
 
+class RedemptionPublic(BaseModel):
+    redemption_id: str
+    member_id: str
+    points: int
+    status: str
+    description: str
+    hold_expires_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    balance: BalancePublic | None = None
+
+
 async def balance(session: AsyncSession, member_id: str) -> BalancePublic:
     row = (await session.execute(select(balances).where(balances.c.member_id == member_id))).first()
     if row is None:
         return BalancePublic(
-            member_id=member_id, available=0, pending=0, lifetime_earned=0, updated_at=None
+            member_id=member_id,
+            available=0,
+            pending=0,
+            held=0,
+            lifetime_earned=0,
+            lifetime_redeemed=0,
+            updated_at=None,
         )
     return BalancePublic.model_validate(row, from_attributes=True)
 
@@ -51,9 +78,44 @@ async def entry_page(
     if cursor is not None:
         query = query.where(entries.c.id < decode_cursor(cursor))
     rows = (await session.execute(query.order_by(entries.c.id.desc()).limit(limit + 1))).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
+    page = rows[:limit]
     return EntryPage(
-        entries=[EntryPublic.model_validate(r, from_attributes=True) for r in rows],
-        next_cursor=encode_cursor(rows[-1].id) if more else None,
+        entries=[EntryPublic.model_validate(r, from_attributes=True) for r in page],
+        next_cursor=encode_cursor(page[-1].id) if len(rows) > limit else None,
+    )
+
+
+async def redemption(
+    session: AsyncSession, member_id: str, redemption_id: str
+) -> RedemptionPublic | None:
+    row = (
+        await session.execute(
+            select(redemptions).where(
+                redemptions.c.member_id == member_id,
+                redemptions.c.redemption_id == redemption_id,
+            )
+        )
+    ).first()
+    return None if row is None else RedemptionPublic.model_validate(row, from_attributes=True)
+
+
+def redemption_public(r: Redemption, view: BalanceView) -> RedemptionPublic:
+    return RedemptionPublic(
+        redemption_id=r.redemption_id,
+        member_id=r.member_id,
+        points=r.points,
+        status=r.status.value,
+        description=r.description,
+        hold_expires_at=r.hold_expires_at,
+        created_at=r.created_at,
+        updated_at=r.updated_at,
+        balance=BalancePublic(
+            member_id=r.member_id,
+            available=view.available,
+            pending=view.pending,
+            held=view.held,
+            lifetime_earned=view.lifetime_earned,
+            lifetime_redeemed=view.lifetime_redeemed,
+            updated_at=r.updated_at,
+        ),
     )

@@ -2,9 +2,9 @@
 
 from dataclasses import dataclass
 
-from services.notifications.domain.model import PointsEarnedNotice
+from services.notifications.domain.model import LedgerNotice
 
 
 @dataclass(frozen=True, slots=True)
-class NotifyPointsEarned:
-    notice: PointsEarnedNotice
+class NotifyMember:
+    notice: LedgerNotice

@@ -1,0 +1,29 @@
+"""Which members have work due: pending lots to mature, lots to expire, holds to release."""
+
+from datetime import datetime
+
+from sqlalchemy import select, union
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.ledger.adapters.orm import lots, redemptions
+from services.ledger.domain.lots import LotStatus
+from services.ledger.domain.redemptions import RedemptionStatus
+
+
+async def members_with_due_work(session: AsyncSession, now: datetime, *, limit: int) -> list[str]:
+    due = union(
+        select(lots.c.member_id).where(
+            lots.c.status == LotStatus.PENDING.value, lots.c.matures_at <= now
+        ),
+        select(lots.c.member_id).where(
+            lots.c.status == LotStatus.AVAILABLE.value,
+            lots.c.remaining > 0,
+            lots.c.expires_at <= now,
+        ),
+        select(redemptions.c.member_id).where(
+            redemptions.c.status == RedemptionStatus.HELD.value,
+            redemptions.c.hold_expires_at <= now,
+        ),
+    ).subquery()
+    rows = await session.scalars(select(due.c.member_id).order_by(due.c.member_id).limit(limit))
+    return list(rows)

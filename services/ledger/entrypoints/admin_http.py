@@ -1,0 +1,83 @@
+"""Administration: manual adjustments (with actor and reason) and the reconciliation proof."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Response
+from pydantic import BaseModel, Field
+
+from services.ledger.adapters.reconciliation import Reconciliation, reconcile
+from services.ledger.domain.commands import AdjustPoints
+from services.ledger.entrypoints.context import LedgerDep
+from services.ledger.entrypoints.http import MemberId
+from services.ledger.service_layer import handlers, views
+from shared.app import SessionsDep
+from shared.auth import SCOPE_ADMIN
+from shared.http import Caller, require_scope
+
+router = APIRouter(prefix="/v1/admin", tags=["admin"])
+
+
+class AdjustmentCreate(BaseModel):
+    adjustment_id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")
+    points: int = Field(
+        ge=-1_000_000_000,
+        le=1_000_000_000,
+        description="positive credits, negative debits; never 0",
+    )
+    reason: str = Field(min_length=3, max_length=300)
+
+
+class ReconciliationPublic(BaseModel):
+    ok: bool
+    books_balance: bool
+    members_checked: int
+    entries_checked: int
+    program_accounts: dict[str, int]
+    mismatches: list[str]
+
+
+@router.post(
+    "/members/{member_id}/adjustments", status_code=201, response_model=views.BalancePublic
+)
+async def adjust(
+    member_id: MemberId,
+    body: Annotated[AdjustmentCreate, Body()],
+    principal: Caller,
+    ledger: LedgerDep,
+    sessions: SessionsDep,
+    response: Response,
+) -> views.BalancePublic:
+    """Credit or debit a member by hand; the entry names the API key and the reason."""
+    require_scope(principal, SCOPE_ADMIN)
+    command = AdjustPoints(
+        adjustment_id=f"adjust:{body.adjustment_id}",
+        member_id=member_id,
+        points=body.points,
+        reason=body.reason,
+        actor=principal.name,
+    )
+    op = await handlers.with_retries(
+        lambda: handlers.adjust_points(command, uow=ledger.uow(), policy=ledger.policy)
+    )
+    if op is None:
+        response.status_code = 200
+    else:
+        ledger.committed()
+    async with sessions() as session:
+        return await views.balance(session, member_id)
+
+
+@router.get("/reconciliation", response_model=ReconciliationPublic)
+async def reconciliation(principal: Caller, sessions: SessionsDep) -> ReconciliationPublic:
+    """Balances equal the sums of entries, every account nets out, lots agree."""
+    require_scope(principal, SCOPE_ADMIN)
+    async with sessions() as session:
+        report: Reconciliation = await reconcile(session)
+    return ReconciliationPublic(
+        ok=report.ok,
+        books_balance=report.books_balance,
+        members_checked=report.members_checked,
+        entries_checked=report.entries_checked,
+        program_accounts=report.accounts,
+        mismatches=report.mismatches[:100],
+    )

@@ -1,0 +1,47 @@
+"""What the ledger's HTTP routes need, wired once in bootstrap and reached through the app."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import Response
+
+from services.ledger.domain import errors
+from services.ledger.domain.model import Policy
+from services.ledger.service_layer.unit_of_work import UnitOfWork
+from services.ledger.settings import LedgerSettings
+from shared.http import problem
+
+
+@dataclass(frozen=True)
+class LedgerContext:
+    settings: LedgerSettings
+    policy: Policy
+    uow: Callable[[], UnitOfWork]
+    committed: Callable[[], None]  # wakes the outbox relay
+
+
+def _context(request: Request) -> LedgerContext:
+    context: LedgerContext = request.app.state.ledger
+    return context
+
+
+LedgerDep = Annotated[LedgerContext, Depends(_context)]
+
+_STATUS: dict[type[Exception], tuple[int, str]] = {
+    errors.InsufficientPoints: (409, "Insufficient points"),
+    errors.RedemptionStateConflict: (409, "Conflict"),
+    errors.IdempotencyConflict: (409, "Idempotency key reused"),
+    errors.UnknownMember: (404, "Unknown member"),
+    errors.UnknownRedemption: (404, "Unknown redemption"),
+    errors.InvalidPoints: (422, "Invalid points"),
+}
+
+
+def install_ledger_errors(app: FastAPI) -> None:
+    async def refused(_: Request, exc: Exception) -> Response:
+        status, title = _STATUS.get(type(exc), (400, "Refused"))
+        return problem(status, title, str(exc))
+
+    app.add_exception_handler(errors.LedgerError, refused)

@@ -1,0 +1,77 @@
+"""The ledger's scheduled work: mature pending points, expire old lots, release lapsed holds.
+
+Runs as a worker inside every replica and as ``python -m services.ledger jobs``. Replicas may
+overlap: each member's step runs under that member's balance lock and checks what is still due.
+"""
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.ledger.adapters.due_work import members_with_due_work
+from services.ledger.domain.commands import RunDueWork
+from services.ledger.domain.model import Policy
+from services.ledger.service_layer.handlers import run_due_work, with_retries
+from services.ledger.service_layer.unit_of_work import UnitOfWork
+from shared.lifecycle import wait_for_event
+
+log = logging.getLogger(__name__)
+
+
+async def run_due_jobs(
+    sessions: async_sessionmaker[AsyncSession],
+    uow_factory: Callable[[], UnitOfWork],
+    policy: Policy,
+    *,
+    now: datetime | None = None,
+    batch: int = 200,
+) -> int:
+    """Do everything due at ``now``; the number of ledger operations it posted."""
+    now = now or datetime.now(UTC)
+    posted, finished = 0, set[str]()
+    while True:
+        async with sessions() as session:
+            members = [
+                m
+                for m in await members_with_due_work(session, now, limit=batch)
+                if m not in finished
+            ]
+        if not members:
+            return posted
+        for member_id in members:
+            done = await with_retries(
+                lambda m=member_id: run_due_work(  # type: ignore[misc]
+                    RunDueWork(m), uow=uow_factory(), policy=policy, now=now
+                )
+            )
+            posted += len(done)
+            finished.add(member_id)
+
+
+class LedgerJobs:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        uow_factory: Callable[[], UnitOfWork],
+        policy: Policy,
+        *,
+        interval: float,
+        on_posted: Callable[[], None],
+    ) -> None:
+        self._sessions, self._uow_factory, self._policy = sessions, uow_factory, policy
+        self._interval, self._on_posted = interval, on_posted
+        self._stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            posted = await run_due_jobs(self._sessions, self._uow_factory, self._policy)
+            if posted:
+                log.info("scheduled ledger work done", extra={"operations": posted})
+                self._on_posted()
+            await wait_for_event(self._stopping, self._interval)

@@ -1,0 +1,104 @@
+"""Spending points: at once, or held (two-phase) and then captured or released."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, HTTPException, Path, Response
+from pydantic import BaseModel, Field
+
+from services.ledger.domain.commands import RedeemPoints, SettleRedemption
+from services.ledger.entrypoints.context import LedgerDep
+from services.ledger.entrypoints.http import MemberId
+from services.ledger.service_layer import handlers, views
+from shared.app import SessionsDep
+from shared.auth import SCOPE_REDEEM
+from shared.contracts.envelope import derived_id
+from shared.http import Caller, require_member_access
+
+router = APIRouter(prefix="/v1/members/{member_id}/redemptions", tags=["redemptions"])
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        min_length=1,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9._:-]+$",
+        description="the client's id for this redemption; a retry with the same key is a no-op",
+    ),
+]
+RedemptionId = Annotated[str, Path(min_length=1, max_length=100)]
+
+
+class RedemptionCreate(BaseModel):
+    points: int = Field(gt=0, le=1_000_000_000)
+    description: str = Field(min_length=1, max_length=200)
+    hold_seconds: int | None = Field(
+        default=None, ge=1, description="hold the points this long, to capture or release later"
+    )
+
+
+@router.post("", status_code=201, response_model=views.RedemptionPublic)
+async def redeem(
+    member_id: MemberId,
+    body: RedemptionCreate,
+    principal: Caller,
+    ledger: LedgerDep,
+    response: Response,
+    idempotency_key: IdempotencyKey,
+) -> views.RedemptionPublic:
+    """Spend (or hold) points; never below zero. 409 when the points are not there."""
+    require_member_access(principal, member_id, SCOPE_REDEEM)
+    if body.hold_seconds is not None and body.hold_seconds > ledger.settings.max_hold_seconds:
+        raise HTTPException(422, f"hold_seconds is at most {ledger.settings.max_hold_seconds}")
+    command = RedeemPoints(
+        redemption_id=derived_id(member_id, "redemption", idempotency_key),
+        member_id=member_id,
+        points=body.points,
+        description=body.description,
+        hold_seconds=body.hold_seconds,
+    )
+    outcome = await handlers.with_retries(lambda: handlers.redeem_points(command, uow=ledger.uow()))
+    if outcome.replayed:
+        response.status_code = 200
+    else:
+        ledger.committed()
+    return views.redemption_public(outcome.redemption, outcome.balance)
+
+
+@router.get("/{redemption_id}", response_model=views.RedemptionPublic)
+async def get_redemption(
+    member_id: MemberId, redemption_id: RedemptionId, principal: Caller, sessions: SessionsDep
+) -> views.RedemptionPublic:
+    require_member_access(principal, member_id, SCOPE_REDEEM)
+    async with sessions() as session:
+        found = await views.redemption(session, member_id, redemption_id)
+    if found is None:
+        raise HTTPException(404, f"no redemption {redemption_id!r} for this member")
+    return found
+
+
+async def _settle(
+    member_id: str, redemption_id: str, principal: Caller, ledger: LedgerDep, *, capture: bool
+) -> views.RedemptionPublic:
+    require_member_access(principal, member_id, SCOPE_REDEEM)
+    command = SettleRedemption(redemption_id=redemption_id, member_id=member_id, capture=capture)
+    outcome = await handlers.with_retries(
+        lambda: handlers.settle_redemption(command, uow=ledger.uow())
+    )
+    if not outcome.replayed:
+        ledger.committed()
+    return views.redemption_public(outcome.redemption, outcome.balance)
+
+
+@router.post("/{redemption_id}/capture", response_model=views.RedemptionPublic)
+async def capture(
+    member_id: MemberId, redemption_id: RedemptionId, principal: Caller, ledger: LedgerDep
+) -> views.RedemptionPublic:
+    """Spend held points for good (e.g. when the reward ships). Repeating is a no-op."""
+    return await _settle(member_id, redemption_id, principal, ledger, capture=True)
+
+
+@router.post("/{redemption_id}/release", response_model=views.RedemptionPublic)
+async def release(
+    member_id: MemberId, redemption_id: RedemptionId, principal: Caller, ledger: LedgerDep
+) -> views.RedemptionPublic:
+    """Give held points back to the member. Repeating is a no-op."""
+    return await _settle(member_id, redemption_id, principal, ledger, capture=False)
