@@ -7,17 +7,21 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
-from shared.auth import SCOPE_INGEST, SCOPE_MEMBERS_READ
+from shared.auth import SCOPE_ADMIN, SCOPE_INGEST, SCOPE_MEMBERS_READ, SCOPE_REDEEM
 from shared.settings import AuthSettings
 
 POS_KEY = "test-pos-key"
 READER_KEY = "test-reader-key"
+TILL_KEY = "test-till-key"
+ADMIN_KEY = "test-admin-key"
 TOKEN_SECRET = "test-member-token-secret-0123456789"
 
 API_KEYS = json.dumps(
     [
         {"name": "pos", "key": POS_KEY, "scopes": [SCOPE_INGEST]},
         {"name": "reader", "key": READER_KEY, "scopes": [SCOPE_MEMBERS_READ]},
+        {"name": "till", "key": TILL_KEY, "scopes": [SCOPE_REDEEM, SCOPE_MEMBERS_READ]},
+        {"name": "admin", "key": ADMIN_KEY, "scopes": [SCOPE_ADMIN]},
     ]
 )
 

@@ -76,3 +76,9 @@ async def databases(postgres_server: str) -> AsyncIterator[Databases]:
     yield dbs
     for name in dbs.created:
         await _admin_execute(postgres_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+async def ledger_url(databases: Databases) -> str:
+    """A migrated ledger database shared by the ledger's integration tests."""
+    return await databases.migrated("ledger")

@@ -1,37 +1,45 @@
-"""The ledger's unit of work against real PostgreSQL."""
+"""The ledger's unit of work against real PostgreSQL: idempotency, immutability, concurrency."""
 
 import asyncio
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.ledger.adapters.orm import balances, entries, outbox
-from services.ledger.domain.commands import RecordAward
-from services.ledger.service_layer.handlers import record_award
+from services.ledger.adapters.orm import entries, outbox
+from services.ledger.adapters.reconciliation import reconcile
+from services.ledger.domain.commands import RecordAward, RedeemPoints
+from services.ledger.domain.errors import InsufficientPoints
+from services.ledger.domain.model import Policy
+from services.ledger.entrypoints.jobs import run_due_jobs
+from services.ledger.service_layer import handlers
 from services.ledger.service_layer.unit_of_work import SqlAlchemyUnitOfWork
 from shared.db import create_engine, session_factory
-from shared.errors import RetryLater
-from tests.conftest import Databases
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)
+POLICY = Policy(expire_after=timedelta(days=365))
 
 
 @pytest.fixture(scope="module")
-async def sessions(databases: Databases) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(await databases.migrated("ledger"))
+async def sessions(ledger_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(ledger_url)
     yield session_factory(engine)
     await engine.dispose()
 
 
-def award(member_id: str, award_id: str | None = None, points: int = 10) -> RecordAward:
+def member() -> str:
+    return f"m-{uuid.uuid4().hex[:8]}"
+
+
+def award(member_id: str, points: int = 10) -> RecordAward:
     return RecordAward(
-        award_id=award_id or uuid.uuid4().hex,
+        award_id=uuid.uuid4().hex,
         member_id=member_id,
         points=points,
         rule_id="base-earn",
@@ -46,63 +54,107 @@ def uow(sessions: async_sessionmaker[AsyncSession]) -> SqlAlchemyUnitOfWork:
     return SqlAlchemyUnitOfWork(sessions, "loyalty.ledger.v1")
 
 
-async def member_rows(
-    sessions: async_sessionmaker[AsyncSession], member_id: str
-) -> tuple[int, int, int]:
-    async with sessions() as s:
-        count = await s.scalar(select(func.count()).where(entries.c.member_id == member_id))
-        total = await s.scalar(
-            select(func.coalesce(func.sum(entries.c.points), 0)).where(
-                entries.c.member_id == member_id
-            )
-        )
-        available = await s.scalar(
-            select(balances.c.available).where(balances.c.member_id == member_id)
-        )
-    return int(count or 0), int(total or 0), int(available or 0)
+async def record(sessions: async_sessionmaker[AsyncSession], a: RecordAward) -> None:
+    await handlers.with_retries(
+        lambda: handlers.record_award(a, uow=uow(sessions), policy=POLICY, now=NOW)
+    )
 
 
-async def test_the_same_award_twice_is_one_entry_one_event_and_one_credit(
+async def test_the_same_award_twice_is_one_entry_and_one_event(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    member = f"m-{uuid.uuid4().hex[:8]}"
-    the_award = award(member, points=120)
-    await record_award(the_award, uow=uow(sessions), now=NOW)
-    await record_award(the_award, uow=uow(sessions), now=NOW)
-    assert await member_rows(sessions, member) == (1, 120, 120)
+    m = member()
+    the_award = award(m, points=120)
+    await record(sessions, the_award)
+    await record(sessions, the_award)
     async with sessions() as s:
-        queued = await s.scalar(select(func.count()).where(outbox.c.key == member))
-    assert queued == 1
+        count = await s.scalar(select(func.count()).where(entries.c.member_id == m))
+        queued = await s.scalar(select(func.count()).where(outbox.c.key == m))
+        report = await reconcile(s, members=[m])
+    assert (count, queued) == (1, 1)
+    assert report.ok, report.mismatches
 
 
-async def test_entries_cannot_be_updated_or_deleted_even_with_raw_sql(
-    sessions: async_sessionmaker[AsyncSession],
+@pytest.mark.parametrize("table", ["entries", "operations"])
+async def test_entries_and_operations_cannot_be_changed_even_with_raw_sql(
+    sessions: async_sessionmaker[AsyncSession], table: str
 ) -> None:
-    member = f"m-{uuid.uuid4().hex[:8]}"
-    await record_award(award(member), uow=uow(sessions), now=NOW)
+    m = member()
+    await record(sessions, award(m))
     for statement in (
-        "UPDATE entries SET points = 1000000 WHERE member_id = :m",
-        "DELETE FROM entries WHERE member_id = :m",
+        f"UPDATE {table} SET member_id = 'someone-else' WHERE member_id = :m",
+        f"DELETE FROM {table} WHERE member_id = :m",
+        f"TRUNCATE {table}",
     ):
         async with sessions() as s:
             with pytest.raises(DBAPIError, match="append-only"):
-                await s.execute(text(statement), {"m": member})
-    assert await member_rows(sessions, member) == (1, 10, 10)
+                await s.execute(text(statement), {"m": m})
+    async with sessions() as s:
+        assert (await reconcile(s, members=[m])).ok
 
 
-async def test_concurrent_awards_for_one_member_all_land_and_the_balance_is_their_sum(
+async def test_concurrent_awards_for_one_member_all_land(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    member = f"m-{uuid.uuid4().hex[:8]}"
+    m = member()
+    await asyncio.gather(*(record(sessions, award(m, points=p)) for p in range(1, 21)))
+    async with sessions() as s:
+        total = await s.scalar(select(func.sum(entries.c.points)).where(entries.c.member_id == m))
+        report = await reconcile(s, members=[m])
+    assert total == 210
+    assert report.ok, report.mismatches
 
-    async def record_with_retry(a: RecordAward) -> None:
-        while True:
-            try:
-                await record_award(a, uow=uow(sessions), now=NOW)
-                return
-            except RetryLater:
-                await asyncio.sleep(0.01)
 
-    awards = [award(member, points=p) for p in range(1, 21)]
-    await asyncio.gather(*(record_with_retry(a) for a in awards))
-    assert await member_rows(sessions, member) == (20, 210, 210)
+async def test_many_simultaneous_redemptions_never_overdraw_and_each_success_is_an_entry(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    m = member()
+    await record(sessions, award(m, points=1000))
+
+    async def redeem(n: int) -> bool:
+        command = RedeemPoints(
+            redemption_id=f"{m}-r{n}", member_id=m, points=70, description="coffee"
+        )
+        try:
+            await handlers.with_retries(
+                lambda: handlers.redeem_points(command, uow=uow(sessions), now=NOW), attempts=50
+            )
+        except InsufficientPoints:
+            return False
+        return True
+
+    accepted = sum(await asyncio.gather(*(redeem(n) for n in range(40))))
+    async with sessions() as s:
+        redeemed = await s.scalar(
+            select(func.count()).where(entries.c.member_id == m, entries.c.kind == "redeem")
+        )
+        report = await reconcile(s, members=[m])
+    assert accepted == 14  # 14 * 70 = 980 <= 1000 < 15 * 70
+    assert redeemed == accepted
+    assert report.ok, report.mismatches
+
+
+async def test_scheduled_work_on_two_replicas_at_once_matures_each_lot_once(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    members = [member() for _ in range(7)]
+    for m in members:
+        pending = dataclasses.replace(award(m, points=5), pending_until=NOW + timedelta(days=14))
+        await record(sessions, pending)
+    later = NOW + timedelta(days=15)
+
+    def factory() -> SqlAlchemyUnitOfWork:
+        return uow(sessions)
+
+    posted = await asyncio.gather(
+        run_due_jobs(sessions, factory, POLICY, now=later, batch=2),
+        run_due_jobs(sessions, factory, POLICY, now=later, batch=3),
+    )
+    async with sessions() as s:
+        matured = await s.scalar(
+            select(func.count()).where(entries.c.member_id.in_(members), entries.c.kind == "mature")
+        )
+        report = await reconcile(s, members=members)
+    assert matured == 7
+    assert sum(posted) == 7
+    assert report.ok, report.mismatches

@@ -1,9 +1,15 @@
 """In-memory units of work for the services' handlers: the ports' test doubles."""
 
+import copy
+from collections.abc import Collection
+from datetime import datetime
 from types import TracebackType
 from typing import Self
 
-from services.ledger.domain.model import Balance, Entry
+from services.ledger.domain.entries import Entry, Operation
+from services.ledger.domain.lots import Lot, LotStatus
+from services.ledger.domain.model import MemberAccount
+from services.ledger.domain.redemptions import Redemption, RedemptionStatus
 from services.notifications.domain.model import InboxMessage
 from services.rules.domain.model import Award, LoyaltyEvent
 
@@ -21,14 +27,10 @@ class _FakeTransaction:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if not self.committed:
-            self.rollback()
+        """Nothing to roll back: fakes apply changes only on commit."""
 
     async def commit(self) -> None:
         self.committed = True
-
-    def rollback(self) -> None:
-        """Discard staged changes."""
 
 
 class FakeRulesUnitOfWork(_FakeTransaction):
@@ -44,32 +46,83 @@ class FakeRulesUnitOfWork(_FakeTransaction):
         self.published.extend(awards)
 
 
-class FakeLedgerUnitOfWork(_FakeTransaction):
+class FakeLedger(_FakeTransaction):
+    """The ledger's tables as dicts; ``save`` stages, ``commit`` applies."""
+
     def __init__(self) -> None:
+        self.balances: dict[str, MemberAccount] = {}
+        self.lots: dict[str, Lot] = {}
+        self.redemptions: dict[str, Redemption] = {}
+        self.fingerprints: dict[str, str] = {}
         self.entries: list[Entry] = []
-        self.balances: dict[str, Balance] = {}
-        self.published: list[object] = []
+        self.published: list[Operation] = []
+        self._staged: MemberAccount | None = None
 
-    async def entry_exists(self, entry_id: str) -> bool:
-        return any(e.entry_id == entry_id for e in self.entries)
-
-    async def balance_for_update(self, member_id: str) -> Balance:
+    async def load(
+        self, member_id: str, *, lot_ids: Collection[str] = (), redemption_ids: Collection[str] = ()
+    ) -> MemberAccount:
         saved = self.balances.get(member_id)
+        found = [
+            copy.deepcopy(self.redemptions[i])
+            for i in redemption_ids
+            if i in self.redemptions and self.redemptions[i].member_id == member_id
+        ]
+        wanted = {*lot_ids, *(i for r in found for i in r.allocations)}
+        lots = [
+            copy.deepcopy(lot)
+            for lot in self.lots.values()
+            if lot.member_id == member_id
+            and (
+                lot.status is LotStatus.PENDING
+                or lot.lot_id in wanted
+                or (lot.status is LotStatus.AVAILABLE and lot.remaining > 0)
+            )
+        ]
         if saved is None:
-            return Balance(member_id=member_id)
-        return Balance(
-            member_id=member_id,
+            return MemberAccount(member_id, lots=lots, redemptions=found)
+        return MemberAccount(
+            member_id,
             available=saved.available,
             pending=saved.pending,
+            held=saved.held,
             lifetime_earned=saved.lifetime_earned,
+            lifetime_redeemed=saved.lifetime_redeemed,
             version=saved.version,
+            lots=lots,
+            redemptions=found,
         )
 
-    async def append(self, entry: Entry, balance: Balance) -> None:
-        self.entries.append(entry)
-        self.published.extend(balance.events)
-        balance.version += 1
-        self.balances[balance.member_id] = balance
+    async def operation_fingerprint(self, operation_id: str) -> str | None:
+        return self.fingerprints.get(operation_id)
+
+    async def expired_holds(self, member_id: str, now: datetime) -> list[str]:
+        return [
+            r.redemption_id
+            for r in self.redemptions.values()
+            if r.member_id == member_id
+            and r.status is RedemptionStatus.HELD
+            and r.hold_expires_at is not None
+            and r.hold_expires_at <= now
+        ]
+
+    async def save(self, account: MemberAccount) -> None:
+        self._staged = account
+
+    async def commit(self) -> None:
+        account, self._staged = self._staged, None
+        assert account is not None
+        for op in account.operations:
+            assert op.operation_id not in self.fingerprints, "unique operation id violated"
+            self.fingerprints[op.operation_id] = op.fingerprint
+            self.entries.extend(op.entries)
+            self.published.append(op)
+        for lot_id in account.changed_lots:
+            self.lots[lot_id] = copy.deepcopy(account.lots[lot_id])
+        for redemption_id in account.changed_redemptions:
+            self.redemptions[redemption_id] = copy.deepcopy(account.redemptions[redemption_id])
+        account.version += 1
+        self.balances[account.member_id] = copy.deepcopy(account)
+        account.operations, account.changed_lots, account.changed_redemptions = [], set(), set()
 
 
 class FakeInbox(_FakeTransaction):

@@ -10,7 +10,10 @@ from services.ledger.domain.lots import LotStatus
 from services.ledger.domain.redemptions import RedemptionStatus
 
 
-async def members_with_due_work(session: AsyncSession, now: datetime, *, limit: int) -> list[str]:
+async def members_with_due_work(
+    session: AsyncSession, now: datetime, *, after: str, limit: int
+) -> list[str]:
+    """Up to ``limit`` members with work due at ``now``, in id order, after ``after``."""
     due = union(
         select(lots.c.member_id).where(
             lots.c.status == LotStatus.PENDING.value, lots.c.matures_at <= now
@@ -25,5 +28,10 @@ async def members_with_due_work(session: AsyncSession, now: datetime, *, limit: 
             redemptions.c.hold_expires_at <= now,
         ),
     ).subquery()
-    rows = await session.scalars(select(due.c.member_id).order_by(due.c.member_id).limit(limit))
+    rows = await session.scalars(
+        select(due.c.member_id)
+        .where(due.c.member_id > after)
+        .order_by(due.c.member_id)
+        .limit(limit)
+    )
     return list(rows)

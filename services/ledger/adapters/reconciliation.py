@@ -1,8 +1,9 @@
 """Proves the books: balances equal the sums of entries, every account nets out, lots agree."""
 
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, func, select, union_all
+from sqlalchemy import ColumnElement, Select, case, func, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.ledger.adapters.orm import balances, entries, lots
@@ -24,11 +25,22 @@ class Reconciliation:
         return self.books_balance and not self.mismatches
 
 
-async def reconcile(session: AsyncSession) -> Reconciliation:
+async def reconcile(
+    session: AsyncSession, members: Collection[str] | None = None
+) -> Reconciliation:
+    """Check every member, or only ``members`` (and the entries they are party to)."""
+
+    def only(column: ColumnElement[str]) -> ColumnElement[bool]:
+        return true() if members is None else column.in_(list(members))
+
     report = Reconciliation()
     movements = union_all(
-        select(entries.c.credit_account.label("account"), entries.c.points.label("delta")),
-        select(entries.c.debit_account.label("account"), (-entries.c.points).label("delta")),
+        select(entries.c.credit_account.label("account"), entries.c.points.label("delta")).where(
+            only(entries.c.member_id)
+        ),
+        select(entries.c.debit_account.label("account"), (-entries.c.points).label("delta")).where(
+            only(entries.c.member_id)
+        ),
     ).subquery()
     nets = {
         row.account: int(row.net)
@@ -39,7 +51,9 @@ async def reconcile(session: AsyncSession) -> Reconciliation:
         )
     }
     report.books_balance = sum(nets.values()) == 0
-    report.entries_checked = int(await session.scalar(select(func.count(entries.c.id))) or 0)
+    report.entries_checked = int(
+        await session.scalar(select(func.count(entries.c.id)).where(only(entries.c.member_id))) or 0
+    )
     expected: dict[str, dict[str, int]] = {}
     for account, net in nets.items():
         parsed = acc.parse_member_account(account)
@@ -47,23 +61,20 @@ async def reconcile(session: AsyncSession) -> Reconciliation:
             report.accounts[account] = net
         else:
             expected.setdefault(parsed[0], {})[parsed[1]] = net
-    earned = await _per_member(session, EntryKind.EARN, EntryKind.REVERSE)
-    redeemed = await _per_member(session, EntryKind.REDEEM, EntryKind.CAPTURE)
-    in_lots = await _lots_per_member(session)
-    for row in await session.execute(select(balances)):
+    earned = await _per_member(session, only, {EntryKind.EARN: 1, EntryKind.REVERSE: -1})
+    redeemed = await _per_member(session, only, {EntryKind.REDEEM: 1, EntryKind.CAPTURE: 1})
+    in_lots = await _lots_per_member(session, only)
+    for row in await session.execute(select(balances).where(only(balances.c.member_id))):
         report.members_checked += 1
         sums = expected.pop(row.member_id, {})
-        for purpose in (acc.AVAILABLE, acc.PENDING, acc.HELD):
-            if getattr(row, purpose) != sums.get(purpose, 0):
-                report.mismatches.append(
-                    f"{row.member_id}: {purpose} is {getattr(row, purpose)}"
-                    f" but entries sum to {sums.get(purpose, 0)}"
-                )
-        checks = {
+        wanted = {
+            purpose: sums.get(purpose, 0) for purpose in (acc.AVAILABLE, acc.PENDING, acc.HELD)
+        }
+        wanted |= {
             "lifetime_earned": earned.get(row.member_id, 0),
             "lifetime_redeemed": redeemed.get(row.member_id, 0),
         }
-        for name, total in checks.items():
+        for name, total in wanted.items():
             if getattr(row, name) != total:
                 report.mismatches.append(
                     f"{row.member_id}: {name} is {getattr(row, name)} but entries sum to {total}"
@@ -77,23 +88,34 @@ async def reconcile(session: AsyncSession) -> Reconciliation:
     return report
 
 
-async def _per_member(session: AsyncSession, plus: EntryKind, minus: EntryKind) -> dict[str, int]:
-    """Per member: points of ``plus`` entries minus those of ``minus`` entries."""
+Filter = Callable[[ColumnElement[str]], ColumnElement[bool]]
+
+
+async def _per_member(
+    session: AsyncSession, only: Filter, signs: dict[EntryKind, int]
+) -> dict[str, int]:
+    """Per member: the points of entries of the given kinds, each kind with its sign."""
     signed = func.sum(
-        case((entries.c.kind == plus.value, entries.c.points), else_=-entries.c.points)
+        case(
+            *(
+                (entries.c.kind == kind.value, entries.c.points * sign)
+                for kind, sign in signs.items()
+            ),
+            else_=0,
+        )
     )
-    rows = await session.execute(
+    query: Select[tuple[str, int]] = (
         select(entries.c.member_id, signed.label("total"))
-        .where(entries.c.kind.in_([plus.value, minus.value]))
+        .where(entries.c.kind.in_([k.value for k in signs]), only(entries.c.member_id))
         .group_by(entries.c.member_id)
     )
-    return {r.member_id: int(r.total) for r in rows}
+    return {r.member_id: int(r.total) for r in await session.execute(query)}
 
 
-async def _lots_per_member(session: AsyncSession) -> dict[str, tuple[int, int]]:
+async def _lots_per_member(session: AsyncSession, only: Filter) -> dict[str, tuple[int, int]]:
     rows = await session.execute(
         select(lots.c.member_id, lots.c.status, func.sum(lots.c.remaining).label("remaining"))
-        .where(lots.c.status != LotStatus.EXPIRED.value)
+        .where(lots.c.status != LotStatus.EXPIRED.value, only(lots.c.member_id))
         .group_by(lots.c.member_id, lots.c.status)
     )
     result: dict[str, tuple[int, int]] = {}

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.ledger.adapters.due_work import members_with_due_work
 from services.ledger.domain.commands import RunDueWork
+from services.ledger.domain.entries import Operation
 from services.ledger.domain.model import Policy
 from services.ledger.service_layer.handlers import run_due_work, with_retries
 from services.ledger.service_layer.unit_of_work import UnitOfWork
@@ -31,24 +32,20 @@ async def run_due_jobs(
 ) -> int:
     """Do everything due at ``now``; the number of ledger operations it posted."""
     now = now or datetime.now(UTC)
-    posted, finished = 0, set[str]()
+    posted, after = 0, ""
     while True:
         async with sessions() as session:
-            members = [
-                m
-                for m in await members_with_due_work(session, now, limit=batch)
-                if m not in finished
-            ]
-        if not members:
-            return posted
+            members = await members_with_due_work(session, now, after=after, limit=batch)
         for member_id in members:
-            done = await with_retries(
-                lambda m=member_id: run_due_work(  # type: ignore[misc]
-                    RunDueWork(m), uow=uow_factory(), policy=policy, now=now
-                )
-            )
-            posted += len(done)
-            finished.add(member_id)
+            command = RunDueWork(member_id)
+
+            async def step(command: RunDueWork = command) -> list[Operation]:
+                return await run_due_work(command, uow=uow_factory(), policy=policy, now=now)
+
+            posted += len(await with_retries(step))
+        if len(members) < batch:
+            return posted
+        after = members[-1]
 
 
 class LedgerJobs:

@@ -1,0 +1,204 @@
+"""The ledger's HTTP API on PostgreSQL and Kafka: redemptions, adjustments, history, proof."""
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from services.ledger.bootstrap import build_app
+from services.ledger.settings import LedgerSettings
+from shared.auth import Authenticator
+from shared.contracts.envelope import new_event
+from shared.settings import KafkaSettings
+from tests.apps import ADMIN_KEY, POS_KEY, READER_KEY, TILL_KEY, auth_settings, serving
+from tests.conftest import Databases
+from tests.kafka_helpers import create_topics, produce, read_until
+from tests.polling import eventually
+
+pytestmark = pytest.mark.integration
+TILL = {"X-API-Key": TILL_KEY}
+ADMIN = {"X-API-Key": ADMIN_KEY}
+
+
+@pytest.fixture
+async def client(
+    kafka_settings: KafkaSettings, databases: Databases
+) -> AsyncIterator[httpx.AsyncClient]:
+    settings = LedgerSettings(
+        database_url=await databases.migrated("ledger"),
+        consumer_group=f"{kafka_settings.topic_prefix}ledger",
+    )
+    await create_topics(kafka_settings)
+    async with serving(build_app(settings, kafka_settings, auth_settings())) as client:
+        yield client
+
+
+async def credit(client: httpx.AsyncClient, member: str, points: int) -> None:
+    response = await client.post(
+        f"/v1/admin/members/{member}/adjustments",
+        headers=ADMIN,
+        json={"adjustment_id": uuid.uuid4().hex, "points": points, "reason": "welcome gift"},
+    )
+    assert response.status_code == 201, response.text
+
+
+async def redeem(
+    client: httpx.AsyncClient,
+    member: str,
+    key: str,
+    body: dict[str, Any],
+    headers: dict[str, str] = TILL,
+) -> httpx.Response:
+    return await client.post(
+        f"/v1/members/{member}/redemptions", json=body, headers={**headers, "Idempotency-Key": key}
+    )
+
+
+async def test_a_redemption_debits_once_per_idempotency_key(client: httpx.AsyncClient) -> None:
+    await credit(client, "m-1", 100)
+    body = {"points": 60, "description": "cinema ticket"}
+    first = await redeem(client, "m-1", "till-7-receipt-1", body)
+    retry = await redeem(client, "m-1", "till-7-receipt-1", body)
+    other = await redeem(client, "m-1", "till-7-receipt-1", {**body, "points": 10})
+    assert (first.status_code, retry.status_code, other.status_code) == (201, 200, 409)
+    assert first.json()["redemption_id"] == retry.json()["redemption_id"]
+    assert first.json()["balance"]["available"] == 40
+    assert other.headers["content-type"] == "application/problem+json"
+    balance = (await client.get("/v1/members/m-1/balance", headers=TILL)).json()
+    assert (balance["available"], balance["lifetime_redeemed"]) == (40, 60)
+
+
+async def test_refusals_are_clear_and_write_nothing(client: httpx.AsyncClient) -> None:
+    await credit(client, "m-2", 50)
+    too_much = await redeem(client, "m-2", "k1", {"points": 51, "description": "mug"})
+    unknown = await redeem(client, "ghost", "k2", {"points": 1, "description": "mug"})
+    zero = await redeem(client, "m-2", "k3", {"points": 0, "description": "mug"})
+    no_key = await client.post(
+        "/v1/members/m-2/redemptions", headers=TILL, json={"points": 1, "description": "mug"}
+    )
+    reader = await redeem(
+        client, "m-2", "k4", {"points": 1, "description": "mug"}, headers={"X-API-Key": READER_KEY}
+    )
+    assert too_much.status_code == 409
+    assert "50 are available" in too_much.json()["detail"]
+    assert (unknown.status_code, zero.status_code, no_key.status_code) == (404, 422, 422)
+    assert reader.status_code == 403
+    assert (await client.get("/v1/members/m-2/balance", headers=TILL)).json()["available"] == 50
+
+
+async def test_a_member_spends_only_their_own_points(client: httpx.AsyncClient) -> None:
+    await credit(client, "m-3", 30)
+    tokens = Authenticator(auth_settings())
+    own = {"Authorization": f"Bearer {tokens.issue_member_token('m-3')}"}
+    other = {"Authorization": f"Bearer {tokens.issue_member_token('m-4')}"}
+    stolen = await redeem(client, "m-3", "k", {"points": 10, "description": "x"}, headers=other)
+    mine = await redeem(client, "m-3", "k", {"points": 10, "description": "x"}, headers=own)
+    assert (stolen.status_code, mine.status_code) == (403, 201)
+
+
+async def test_a_hold_is_captured_or_released(client: httpx.AsyncClient) -> None:
+    await credit(client, "m-5", 100)
+    held = await redeem(
+        client, "m-5", "order-1", {"points": 80, "description": "kettle", "hold_seconds": 3600}
+    )
+    assert held.status_code == 201
+    assert held.json()["status"] == "held"
+    assert held.json()["balance"]["held"] == 80
+    rid = held.json()["redemption_id"]
+    released = await client.post(f"/v1/members/m-5/redemptions/{rid}/release", headers=TILL)
+    capture_after = await client.post(f"/v1/members/m-5/redemptions/{rid}/capture", headers=TILL)
+    assert released.json()["status"] == "released"
+    assert released.json()["balance"]["available"] == 100
+    assert capture_after.status_code == 409
+    missing = await client.post("/v1/members/m-5/redemptions/nope/capture", headers=TILL)
+    assert missing.status_code == 404
+
+
+async def test_only_admins_adjust_and_the_entry_names_who_and_why(
+    client: httpx.AsyncClient,
+) -> None:
+    denied = await client.post(
+        "/v1/admin/members/m-6/adjustments",
+        headers=TILL,
+        json={"adjustment_id": "a", "points": 5, "reason": "because"},
+    )
+    assert denied.status_code == 403
+    await credit(client, "m-6", 15)
+    page = (await client.get("/v1/members/m-6/entries", headers=TILL)).json()
+    [entry] = page["entries"]
+    assert (entry["kind"], entry["points"], entry["explanation"]) == ("adjust", 15, "welcome gift")
+
+
+async def test_history_is_newest_first_in_pages_and_bad_paging_is_refused(
+    client: httpx.AsyncClient,
+) -> None:
+    for points in (1, 2, 3):
+        await credit(client, "m-7", points)
+    first = (await client.get("/v1/members/m-7/entries?limit=2", headers=TILL)).json()
+    rest = (
+        await client.get(
+            f"/v1/members/m-7/entries?limit=2&cursor={first['next_cursor']}", headers=TILL
+        )
+    ).json()
+    assert [e["points"] for e in first["entries"] + rest["entries"]] == [3, 2, 1]
+    assert [e["available_after"] for e in first["entries"]] == [6, 3]
+    assert rest["next_cursor"] is None
+    huge = await client.get("/v1/members/m-7/entries?limit=100000", headers=TILL)
+    forged = await client.get("/v1/members/m-7/entries?cursor=!!", headers=TILL)
+    assert (huge.status_code, forged.status_code) == (422, 400)
+
+
+async def test_awards_from_kafka_post_entries_and_bad_ones_are_dead_lettered(
+    client: httpx.AsyncClient, kafka_settings: KafkaSettings
+) -> None:
+    data = {
+        "award_id": "aw-1",
+        "member_id": "m-8",
+        "points": 42,
+        "rule_id": "base-earn",
+        "rule_version": 1,
+        "explanation": "1 point per whole DKK spent",
+        "source_event_id": "purchase-9",
+        "source_event_type": "purchase.completed",
+        "awarded_at": "2026-11-23T10:00:00Z",
+    }
+    awards = kafka_settings.topics.awards
+
+    def award(**changes: Any) -> bytes:
+        return new_event(
+            id="aw-1",
+            source="rules",
+            type="points.awarded",
+            subject="m-8",
+            data={**data, **changes},
+        ).to_bytes()
+
+    await produce(kafka_settings, awards, award(), key=b"m-8")
+    await produce(kafka_settings, awards, award(), key=b"m-8")  # duplicate: no-op
+    await produce(kafka_settings, awards, award(points=43), key=b"m-8")  # conflicting
+    await produce(kafka_settings, awards, award(points=-1), key=b"m-8")  # invalid
+    letters = await read_until(
+        kafka_settings, kafka_settings.topics.dead_letter, lambda r: len(r) >= 2
+    )
+    reasons = [dict(m.headers)["dlq.reason"].decode() for m in letters]
+    assert "different content" in reasons[0]
+    assert "points" in reasons[1]
+
+    async def balance() -> dict[str, Any]:
+        result: dict[str, Any] = (await client.get("/v1/members/m-8/balance", headers=TILL)).json()
+        return result
+
+    assert (await eventually(balance, lambda b: b["available"] > 0))["available"] == 42
+    events = await read_until(kafka_settings, kafka_settings.topics.ledger, lambda r: len(r) >= 1)
+    [earned] = [json.loads(m.value) for m in events]
+    assert earned["type"] == "points.earned"
+    assert earned["data"]["balance"]["available"] == 42
+    report = (await client.get("/v1/admin/reconciliation", headers=ADMIN)).json()
+    assert report["ok"] is True
+    assert report["program_accounts"]["program:issued"] <= -42
+    assert (
+        await client.get("/v1/admin/reconciliation", headers={"X-API-Key": POS_KEY})
+    ).status_code == 403

@@ -1,0 +1,76 @@
+"""The ledger's use cases on the in-memory ledger: idempotency and scheduled work."""
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.ledger.domain.commands import RecordAward, RedeemPoints, RunDueWork
+from services.ledger.domain.errors import IdempotencyConflict, UnknownMember
+from services.ledger.domain.model import Policy
+from services.ledger.service_layer import handlers
+from tests.unit.fakes import FakeLedger
+
+NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)
+POLICY = Policy(expire_after=timedelta(days=365))
+AWARD = RecordAward(
+    award_id="a1",
+    member_id="m-1",
+    points=120,
+    rule_id="base-earn",
+    rule_version=1,
+    explanation="1 point per whole DKK spent",
+    source_event_id="e1",
+    pending_until=None,
+)
+
+
+async def test_the_same_award_twice_is_one_entry() -> None:
+    ledger = FakeLedger()
+    assert await handlers.record_award(AWARD, uow=ledger, policy=POLICY, now=NOW) is not None
+    assert await handlers.record_award(AWARD, uow=ledger, policy=POLICY, now=NOW) is None
+    assert len(ledger.entries) == 1
+    assert ledger.balances["m-1"].available == 120
+
+
+async def test_the_same_award_id_with_other_content_is_refused() -> None:
+    ledger = FakeLedger()
+    await handlers.record_award(AWARD, uow=ledger, policy=POLICY, now=NOW)
+    with pytest.raises(IdempotencyConflict, match="different content"):
+        await handlers.record_award(
+            dataclasses.replace(AWARD, points=121), uow=ledger, policy=POLICY, now=NOW
+        )
+    assert ledger.balances["m-1"].available == 120
+
+
+async def test_a_redemption_retried_with_its_key_is_answered_from_the_first() -> None:
+    ledger = FakeLedger()
+    await handlers.record_award(AWARD, uow=ledger, policy=POLICY, now=NOW)
+    redeem = RedeemPoints(redemption_id="r1", member_id="m-1", points=100, description="mug")
+    first = await handlers.redeem_points(redeem, uow=ledger, now=NOW)
+    again = await handlers.redeem_points(redeem, uow=ledger, now=NOW)
+    assert (first.replayed, again.replayed) == (False, True)
+    assert again.balance.available == 20
+    with pytest.raises(IdempotencyConflict):
+        await handlers.redeem_points(dataclasses.replace(redeem, points=5), uow=ledger, now=NOW)
+
+
+async def test_redeeming_for_a_member_without_points_says_unknown_member() -> None:
+    with pytest.raises(UnknownMember):
+        await handlers.redeem_points(
+            RedeemPoints(redemption_id="r1", member_id="ghost", points=1, description="mug"),
+            uow=FakeLedger(),
+            now=NOW,
+        )
+
+
+async def test_scheduled_work_matures_once_however_often_it_runs() -> None:
+    ledger = FakeLedger()
+    pending = dataclasses.replace(AWARD, pending_until=NOW + timedelta(days=14))
+    await handlers.record_award(pending, uow=ledger, policy=POLICY, now=NOW)
+    later = NOW + timedelta(days=15)
+    first = await handlers.run_due_work(RunDueWork("m-1"), uow=ledger, policy=POLICY, now=later)
+    second = await handlers.run_due_work(RunDueWork("m-1"), uow=ledger, policy=POLICY, now=later)
+    assert [op.kind.value for op in first] == ["mature"]
+    assert second == []
+    assert (ledger.balances["m-1"].available, ledger.balances["m-1"].pending) == (120, 0)
