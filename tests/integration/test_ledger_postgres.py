@@ -5,6 +5,7 @@ import dataclasses
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
@@ -19,7 +20,9 @@ from services.ledger.domain.model import Policy
 from services.ledger.entrypoints.jobs import run_due_jobs
 from services.ledger.service_layer import handlers
 from services.ledger.service_layer.unit_of_work import SqlAlchemyUnitOfWork
+from shared.cli import migrate
 from shared.db import create_engine, session_factory
+from tests.infra import REPO
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)
@@ -105,9 +108,24 @@ async def test_concurrent_awards_for_one_member_all_land(
     assert report.ok, report.mismatches
 
 
+@pytest.fixture(params=["postgresql", "sqlite"])
+async def any_sessions(
+    request: pytest.FixtureRequest, ledger_url: str, tmp_path: Path
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """The production database and the embedded default of `make run`."""
+    url = ledger_url
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path}/ledger.db"
+        await asyncio.to_thread(migrate, REPO / "services" / "ledger", url)
+    engine = create_engine(url)
+    yield session_factory(engine)
+    await engine.dispose()
+
+
 async def test_many_simultaneous_redemptions_never_overdraw_and_each_success_is_an_entry(
-    sessions: async_sessionmaker[AsyncSession],
+    any_sessions: async_sessionmaker[AsyncSession],
 ) -> None:
+    sessions = any_sessions
     m = member()
     await record(sessions, award(m, points=1000))
 
