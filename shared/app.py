@@ -1,6 +1,6 @@
 """The frame of every service's process: one FastAPI app whose lifespan runs the Kafka workers."""
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Annotated
@@ -26,12 +26,15 @@ class ServiceParts:
     producer: EventProducer
     authenticator: Authenticator
     workers: Sequence[Worker] = field(default_factory=list)
+    startup: Sequence[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
 
 def create_service_app(parts: ServiceParts, *, title: str, routers: Sequence[APIRouter]) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await ensure_topics(parts.kafka)
+        for step in parts.startup:
+            await step()
         await parts.producer.start()
         try:
             async with running(parts.workers):

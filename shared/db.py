@@ -65,9 +65,13 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def upsert(table: Table, rows: list[dict[str, Any]], *, key: str, dialect: str) -> Executable:
-    """INSERT ... ON CONFLICT (key) DO UPDATE, for PostgreSQL and SQLite alike."""
+def upsert(
+    table: Table, rows: list[dict[str, Any]], *, key: str, dialect: str, update: bool = True
+) -> Executable:
+    """INSERT ... ON CONFLICT (key) DO UPDATE (or DO NOTHING), for PostgreSQL and SQLite."""
     insert_into = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert_into(table).values(rows)
+    if not update:
+        return statement.on_conflict_do_nothing(index_elements=[key])
     changing = {c.name: statement.excluded[c.name] for c in table.columns if c.name != key}
     return statement.on_conflict_do_update(index_elements=[key], set_=changing)

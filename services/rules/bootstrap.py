@@ -1,11 +1,13 @@
-"""Wires the rules service: settings, database, Kafka, workers and the HTTP app."""
+"""Wires the rules service: settings, database, Kafka, rule book, workers and the HTTP app."""
 
 from fastapi import FastAPI
 
 from services.rules.adapters.orm import outbox
-from services.rules.entrypoints import http
+from services.rules.entrypoints import admin_http, http
 from services.rules.entrypoints.consumer import event_handler
-from services.rules.service_layer.unit_of_work import SqlAlchemyUnitOfWork
+from services.rules.service_layer.pack import load_default_pack_if_empty
+from services.rules.service_layer.rulebook import RuleBook
+from services.rules.service_layer.unit_of_work import SqlAlchemyUnitOfWork, UnitOfWork
 from services.rules.settings import RulesSettings
 from shared.app import ServiceParts, create_service_app
 from shared.auth import Authenticator
@@ -30,15 +32,24 @@ def build_app(
     sessions = session_factory(engine)
     producer = EventProducer(kafka, client_id=SERVICE)
     relay = OutboxRelay(service=SERVICE, sessions=sessions, table=outbox, producer=producer)
-    handle = event_handler(lambda: SqlAlchemyUnitOfWork(sessions, kafka.topics.awards), relay.wake)
+    book = RuleBook(sessions, ttl=settings.rules_refresh_seconds)
+
+    def uow() -> UnitOfWork:
+        return SqlAlchemyUnitOfWork(sessions, kafka.topics.awards)
+
     consumer = ConsumerRuntime(
         service=SERVICE,
         settings=kafka,
         topics=[kafka.topics.events],
         group_id=settings.consumer_group,
-        handler=handle,
+        handler=event_handler(uow, book, relay.wake),
         producer=producer,
     )
+
+    async def default_pack() -> None:
+        if settings.load_default_pack:
+            await load_default_pack_if_empty(sessions)
+
     parts = ServiceParts(
         name=SERVICE,
         kafka=kafka,
@@ -47,9 +58,14 @@ def build_app(
         producer=producer,
         authenticator=Authenticator(auth or AuthSettings()),
         workers=[consumer, relay],
+        startup=[default_pack],
     )
-    app = create_service_app(parts, title="pointstream rules", routers=[http.router])
+    app = create_service_app(
+        parts, title="pointstream rules", routers=[http.router, admin_http.router]
+    )
     app.state.settings = settings
+    app.state.rulebook = book
+    app.state.uow_factory = uow
     _publish_envelope_schema(app)
     return app
 

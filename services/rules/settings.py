@@ -11,4 +11,6 @@ class RulesSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8001
     max_batch_events: int = 500
+    load_default_pack: bool = True  # when the rules table is empty at start-up
+    rules_refresh_seconds: float = 5.0  # how soon a rule saved on another replica applies
     log_level: str = "INFO"

@@ -21,11 +21,13 @@ class PointsAwarded(BaseModel):
     points: int = Field(gt=0, le=1_000_000_000)
     rule_id: str = _Id
     rule_version: int = Field(ge=1)
+    driver: str | None = Field(default=None, description="economic, structural or emotional")
     explanation: str = Field(min_length=1, max_length=500)
     source_event_id: str = _Id
     source_event_type: str = _Id
     awarded_at: AwareDatetime
     pending_until: AwareDatetime | None = None
+    funded_by: str | None = Field(default=None, description="a partner paying for the points")
 
 
 class PointsRevoked(BaseModel):

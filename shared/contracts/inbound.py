@@ -29,7 +29,10 @@ class PurchaseCompleted(_Payload):
     channel: Channel
     store_id: str | None = Field(default=None, max_length=100)
     currency: Currency
-    total: Money
+    total: Money = Field(description="the amount paid, after discounts and vouchers")
+    paid_with_points: Money = Field(
+        default=Decimal(0), description="the part of the total paid with points: earns nothing"
+    )
     lines: list[LineItem] = Field(default_factory=list, max_length=1000)
 
 

@@ -72,12 +72,13 @@ async def _purchase_flows(system: System, member: Member) -> None:
     first = purchase(member.id, "249.90")
 
     assert (await post(system, first)).status_code == 202
+    # The default program keeps purchase points pending for a 14-day return window.
     balance = await eventually(
-        member.balance, lambda b: b["available"] == 249, what="balance shows the purchase"
+        member.balance, lambda b: b["pending"] == 249, what="balance shows the purchase"
     )
-    assert balance["lifetime_earned"] == 249
+    assert (balance["available"], balance["lifetime_earned"]) == (0, 249)
     [message] = await eventually(member.inbox, lambda m: len(m) == 1, what="inbox message")
-    assert message["title"] == "You earned 249 points"
+    assert message["title"] == "249 points on their way"
     assert "249.90 DKK" in message["body"]
 
     # The same event id again, then a marker purchase: the member's events stay in order on
@@ -87,9 +88,9 @@ async def _purchase_flows(system: System, member: Member) -> None:
     balance = await eventually(
         member.balance, lambda b: b["lifetime_earned"] >= 259, what="marker purchase on the balance"
     )
-    assert (balance["available"], balance["lifetime_earned"]) == (259, 259)
+    assert (balance["pending"], balance["lifetime_earned"]) == (259, 259)
     messages = await eventually(member.inbox, lambda m: len(m) >= 2, what="marker message")
-    assert [m["title"] for m in messages] == ["You earned 10 points", "You earned 249 points"]
+    assert [m["title"] for m in messages] == ["10 points on their way", "249 points on their way"]
 
     # A malformed message straight onto the input topic goes to the dead-letter topic ...
     topics = system.kafka.topics
@@ -102,7 +103,7 @@ async def _purchase_flows(system: System, member: Member) -> None:
     assert any(h[0] == "dlq.reason" for m in letters for h in m.headers)
     # ... and the next good event still flows.
     assert (await post(system, purchase(member.id, "5.00"))).status_code == 202
-    await eventually(member.balance, lambda b: b["available"] == 264, what="after dead letter")
+    await eventually(member.balance, lambda b: b["pending"] == 264, what="after dead letter")
 
     async with httpx.AsyncClient() as client:
         metrics = (await client.get(f"{system.urls['rules']}/metrics")).text

@@ -4,14 +4,16 @@ import copy
 from collections.abc import Collection
 from datetime import datetime
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from services.ledger.domain.entries import Entry, Operation
 from services.ledger.domain.lots import Lot, LotStatus
 from services.ledger.domain.model import MemberAccount
 from services.ledger.domain.redemptions import Redemption, RedemptionStatus
 from services.notifications.domain.model import InboxMessage
-from services.rules.domain.model import Award, LoyaltyEvent
+from services.rules.domain.member import MemberState
+from services.rules.domain.model import Award, LoyaltyEvent, Revocation
+from services.rules.domain.returns import PurchaseRecord
 
 
 class _FakeTransaction:
@@ -34,16 +36,55 @@ class _FakeTransaction:
 
 
 class FakeRulesUnitOfWork(_FakeTransaction):
-    def __init__(self) -> None:
+    """The rules service's tables as dicts; ``record`` stages, ``commit`` applies."""
+
+    def __init__(self, budgets: dict[str, int] | None = None) -> None:
         self.processed: set[str] = set()
-        self.published: list[Award] = []
+        self.members: dict[str, MemberState] = {}
+        self.purchases: dict[str, PurchaseRecord] = {}
+        self.spent: dict[str, int] = {}
+        self.awards: list[Award] = []
+        self.revocations: list[Revocation] = []
+        self._staged: tuple[Any, ...] | None = None
 
     async def was_processed(self, event_id: str) -> bool:
         return event_id in self.processed
 
-    async def record(self, event: LoyaltyEvent, awards: list[Award]) -> None:
+    async def member_for_update(self, member_id: str) -> MemberState:
+        return copy.deepcopy(self.members.get(member_id, MemberState(member_id)))
+
+    async def purchase(self, event_id: str, member_id: str) -> PurchaseRecord | None:
+        found = self.purchases.get(event_id)
+        return copy.deepcopy(found) if found and found.member_id == member_id else None
+
+    async def reserve_budget(self, rule_id: str, points: int, budget: int) -> int:
+        granted = max(0, min(points, budget - self.spent.get(rule_id, 0)))
+        self.spent[rule_id] = self.spent.get(rule_id, 0) + granted
+        return granted
+
+    async def refund_budget(self, rule_id: str, points: int) -> None:
+        self.spent[rule_id] = self.spent.get(rule_id, 0) - points
+
+    async def record(
+        self,
+        event: LoyaltyEvent,
+        member: MemberState,
+        purchase: PurchaseRecord | None,
+        awards: list[Award],
+        revocations: list[Revocation],
+    ) -> None:
+        self._staged = (event, member, purchase, awards, revocations)
+
+    async def commit(self) -> None:
+        assert self._staged is not None
+        event, member, purchase, awards, revocations = self._staged
         self.processed.add(event.event_id)
-        self.published.extend(awards)
+        self.members[member.member_id] = copy.deepcopy(member)
+        if purchase is not None:
+            self.purchases[purchase.event_id] = copy.deepcopy(purchase)
+        self.awards.extend(awards)
+        self.revocations.extend(revocations)
+        self._staged = None
 
 
 class FakeLedger(_FakeTransaction):

@@ -1,33 +1,13 @@
-"""The rules' and notifications' use cases against in-memory units of work."""
+"""The notification service's use case against an in-memory inbox."""
 
 from datetime import UTC, datetime
-from decimal import Decimal
 
 from services.notifications.domain.commands import NotifyMember
 from services.notifications.domain.model import LedgerNotice
 from services.notifications.service_layer.handlers import notify_member
-from services.rules.domain.commands import EvaluateEvent
-from services.rules.domain.model import LoyaltyEvent, Purchase
-from services.rules.service_layer.handlers import evaluate_event
-from tests.unit.fakes import FakeInbox, FakeRulesUnitOfWork
+from tests.unit.fakes import FakeInbox
 
 NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)
-
-
-async def test_the_same_event_delivered_twice_is_awarded_once() -> None:
-    uow = FakeRulesUnitOfWork()
-    event = LoyaltyEvent(
-        event_id="e1",
-        event_type="purchase.completed",
-        member_id="m-1",
-        occurred_at=NOW,
-        purchase=Purchase("DKK", Decimal("99.50")),
-    )
-    first = await evaluate_event(EvaluateEvent(event), uow=uow)
-    second = await evaluate_event(EvaluateEvent(event), uow=uow)
-    assert [a.points for a in first] == [99]
-    assert second == []
-    assert [a.points for a in uow.published] == [99]
 
 
 def notice(kind: str, points: int, *, pending: bool = False, after: int = 340) -> LedgerNotice:

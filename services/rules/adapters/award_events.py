@@ -1,7 +1,7 @@
-"""Awards as they travel on ``loyalty.awards.v1``."""
+"""Awards and revocations as they travel on ``loyalty.awards.v1``."""
 
-from services.rules.domain.model import Award
-from shared.contracts.awards import POINTS_AWARDED, PointsAwarded
+from services.rules.domain.model import Award, Revocation
+from shared.contracts.awards import POINTS_AWARDED, POINTS_REVOKED, PointsAwarded, PointsRevoked
 from shared.contracts.envelope import CloudEvent, derived_id, new_event
 
 SOURCE = "pointstream/rules"
@@ -15,10 +15,13 @@ def award_event(award: Award) -> CloudEvent:
         points=award.points,
         rule_id=award.rule_id,
         rule_version=award.rule_version,
+        driver=award.driver,
         explanation=award.explanation,
         source_event_id=award.source_event_id,
         source_event_type=award.source_event_type,
         awarded_at=award.awarded_at,
+        pending_until=award.pending_until,
+        funded_by=award.funded_by,
     )
     return new_event(
         id=award_id,
@@ -27,4 +30,27 @@ def award_event(award: Award) -> CloudEvent:
         subject=award.member_id,
         data=payload.model_dump(mode="json"),
         time=award.awarded_at,
+    )
+
+
+def revocation_event(revocation: Revocation) -> CloudEvent:
+    revocation_id = derived_id(revocation.source_event_id, revocation.rule_id, "revoke")
+    payload = PointsRevoked(
+        revocation_id=revocation_id,
+        member_id=revocation.member_id,
+        points=revocation.points,
+        revokes_event_id=revocation.revokes_event_id,
+        rule_id=revocation.rule_id,
+        rule_version=revocation.rule_version,
+        explanation=revocation.explanation,
+        source_event_id=revocation.source_event_id,
+        revoked_at=revocation.revoked_at,
+    )
+    return new_event(
+        id=revocation_id,
+        source=SOURCE,
+        type=POINTS_REVOKED,
+        subject=revocation.member_id,
+        data=payload.model_dump(mode="json"),
+        time=revocation.revoked_at,
     )

@@ -1,6 +1,6 @@
 """The rules service's tables. Alembic migrations are written against this metadata."""
 
-from sqlalchemy import Column, MetaData, String, Table
+from sqlalchemy import JSON, BigInteger, Boolean, Column, Integer, MetaData, String, Table
 
 from shared.db import UtcDateTime
 from shared.outbox import outbox_table
@@ -15,6 +15,51 @@ processed_events = Table(
     Column("member_id", String(200), nullable=False, index=True),
     Column("occurred_at", UtcDateTime(), nullable=False),
     Column("processed_at", UtcDateTime(), nullable=False),
+)
+
+# Every version of every rule is kept; the newest version of an enabled rule is in force.
+rules = Table(
+    "rules",
+    metadata,
+    Column("rule_id", String(100), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("spec", JSON, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("created_by", String(200), nullable=False),
+)
+
+tiers = Table(
+    "tiers",
+    metadata,
+    Column("name", String(50), primary_key=True),
+    Column("min_points", BigInteger, nullable=False),
+)
+
+member_states = Table(
+    "member_states",
+    metadata,
+    Column("member_id", String(200), primary_key=True),
+    Column("state", JSON, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+purchases = Table(
+    "purchases",
+    metadata,
+    Column("event_id", String(200), primary_key=True),
+    Column("member_id", String(200), nullable=False, index=True),
+    Column("record", JSON, nullable=False),
+    Column("occurred_at", UtcDateTime(), nullable=False),
+)
+
+# Points a budgeted rule has awarded, across all members and replicas.
+budgets = Table(
+    "budgets",
+    metadata,
+    Column("rule_id", String(100), primary_key=True),
+    Column("spent", BigInteger, nullable=False),
 )
 
 outbox = outbox_table(metadata)

@@ -1,14 +1,42 @@
-"""What an event is worth. Pure: the standard library only."""
+"""Loyalty events as the rules see them, and the awards they decide. Pure: stdlib only."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class PurchaseLine:
+    sku: str
+    category: str
+    quantity: Decimal
+    unit_price: Decimal
+    tags: tuple[str, ...] = ()
+
+    @property
+    def amount(self) -> Decimal:
+        return self.quantity * self.unit_price
 
 
 @dataclass(frozen=True, slots=True)
 class Purchase:
     currency: str
     total: Decimal
+    lines: tuple[PurchaseLine, ...] = ()
+    paid_with_points: Decimal = Decimal(0)
+
+    @property
+    def paid(self) -> Decimal:
+        """What earns points: the amount actually paid, not the part paid with points."""
+        return max(self.total - self.paid_with_points, Decimal(0))
+
+
+@dataclass(frozen=True, slots=True)
+class Return:
+    original_event_id: str
+    currency: str
+    amount: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +46,8 @@ class LoyaltyEvent:
     member_id: str
     occurred_at: datetime
     purchase: Purchase | None = None
+    returned: Return | None = None
+    data: dict[str, Any] = field(default_factory=dict)  # the payload, for conditions
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,41 +58,24 @@ class Award:
     points: int
     rule_id: str
     rule_version: int
+    driver: str
     explanation: str
     source_event_id: str
     source_event_type: str
     awarded_at: datetime
+    pending_until: datetime | None = None
+    funded_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class PointsPerCurrencyUnit:
-    """The base earning rule: whole points per whole unit of currency spent."""
+class Revocation:
+    """Points a rule takes back because the event it awarded them for was (partly) undone."""
 
-    rule_id: str = "base-earn"
-    version: int = 1
-    points_per_unit: int = 1
-
-    def evaluate(self, event: LoyaltyEvent) -> Award | None:
-        if event.purchase is None:
-            return None
-        units = int(event.purchase.total.to_integral_value(rounding=ROUND_FLOOR))
-        points = units * self.points_per_unit
-        if points <= 0:
-            return None
-        return Award(
-            member_id=event.member_id,
-            points=points,
-            rule_id=self.rule_id,
-            rule_version=self.version,
-            explanation=(
-                f"{self.points_per_unit} point per whole {event.purchase.currency} "
-                f"spent ({event.purchase.total} {event.purchase.currency})"
-            ),
-            source_event_id=event.event_id,
-            source_event_type=event.event_type,
-            awarded_at=event.occurred_at,
-        )
-
-
-def evaluate(event: LoyaltyEvent, rules: tuple[PointsPerCurrencyUnit, ...]) -> list[Award]:
-    return [award for rule in rules if (award := rule.evaluate(event)) is not None]
+    member_id: str
+    points: int
+    rule_id: str
+    rule_version: int
+    explanation: str
+    revokes_event_id: str
+    source_event_id: str
+    revoked_at: datetime

@@ -1,23 +1,102 @@
-"""Use cases of the rules service."""
+"""Use cases of the rules service: evaluate an event (once), and simulate one (never writing)."""
+
+import dataclasses
+from dataclasses import dataclass
 
 from services.rules.domain.commands import EvaluateEvent
-from services.rules.domain.model import Award, PointsPerCurrencyUnit, evaluate
+from services.rules.domain.engine import evaluate
+from services.rules.domain.member import MemberState
+from services.rules.domain.model import Award, Revocation
+from services.rules.domain.observe import observe
+from services.rules.domain.returns import PurchaseRecord, UnknownPurchase
+from services.rules.service_layer.rulebook import RuleBook
 from services.rules.service_layer.unit_of_work import UnitOfWork
 
-DEFAULT_RULES = (PointsPerCurrencyUnit(),)
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    awards: list[Award]
+    revocations: list[Revocation]
+    member: MemberState
 
 
 async def evaluate_event(
-    command: EvaluateEvent,
-    *,
-    uow: UnitOfWork,
-    rules: tuple[PointsPerCurrencyUnit, ...] = DEFAULT_RULES,
-) -> list[Award]:
-    """Award what the event earns, once per event id however often it is delivered."""
+    command: EvaluateEvent, *, uow: UnitOfWork, book: RuleBook
+) -> Decision | None:
+    """Award (or, for a return, take back) what the event is worth, once per event id."""
+    book = await book.current()
     async with uow:
         if await uow.was_processed(command.event.event_id):
-            return []
-        awards = evaluate(command.event, rules)
-        await uow.record(command.event, awards)
+            return None
+        decision, purchase = await _decide(command, uow, book, budgets=True)
+        await uow.record(
+            command.event, decision.member, purchase, decision.awards, decision.revocations
+        )
         await uow.commit()
-    return awards
+    return decision
+
+
+async def simulate_event(command: EvaluateEvent, *, uow: UnitOfWork, book: RuleBook) -> Decision:
+    """What the event would earn this member now, and why; nothing is written."""
+    book = await book.current()
+    async with uow:  # left without commit: everything is rolled back
+        decision, _ = await _decide(command, uow, book, budgets=False)
+    return decision
+
+
+async def _decide(
+    command: EvaluateEvent, uow: UnitOfWork, book: RuleBook, *, budgets: bool
+) -> tuple[Decision, PurchaseRecord | None]:
+    event = command.event
+    member = await uow.member_for_update(event.member_id)
+    observe(member, event)
+    if event.returned is not None:
+        purchase = await uow.purchase(event.returned.original_event_id, event.member_id)
+        if purchase is None:
+            raise UnknownPurchase(
+                f"return of unknown purchase {event.returned.original_event_id!r}"
+            )
+        revocations = purchase.take_back(
+            event.returned,
+            return_event_id=event.event_id,
+            member_language=member.language,
+            now=event.occurred_at,
+        )
+        for revocation in revocations:
+            member.record_award(revocation.rule_id, -revocation.points, event.occurred_at)
+            if budgets:
+                await uow.refund_budget(revocation.rule_id, revocation.points)
+        return Decision([], revocations, member), purchase
+    awards = evaluate(event, book.facts(event, member), book.rules, member)
+    if budgets:
+        awards = await _within_budgets(awards, uow, book, member)
+    member.tier = book.tier_for(member, event)
+    purchase = None
+    if event.purchase is not None:
+        purchase = PurchaseRecord(
+            event_id=event.event_id,
+            member_id=event.member_id,
+            currency=event.purchase.currency,
+            paid=event.purchase.paid,
+        )
+        purchase.record(awards)
+    return Decision(awards, [], member), purchase
+
+
+async def _within_budgets(
+    awards: list[Award], uow: UnitOfWork, book: RuleBook, member: MemberState
+) -> list[Award]:
+    budgets = {c.rule.rule_id: c.rule.caps.budget for c in book.rules if c.rule.caps.budget}
+    kept = []
+    for award in awards:
+        budget = budgets.get(award.rule_id)
+        granted = (
+            award.points
+            if budget is None
+            else await uow.reserve_budget(award.rule_id, award.points, budget)
+        )
+        if granted < award.points:
+            member.record_award(award.rule_id, granted - award.points, award.awarded_at)
+        if granted > 0:
+            kept.append(dataclasses.replace(award, points=granted))
+    return kept

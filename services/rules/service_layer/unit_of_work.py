@@ -1,4 +1,5 @@
-"""One database transaction: which events were seen, and the awards they caused (outbox)."""
+"""One rules transaction: the member's state under lock, what the event earned or took back,
+and the awards it causes (outbox)."""
 
 from datetime import UTC, datetime
 from types import TracebackType
@@ -8,9 +9,12 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.rules.adapters.award_events import award_event
+from services.rules.adapters.award_events import award_event, revocation_event
 from services.rules.adapters.orm import outbox, processed_events
-from services.rules.domain.model import Award, LoyaltyEvent
+from services.rules.adapters.repository import MemberRepository
+from services.rules.domain.member import MemberState
+from services.rules.domain.model import Award, LoyaltyEvent, Revocation
+from services.rules.domain.returns import PurchaseRecord
 from shared.errors import RetryLater
 from shared.outbox import outbox_insert
 
@@ -27,7 +31,22 @@ class UnitOfWork(Protocol):
 
     async def was_processed(self, event_id: str) -> bool: ...
 
-    async def record(self, event: LoyaltyEvent, awards: list[Award]) -> None: ...
+    async def member_for_update(self, member_id: str) -> MemberState: ...
+
+    async def purchase(self, event_id: str, member_id: str) -> PurchaseRecord | None: ...
+
+    async def reserve_budget(self, rule_id: str, points: int, budget: int) -> int: ...
+
+    async def refund_budget(self, rule_id: str, points: int) -> None: ...
+
+    async def record(
+        self,
+        event: LoyaltyEvent,
+        member: MemberState,
+        purchase: PurchaseRecord | None,
+        awards: list[Award],
+        revocations: list[Revocation],
+    ) -> None: ...
 
     async def commit(self) -> None: ...
 
@@ -48,14 +67,17 @@ class SqlAlchemyUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        assert self._session is not None
-        await self._session.rollback()
-        await self._session.close()
+        await self.session.rollback()
+        await self.session.close()
 
     @property
     def session(self) -> AsyncSession:
         assert self._session is not None, "use the unit of work in an `async with`"
         return self._session
+
+    @property
+    def _members(self) -> MemberRepository:
+        return MemberRepository(self.session)
 
     async def was_processed(self, event_id: str) -> bool:
         found = await self.session.scalar(
@@ -63,9 +85,32 @@ class SqlAlchemyUnitOfWork:
         )
         return found is not None
 
-    async def record(self, event: LoyaltyEvent, awards: list[Award]) -> None:
-        """Mark the event seen and queue its awards; a lost race means: try again."""
+    async def member_for_update(self, member_id: str) -> MemberState:
+        return await self._members.member_for_update(member_id)
+
+    async def purchase(self, event_id: str, member_id: str) -> PurchaseRecord | None:
+        return await self._members.purchase(event_id, member_id)
+
+    async def reserve_budget(self, rule_id: str, points: int, budget: int) -> int:
+        return await self._members.reserve_budget(rule_id, points, budget)
+
+    async def refund_budget(self, rule_id: str, points: int) -> None:
+        await self._members.refund_budget(rule_id, points)
+
+    async def record(
+        self,
+        event: LoyaltyEvent,
+        member: MemberState,
+        purchase: PurchaseRecord | None,
+        awards: list[Award],
+        revocations: list[Revocation],
+    ) -> None:
+        """Mark the event seen, keep the member and purchase, queue the awards; a lost race
+        means: try again."""
         try:
+            await self._members.save_member(member)
+            if purchase is not None:
+                await self._members.save_purchase(purchase, event.occurred_at)
             await self.session.execute(
                 insert(processed_events).values(
                     event_id=event.event_id,
@@ -75,10 +120,9 @@ class SqlAlchemyUnitOfWork:
                     processed_at=datetime.now(UTC),
                 )
             )
-            if awards:
-                await self.session.execute(
-                    outbox_insert(outbox, self._topic, [award_event(a) for a in awards])
-                )
+            messages = [award_event(a) for a in awards] + [revocation_event(r) for r in revocations]
+            if messages:
+                await self.session.execute(outbox_insert(outbox, self._topic, messages))
         except IntegrityError as exc:
             raise RetryLater(f"event {event.event_id} is being processed concurrently") from exc
 

@@ -1,0 +1,50 @@
+"""Rule expressions in CEL (Common Expression Language): compiled once per rule version,
+evaluated in-process with no access to files, network or Python. Never ``eval``."""
+
+from collections.abc import Mapping
+from typing import Any
+
+import cel
+
+from services.rules.domain.engine import Compiled
+from services.rules.domain.rules import LinePoints, PointsPerAmount, Rule
+
+MAX_EXPRESSION_LENGTH = 2000
+
+
+class ExpressionError(ValueError):
+    """An expression that does not compile; the message gives the position."""
+
+
+class CelPredicate:
+    def __init__(self, source: str, where: str) -> None:
+        if len(source) > MAX_EXPRESSION_LENGTH:
+            raise ExpressionError(f"{where}: longer than {MAX_EXPRESSION_LENGTH} characters")
+        try:
+            self._program = cel.compile(source)
+        except ValueError as exc:
+            raise ExpressionError(f"{where}: {exc}") from None
+        self.source = source
+        self._where = where
+
+    def __call__(self, facts: Mapping[str, Any]) -> bool:
+        try:
+            result = self._program.execute(dict(facts))
+        except KeyError:
+            return False  # a field this event's data lacks: the condition is not met
+        except (RuntimeError, ValueError, TypeError) as exc:
+            # A condition about a fact this event lacks is simply not met.
+            if "Undefined variable" in str(exc) or "No such key" in str(exc):
+                return False
+            raise ExpressionError(f"{self._where}: {exc}") from None
+        if not isinstance(result, bool):
+            raise ExpressionError(f"{self._where}: gave {type(result).__name__}, not a bool")
+        return result
+
+
+def compile_rule(rule: Rule) -> Compiled:
+    """Compile the rule's expressions; ExpressionError names the one that fails and where."""
+    condition = CelPredicate(rule.condition, f"rule {rule.rule_id} condition")
+    lines = rule.effect.lines if isinstance(rule.effect, PointsPerAmount | LinePoints) else None
+    line_filter = None if lines is None else CelPredicate(lines, f"rule {rule.rule_id} lines")
+    return Compiled(rule=rule, condition=condition, line_filter=line_filter)

@@ -1,0 +1,58 @@
+"""The facts rule conditions see: ``event``, ``purchase``, ``data`` and ``member``.
+
+Money is given to expressions as a double; a decimal amount of up to 15 significant digits
+converts to the nearest double and comparisons keep their order, so thresholds stay exact.
+Points are always computed from the exact decimals, never from these doubles."""
+
+from typing import Any
+
+from services.rules.domain.member import MemberState
+from services.rules.domain.model import LoyaltyEvent
+
+
+def facts(event: LoyaltyEvent, member: MemberState) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "event": {
+            "id": event.event_id,
+            "type": event.event_type,
+            "time": event.occurred_at.isoformat(),
+            "weekday": event.occurred_at.isoweekday(),
+            "hour": event.occurred_at.hour,
+        },
+        "data": _plain(event.data),
+        "member": member.facts(event.occurred_at),
+    }
+    if event.purchase is not None:
+        p = event.purchase
+        lines = [
+            {
+                "sku": ln.sku,
+                "category": ln.category,
+                "quantity": float(ln.quantity),
+                "unit_price": float(ln.unit_price),
+                "amount": float(ln.amount),
+                "tags": list(ln.tags),
+            }
+            for ln in p.lines
+        ]
+        result["purchase"] = {
+            "currency": p.currency,
+            "total": float(p.total),
+            "paid": float(p.paid),
+            "lines": lines,
+            "categories": sorted({ln.category for ln in p.lines}),
+            "tags": sorted({t for ln in p.lines for t in ln.tags}),
+            "channel": str(event.data.get("channel", "")),
+        }
+    return result
+
+
+def _plain(value: Any) -> Any:
+    """JSON-like values for CEL: decimals become doubles."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, bool | int | float | str) or value is None:
+        return value
+    return float(value) if hasattr(value, "as_tuple") else str(value)

@@ -1,0 +1,127 @@
+"""Rules as documents (JSON over the admin API, YAML packs): validated, then made domain Rules."""
+
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from services.rules.domain import rules as r
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PointsPerAmountSpec(_Spec):
+    type: Literal["points_per_amount"]
+    points: Decimal = Field(gt=0, le=1000)
+    per: Decimal = Field(default=Decimal(1), gt=0)
+    rounding: r.Rounding = r.Rounding.FLOOR
+    lines: str | None = Field(default=None, max_length=2000)
+
+
+class FixedPointsSpec(_Spec):
+    type: Literal["fixed"]
+    points: int = Field(gt=0, le=1_000_000)
+
+
+class ThresholdBonusSpec(_Spec):
+    type: Literal["threshold_bonus"]
+    min_amount: Decimal = Field(gt=0)
+    points: int = Field(gt=0, le=1_000_000)
+
+
+class LinePointsSpec(_Spec):
+    type: Literal["line_points"]
+    lines: str = Field(min_length=1, max_length=2000)
+    points_per_unit: int = Field(gt=0, le=100_000)
+
+
+class MultiplierSpec(_Spec):
+    type: Literal["multiplier"]
+    factor: Decimal = Field(gt=1, le=20)
+    applies_to: list[str] = Field(default_factory=list)
+    rounding: r.Rounding = r.Rounding.FLOOR
+
+
+EffectSpec = Annotated[
+    PointsPerAmountSpec | FixedPointsSpec | ThresholdBonusSpec | LinePointsSpec | MultiplierSpec,
+    Field(discriminator="type"),
+]
+
+
+class CapsSpec(_Spec):
+    per_member_per_day: int | None = Field(default=None, gt=0)
+    per_member_per_month: int | None = Field(default=None, gt=0)
+    once_per_member: bool = False
+    once_per_year: bool = False
+    budget: int | None = Field(default=None, gt=0)
+
+
+class RuleSpec(_Spec):
+    """A rule as a program manager writes it."""
+
+    id: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    name: str = Field(min_length=1, max_length=200)
+    driver: r.Driver
+    events: list[str] = Field(min_length=1, description="event types the rule reacts to")
+    effect: EffectSpec
+    explanation: dict[str, str] = Field(description="language (en, da, sv) -> template")
+    condition: str = Field(default="true", max_length=2000)
+    active_from: AwareDatetime | None = None
+    active_until: AwareDatetime | None = None
+    caps: CapsSpec = Field(default_factory=CapsSpec)
+    priority: int = 0
+    stacks: bool = True
+    pending_days: int | None = Field(default=None, ge=1, le=365)
+    funded_by: str | None = Field(default=None, max_length=100)
+    enabled: bool = True
+
+    def to_rule(self, version: int) -> r.Rule:
+        e = self.effect
+        effect: r.Effect
+        match e:
+            case PointsPerAmountSpec():
+                effect = r.PointsPerAmount(e.points, e.per, e.rounding, e.lines)
+            case FixedPointsSpec():
+                effect = r.FixedPoints(e.points)
+            case ThresholdBonusSpec():
+                effect = r.ThresholdBonus(e.min_amount, e.points)
+            case LinePointsSpec():
+                effect = r.LinePoints(e.lines, e.points_per_unit)
+            case MultiplierSpec():
+                effect = r.Multiplier(e.factor, tuple(e.applies_to), e.rounding)
+        return r.Rule(
+            rule_id=self.id,
+            version=version,
+            name=self.name,
+            driver=self.driver,
+            event_types=tuple(self.events),
+            effect=effect,
+            explanation=dict(self.explanation),
+            condition=self.condition,
+            active_from=self.active_from,
+            active_until=self.active_until,
+            caps=r.Caps(**self.caps.model_dump()),
+            priority=self.priority,
+            stacks=self.stacks,
+            pending_days=self.pending_days,
+            funded_by=self.funded_by,
+            enabled=self.enabled,
+        )
+
+
+def spec_document(spec: RuleSpec) -> dict[str, Any]:
+    return spec.model_dump(mode="json", exclude_defaults=False)
+
+
+class TierSpec(_Spec):
+    name: str = Field(min_length=1, max_length=50)
+    min_points: int = Field(ge=0, description="qualifying points earned over 12 months")
+
+
+class RulePack(_Spec):
+    """A program: its tiers and rules (``default_pack.yaml`` is the one `make run` loads)."""
+
+    tiers: list[TierSpec] = Field(default_factory=list)
+    rules: list[RuleSpec]

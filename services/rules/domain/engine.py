@@ -1,0 +1,163 @@
+"""Deciding what an event is worth: matching rules, effects, stacking, multipliers, caps."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from string import Template
+from typing import Any, Protocol
+
+from services.rules.domain.member import MemberState
+from services.rules.domain.model import Award, LoyaltyEvent, PurchaseLine
+from services.rules.domain.rules import (
+    FixedPoints,
+    LinePoints,
+    Multiplier,
+    PointsPerAmount,
+    Rounding,
+    Rule,
+    ThresholdBonus,
+)
+
+_ROUNDING = {
+    Rounding.FLOOR: ROUND_FLOOR,
+    Rounding.HALF_UP: ROUND_HALF_UP,
+    Rounding.CEILING: ROUND_CEILING,
+}
+
+
+class Predicate(Protocol):
+    """A compiled condition: true or false for the given facts."""
+
+    def __call__(self, facts: Mapping[str, Any]) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """A rule with its expressions compiled once, for every event it meets."""
+
+    rule: Rule
+    condition: Predicate
+    line_filter: Predicate | None = None
+
+
+def to_points(value: Decimal, rounding: Rounding) -> int:
+    return int(value.to_integral_value(rounding=_ROUNDING[rounding]))
+
+
+def explain(rule: Rule, language: str, **values: Any) -> str:
+    """The rule's explanation in the member's language (English if it has none); ``$name``
+    placeholders only, so a template cannot reach anything but these values."""
+    template = rule.explanation.get(language) or rule.explanation.get("en") or rule.name
+    return Template(template).safe_substitute(name=rule.name, **values)
+
+
+def _lines(compiled: Compiled, event: LoyaltyEvent, facts: Mapping[str, Any]) -> list[PurchaseLine]:
+    assert event.purchase is not None
+    if compiled.line_filter is None:
+        return list(event.purchase.lines)
+    return [
+        line
+        for line, line_facts in zip(event.purchase.lines, facts["purchase"]["lines"], strict=True)
+        if compiled.line_filter({**facts, "line": line_facts})
+    ]
+
+
+def base_points(
+    compiled: Compiled, event: LoyaltyEvent, facts: Mapping[str, Any]
+) -> tuple[int, Decimal]:
+    """Points of a non-multiplier effect, and the amount they were computed on."""
+    effect, purchase = compiled.rule.effect, event.purchase
+    match effect:
+        case FixedPoints(points=points):
+            return points, Decimal(0)
+        case PointsPerAmount() if purchase is not None:
+            amount = purchase.paid
+            if effect.lines is not None:
+                share = sum((ln.amount for ln in _lines(compiled, event, facts)), Decimal(0))
+                gross = sum((ln.amount for ln in purchase.lines), Decimal(0))
+                # lines are list prices: scale to what was actually paid
+                amount = (purchase.paid * share / gross) if gross else Decimal(0)
+            return to_points(amount / effect.per * effect.points, effect.rounding), amount
+        case ThresholdBonus(min_amount=minimum, points=points) if purchase is not None:
+            return (points if purchase.paid >= minimum else 0), purchase.paid
+        case LinePoints(points_per_unit=per_unit) if purchase is not None:
+            units = sum((ln.quantity for ln in _lines(compiled, event, facts)), Decimal(0))
+            return to_points(units * per_unit, Rounding.FLOOR), Decimal(0)
+    return 0, Decimal(0)
+
+
+def evaluate(
+    event: LoyaltyEvent, facts: Mapping[str, Any], rules: Sequence[Compiled], member: MemberState
+) -> list[Award]:
+    """The awards for ``event``, after per-member caps; the member's usage is updated."""
+    matching = sorted(
+        (
+            c
+            for c in rules
+            if event.event_type in c.rule.event_types
+            and c.rule.is_active(event.occurred_at)
+            and c.condition(facts)
+        ),
+        key=lambda c: (-c.rule.priority, c.rule.rule_id),
+    )
+    exclusive_taken = False
+    earned: list[tuple[Rule, int, Decimal]] = []
+    multipliers: list[Rule] = []
+    for compiled in matching:
+        if not compiled.rule.stacks:
+            if exclusive_taken:
+                continue
+            exclusive_taken = True
+        if isinstance(compiled.rule.effect, Multiplier):
+            multipliers.append(compiled.rule)
+        else:
+            points, amount = base_points(compiled, event, facts)
+            earned.append((compiled.rule, points, amount))
+    for rule in multipliers:
+        effect = rule.effect
+        assert isinstance(effect, Multiplier)
+        pool = sum(
+            p for r, p, _ in earned if not effect.applies_to or r.rule_id in effect.applies_to
+        )
+        earned.append((rule, to_points(pool * (effect.factor - 1), effect.rounding), Decimal(0)))
+    return [
+        award
+        for rule, points, amount in earned
+        if (award := _award(rule, points, amount, event, member)) is not None
+    ]
+
+
+def _award(
+    rule: Rule, points: int, amount: Decimal, event: LoyaltyEvent, member: MemberState
+) -> Award | None:
+    caps = rule.caps
+    points = member.allowed(
+        rule.rule_id,
+        points,
+        event.occurred_at,
+        per_day=caps.per_member_per_day,
+        per_month=caps.per_member_per_month,
+        once=caps.once_per_member,
+        once_per_year=caps.once_per_year,
+    )
+    if points <= 0:
+        return None
+    member.record_award(rule.rule_id, points, event.occurred_at)
+    currency = event.purchase.currency if event.purchase else ""
+    pending = None
+    if rule.pending_days:
+        pending = event.occurred_at + timedelta(days=rule.pending_days)
+    return Award(
+        member_id=event.member_id,
+        points=points,
+        rule_id=rule.rule_id,
+        rule_version=rule.version,
+        driver=rule.driver.value,
+        explanation=explain(rule, member.language, points=points, amount=amount, currency=currency),
+        source_event_id=event.event_id,
+        source_event_type=event.event_type,
+        awarded_at=event.occurred_at,
+        pending_until=pending,
+        funded_by=rule.funded_by,
+    )

@@ -1,0 +1,118 @@
+"""What the rules know of a member: the facts conditions use, and how much each rule gave."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+
+def month_key(moment: datetime) -> str:
+    return f"{moment.year:04d}-{moment.month:02d}"
+
+
+def _last_12_months(moment: datetime) -> set[str]:
+    months, year, month = set(), moment.year, moment.month
+    for _ in range(12):
+        months.add(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months
+
+
+@dataclass(slots=True)
+class RuleUsage:
+    day: str = ""
+    day_points: int = 0
+    month: str = ""
+    month_points: int = 0
+    total_points: int = 0
+    years: list[int] = field(default_factory=list)  # years in which it awarded
+
+
+@dataclass(slots=True)
+class MemberState:
+    member_id: str
+    enrolled_at: datetime | None = None
+    birthday: date | None = None
+    language: str = "en"
+    tier: str = "base"
+    purchases_total: int = 0
+    purchases_by_month: dict[str, int] = field(default_factory=dict)
+    spend_by_month: dict[str, str] = field(default_factory=dict)  # month -> Decimal as str
+    points_by_month: dict[str, int] = field(default_factory=dict)  # qualifying points
+    categories_bought: list[str] = field(default_factory=list)
+    last_purchase_at: datetime | None = None
+    referrals: int = 0
+    complaints_resolved: int = 0
+    usage: dict[str, RuleUsage] = field(default_factory=dict)
+    version: int = 0
+
+    def spend(self, moment: datetime, amount: Decimal) -> None:
+        key = month_key(moment)
+        self.spend_by_month[key] = str(Decimal(self.spend_by_month.get(key, "0")) + amount)
+
+    def spend_12m(self, moment: datetime) -> Decimal:
+        months = _last_12_months(moment)
+        return sum((Decimal(v) for k, v in self.spend_by_month.items() if k in months), Decimal(0))
+
+    def qualifying_points_12m(self, moment: datetime) -> int:
+        months = _last_12_months(moment)
+        return sum(v for k, v in self.points_by_month.items() if k in months)
+
+    def facts(self, moment: datetime) -> dict[str, Any]:
+        """The ``member`` of rule conditions, as of ``moment`` (the current event included)."""
+        tenure = (moment - self.enrolled_at).days if self.enrolled_at else 0
+        birthday = self.birthday
+        return {
+            "id": self.member_id,
+            "tier": self.tier,
+            "language": self.language,
+            "enrolled": self.enrolled_at is not None,
+            "tenure_days": tenure,
+            "purchases_total": self.purchases_total,
+            "purchases_this_month": self.purchases_by_month.get(month_key(moment), 0),
+            "spend_12m": float(self.spend_12m(moment)),
+            "qualifying_points_12m": self.qualifying_points_12m(moment),
+            "categories_bought": list(self.categories_bought),
+            "days_since_last_purchase": (moment - self.last_purchase_at).days
+            if self.last_purchase_at
+            else -1,
+            "referrals": self.referrals,
+            "complaints_resolved": self.complaints_resolved,
+            "birthday_today": birthday is not None
+            and (birthday.month, birthday.day) == (moment.month, moment.day),
+        }
+
+    # -- caps ------------------------------------------------------------------------------
+    def allowed(
+        self,
+        rule_id: str,
+        points: int,
+        moment: datetime,
+        *,
+        per_day: int | None,
+        per_month: int | None,
+        once: bool,
+        once_per_year: bool,
+    ) -> int:
+        """How many of ``points`` the rule's per-member caps still allow."""
+        used = self.usage.get(rule_id, RuleUsage())
+        if (once and used.total_points > 0) or (once_per_year and moment.year in used.years):
+            return 0
+        if per_day is not None:
+            today = used.day_points if used.day == moment.date().isoformat() else 0
+            points = min(points, max(per_day - today, 0))
+        if per_month is not None:
+            this_month = used.month_points if used.month == month_key(moment) else 0
+            points = min(points, max(per_month - this_month, 0))
+        return points
+
+    def record_award(self, rule_id: str, points: int, moment: datetime) -> None:
+        used = self.usage.setdefault(rule_id, RuleUsage())
+        day, month = moment.date().isoformat(), month_key(moment)
+        used.day_points = (used.day_points if used.day == day else 0) + points
+        used.month_points = (used.month_points if used.month == month else 0) + points
+        used.day, used.month = day, month
+        used.total_points += points
+        if moment.year not in used.years:
+            used.years.append(moment.year)
+        self.points_by_month[month] = self.points_by_month.get(month, 0) + points

@@ -1,0 +1,147 @@
+"""Rules administration (admin scope): rules with versions, packs as YAML, and simulation."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, HTTPException, Path, Request, Response
+from pydantic import BaseModel
+
+from services.rules.adapters import repository
+from services.rules.adapters.cel_engine import ExpressionError, compile_rule
+from services.rules.adapters.rule_specs import RuleSpec
+from services.rules.domain.returns import InvalidReturn
+from services.rules.entrypoints.consumer import to_command
+from services.rules.service_layer import pack
+from services.rules.service_layer.handlers import simulate_event
+from services.rules.service_layer.rulebook import RuleBook
+from services.rules.service_layer.unit_of_work import UnitOfWork
+from shared.app import SessionsDep
+from shared.auth import SCOPE_ADMIN
+from shared.contracts.envelope import CloudEvent
+from shared.contracts.inbound import PayloadError
+from shared.http import Caller, require_scope
+
+router = APIRouter(prefix="/v1", tags=["rules admin"])
+RuleId = Annotated[str, Path(min_length=1, max_length=100)]
+
+
+class RulePublic(BaseModel):
+    version: int
+    spec: RuleSpec
+
+
+class SimulatedAward(BaseModel):
+    rule_id: str
+    rule_version: int
+    driver: str
+    points: int
+    explanation: str
+    pending_until: str | None
+    funded_by: str | None
+
+
+class Simulation(BaseModel):
+    member_id: str
+    points: int
+    awards: list[SimulatedAward]
+    revoked_points: int
+    member: dict[str, Any]
+
+
+def _book(request: Request) -> RuleBook:
+    book: RuleBook = request.app.state.rulebook
+    return book
+
+
+@router.get("/rules", response_model=list[RulePublic])
+async def list_rules(principal: Caller, sessions: SessionsDep) -> list[RulePublic]:
+    require_scope(principal, SCOPE_ADMIN)
+    async with sessions() as session:
+        return [RulePublic(version=v, spec=s) for s, v in await repository.rules_in_force(session)]
+
+
+@router.get("/rules/{rule_id}/versions")
+async def rule_versions(
+    rule_id: RuleId, principal: Caller, sessions: SessionsDep
+) -> list[dict[str, Any]]:
+    require_scope(principal, SCOPE_ADMIN)
+    async with sessions() as session:
+        history = await repository.rule_history(session, rule_id)
+    if not history:
+        raise HTTPException(404, f"no rule {rule_id!r}")
+    return history
+
+
+@router.put("/rules/{rule_id}", response_model=RulePublic)
+async def save_rule(
+    rule_id: RuleId,
+    spec: Annotated[RuleSpec, Body()],
+    principal: Caller,
+    sessions: SessionsDep,
+    request: Request,
+) -> RulePublic:
+    """Create the rule or save a new version of it; expressions are compiled first and an
+    error in one is a 422 naming its position. ``enabled: false`` deactivates it."""
+    require_scope(principal, SCOPE_ADMIN)
+    if spec.id != rule_id:
+        raise HTTPException(422, f"the body's id {spec.id!r} differs from the path's")
+    try:
+        compile_rule(spec.to_rule(1))
+    except ExpressionError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    async with sessions() as session, session.begin():
+        version = await repository.save_rule(session, spec, by=principal.name)
+    _book(request).invalidate()
+    return RulePublic(version=version, spec=spec)
+
+
+@router.get("/rules.yaml", response_class=Response)
+async def export_rules(principal: Caller, sessions: SessionsDep) -> Response:
+    require_scope(principal, SCOPE_ADMIN)
+    async with sessions() as session:
+        return Response(await pack.export_pack(session), media_type="application/yaml")
+
+
+@router.put("/rules.yaml")
+async def import_rules(
+    request: Request, principal: Caller, sessions: SessionsDep
+) -> dict[str, list[str]]:
+    """Import a whole pack (tiers and rules); changed rules get a new version."""
+    require_scope(principal, SCOPE_ADMIN)
+    try:
+        parsed = pack.parse_pack((await request.body()).decode())
+    except (pack.InvalidPack, ExpressionError, UnicodeDecodeError) as exc:
+        raise HTTPException(422, str(exc)) from exc
+    async with sessions() as session, session.begin():
+        saved = await pack.import_pack(session, parsed, by=principal.name)
+    _book(request).invalidate()
+    return {"saved": saved}
+
+
+@router.post("/simulate", response_model=Simulation)
+async def simulate(event: CloudEvent, principal: Caller, request: Request) -> Simulation:
+    """What this event would earn its member now, and why. Nothing is written."""
+    require_scope(principal, SCOPE_ADMIN)
+    uow: UnitOfWork = request.app.state.uow_factory()
+    try:
+        decision = await simulate_event(to_command(event), uow=uow, book=_book(request))
+    except (PayloadError, InvalidReturn) as exc:
+        raise HTTPException(422, str(exc)) from exc
+    awards = [
+        SimulatedAward(
+            rule_id=a.rule_id,
+            rule_version=a.rule_version,
+            driver=a.driver,
+            points=a.points,
+            explanation=a.explanation,
+            funded_by=a.funded_by,
+            pending_until=a.pending_until.isoformat() if a.pending_until else None,
+        )
+        for a in decision.awards
+    ]
+    return Simulation(
+        member_id=event.subject,
+        points=sum(a.points for a in awards),
+        awards=awards,
+        revoked_points=sum(r.points for r in decision.revocations),
+        member=decision.member.facts(event.time),
+    )

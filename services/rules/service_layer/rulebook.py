@@ -1,0 +1,76 @@
+"""The rules in force, compiled once per version and shared by every event."""
+
+import asyncio
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.rules.adapters import repository
+from services.rules.adapters.cel_engine import compile_rule
+from services.rules.adapters.facts import facts
+from services.rules.adapters.rule_specs import RulePack, TierSpec
+from services.rules.domain.engine import Compiled
+from services.rules.domain.member import MemberState
+from services.rules.domain.model import LoyaltyEvent
+
+
+class RuleBook:
+    """Reloads from the database at most every ``ttl`` seconds, or at once after a local
+    change, so a rule saved on one replica is in force on all within ``ttl``."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, ttl: float = 5.0) -> None:
+        self._sessions = sessions
+        self._ttl = ttl
+        self._loaded_at = float("-inf")
+        self._lock = asyncio.Lock()
+        self.rules: Sequence[Compiled] = ()
+        self.tiers: list[TierSpec] = []
+        self._compiled: dict[tuple[str, int], Compiled] = {}
+
+    @classmethod
+    def static(cls, pack: RulePack) -> "RuleBook":
+        """A book of fixed rules, never reloaded (for simulations and tests)."""
+        book = cls(None, ttl=float("inf"))  # type: ignore[arg-type]
+        book.rules = tuple(compile_rule(spec.to_rule(1)) for spec in pack.rules)
+        book.tiers = list(pack.tiers)
+        book._loaded_at = 0.0
+        return book
+
+    def invalidate(self) -> None:
+        self._loaded_at = float("-inf")
+
+    async def current(self) -> "RuleBook":
+        if time.monotonic() - self._loaded_at > self._ttl:
+            async with self._lock:
+                if time.monotonic() - self._loaded_at > self._ttl:
+                    await self._reload()
+        return self
+
+    async def _reload(self) -> None:
+        async with self._sessions() as session:
+            specs = await repository.rules_in_force(session)
+            self.tiers = await repository.load_tiers(session)
+        compiled = []
+        for spec, version in specs:
+            key = (spec.id, version)
+            if key not in self._compiled:
+                self._compiled[key] = compile_rule(spec.to_rule(version))
+            compiled.append(self._compiled[key])
+        self.rules = tuple(compiled)
+        self._loaded_at = time.monotonic()
+
+    def facts(self, event: LoyaltyEvent, member: MemberState) -> dict[str, Any]:
+        return facts(event, member)
+
+    def tier_for(self, member: MemberState, event: LoyaltyEvent) -> str:
+        """Upgrade as soon as the qualifying points allow; never downgrade here (downgrades
+        happen only at the membership anniversary)."""
+        qualifying = member.qualifying_points_12m(event.occurred_at)
+        ranks = {t.name: t.min_points for t in self.tiers}
+        reached = [t for t in self.tiers if qualifying >= t.min_points]
+        best = max(reached, key=lambda t: t.min_points, default=None)
+        if best is None or best.min_points <= ranks.get(member.tier, 0):
+            return member.tier
+        return best.name
