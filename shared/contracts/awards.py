@@ -4,6 +4,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 POINTS_AWARDED = "points.awarded"
 POINTS_REVOKED = "points.revoked"
+MEMBER_TIER_CHANGED = "member.tier_changed"
 
 _Id = Field(min_length=1, max_length=200)
 
@@ -45,3 +46,15 @@ class PointsRevoked(BaseModel):
     explanation: str = Field(min_length=1, max_length=500)
     source_event_id: str = _Id
     revoked_at: AwareDatetime
+
+
+class TierChanged(BaseModel):
+    """A member reached (or, at the membership anniversary, left) a tier. No points move."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    member_id: str = _Id
+    tier: str = Field(min_length=1, max_length=50)
+    previous_tier: str = Field(min_length=1, max_length=50)
+    qualifying_points: int
+    changed_at: AwareDatetime

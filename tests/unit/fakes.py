@@ -12,7 +12,7 @@ from services.ledger.domain.model import MemberAccount
 from services.ledger.domain.redemptions import Redemption, RedemptionStatus
 from services.notifications.domain.model import InboxMessage
 from services.rules.domain.member import MemberState
-from services.rules.domain.model import Award, LoyaltyEvent, Revocation
+from services.rules.domain.model import Award, Decision, LoyaltyEvent, Revocation, TierChange
 from services.rules.domain.returns import PurchaseRecord
 
 
@@ -45,6 +45,7 @@ class FakeRulesUnitOfWork(_FakeTransaction):
         self.spent: dict[str, int] = {}
         self.awards: list[Award] = []
         self.revocations: list[Revocation] = []
+        self.tier_changes: list[TierChange] = []
         self._staged: tuple[Any, ...] | None = None
 
     async def was_processed(self, event_id: str) -> bool:
@@ -66,24 +67,21 @@ class FakeRulesUnitOfWork(_FakeTransaction):
         self.spent[rule_id] = self.spent.get(rule_id, 0) - points
 
     async def record(
-        self,
-        event: LoyaltyEvent,
-        member: MemberState,
-        purchase: PurchaseRecord | None,
-        awards: list[Award],
-        revocations: list[Revocation],
+        self, event: LoyaltyEvent, decision: Decision, purchase: PurchaseRecord | None
     ) -> None:
-        self._staged = (event, member, purchase, awards, revocations)
+        self._staged = (event, decision, purchase)
 
     async def commit(self) -> None:
         assert self._staged is not None
-        event, member, purchase, awards, revocations = self._staged
+        event, decision, purchase = self._staged
         self.processed.add(event.event_id)
-        self.members[member.member_id] = copy.deepcopy(member)
+        self.members[decision.member.member_id] = copy.deepcopy(decision.member)
         if purchase is not None:
             self.purchases[purchase.event_id] = copy.deepcopy(purchase)
-        self.awards.extend(awards)
-        self.revocations.extend(revocations)
+        self.awards.extend(decision.awards)
+        self.revocations.extend(decision.revocations)
+        if decision.tier_change is not None:
+            self.tier_changes.append(decision.tier_change)
         self._staged = None
 
 

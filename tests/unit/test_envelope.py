@@ -48,7 +48,7 @@ def test_unknown_event_type_is_refused_naming_the_known_ones() -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    [b'"currency":"dkk"', b'"total":-1', b'"total":"NaN"', b'"channel":"fax"'],
+    [b'"currency":"dkk"', b'"currency":"XYZ"', b'"total":-1', b'"total":"NaN"', b'"channel":"fax"'],
 )
 def test_invalid_purchase_data_is_refused(bad: bytes) -> None:
     field = bad.split(b":")[0]

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from services.rules.domain.commands import EvaluateEvent
-from services.rules.domain.model import LoyaltyEvent, Purchase, PurchaseLine, Return
+from services.rules.domain.model import Decision, LoyaltyEvent, Purchase, PurchaseLine, Return
 from services.rules.domain.returns import UnknownPurchase
-from services.rules.service_layer.handlers import Decision, evaluate_event
+from services.rules.service_layer.handlers import evaluate_event
 from services.rules.service_layer.pack import DEFAULT_PACK, parse_pack
 from services.rules.service_layer.rulebook import RuleBook
 from tests.unit.fakes import FakeRulesUnitOfWork
@@ -113,6 +113,8 @@ async def test_tiers_upgrade_on_points_earned_and_multiply_the_base_earn() -> No
     assert member.uow.members["m-1"].tier == "base"
     await member.buy(line("kitchen", "1"))
     assert member.uow.members["m-1"].tier == "silver"
+    [change] = member.uow.tier_changes
+    assert (change.previous, change.tier) == ("base", "silver")
     assert (await member.buy(line("kitchen", "100")))["silver-multiplier"] == 25
 
 

@@ -10,7 +10,13 @@ from services.ledger.domain.errors import LedgerError
 from services.ledger.domain.model import Policy
 from services.ledger.service_layer import handlers
 from services.ledger.service_layer.unit_of_work import UnitOfWork
-from shared.contracts.awards import POINTS_AWARDED, POINTS_REVOKED, PointsAwarded, PointsRevoked
+from shared.contracts.awards import (
+    MEMBER_TIER_CHANGED,
+    POINTS_AWARDED,
+    POINTS_REVOKED,
+    PointsAwarded,
+    PointsRevoked,
+)
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.inbound import PayloadError
 from shared.kafka.consumer import Handler
@@ -63,6 +69,8 @@ def award_handler(
     uow_factory: Callable[[], UnitOfWork], policy: Policy, on_committed: Callable[[], None]
 ) -> Handler:
     async def handle(event: CloudEvent) -> None:
+        if event.type == MEMBER_TIER_CHANGED:
+            return  # news about the member, not about points
         command = to_command(event)
         try:
             if isinstance(command, RecordAward):

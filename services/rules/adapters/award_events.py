@@ -1,7 +1,14 @@
 """Awards and revocations as they travel on ``loyalty.awards.v1``."""
 
-from services.rules.domain.model import Award, Revocation
-from shared.contracts.awards import POINTS_AWARDED, POINTS_REVOKED, PointsAwarded, PointsRevoked
+from services.rules.domain.model import Award, Revocation, TierChange
+from shared.contracts.awards import (
+    MEMBER_TIER_CHANGED,
+    POINTS_AWARDED,
+    POINTS_REVOKED,
+    PointsAwarded,
+    PointsRevoked,
+    TierChanged,
+)
 from shared.contracts.envelope import CloudEvent, derived_id, new_event
 
 SOURCE = "pointstream/rules"
@@ -53,4 +60,22 @@ def revocation_event(revocation: Revocation) -> CloudEvent:
         subject=revocation.member_id,
         data=payload.model_dump(mode="json"),
         time=revocation.revoked_at,
+    )
+
+
+def tier_event(change: TierChange) -> CloudEvent:
+    payload = TierChanged(
+        member_id=change.member_id,
+        tier=change.tier,
+        previous_tier=change.previous,
+        qualifying_points=change.qualifying_points,
+        changed_at=change.changed_at,
+    )
+    return new_event(
+        id=derived_id(change.cause_event_id, "tier", change.tier),
+        source=SOURCE,
+        type=MEMBER_TIER_CHANGED,
+        subject=change.member_id,
+        data=payload.model_dump(mode="json"),
+        time=change.changed_at,
     )

@@ -5,6 +5,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from services.rules.domain.member import MemberState
+
 
 @dataclass(frozen=True, slots=True)
 class PurchaseLine:
@@ -79,3 +81,23 @@ class Revocation:
     revokes_event_id: str
     source_event_id: str
     revoked_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TierChange:
+    member_id: str
+    previous: str
+    tier: str
+    qualifying_points: int
+    changed_at: datetime
+    cause_event_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What one event did: awards, revocations, a tier change, and the member after it."""
+
+    member: MemberState
+    awards: list[Award] = field(default_factory=list)
+    revocations: list[Revocation] = field(default_factory=list)
+    tier_change: TierChange | None = None

@@ -5,9 +5,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.rules.adapters.orm import purchases
 from services.rules.settings import RulesSettings
-from shared.app import PartsDep
+from shared.app import PartsDep, SessionsDep
 from shared.auth import SCOPE_INGEST
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.inbound import PayloadError, parse_inbound
@@ -50,6 +53,7 @@ async def ingest_events(
     request: Request,
     principal: Caller,
     parts: PartsDep,
+    sessions: SessionsDep,
     settings: Annotated[RulesSettings, Depends(_settings)],
 ) -> Any:
     """Take one CloudEvent or a batch (all or nothing) and write it to ``loyalty.events.v1``."""
@@ -69,6 +73,8 @@ async def ingest_events(
             f"send 1 to {settings.max_batch_events} events, not {len(items)}",
         )
     events, errors = _validate(items)
+    if not errors:
+        errors = await _unknown_returns(events, sessions)
     if errors:
         return problem(
             422, "Invalid event", "no event was accepted: fix these and resend", errors=errors
@@ -103,3 +109,38 @@ def _validate(items: list[Any]) -> tuple[list[CloudEvent], list[dict[str, Any]]]
         except PayloadError as exc:
             errors.append({"index": index, "errors": [{"loc": ["data"], "msg": str(exc)}]})
     return events, errors
+
+
+async def _unknown_returns(
+    events: list[CloudEvent], sessions: async_sessionmaker[AsyncSession]
+) -> list[dict[str, Any]]:
+    """Returns must refer to a purchase of the same member, already seen or in this batch."""
+    in_batch = {(e.id, e.subject) for e in events if e.type == "purchase.completed"}
+    returns = [
+        (i, str(e.data["original_event_id"]), e.subject)
+        for i, e in enumerate(events)
+        if e.type == "purchase.returned"
+    ]
+    wanted = [r for r in returns if (r[1], r[2]) not in in_batch]
+    if not wanted:
+        return []
+    async with sessions() as session:
+        rows = await session.execute(
+            select(purchases.c.event_id, purchases.c.member_id).where(
+                purchases.c.event_id.in_([w[1] for w in wanted])
+            )
+        )
+        known = {(r.event_id, r.member_id) for r in rows}
+    return [
+        {
+            "index": i,
+            "errors": [
+                {
+                    "loc": ["data", "original_event_id"],
+                    "msg": f"no purchase {original!r} of this member",
+                }
+            ],
+        }
+        for i, original, member in wanted
+        if (original, member) not in known
+    ]

@@ -1,23 +1,15 @@
 """Use cases of the rules service: evaluate an event (once), and simulate one (never writing)."""
 
 import dataclasses
-from dataclasses import dataclass
 
 from services.rules.domain.commands import EvaluateEvent
 from services.rules.domain.engine import evaluate
 from services.rules.domain.member import MemberState
-from services.rules.domain.model import Award, Revocation
+from services.rules.domain.model import Award, Decision, TierChange
 from services.rules.domain.observe import observe
 from services.rules.domain.returns import PurchaseRecord, UnknownPurchase
 from services.rules.service_layer.rulebook import RuleBook
 from services.rules.service_layer.unit_of_work import UnitOfWork
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    awards: list[Award]
-    revocations: list[Revocation]
-    member: MemberState
 
 
 async def evaluate_event(
@@ -29,9 +21,7 @@ async def evaluate_event(
         if await uow.was_processed(command.event.event_id):
             return None
         decision, purchase = await _decide(command, uow, book, budgets=True)
-        await uow.record(
-            command.event, decision.member, purchase, decision.awards, decision.revocations
-        )
+        await uow.record(command.event, decision, purchase)
         await uow.commit()
     return decision
 
@@ -66,11 +56,21 @@ async def _decide(
             member.record_award(revocation.rule_id, -revocation.points, event.occurred_at)
             if budgets:
                 await uow.refund_budget(revocation.rule_id, revocation.points)
-        return Decision([], revocations, member), purchase
+        return Decision(member, revocations=revocations), purchase
     awards = evaluate(event, book.facts(event, member), book.rules, member)
     if budgets:
         awards = await _within_budgets(awards, uow, book, member)
-    member.tier = book.tier_for(member, event)
+    previous, member.tier = member.tier, book.tier_for(member, event)
+    change = None
+    if member.tier != previous:
+        change = TierChange(
+            member_id=member.member_id,
+            previous=previous,
+            tier=member.tier,
+            qualifying_points=member.qualifying_points_12m(event.occurred_at),
+            changed_at=event.occurred_at,
+            cause_event_id=event.event_id,
+        )
     purchase = None
     if event.purchase is not None:
         purchase = PurchaseRecord(
@@ -80,7 +80,7 @@ async def _decide(
             paid=event.purchase.paid,
         )
         purchase.record(awards)
-    return Decision(awards, [], member), purchase
+    return Decision(member, awards=awards, tier_change=change), purchase
 
 
 async def _within_budgets(

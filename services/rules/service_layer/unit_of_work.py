@@ -9,11 +9,11 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.rules.adapters.award_events import award_event, revocation_event
+from services.rules.adapters.award_events import award_event, revocation_event, tier_event
 from services.rules.adapters.orm import outbox, processed_events
 from services.rules.adapters.repository import MemberRepository
 from services.rules.domain.member import MemberState
-from services.rules.domain.model import Award, LoyaltyEvent, Revocation
+from services.rules.domain.model import Decision, LoyaltyEvent
 from services.rules.domain.returns import PurchaseRecord
 from shared.errors import RetryLater
 from shared.outbox import outbox_insert
@@ -40,12 +40,7 @@ class UnitOfWork(Protocol):
     async def refund_budget(self, rule_id: str, points: int) -> None: ...
 
     async def record(
-        self,
-        event: LoyaltyEvent,
-        member: MemberState,
-        purchase: PurchaseRecord | None,
-        awards: list[Award],
-        revocations: list[Revocation],
+        self, event: LoyaltyEvent, decision: Decision, purchase: PurchaseRecord | None
     ) -> None: ...
 
     async def commit(self) -> None: ...
@@ -98,17 +93,12 @@ class SqlAlchemyUnitOfWork:
         await self._members.refund_budget(rule_id, points)
 
     async def record(
-        self,
-        event: LoyaltyEvent,
-        member: MemberState,
-        purchase: PurchaseRecord | None,
-        awards: list[Award],
-        revocations: list[Revocation],
+        self, event: LoyaltyEvent, decision: Decision, purchase: PurchaseRecord | None
     ) -> None:
         """Mark the event seen, keep the member and purchase, queue the awards; a lost race
         means: try again."""
         try:
-            await self._members.save_member(member)
+            await self._members.save_member(decision.member)
             if purchase is not None:
                 await self._members.save_purchase(purchase, event.occurred_at)
             await self.session.execute(
@@ -120,7 +110,10 @@ class SqlAlchemyUnitOfWork:
                     processed_at=datetime.now(UTC),
                 )
             )
-            messages = [award_event(a) for a in awards] + [revocation_event(r) for r in revocations]
+            messages = [award_event(a) for a in decision.awards]
+            messages += [revocation_event(r) for r in decision.revocations]
+            if decision.tier_change is not None:
+                messages.append(tier_event(decision.tier_change))
             if messages:
                 await self.session.execute(outbox_insert(outbox, self._topic, messages))
         except IntegrityError as exc:
