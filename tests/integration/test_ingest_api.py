@@ -108,7 +108,7 @@ async def test_an_accepted_batch_is_on_the_topic_keyed_by_member_and_awarded(
 
     def base_earn(records: list[Any]) -> dict[str, Any]:
         found = [json.loads(r.value) for r in records]
-        return {a["subject"]: a for a in found if a["data"]["rule_id"] == "base-earn"}
+        return {a["subject"]: a for a in found if a["data"].get("rule_id") == "base-earn"}
 
     awards = await read_until(
         kafka_settings, kafka_settings.topics.awards, lambda r: len(base_earn(r)) >= 2
