@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from services.rules.adapters.orm import outbox
 from services.rules.entrypoints import admin_http, http
 from services.rules.entrypoints.consumer import event_handler
+from services.rules.entrypoints.jobs import RulesJobs
 from services.rules.service_layer.pack import load_default_pack_if_empty
 from services.rules.service_layer.rulebook import RuleBook
 from services.rules.service_layer.unit_of_work import SqlAlchemyUnitOfWork, UnitOfWork
@@ -46,6 +47,10 @@ def build_app(
         producer=producer,
     )
 
+    jobs = RulesJobs(
+        sessions, uow, book, interval=settings.jobs_interval_seconds, on_done=relay.wake
+    )
+
     async def default_pack() -> None:
         if settings.load_default_pack:
             await load_default_pack_if_empty(sessions)
@@ -57,7 +62,7 @@ def build_app(
         sessions=sessions,
         producer=producer,
         authenticator=Authenticator(auth or AuthSettings()),
-        workers=[consumer, relay],
+        workers=[consumer, relay, jobs],
         startup=[default_pack],
     )
     app = create_service_app(

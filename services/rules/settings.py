@@ -12,5 +12,6 @@ class RulesSettings(BaseSettings):
     port: int = 8001
     max_batch_events: int = 500
     load_default_pack: bool = True  # when the rules table is empty at start-up
+    jobs_interval_seconds: float = 3600  # how often birthdays and anniversaries are checked
     rules_refresh_seconds: float = 5.0  # how soon a rule saved on another replica applies
     log_level: str = "INFO"

@@ -192,3 +192,35 @@ async def test_a_return_takes_back_each_rules_share_in_proportion_and_in_full_at
 async def test_a_return_of_an_unknown_purchase_is_refused() -> None:
     with pytest.raises(UnknownPurchase):
         await Member().send("purchase.returned", returned=Return("nope", "DKK", Decimal(5)))
+
+
+async def test_a_birthday_is_celebrated_once_a_year() -> None:
+    member = Member()
+    await member.send("member.enrolled", channel="pos", birthday="1990-03-02", language="sv")
+    first = await member.send("member.birthday", event_id="bd-2026-a")
+    again = await member.send("member.birthday", event_id="bd-2026-b")
+    assert first is not None
+    assert [(a.rule_id, a.points, a.explanation) for a in first.awards] == [
+        ("birthday", 100, "grattis på födelsedagen!")
+    ]
+    assert again is not None
+    assert again.awards == []
+    member.now += timedelta(days=365)
+    next_year = await member.send("member.birthday", event_id="bd-2027")
+    assert next_year is not None
+    assert [a.points for a in next_year.awards] == [100]
+
+
+async def test_a_tier_survives_a_quiet_month_and_is_reviewed_at_the_anniversary() -> None:
+    member = Member()
+    await member.send("member.enrolled", channel="pos")
+    await member.buy(line("kitchen", "1000"))  # 1000 + 100 bonus: silver
+    member.now += timedelta(days=40)
+    await member.send("member.activity", activity="own_bag")
+    assert member.uow.members["m-1"].tier == "silver"
+    member.now = T0 + timedelta(days=365 + 60)  # the points have left the 12-month window
+    review = await member.send("member.anniversary", event_id="anniv-2027")
+    assert review is not None
+    assert review.tier_change is not None
+    assert (review.tier_change.previous, review.tier_change.tier) == ("silver", "base")
+    assert [a.rule_id for a in review.awards] == ["anniversary"]

@@ -41,6 +41,8 @@ member_states = Table(
     metadata,
     Column("member_id", String(200), primary_key=True),
     Column("state", JSON, nullable=False),
+    Column("birthday_mmdd", String(5), nullable=True, index=True),  # for the birthday job
+    Column("enrolled_mmdd", String(5), nullable=True, index=True),  # for anniversaries
     Column("version", Integer, nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
 )

@@ -1,6 +1,7 @@
 """Reads and writes of the rules service: rules, tiers, member state, purchases, budgets."""
 
-from datetime import UTC, datetime
+import calendar
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -105,6 +106,8 @@ class MemberRepository:
     async def save_member(self, member: MemberState) -> None:
         values = {
             "state": member_to_json(member),
+            "birthday_mmdd": member.birthday.strftime("%m-%d") if member.birthday else None,
+            "enrolled_mmdd": member.enrolled_at.strftime("%m-%d") if member.enrolled_at else None,
             "version": member.version + 1,
             "updated_at": datetime.now(UTC),
         }
@@ -183,3 +186,18 @@ class MemberRepository:
             .where(budgets.c.rule_id == rule_id)
             .values(spent=budgets.c.spent - points)
         )
+
+
+async def members_celebrating(session: AsyncSession, day: date) -> tuple[list[str], list[str]]:
+    """Members whose birthday is ``day`` (29 February on the 28th in other years), and those
+    whose membership anniversary it is."""
+    days = [day.strftime("%m-%d")]
+    if (day.month, day.day) == (2, 28) and not calendar.isleap(day.year):
+        days.append("02-29")
+    birthdays = await session.scalars(
+        select(member_states.c.member_id).where(member_states.c.birthday_mmdd.in_(days))
+    )
+    anniversaries = await session.scalars(
+        select(member_states.c.member_id).where(member_states.c.enrolled_mmdd.in_(days))
+    )
+    return list(birthdays), list(anniversaries)

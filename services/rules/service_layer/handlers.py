@@ -60,7 +60,8 @@ async def _decide(
     awards = evaluate(event, book.facts(event, member), book.rules, member)
     if budgets:
         awards = await _within_budgets(awards, uow, book, member)
-    previous, member.tier = member.tier, book.tier_for(member, event)
+    previous = member.tier
+    member.tier = book.tier_for(member, event, review=event.event_type == "member.anniversary")
     change = None
     if member.tier != previous:
         change = TierChange(

@@ -64,13 +64,14 @@ class RuleBook:
     def facts(self, event: LoyaltyEvent, member: MemberState) -> dict[str, Any]:
         return facts(event, member)
 
-    def tier_for(self, member: MemberState, event: LoyaltyEvent) -> str:
-        """Upgrade as soon as the qualifying points allow; never downgrade here (downgrades
-        happen only at the membership anniversary)."""
+    def tier_for(self, member: MemberState, event: LoyaltyEvent, *, review: bool = False) -> str:
+        """The member's tier after ``event``: up as soon as the points earned over 12 months
+        allow; down only at a ``review`` (the membership anniversary), never after a quiet
+        month."""
         qualifying = member.qualifying_points_12m(event.occurred_at)
-        ranks = {t.name: t.min_points for t in self.tiers}
         reached = [t for t in self.tiers if qualifying >= t.min_points]
         best = max(reached, key=lambda t: t.min_points, default=None)
-        if best is None or best.min_points <= ranks.get(member.tier, 0):
+        if best is None:
             return member.tier
-        return best.name
+        current = {t.name: t.min_points for t in self.tiers}.get(member.tier, 0)
+        return best.name if review or best.min_points > current else member.tier

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 01:07:31.063107
+Create Date: 2026-11-24 01:12:29.588260
 """
 
 from collections.abc import Sequence
@@ -30,10 +30,20 @@ def upgrade() -> None:
         "member_states",
         sa.Column("member_id", sa.String(length=200), nullable=False),
         sa.Column("state", sa.JSON(), nullable=False),
+        sa.Column("birthday_mmdd", sa.String(length=5), nullable=True),
+        sa.Column("enrolled_mmdd", sa.String(length=5), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("updated_at", shared.db.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("member_id"),
     )
+    with op.batch_alter_table("member_states", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_member_states_birthday_mmdd"), ["birthday_mmdd"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_member_states_enrolled_mmdd"), ["enrolled_mmdd"], unique=False
+        )
+
     op.create_table(
         "outbox",
         sa.Column(
@@ -107,6 +117,10 @@ def downgrade() -> None:
 
     op.drop_table("processed_events")
     op.drop_table("outbox")
+    with op.batch_alter_table("member_states", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_member_states_enrolled_mmdd"))
+        batch_op.drop_index(batch_op.f("ix_member_states_birthday_mmdd"))
+
     op.drop_table("member_states")
     op.drop_table("budgets")
     # ### end Alembic commands ###

@@ -1,0 +1,75 @@
+"""The rules' scheduled work: birthday and membership-anniversary events, once a year each.
+
+Each is evaluated like any event, under an id derived from member and year, so running the job
+twice, or on several replicas, awards once. At the anniversary the member's tier is reviewed
+(the only moment it may go down).
+"""
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.rules.adapters.repository import members_celebrating
+from services.rules.domain.commands import EvaluateEvent
+from services.rules.domain.model import LoyaltyEvent
+from services.rules.service_layer.handlers import evaluate_event
+from services.rules.service_layer.rulebook import RuleBook
+from services.rules.service_layer.unit_of_work import UnitOfWork
+from shared.lifecycle import wait_for_event
+
+log = logging.getLogger(__name__)
+BIRTHDAY = "member.birthday"
+ANNIVERSARY = "member.anniversary"
+
+
+async def celebrate(
+    sessions: async_sessionmaker[AsyncSession],
+    uow_factory: Callable[[], UnitOfWork],
+    book: RuleBook,
+    *,
+    now: datetime | None = None,
+) -> int:
+    """Evaluate today's birthdays and anniversaries; how many were new."""
+    now = now or datetime.now(UTC)
+    async with sessions() as session:
+        birthdays, anniversaries = await members_celebrating(session, now.date())
+    done = 0
+    for event_type, members in ((BIRTHDAY, birthdays), (ANNIVERSARY, anniversaries)):
+        for member_id in members:
+            event = LoyaltyEvent(
+                event_id=f"{event_type}:{member_id}:{now.year}",
+                event_type=event_type,
+                member_id=member_id,
+                occurred_at=now,
+            )
+            if await evaluate_event(EvaluateEvent(event), uow=uow_factory(), book=book):
+                done += 1
+    return done
+
+
+class RulesJobs:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        uow_factory: Callable[[], UnitOfWork],
+        book: RuleBook,
+        *,
+        interval: float,
+        on_done: Callable[[], None],
+    ) -> None:
+        self._sessions, self._uow_factory, self._book = sessions, uow_factory, book
+        self._interval, self._on_done = interval, on_done
+        self._stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            if done := await celebrate(self._sessions, self._uow_factory, self._book):
+                log.info("birthdays and anniversaries evaluated", extra={"members": done})
+                self._on_done()
+            await wait_for_event(self._stopping, self._interval)
