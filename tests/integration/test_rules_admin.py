@@ -1,0 +1,121 @@
+"""Rules administration on PostgreSQL: versions, compile errors, packs, simulation."""
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from services.rules.bootstrap import build_app
+from services.rules.settings import RulesSettings
+from shared.settings import KafkaSettings
+from tests.apps import ADMIN_KEY, POS_KEY, auth_settings, serving
+from tests.conftest import Databases
+
+pytestmark = pytest.mark.integration
+ADMIN = {"X-API-Key": ADMIN_KEY}
+RULE = {
+    "id": "weekend-coffee",
+    "name": "Weekend coffee",
+    "driver": "economic",
+    "events": ["purchase.completed"],
+    "condition": "event.weekday >= 6",
+    "effect": {"type": "line_points", "lines": '"coffee" in line.tags', "points_per_unit": 7},
+    "explanation": {"en": "weekend coffee"},
+}
+
+
+@pytest.fixture
+async def client(
+    kafka_settings: KafkaSettings, databases: Databases
+) -> AsyncIterator[httpx.AsyncClient]:
+    settings = RulesSettings(
+        database_url=await databases.migrated("rules"),
+        consumer_group=f"{kafka_settings.topic_prefix}rules",
+    )
+    async with serving(build_app(settings, kafka_settings, auth_settings())) as client:
+        yield client
+
+
+def purchase(member: str, *tags: str) -> dict[str, Any]:
+    return {
+        "specversion": "1.0",
+        "id": str(uuid.uuid4()),
+        "source": "pos/1",
+        "type": "purchase.completed",
+        "time": "2026-11-28T10:00:00Z",
+        "subject": member,
+        "data": {
+            "purchase_id": "p",
+            "channel": "pos",
+            "currency": "DKK",
+            "total": "45.50",
+            "lines": [
+                {
+                    "sku": "c",
+                    "category": "pantry",
+                    "quantity": 2,
+                    "unit_price": "22.75",
+                    "tags": list(tags),
+                }
+            ],
+        },
+    }
+
+
+async def test_the_default_pack_is_loaded_and_exported_as_yaml(client: httpx.AsyncClient) -> None:
+    rules = (await client.get("/v1/rules", headers=ADMIN)).json()
+    drivers = {r["spec"]["driver"] for r in rules}
+    assert drivers == {"economic", "structural", "emotional"}
+    exported = yaml.safe_load((await client.get("/v1/rules.yaml", headers=ADMIN)).text)
+    assert {r["id"] for r in exported["rules"]} == {r["spec"]["id"] for r in rules}
+    assert [t["name"] for t in exported["tiers"]] == ["base", "silver", "gold"]
+
+
+async def test_a_saved_rule_gets_versions_and_a_broken_expression_is_refused_with_its_place(
+    client: httpx.AsyncClient,
+) -> None:
+    first = await client.put("/v1/rules/weekend-coffee", json=RULE, headers=ADMIN)
+    second = await client.put(
+        "/v1/rules/weekend-coffee", headers=ADMIN, json={**RULE, "name": "Weekend coffee bonus"}
+    )
+    broken = await client.put(
+        "/v1/rules/weekend-coffee", headers=ADMIN, json={**RULE, "condition": "event.weekday >= "}
+    )
+    pos = await client.put("/v1/rules/weekend-coffee", json=RULE, headers={"X-API-Key": POS_KEY})
+    assert (first.json()["version"], second.json()["version"]) == (1, 2)
+    assert broken.status_code == 422
+    assert "condition" in broken.json()["detail"]
+    assert "<input>:1:18" in broken.json()["detail"]  # line and column of the error
+    assert pos.status_code == 403
+    versions = (await client.get("/v1/rules/weekend-coffee/versions", headers=ADMIN)).json()
+    assert [v["spec"]["name"] for v in versions] == ["Weekend coffee", "Weekend coffee bonus"]
+    assert versions[0]["created_by"] == "admin"
+
+
+async def test_simulate_explains_what_an_event_would_earn_and_writes_nothing(
+    client: httpx.AsyncClient,
+) -> None:
+    assert (
+        await client.put("/v1/rules/weekend-coffee", json=RULE, headers=ADMIN)
+    ).status_code == 200
+    event = purchase("sim-1", "coffee")
+    first = (await client.post("/v1/simulate", json=event, headers=ADMIN)).json()
+    again = (await client.post("/v1/simulate", json=event, headers=ADMIN)).json()
+    by_rule = {a["rule_id"]: a for a in first["awards"]}
+    assert by_rule["base-earn"]["points"] == 45
+    assert by_rule["weekend-coffee"]["points"] == 14  # a Saturday, two coffees
+    assert by_rule["weekend-coffee"]["explanation"] == "weekend coffee"
+    assert again == first  # nothing was recorded: no caps used, no purchase counted
+    assert first["member"]["purchases_total"] == 1
+
+
+async def test_a_pack_with_an_error_is_refused_whole(client: httpx.AsyncClient) -> None:
+    pack = {"rules": [RULE, {**RULE, "id": "bad", "condition": "((("}]}
+    response = await client.put("/v1/rules.yaml", content=yaml.safe_dump(pack), headers=ADMIN)
+    assert response.status_code == 422
+    assert "rule bad condition" in response.json()["detail"]
+    ids = {r["spec"]["id"] for r in (await client.get("/v1/rules", headers=ADMIN)).json()}
+    assert "weekend-coffee" not in ids
