@@ -4,7 +4,7 @@ import asyncio
 import uuid
 from collections.abc import Callable
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
 from shared.kafka.admin import ensure_topics
 from shared.settings import KafkaSettings
@@ -54,3 +54,27 @@ async def read_until(
 
 async def create_topics(settings: KafkaSettings) -> None:
     await ensure_topics(settings)
+
+
+async def read_all(
+    settings: KafkaSettings, topic: str, *, timeout: float = 30
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Everything on the topic now: read each partition up to its end offset at the start."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.bootstrap_servers,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in range(settings.topic_partitions)]
+        consumer.assign(partitions)
+        ends = await consumer.end_offsets(partitions)
+        records: list[ConsumerRecord[bytes, bytes]] = []
+        async with asyncio.timeout(timeout):
+            while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
+                for part in (await consumer.getmany(timeout_ms=200)).values():
+                    records.extend(part)
+        return records
+    finally:
+        await consumer.stop()

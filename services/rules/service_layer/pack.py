@@ -5,6 +5,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.rules.adapters import repository
@@ -53,7 +54,10 @@ async def export_pack(session: AsyncSession) -> str:
 
 
 async def load_default_pack_if_empty(sessions: async_sessionmaker[AsyncSession]) -> None:
-    async with sessions() as session, session.begin():
-        if await session.scalar(select(func.count()).select_from(rules)):
-            return
-        await import_pack(session, parse_pack(DEFAULT_PACK.read_text()), by="default pack")
+    try:
+        async with sessions() as session, session.begin():
+            if await session.scalar(select(func.count()).select_from(rules)):
+                return
+            await import_pack(session, parse_pack(DEFAULT_PACK.read_text()), by="default pack")
+    except IntegrityError:
+        pass  # another replica starting at the same moment loaded it first
