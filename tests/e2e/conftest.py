@@ -48,6 +48,8 @@ async def system(
         "KAFKA_TOPIC_PARTITIONS": "3",
         "AUTH_API_KEYS": apps.API_KEYS,
         "AUTH_MEMBER_TOKEN_SECRET": apps.TOKEN_SECRET,
+        "RULES_JOBS_INTERVAL_SECONDS": "1",
+        "LEDGER_JOBS_INTERVAL_SECONDS": "1",
     }
     urls: dict[str, str] = {}
     for service in SERVICES:
