@@ -68,6 +68,7 @@ class MemberEnrolled(_Payload):
     channel: Channel
     birthday: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
     language: str = Field(default="en", pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
+    timezone: str | None = Field(default=None, max_length=60, description="IANA, e.g. Europe/Oslo")
     email: str | None = Field(default=None, max_length=320)
 
 

@@ -119,3 +119,12 @@ async def test_a_pack_with_an_error_is_refused_whole(client: httpx.AsyncClient) 
     assert "rule bad condition" in response.json()["detail"]
     ids = {r["spec"]["id"] for r in (await client.get("/v1/rules", headers=ADMIN)).json()}
     assert "weekend-coffee" not in ids
+
+
+async def test_tiers_are_replaced_by_an_admin(client: httpx.AsyncClient) -> None:
+    new = [{"name": "member", "min_points": 0}, {"name": "vip", "min_points": 2500}]
+    replaced = await client.put("/v1/tiers", json=new, headers=ADMIN)
+    duplicate = await client.put("/v1/tiers", json=new + new, headers=ADMIN)
+    assert replaced.json() == new
+    assert duplicate.status_code == 422
+    assert (await client.get("/v1/tiers", headers=ADMIN)).json() == new

@@ -4,7 +4,7 @@ import calendar
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.rules.adapters.orm import budgets, member_states, purchases, rules, tiers
@@ -76,15 +76,18 @@ async def load_tiers(session: AsyncSession) -> list[TierSpec]:
 
 
 async def save_tiers(session: AsyncSession, specs: list[TierSpec]) -> None:
-    if specs:
-        await session.execute(
-            upsert(
-                tiers,
-                [s.model_dump() for s in specs],
-                key="name",
-                dialect=session.get_bind().dialect.name,
-            )
+    """Make ``specs`` the program's tiers (an empty list leaves them as they are)."""
+    if not specs:
+        return
+    await session.execute(delete(tiers).where(tiers.c.name.not_in([t.name for t in specs])))
+    await session.execute(
+        upsert(
+            tiers,
+            [t.model_dump() for t in specs],
+            key="name",
+            dialect=session.get_bind().dialect.name,
         )
+    )
 
 
 class MemberRepository:

@@ -75,6 +75,11 @@ class RuleSpec(_Spec):
     stacks: bool = True
     pending_days: int | None = Field(default=None, ge=1, le=365)
     funded_by: str | None = Field(default=None, max_length=100)
+    beneficiary: str | None = Field(
+        default=None,
+        pattern=r"^[a-z_]+$",
+        description="award the member named by this field of the event's data instead",
+    )
     enabled: bool = True
 
     def to_rule(self, version: int) -> r.Rule:
@@ -107,6 +112,7 @@ class RuleSpec(_Spec):
             stacks=self.stacks,
             pending_days=self.pending_days,
             funded_by=self.funded_by,
+            beneficiary=self.beneficiary,
             enabled=self.enabled,
         )
 

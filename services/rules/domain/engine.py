@@ -141,7 +141,10 @@ def _award(
         once=caps.once_per_member,
         once_per_year=caps.once_per_year,
     )
-    if points <= 0:
+    beneficiary = event.member_id
+    if rule.beneficiary is not None:
+        beneficiary = str(event.data.get(rule.beneficiary) or "")
+    if points <= 0 or not beneficiary:
         return None
     member.record_award(rule.rule_id, points, event.occurred_at)
     currency = event.purchase.currency if event.purchase else ""
@@ -149,7 +152,7 @@ def _award(
     if rule.pending_days:
         pending = event.occurred_at + timedelta(days=rule.pending_days)
     return Award(
-        member_id=event.member_id,
+        member_id=beneficiary,
         points=points,
         rule_id=rule.rule_id,
         rule_version=rule.version,

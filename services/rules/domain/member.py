@@ -34,6 +34,7 @@ class MemberState:
     enrolled_at: datetime | None = None
     birthday: date | None = None
     language: str = "en"
+    timezone: str = "UTC"
     tier: str = "base"
     purchases_total: int = 0
     purchases_by_month: dict[str, int] = field(default_factory=dict)

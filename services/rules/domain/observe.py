@@ -23,6 +23,7 @@ def observe(member: MemberState, event: LoyaltyEvent) -> None:
         case "member.enrolled":
             member.enrolled_at = member.enrolled_at or moment
             member.language = str(event.data.get("language") or member.language)
+            member.timezone = str(event.data.get("timezone") or member.timezone)
             if birthday := event.data.get("birthday"):
                 member.birthday = date.fromisoformat(str(birthday))
         case "referral.completed":

@@ -94,6 +94,9 @@ class Rule:
     stacks: bool = True  # False: only the highest-priority non-stacking rule applies
     pending_days: int | None = None  # points stay pending (the return window) this long
     funded_by: str | None = None  # a partner paying for these points
+    # Award someone else than the event's member: the member id in this field of the event's
+    # data (e.g. "referred_member_id", so that both sides of a referral are rewarded).
+    beneficiary: str | None = None
     enabled: bool = True
 
     def is_active(self, moment: datetime) -> bool:

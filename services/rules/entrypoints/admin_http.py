@@ -7,7 +7,7 @@ from pydantic import BaseModel
 
 from services.rules.adapters import repository
 from services.rules.adapters.cel_engine import ExpressionError, compile_rule
-from services.rules.adapters.rule_specs import RuleSpec
+from services.rules.adapters.rule_specs import RuleSpec, TierSpec
 from services.rules.domain.returns import InvalidReturn
 from services.rules.entrypoints.consumer import to_command
 from services.rules.service_layer import pack
@@ -145,3 +145,28 @@ async def simulate(event: CloudEvent, principal: Caller, request: Request) -> Si
         revoked_points=sum(r.points for r in decision.revocations),
         member=decision.member.facts(event.time),
     )
+
+
+@router.get("/tiers", response_model=list[TierSpec])
+async def list_tiers(principal: Caller, sessions: SessionsDep) -> list[TierSpec]:
+    require_scope(principal, SCOPE_ADMIN)
+    async with sessions() as session:
+        return await repository.load_tiers(session)
+
+
+@router.put("/tiers", response_model=list[TierSpec])
+async def replace_tiers(
+    tiers: Annotated[list[TierSpec], Body(min_length=1)],
+    principal: Caller,
+    sessions: SessionsDep,
+    request: Request,
+) -> list[TierSpec]:
+    """Replace the tiers. Members move up at once; down only at their anniversary."""
+    require_scope(principal, SCOPE_ADMIN)
+    if len({t.name for t in tiers}) != len(tiers):
+        raise HTTPException(422, "tier names must be unique")
+    async with sessions() as session, session.begin():
+        await repository.save_tiers(session, tiers)
+        saved = await repository.load_tiers(session)
+    _book(request).invalidate()
+    return saved
