@@ -73,8 +73,11 @@ async def main() -> int:
             while True:
                 balance = (await client.get(f"{LEDGER}/v1/members/{member}/balance")).json()
                 inbox = (await client.get(f"{NOTIFICATIONS}/v1/members/{member}/inbox")).json()
-                settled = (
-                    balance["lifetime_earned"] >= points and len(inbox["messages"]) >= messages
+                entries = (await client.get(f"{LEDGER}/v1/members/{member}/entries")).json()
+                earned = [e for e in entries["entries"] if e["kind"] == "earn"]
+                # one message per earning, once every rule's award has reached the ledger
+                settled = balance["lifetime_earned"] >= points and len(inbox["messages"]) >= max(
+                    messages, len(earned)
                 )
                 if settled or time.monotonic() > deadline:
                     break
