@@ -1,13 +1,14 @@
 """The default rule pack, driver by driver, on the in-memory rules service."""
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from services.rules.domain.commands import EvaluateEvent
+from services.rules.domain.member import celebration_days
 from services.rules.domain.model import Decision, LoyaltyEvent, Purchase, PurchaseLine, Return
 from services.rules.domain.returns import UnknownPurchase
 from services.rules.service_layer.handlers import evaluate_event
@@ -229,3 +230,9 @@ async def test_a_tier_survives_a_quiet_month_and_is_reviewed_at_the_anniversary(
     assert review.tier_change is not None
     assert (review.tier_change.previous, review.tier_change.tier) == ("silver", "base")
     assert [a.rule_id for a in review.awards] == ["anniversary"]
+
+
+def test_a_29_february_birthday_is_celebrated_on_the_28th_in_other_years() -> None:
+    assert celebration_days(date(2027, 2, 28)) == {"02-28", "02-29"}
+    assert celebration_days(date(2028, 2, 28)) == {"02-28"}
+    assert celebration_days(date(2028, 2, 29)) == {"02-29"}

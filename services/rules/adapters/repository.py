@@ -1,10 +1,10 @@
 """Reads and writes of the rules service: rules, tiers, member state, purchases, budgets."""
 
-import calendar
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.rules.adapters.orm import budgets, member_states, purchases, rules, tiers
@@ -15,7 +15,7 @@ from services.rules.adapters.state_codec import (
     purchase_from_json,
     purchase_to_json,
 )
-from services.rules.domain.member import MemberState
+from services.rules.domain.member import MemberState, celebration_days
 from services.rules.domain.returns import PurchaseRecord
 from shared.db import upsert
 from shared.errors import RetryLater
@@ -191,16 +191,39 @@ class MemberRepository:
         )
 
 
-async def members_celebrating(session: AsyncSession, day: date) -> tuple[list[str], list[str]]:
-    """Members whose birthday is ``day`` (29 February on the 28th in other years), and those
-    whose membership anniversary it is."""
-    days = [day.strftime("%m-%d")]
-    if (day.month, day.day) == (2, 28) and not calendar.isleap(day.year):
-        days.append("02-29")
-    birthdays = await session.scalars(
-        select(member_states.c.member_id).where(member_states.c.birthday_mmdd.in_(days))
+async def members_celebrating(
+    session: AsyncSession, now: datetime
+) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """``(member, year)`` of members whose birthday, and of those whose membership anniversary,
+    it is today where they live (their timezone; UTC when unknown)."""
+    utc_day = now.date()
+    nearby = {d for offset in (-1, 0, 1) for d in celebration_days(utc_day + timedelta(offset))}
+    rows = await session.execute(
+        select(
+            member_states.c.member_id,
+            member_states.c.state,
+            member_states.c.birthday_mmdd,
+            member_states.c.enrolled_mmdd,
+        ).where(
+            or_(
+                member_states.c.birthday_mmdd.in_(nearby), member_states.c.enrolled_mmdd.in_(nearby)
+            )
+        )
     )
-    anniversaries = await session.scalars(
-        select(member_states.c.member_id).where(member_states.c.enrolled_mmdd.in_(days))
-    )
-    return list(birthdays), list(anniversaries)
+    birthdays, anniversaries = [], []
+    for row in rows:
+        local = now.astimezone(_zone(row.state.get("timezone"))).date()
+        today = celebration_days(local)
+        if row.birthday_mmdd in today:
+            birthdays.append((row.member_id, local.year))
+        enrolled = row.state.get("enrolled_at") or ""
+        if row.enrolled_mmdd in today and not enrolled.startswith(str(local.year)):
+            anniversaries.append((row.member_id, local.year))
+    return birthdays, anniversaries
+
+
+def _zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")

@@ -1,9 +1,18 @@
 """What the rules know of a member: the facts conditions use, and how much each rule gave."""
 
+import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+
+
+def celebration_days(day: date) -> set[str]:
+    """The ``MM-DD`` dates celebrated on ``day``: 29 February falls on the 28th in other years."""
+    days = {day.strftime("%m-%d")}
+    if (day.month, day.day) == (2, 28) and not calendar.isleap(day.year):
+        days.add("02-29")
+    return days
 
 
 def month_key(moment: datetime) -> str:

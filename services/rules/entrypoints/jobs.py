@@ -35,12 +35,12 @@ async def celebrate(
     """Evaluate today's birthdays and anniversaries; how many were new."""
     now = now or datetime.now(UTC)
     async with sessions() as session:
-        birthdays, anniversaries = await members_celebrating(session, now.date())
+        birthdays, anniversaries = await members_celebrating(session, now)
     done = 0
     for event_type, members in ((BIRTHDAY, birthdays), (ANNIVERSARY, anniversaries)):
-        for member_id in members:
+        for member_id, year in members:
             event = LoyaltyEvent(
-                event_id=f"{event_type}:{member_id}:{now.year}",
+                event_id=f"{event_type}:{member_id}:{year}",
                 event_type=event_type,
                 member_id=member_id,
                 occurred_at=now,
