@@ -2,8 +2,7 @@
 
 from collections.abc import Collection
 from datetime import datetime
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -16,18 +15,10 @@ from services.ledger.domain.model import MemberAccount
 from services.ledger.domain.redemptions import RedemptionStatus
 from shared.errors import RetryLater
 from shared.outbox import outbox_insert
+from shared.uow import SqlAlchemyTransaction, Transaction
 
 
-class UnitOfWork(Protocol):
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
+class UnitOfWork(Transaction, Protocol):
     async def load(
         self, member_id: str, *, lot_ids: Collection[str] = (), redemption_ids: Collection[str] = ()
     ) -> MemberAccount: ...
@@ -38,32 +29,11 @@ class UnitOfWork(Protocol):
 
     async def save(self, account: MemberAccount) -> None: ...
 
-    async def commit(self) -> None: ...
 
-
-class SqlAlchemyUnitOfWork:
+class SqlAlchemyUnitOfWork(SqlAlchemyTransaction):
     def __init__(self, sessions: async_sessionmaker[AsyncSession], topic: str) -> None:
-        self._sessions = sessions
+        super().__init__(sessions)
         self._topic = topic
-        self._session: AsyncSession | None = None
-
-    async def __aenter__(self) -> Self:
-        self._session = self._sessions()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.session.rollback()
-        await self.session.close()
-
-    @property
-    def session(self) -> AsyncSession:
-        assert self._session is not None, "use the unit of work in an `async with`"
-        return self._session
 
     async def load(
         self, member_id: str, *, lot_ids: Collection[str] = (), redemption_ids: Collection[str] = ()
@@ -95,6 +65,3 @@ class SqlAlchemyUnitOfWork:
                 )
         except IntegrityError as exc:
             raise RetryLater(f"concurrent write for member {account.member_id}") from exc
-
-    async def commit(self) -> None:
-        await self.session.commit()

@@ -2,8 +2,7 @@
 and the awards it causes (outbox)."""
 
 from datetime import UTC, datetime
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
@@ -17,18 +16,10 @@ from services.rules.domain.model import Decision, LoyaltyEvent
 from services.rules.domain.returns import PurchaseRecord
 from shared.errors import RetryLater
 from shared.outbox import outbox_insert
+from shared.uow import SqlAlchemyTransaction, Transaction
 
 
-class UnitOfWork(Protocol):
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
+class UnitOfWork(Transaction, Protocol):
     async def was_processed(self, event_id: str) -> bool: ...
 
     async def member_for_update(self, member_id: str) -> MemberState: ...
@@ -43,32 +34,11 @@ class UnitOfWork(Protocol):
         self, event: LoyaltyEvent, decision: Decision, purchase: PurchaseRecord | None
     ) -> None: ...
 
-    async def commit(self) -> None: ...
 
-
-class SqlAlchemyUnitOfWork:
+class SqlAlchemyUnitOfWork(SqlAlchemyTransaction):
     def __init__(self, sessions: async_sessionmaker[AsyncSession], topic: str) -> None:
-        self._sessions = sessions
+        super().__init__(sessions)
         self._topic = topic
-        self._session: AsyncSession | None = None
-
-    async def __aenter__(self) -> Self:
-        self._session = self._sessions()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.session.rollback()
-        await self.session.close()
-
-    @property
-    def session(self) -> AsyncSession:
-        assert self._session is not None, "use the unit of work in an `async with`"
-        return self._session
 
     @property
     def _members(self) -> MemberRepository:
@@ -118,6 +88,3 @@ class SqlAlchemyUnitOfWork:
                 await self.session.execute(outbox_insert(outbox, self._topic, messages))
         except IntegrityError as exc:
             raise RetryLater(f"event {event.event_id} is being processed concurrently") from exc
-
-    async def commit(self) -> None:
-        await self.session.commit()
