@@ -59,55 +59,63 @@ async def _commit(uow: UnitOfWork, account: MemberAccount, command: Any) -> None
     await uow.commit()
 
 
+async def _once(
+    uow: UnitOfWork,
+    command: Any,
+    member_id: str,
+    operation_id: str,
+    post: Callable[[MemberAccount], Operation],
+) -> Operation | None:
+    """Post the operation unless its id was done before; None for a repeat."""
+    async with uow:
+        account = await uow.load(member_id)
+        if await _seen(uow, operation_id, command):
+            return None
+        op = post(account)
+        await _commit(uow, account, command)
+    return op
+
+
+def _rule_cause(command: RecordAward | RevokePoints) -> Cause:
+    return Cause(
+        explanation=command.explanation,
+        rule_id=command.rule_id,
+        rule_version=command.rule_version,
+        source_event_id=command.source_event_id,
+    )
+
+
 async def record_award(
     command: RecordAward, *, uow: UnitOfWork, policy: Policy, now: datetime | None = None
 ) -> Operation | None:
-    async with uow:
-        account = await uow.load(command.member_id)
-        if await _seen(uow, command.award_id, command):
-            return None
-        cause = Cause(
-            explanation=command.explanation,
-            rule_id=command.rule_id,
-            rule_version=command.rule_version,
-            source_event_id=command.source_event_id,
-        )
-        op = ops.earn(
+    def post(account: MemberAccount) -> Operation:
+        return ops.earn(
             account,
             operation_id=command.award_id,
             points=command.points,
             pending_until=command.pending_until,
-            cause=cause,
+            cause=_rule_cause(command),
             now=now or datetime.now(UTC),
             policy=policy,
         )
-        await _commit(uow, account, command)
-    return op
+
+    return await _once(uow, command, command.member_id, command.award_id, post)
 
 
 async def revoke_points(
     command: RevokePoints, *, uow: UnitOfWork, now: datetime | None = None
 ) -> Operation | None:
-    async with uow:
-        account = await uow.load(command.member_id)
-        if await _seen(uow, command.revocation_id, command):
-            return None
-        cause = Cause(
-            explanation=command.explanation,
-            rule_id=command.rule_id,
-            rule_version=command.rule_version,
-            source_event_id=command.source_event_id,
-        )
-        op = ops.reverse(
+    def post(account: MemberAccount) -> Operation:
+        return ops.reverse(
             account,
             operation_id=command.revocation_id,
             points=command.points,
             revokes_event_id=command.revokes_event_id,
-            cause=cause,
+            cause=_rule_cause(command),
             now=now or datetime.now(UTC),
         )
-        await _commit(uow, account, command)
-    return op
+
+    return await _once(uow, command, command.member_id, command.revocation_id, post)
 
 
 async def redeem_points(
@@ -154,21 +162,17 @@ async def settle_redemption(
 async def adjust_points(
     command: AdjustPoints, *, uow: UnitOfWork, policy: Policy, now: datetime | None = None
 ) -> Operation | None:
-    async with uow:
-        account = await uow.load(command.member_id)
-        if await _seen(uow, command.adjustment_id, command):
-            return None
-        cause = Cause(explanation=command.reason, actor=command.actor)
-        op = ops.adjust(
+    def post(account: MemberAccount) -> Operation:
+        return ops.adjust(
             account,
             operation_id=command.adjustment_id,
             points=command.points,
-            cause=cause,
+            cause=Cause(explanation=command.reason, actor=command.actor),
             now=now or datetime.now(UTC),
             policy=policy,
         )
-        await _commit(uow, account, command)
-    return op
+
+    return await _once(uow, command, command.member_id, command.adjustment_id, post)
 
 
 async def run_due_work(
