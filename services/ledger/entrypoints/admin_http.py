@@ -8,11 +8,10 @@ from pydantic import BaseModel, Field
 from services.ledger.adapters.reconciliation import Reconciliation, reconcile
 from services.ledger.domain.commands import AdjustPoints
 from services.ledger.entrypoints.context import LedgerDep
-from services.ledger.entrypoints.http import MemberId
 from services.ledger.service_layer import handlers, views
 from shared.app import SessionsDep
 from shared.auth import SCOPE_ADMIN
-from shared.http import Caller, require_scope
+from shared.http import Caller, MemberId, require_scope
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 

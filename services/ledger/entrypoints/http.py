@@ -2,16 +2,15 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, HTTPException, Query
 
 from services.ledger.service_layer import views
 from shared.app import SessionsDep
 from shared.auth import SCOPE_MEMBERS_READ
-from shared.http import Caller, require_member_access
+from shared.http import Caller, MemberId, require_member_access
 from shared.pagination import InvalidCursor
 
 router = APIRouter(prefix="/v1/members/{member_id}", tags=["members"])
-MemberId = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:@-]+$")]
 
 
 @router.get("/balance", response_model=views.BalancePublic)

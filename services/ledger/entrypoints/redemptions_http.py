@@ -7,12 +7,11 @@ from pydantic import BaseModel, Field
 
 from services.ledger.domain.commands import RedeemPoints, SettleRedemption
 from services.ledger.entrypoints.context import LedgerDep
-from services.ledger.entrypoints.http import MemberId
 from services.ledger.service_layer import handlers, views
 from shared.app import SessionsDep
 from shared.auth import SCOPE_REDEEM
 from shared.contracts.envelope import derived_id
-from shared.http import Caller, require_member_access
+from shared.http import Caller, MemberId, require_member_access
 
 router = APIRouter(prefix="/v1/members/{member_id}/redemptions", tags=["redemptions"])
 IdempotencyKey = Annotated[
