@@ -6,11 +6,12 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.ledger.adapters.orm import outbox
-from services.ledger.entrypoints import admin_http, http, redemptions_http
+from services.ledger.entrypoints import admin_http, http, redemptions_http, rewards_http
 from services.ledger.entrypoints.consumer import award_handler
 from services.ledger.entrypoints.context import LedgerContext, install_ledger_errors
 from services.ledger.entrypoints.jobs import LedgerJobs
-from services.ledger.service_layer.unit_of_work import SqlAlchemyUnitOfWork, UnitOfWork
+from services.ledger.service_layer import rewards
+from services.ledger.service_layer.rewards_uow import RewardsUnitOfWork
 from services.ledger.settings import LedgerSettings
 from shared.app import ServiceParts, create_service_app
 from shared.auth import Authenticator
@@ -25,8 +26,8 @@ SERVICE = "ledger"
 
 def uow_factory(
     sessions: async_sessionmaker[AsyncSession], kafka: KafkaSettings
-) -> Callable[[], UnitOfWork]:
-    return lambda: SqlAlchemyUnitOfWork(sessions, kafka.topics.ledger)
+) -> Callable[[], RewardsUnitOfWork]:
+    return lambda: RewardsUnitOfWork(sessions, kafka.topics.ledger)
 
 
 def build_app(
@@ -47,12 +48,22 @@ def build_app(
         settings=kafka,
         topics=[kafka.topics.awards],
         group_id=settings.consumer_group,
-        handler=award_handler(uow, policy, relay.wake),
+        handler=award_handler(uow, policy, relay.wake, tiers=uow),
         producer=producer,
     )
     jobs = LedgerJobs(
-        sessions, uow, policy, interval=settings.jobs_interval_seconds, on_posted=relay.wake
+        sessions,
+        uow,
+        policy,
+        interval=settings.jobs_interval_seconds,
+        on_posted=relay.wake,
+        also=[lambda: rewards.expire_vouchers(sessions, uow, policy)],
     )
+
+    async def default_catalogue() -> None:
+        if settings.load_default_rewards:
+            await rewards.load_default_catalogue_if_empty(sessions)
+
     parts = ServiceParts(
         name=SERVICE,
         kafka=kafka,
@@ -61,6 +72,7 @@ def build_app(
         producer=producer,
         authenticator=Authenticator(auth or AuthSettings()),
         workers=[consumer, relay, jobs],
+        startup=[default_catalogue],
     )
     app = create_service_app(
         parts,
@@ -69,11 +81,12 @@ def build_app(
             http.router,
             redemptions_http.router,
             admin_http.router,
+            rewards_http.router,
         ],
     )
     app.state.settings = settings
     app.state.ledger = LedgerContext(
-        settings=settings, policy=policy, uow=uow, committed=relay.wake
+        settings=settings, policy=policy, uow=uow, committed=relay.wake, rewards_uow=uow
     )
     install_ledger_errors(app)
     return app

@@ -25,6 +25,14 @@ class LedgerSettings(BaseSettings):
         default=60, gt=0, description="how often maturing, expiry and hold release run"
     )
     max_hold_seconds: int = Field(default=7 * 24 * 3600, gt=0)
+    tier_order: str = Field(
+        default="base,silver,gold",
+        description="the rules' tiers, lowest first, for tier-gated rewards",
+    )
+    load_default_rewards: bool = True  # when the catalogue is empty at start-up
+
+    def tiers(self) -> list[str]:
+        return [t.strip() for t in self.tier_order.split(",") if t.strip()]
 
     def policy(self) -> Policy:
         days = self.points_expire_after_days

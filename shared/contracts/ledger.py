@@ -17,6 +17,7 @@ LedgerKind = Literal[
     "released",
     "expired",
     "adjusted",
+    "refunded",
 ]
 LEDGER_KINDS: tuple[str, ...] = get_args(LedgerKind)
 POINTS_EARNED = "points.earned"
@@ -66,3 +67,23 @@ class LedgerEvent(BaseModel):
     recorded_at: AwareDatetime
     postings: list[Posting]
     balance: BalanceSnapshot
+
+
+VOUCHER_EVENT_PREFIX = "voucher."
+
+
+class VoucherEvent(BaseModel):
+    """A voucher's life on ``loyalty.ledger.v1``: ``voucher.issued``, ``.used``, ``.cancelled``,
+    ``.expired``. The code is the member's to show at the till."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: str
+    member_id: str
+    reward_id: str
+    reward_name: str
+    status: Literal["issued", "used", "cancelled", "expired"]
+    points: int
+    expires_at: AwareDatetime
+    used_at: AwareDatetime | None = None
+    refunded: bool = False

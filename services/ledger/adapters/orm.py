@@ -107,4 +107,41 @@ redemptions = Table(
     Index("ix_redemptions_status_hold_expires_at", "status", "hold_expires_at"),
 )
 
+rewards = Table(
+    "rewards",
+    metadata,
+    Column("reward_id", String(100), primary_key=True),
+    Column("spec", JSON, nullable=False),  # the catalogue entry as the admin API takes it
+    Column("stock_left", BigInteger, nullable=True),  # None: unlimited
+    Column("updated_at", UtcDateTime(), nullable=False),
+    CheckConstraint("stock_left IS NULL OR stock_left >= 0", name="ck_rewards_stock"),
+)
+
+vouchers = Table(
+    "vouchers",
+    metadata,
+    Column("code", String(20), primary_key=True),
+    Column("reward_id", String(100), nullable=False),
+    Column("member_id", String(200), nullable=False),
+    Column("redemption_id", _Id, nullable=False, unique=True),
+    Column("points", BigInteger, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("issued_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("used_at", UtcDateTime(), nullable=True),
+    Column("used_where", String(200), nullable=True),
+    Index("ix_vouchers_member_id_reward_id", "member_id", "reward_id"),
+    Index("ix_vouchers_status_expires_at", "status", "expires_at"),
+)
+
+# Members' tiers as the rules service announces them (member.tier_changed), for tier-gated
+# rewards.
+member_tiers = Table(
+    "member_tiers",
+    metadata,
+    Column("member_id", String(200), primary_key=True),
+    Column("tier", String(50), nullable=False),
+    Column("changed_at", UtcDateTime(), nullable=False),
+)
+
 outbox = outbox_table(metadata)

@@ -62,7 +62,9 @@ async def reconcile(
         else:
             expected.setdefault(parsed[0], {})[parsed[1]] = net
     earned = await _per_member(session, only, {EntryKind.EARN: 1, EntryKind.REVERSE: -1})
-    redeemed = await _per_member(session, only, {EntryKind.REDEEM: 1, EntryKind.CAPTURE: 1})
+    redeemed = await _per_member(
+        session, only, {EntryKind.REDEEM: 1, EntryKind.CAPTURE: 1, EntryKind.REFUND: -1}
+    )
     in_lots = await _lots_per_member(session, only)
     for row in await session.execute(select(balances).where(only(balances.c.member_id))):
         report.members_checked += 1

@@ -60,3 +60,10 @@ class RunDueWork:
     """Mature, expire and release what is due for one member (the scheduled jobs' step)."""
 
     member_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RedeemReward:
+    redemption_id: str
+    member_id: str
+    reward_id: str

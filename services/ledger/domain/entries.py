@@ -15,6 +15,7 @@ class EntryKind(StrEnum):
     RELEASE = "release"
     EXPIRE = "expire"
     ADJUST = "adjust"
+    REFUND = "refund"
 
 
 # The past tense each operation kind is published under (``points.<past>``).
@@ -28,6 +29,7 @@ PAST_TENSE = {
     EntryKind.RELEASE: "released",
     EntryKind.EXPIRE: "expired",
     EntryKind.ADJUST: "adjusted",
+    EntryKind.REFUND: "refunded",
 }
 
 

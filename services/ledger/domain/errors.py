@@ -27,3 +27,19 @@ class RedemptionStateConflict(LedgerError):
 
 class IdempotencyConflict(LedgerError):
     """The same operation id arrived again with different content."""
+
+
+class UnknownReward(LedgerError):
+    pass
+
+
+class RewardUnavailable(LedgerError):
+    """The member cannot have this reward now; the message lists why."""
+
+
+class UnknownVoucher(LedgerError):
+    pass
+
+
+class VoucherNotUsable(LedgerError):
+    """Used, cancelled or expired already; the message says which and when."""

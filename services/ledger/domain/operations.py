@@ -232,3 +232,23 @@ def _set_status(
 ) -> None:
     redemption.status, redemption.updated_at = status, now
     account.changed_redemptions.add(redemption.redemption_id)
+
+
+def refund(
+    account: MemberAccount,
+    *,
+    operation_id: str,
+    points: int,
+    cause: Cause,
+    now: datetime,
+    policy: Policy,
+) -> Operation:
+    """Give back points a redemption spent (e.g. a cancelled voucher): a new entry, never an
+    edit; the points come back as a fresh lot."""
+    positive(points)
+    op = account.begin(operation_id, EntryKind.REFUND, cause, now)
+    lot = account.new_lot(operation_id, points, None, pending_until=None, now=now, policy=policy)
+    account.post(op, points, acc.PROGRAM_REDEEMED, account.account(acc.AVAILABLE), lot.lot_id)
+    account.lifetime_redeemed -= points
+    account.settle_debt()
+    return account.finish(op)

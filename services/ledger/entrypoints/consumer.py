@@ -8,7 +8,8 @@ from pydantic import ValidationError
 from services.ledger.domain.commands import RecordAward, RevokePoints
 from services.ledger.domain.errors import LedgerError
 from services.ledger.domain.model import Policy
-from services.ledger.service_layer import handlers
+from services.ledger.service_layer import handlers, rewards
+from services.ledger.service_layer.rewards_uow import RewardsUnitOfWork
 from services.ledger.service_layer.unit_of_work import UnitOfWork
 from shared.contracts.awards import (
     MEMBER_TIER_CHANGED,
@@ -16,6 +17,7 @@ from shared.contracts.awards import (
     POINTS_REVOKED,
     PointsAwarded,
     PointsRevoked,
+    TierChanged,
 )
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.inbound import PayloadError
@@ -66,11 +68,20 @@ def to_command(event: CloudEvent) -> RecordAward | RevokePoints:
 
 
 def award_handler(
-    uow_factory: Callable[[], UnitOfWork], policy: Policy, on_committed: Callable[[], None]
+    uow_factory: Callable[[], UnitOfWork],
+    policy: Policy,
+    on_committed: Callable[[], None],
+    *,
+    tiers: Callable[[], RewardsUnitOfWork] | None = None,
 ) -> Handler:
     async def handle(event: CloudEvent) -> None:
-        if event.type == MEMBER_TIER_CHANGED:
-            return  # news about the member, not about points
+        if event.type == MEMBER_TIER_CHANGED:  # news about the member, not about points
+            if tiers is not None:
+                change = _tier_change(event)
+                await rewards.record_tier(
+                    change.member_id, change.tier, change.changed_at, uow=tiers()
+                )
+            return
         command = to_command(event)
         try:
             if isinstance(command, RecordAward):
@@ -83,3 +94,10 @@ def award_handler(
             on_committed()
 
     return handle
+
+
+def _tier_change(event: CloudEvent) -> TierChanged:
+    try:
+        return TierChanged.model_validate(event.data)
+    except ValidationError as exc:
+        raise PayloadError(f"invalid data for {event.type}: {exc}") from exc

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from services.ledger.domain import errors
 from services.ledger.domain.model import Policy
+from services.ledger.service_layer.rewards_uow import RewardsUnitOfWork
 from services.ledger.service_layer.unit_of_work import UnitOfWork
 from services.ledger.settings import LedgerSettings
 from shared.http import problem
@@ -20,6 +21,7 @@ class LedgerContext:
     policy: Policy
     uow: Callable[[], UnitOfWork]
     committed: Callable[[], None]  # wakes the outbox relay
+    rewards_uow: Callable[[], RewardsUnitOfWork]
 
 
 def _context(request: Request) -> LedgerContext:
@@ -36,6 +38,10 @@ _STATUS: dict[type[Exception], tuple[int, str]] = {
     errors.UnknownMember: (404, "Unknown member"),
     errors.UnknownRedemption: (404, "Unknown redemption"),
     errors.InvalidPoints: (422, "Invalid points"),
+    errors.UnknownReward: (404, "Unknown reward"),
+    errors.RewardUnavailable: (409, "Reward not available"),
+    errors.UnknownVoucher: (404, "Unknown voucher"),
+    errors.VoucherNotUsable: (409, "Voucher not usable"),
 }
 
 

@@ -6,7 +6,7 @@ overlap: each member's step runs under that member's balance lock and checks wha
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -57,9 +57,11 @@ class LedgerJobs:
         *,
         interval: float,
         on_posted: Callable[[], None],
+        also: Sequence[Callable[[], Awaitable[int]]] = (),
     ) -> None:
         self._sessions, self._uow_factory, self._policy = sessions, uow_factory, policy
         self._interval, self._on_posted = interval, on_posted
+        self._also = also
         self._stopping = asyncio.Event()
 
     def stop(self) -> None:
@@ -68,6 +70,8 @@ class LedgerJobs:
     async def run(self) -> None:
         while not self._stopping.is_set():
             posted = await run_due_jobs(self._sessions, self._uow_factory, self._policy)
+            for step in self._also:
+                posted += await step()
             if posted:
                 log.info("scheduled ledger work done", extra={"operations": posted})
                 self._on_posted()

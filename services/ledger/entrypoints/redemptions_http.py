@@ -3,11 +3,11 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Path, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
-from services.ledger.domain.commands import RedeemPoints, SettleRedemption
+from services.ledger.domain.commands import RedeemPoints, RedeemReward, SettleRedemption
 from services.ledger.entrypoints.context import LedgerDep
-from services.ledger.service_layer import handlers, views
+from services.ledger.service_layer import handlers, rewards, views
 from shared.app import SessionsDep
 from shared.auth import SCOPE_REDEEM
 from shared.contracts.envelope import derived_id
@@ -27,11 +27,23 @@ RedemptionId = Annotated[str, Path(min_length=1, max_length=100)]
 
 
 class RedemptionCreate(BaseModel):
-    points: int = Field(gt=0, le=1_000_000_000)
-    description: str = Field(min_length=1, max_length=200)
+    """Either a ``reward_id`` from the catalogue (a voucher is issued), or ``points`` and a
+    ``description`` (optionally held for ``hold_seconds``)."""
+
+    reward_id: str | None = Field(default=None, min_length=1, max_length=100)
+    points: int | None = Field(default=None, gt=0, le=1_000_000_000)
+    description: str | None = Field(default=None, min_length=1, max_length=200)
     hold_seconds: int | None = Field(
         default=None, ge=1, description="hold the points this long, to capture or release later"
     )
+
+    @model_validator(mode="after")
+    def _reward_or_points(self) -> "RedemptionCreate":
+        if self.reward_id is None and (self.points is None or self.description is None):
+            raise ValueError("send a reward_id, or points and a description")
+        if self.reward_id is not None and (self.points is not None or self.hold_seconds):
+            raise ValueError("a reward costs what the catalogue says: send reward_id alone")
+        return self
 
 
 @router.post("", status_code=201, response_model=views.RedemptionPublic)
@@ -45,10 +57,15 @@ async def redeem(
 ) -> views.RedemptionPublic:
     """Spend (or hold) points; never below zero. 409 when the points are not there."""
     require_member_access(principal, member_id, SCOPE_REDEEM)
+    redemption_id = derived_id(member_id, "redemption", idempotency_key)
+    if body.reward_id is not None:
+        return await _redeem_reward(member_id, redemption_id, body.reward_id, ledger, response)
+    assert body.points is not None
+    assert body.description is not None
     if body.hold_seconds is not None and body.hold_seconds > ledger.settings.max_hold_seconds:
         raise HTTPException(422, f"hold_seconds is at most {ledger.settings.max_hold_seconds}")
     command = RedeemPoints(
-        redemption_id=derived_id(member_id, "redemption", idempotency_key),
+        redemption_id=redemption_id,
         member_id=member_id,
         points=body.points,
         description=body.description,
@@ -101,3 +118,21 @@ async def release(
 ) -> views.RedemptionPublic:
     """Give held points back to the member. Repeating is a no-op."""
     return await _settle(member_id, redemption_id, principal, ledger, capture=False)
+
+
+async def _redeem_reward(
+    member_id: str, redemption_id: str, reward_id: str, ledger: LedgerDep, response: Response
+) -> views.RedemptionPublic:
+    command = RedeemReward(redemption_id=redemption_id, member_id=member_id, reward_id=reward_id)
+    outcome = await handlers.with_retries(
+        lambda: rewards.redeem_reward(
+            command, uow=ledger.rewards_uow(), tier_order=ledger.settings.tiers()
+        )
+    )
+    if outcome.replayed:
+        response.status_code = 200
+    else:
+        ledger.committed()
+    public = views.redemption_public(outcome.redemption, outcome.balance)
+    public.voucher = views.voucher_public(outcome.voucher)
+    return public

@@ -41,7 +41,7 @@ def fingerprint(command: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-async def _seen(uow: UnitOfWork, operation_id: str, command: Any) -> bool:
+async def already_done(uow: UnitOfWork, operation_id: str, command: Any) -> bool:
     prior = await uow.operation_fingerprint(operation_id)
     if prior is None:
         return False
@@ -52,7 +52,7 @@ async def _seen(uow: UnitOfWork, operation_id: str, command: Any) -> bool:
     return True
 
 
-async def _commit(uow: UnitOfWork, account: MemberAccount, command: Any) -> None:
+async def commit_operations(uow: UnitOfWork, account: MemberAccount, command: Any) -> None:
     if account.operations:
         account.operations[0].fingerprint = fingerprint(command)
     await uow.save(account)
@@ -69,10 +69,10 @@ async def _once(
     """Post the operation unless its id was done before; None for a repeat."""
     async with uow:
         account = await uow.load(member_id)
-        if await _seen(uow, operation_id, command):
+        if await already_done(uow, operation_id, command):
             return None
         op = post(account)
-        await _commit(uow, account, command)
+        await commit_operations(uow, account, command)
     return op
 
 
@@ -123,7 +123,7 @@ async def redeem_points(
 ) -> RedemptionOutcome:
     async with uow:
         account = await uow.load(command.member_id, redemption_ids=[command.redemption_id])
-        if await _seen(uow, command.redemption_id, command):
+        if await already_done(uow, command.redemption_id, command):
             return _outcome(account, command.redemption_id, replayed=True)
         if account.version == 0:
             raise UnknownMember(f"member {command.member_id!r} has no points account")
@@ -139,7 +139,7 @@ async def redeem_points(
             now=now,
             hold_until=hold_until,
         )
-        await _commit(uow, account, command)
+        await commit_operations(uow, account, command)
     return _outcome(account, command.redemption_id, replayed=False)
 
 
@@ -155,7 +155,7 @@ async def settle_redemption(
         settle = ops.capture if command.capture else ops.release
         op = settle(account, redemption, now=now or datetime.now(UTC))
         if op is not None:
-            await _commit(uow, account, command)
+            await commit_operations(uow, account, command)
     return _outcome(account, command.redemption_id, replayed=op is None)
 
 

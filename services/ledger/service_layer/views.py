@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.ledger.adapters.orm import balances, entries, redemptions
 from services.ledger.domain.entries import BalanceView
 from services.ledger.domain.redemptions import Redemption
+from services.ledger.domain.rewards import Voucher
 from shared.pagination import decode_cursor, encode_cursor
 
 
@@ -44,6 +45,16 @@ class EntryPage(BaseModel):
     next_cursor: str | None
 
 
+class VoucherPublic(BaseModel):
+    code: str
+    reward_id: str
+    status: str
+    points: int
+    issued_at: datetime
+    expires_at: datetime
+    used_at: datetime | None
+
+
 class RedemptionPublic(BaseModel):
     redemption_id: str
     member_id: str
@@ -54,6 +65,7 @@ class RedemptionPublic(BaseModel):
     created_at: datetime
     updated_at: datetime
     balance: BalancePublic | None = None
+    voucher: VoucherPublic | None = None
 
 
 async def balance(session: AsyncSession, member_id: str) -> BalancePublic:
@@ -118,4 +130,16 @@ def redemption_public(r: Redemption, view: BalanceView) -> RedemptionPublic:
             lifetime_redeemed=view.lifetime_redeemed,
             updated_at=r.updated_at,
         ),
+    )
+
+
+def voucher_public(v: Voucher) -> VoucherPublic:
+    return VoucherPublic(
+        code=v.code,
+        reward_id=v.reward_id,
+        status=v.status.value,
+        points=v.points,
+        issued_at=v.issued_at,
+        expires_at=v.expires_at,
+        used_at=v.used_at,
     )

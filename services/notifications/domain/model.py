@@ -48,6 +48,8 @@ def _title(notice: LedgerNotice) -> str | None:
             return f"You spent {points}"
         case "expired":
             return f"{points} expired"
+        case "refunded":
+            return f"{points} refunded to you"
         case "adjusted":
             return f"Your points were adjusted by {points}"
     return None  # holds and releases are steps of a redemption, not news

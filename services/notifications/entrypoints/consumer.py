@@ -10,7 +10,7 @@ from services.notifications.service_layer.handlers import notify_member
 from services.notifications.service_layer.unit_of_work import UnitOfWork
 from shared.contracts.envelope import CloudEvent, derived_id
 from shared.contracts.inbound import PayloadError
-from shared.contracts.ledger import LedgerEvent, ledger_event_type
+from shared.contracts.ledger import VOUCHER_EVENT_PREFIX, LedgerEvent, ledger_event_type
 from shared.kafka.consumer import Handler
 
 
@@ -37,6 +37,8 @@ def to_command(event: CloudEvent) -> NotifyMember:
 
 def ledger_event_handler(uow_factory: Callable[[], UnitOfWork]) -> Handler:
     async def handle(event: CloudEvent) -> None:
+        if event.type.startswith(VOUCHER_EVENT_PREFIX):
+            return  # vouchers are announced by their points events for now
         await notify_member(
             to_command(event), message_id=derived_id(event.id, "inbox"), uow=uow_factory()
         )

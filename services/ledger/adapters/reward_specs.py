@@ -1,0 +1,55 @@
+"""Catalogue entries as the admin API and the default catalogue (YAML) write them."""
+
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from services.ledger.domain.rewards import Reward, RewardKind
+
+
+class RewardSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    kind: RewardKind
+    cost_points: int = Field(gt=0, le=10_000_000)
+    names: dict[Literal["en", "da", "sv"], str] = Field(min_length=1)
+    descriptions: dict[Literal["en", "da", "sv"], str] = Field(default_factory=dict)
+    valid_from: AwareDatetime | None = None
+    valid_until: AwareDatetime | None = None
+    stock: int | None = Field(default=None, ge=0, description="None: unlimited")
+    per_member_limit: int | None = Field(default=None, gt=0)
+    min_tier: str | None = Field(default=None, max_length=50)
+    voucher_valid_days: int = Field(default=30, gt=0, le=3650)
+    refund_on_expiry: bool = False
+    details: dict[str, str] = Field(
+        default_factory=dict, description="amount, percent, min_basket, sku, cause ..."
+    )
+    funded_by: str | None = Field(default=None, max_length=100)
+    enabled: bool = True
+
+    def to_reward(self, stock_left: int | None) -> Reward:
+        return Reward(
+            reward_id=self.id,
+            kind=self.kind,
+            cost_points=self.cost_points,
+            names={str(k): v for k, v in self.names.items()},
+            descriptions={str(k): v for k, v in self.descriptions.items()},
+            valid_from=self.valid_from,
+            valid_until=self.valid_until,
+            stock_total=self.stock,
+            stock_left=stock_left,
+            per_member_limit=self.per_member_limit,
+            min_tier=self.min_tier,
+            voucher_valid_days=self.voucher_valid_days,
+            refund_on_expiry=self.refund_on_expiry,
+            details=dict(self.details),
+            funded_by=self.funded_by,
+            enabled=self.enabled,
+        )
+
+
+class Catalogue(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rewards: list[RewardSpec]

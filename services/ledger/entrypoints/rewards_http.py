@@ -1,0 +1,158 @@
+"""The rewards catalogue for members, vouchers for tills, and the catalogue's administration."""
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Body, HTTPException, Path, Query
+from pydantic import BaseModel, Field
+
+from services.ledger.adapters import rewards_repository as repo
+from services.ledger.adapters.reward_specs import RewardSpec
+from services.ledger.entrypoints.context import LedgerDep
+from services.ledger.service_layer import handlers, rewards, views
+from shared.app import SessionsDep
+from shared.auth import SCOPE_ADMIN, SCOPE_INGEST, SCOPE_MEMBERS_READ, SCOPE_REDEEM
+from shared.http import Caller, MemberId, require_member_access, require_scope
+
+router = APIRouter(prefix="/v1", tags=["rewards"])
+Code = Annotated[str, Path(min_length=4, max_length=20, pattern=r"^[A-Z0-9-]+$")]
+Language = Annotated[str, Query(pattern=r"^(en|da|sv)$")]
+
+
+class RewardOffer(BaseModel):
+    reward_id: str
+    kind: str
+    name: str
+    description: str
+    cost_points: int
+    stock_left: int | None
+    details: dict[str, str]
+    eligible: bool
+    reasons: list[str] = Field(description="why not, when not eligible")
+
+
+class VoucherUse(BaseModel):
+    where: str = Field(min_length=1, max_length=200, description="store or web shop")
+
+
+@router.get("/members/{member_id}/rewards", response_model=list[RewardOffer])
+async def member_rewards(
+    member_id: MemberId,
+    principal: Caller,
+    sessions: SessionsDep,
+    ledger: LedgerDep,
+    lang: Language = "en",
+) -> list[RewardOffer]:
+    """The catalogue as this member sees it: the price, and whether they can have it (why not:
+    tier, stock, not enough points, limit reached)."""
+    require_member_access(principal, member_id, SCOPE_MEMBERS_READ)
+    now = datetime.now(UTC)
+    async with sessions() as session:
+        balance = await views.balance(session, member_id)
+        tier = await repo.member_tier(session, member_id) or ledger.settings.tiers()[0]
+        counts = await repo.redeemed_counts(session, member_id)
+        catalogue = [r for r in await repo.catalogue(session) if r.enabled]
+    offers = []
+    for reward in catalogue:
+        reasons = rewards.why_not(
+            reward,
+            now=now,
+            available=balance.available,
+            tier=tier,
+            tier_order=ledger.settings.tiers(),
+            redeemed_by_member=counts.get(reward.reward_id, 0),
+        )
+        offers.append(
+            RewardOffer(
+                reward_id=reward.reward_id,
+                kind=reward.kind.value,
+                name=reward.name(lang),
+                description=reward.descriptions.get(lang) or reward.descriptions.get("en", ""),
+                cost_points=reward.cost_points,
+                stock_left=reward.stock_left,
+                details=reward.details,
+                eligible=not reasons,
+                reasons=reasons,
+            )
+        )
+    return offers
+
+
+@router.get("/members/{member_id}/vouchers", response_model=list[views.VoucherPublic])
+async def member_vouchers(
+    member_id: MemberId, principal: Caller, sessions: SessionsDep
+) -> list[views.VoucherPublic]:
+    require_member_access(principal, member_id, SCOPE_MEMBERS_READ)
+    async with sessions() as session:
+        return [views.voucher_public(v) for v in await repo.vouchers_of(session, member_id)]
+
+
+@router.post("/vouchers/{code}/use", response_model=views.VoucherPublic)
+async def use(
+    code: Code, body: Annotated[VoucherUse, Body()], principal: Caller, ledger: LedgerDep
+) -> views.VoucherPublic:
+    """A till or web shop accepts the voucher: once. A second use is a 409 saying when and
+    where it was used."""
+    require_scope(principal, SCOPE_INGEST)
+    voucher = await handlers.with_retries(
+        lambda: rewards.use_voucher(code, where=body.where, uow=ledger.rewards_uow())
+    )
+    ledger.committed()
+    return views.voucher_public(voucher)
+
+
+@router.post("/vouchers/{code}/cancel", response_model=views.VoucherPublic)
+async def cancel(code: Code, principal: Caller, ledger: LedgerDep) -> views.VoucherPublic:
+    """Cancel an unused voucher: its points come back (a new entry) and so does the stock."""
+    if principal.member_id is None:
+        require_scope(principal, SCOPE_REDEEM)
+    voucher = await handlers.with_retries(
+        lambda: rewards.cancel_voucher(
+            code, member_id=principal.member_id, uow=ledger.rewards_uow(), policy=ledger.policy
+        )
+    )
+    ledger.committed()
+    return views.voucher_public(voucher)
+
+
+@router.get("/admin/rewards", response_model=list[RewardSpec])
+async def list_catalogue(principal: Caller, sessions: SessionsDep) -> list[RewardSpec]:
+    require_scope(principal, SCOPE_ADMIN)
+    async with sessions() as session:
+        return [_spec(r) for r in await repo.catalogue(session)]
+
+
+@router.put("/admin/rewards/{reward_id}", response_model=RewardSpec)
+async def save_reward(
+    reward_id: Annotated[str, Path(max_length=100)],
+    spec: Annotated[RewardSpec, Body()],
+    principal: Caller,
+    sessions: SessionsDep,
+) -> RewardSpec:
+    """Create or change a reward; changing ``stock`` moves what is left by the difference."""
+    require_scope(principal, SCOPE_ADMIN)
+    if spec.id != reward_id:
+        raise HTTPException(422, f"the body's id {spec.id!r} differs from the path's")
+    async with sessions() as session, session.begin():
+        await repo.save_reward(session, spec)
+    return spec
+
+
+def _spec(reward: rewards.Reward) -> RewardSpec:
+    return RewardSpec(
+        id=reward.reward_id,
+        kind=reward.kind,
+        cost_points=reward.cost_points,
+        names=reward.names,
+        descriptions=reward.descriptions,
+        valid_from=reward.valid_from,
+        valid_until=reward.valid_until,
+        stock=reward.stock_total,
+        per_member_limit=reward.per_member_limit,
+        min_tier=reward.min_tier,
+        voucher_valid_days=reward.voucher_valid_days,
+        refund_on_expiry=reward.refund_on_expiry,
+        details=reward.details,
+        funded_by=reward.funded_by,
+        enabled=reward.enabled,
+    )

@@ -1,0 +1,222 @@
+"""Spending points on rewards: a redemption debits the points, takes one from stock and issues
+a voucher in one transaction; vouchers are used once, cancelled (points back) or expire."""
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import yaml
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.ledger.adapters import rewards_repository
+from services.ledger.adapters.reward_specs import Catalogue
+from services.ledger.domain import operations as ops
+from services.ledger.domain.commands import RedeemReward
+from services.ledger.domain.entries import BalanceView, Cause
+from services.ledger.domain.errors import (
+    RewardUnavailable,
+    UnknownMember,
+    UnknownReward,
+    UnknownVoucher,
+    VoucherNotUsable,
+)
+from services.ledger.domain.model import Policy
+from services.ledger.domain.redemptions import Redemption
+from services.ledger.domain.rewards import (
+    Reward,
+    Voucher,
+    VoucherStatus,
+    new_voucher_code,
+    why_not,
+)
+from services.ledger.service_layer.handlers import already_done, commit_operations, with_retries
+from services.ledger.service_layer.rewards_uow import RewardsUnitOfWork
+
+DEFAULT_CATALOGUE = Path(__file__).resolve().parent.parent / "default_rewards.yaml"
+__all__ = ["Reward", "RewardOutcome", "cancel_voucher", "redeem_reward", "use_voucher", "why_not"]
+
+
+@dataclass(frozen=True, slots=True)
+class RewardOutcome:
+    redemption: Redemption
+    voucher: Voucher
+    balance: BalanceView
+    replayed: bool
+
+
+async def redeem_reward(
+    command: RedeemReward,
+    *,
+    uow: RewardsUnitOfWork,
+    tier_order: list[str],
+    now: datetime | None = None,
+) -> RewardOutcome:
+    now = now or datetime.now(UTC)
+    async with uow:
+        account = await uow.load(command.member_id, redemption_ids=[command.redemption_id])
+        if await already_done(uow, command.redemption_id, command):
+            voucher = await uow.voucher(redemption_id=command.redemption_id)
+            assert voucher is not None, "a reward redemption always issues a voucher"
+            redemption = account.redemptions[command.redemption_id]
+            return RewardOutcome(redemption, voucher, account.view(), replayed=True)
+        if account.version == 0:
+            raise UnknownMember(f"member {command.member_id!r} has no points account")
+        reward = await uow.reward_for_update(command.reward_id)  # then the reward's
+        if reward is None:
+            raise UnknownReward(f"no reward {command.reward_id!r} in the catalogue")
+        reasons = why_not(
+            reward,
+            now=now,
+            available=account.available,
+            tier=await uow.member_tier(command.member_id) or tier_order[0],
+            tier_order=tier_order,
+            redeemed_by_member=(await uow.redeemed_counts(command.member_id)).get(
+                reward.reward_id, 0
+            ),
+        )
+        if reasons:
+            raise RewardUnavailable(f"{reward.name('en')}: {'; '.join(reasons)}")
+        ops.redeem(
+            account,
+            redemption_id=command.redemption_id,
+            points=reward.cost_points,
+            description=f"reward: {reward.name('en')}",
+            now=now,
+        )
+        if reward.stock_left is not None:
+            reward.stock_left -= 1
+            await uow.set_stock(reward)
+        voucher = Voucher(
+            code=new_voucher_code(),
+            reward_id=reward.reward_id,
+            member_id=command.member_id,
+            redemption_id=command.redemption_id,
+            points=reward.cost_points,
+            status=VoucherStatus.ISSUED,
+            issued_at=now,
+            expires_at=now + timedelta(days=reward.voucher_valid_days),
+        )
+        await uow.save_voucher(voucher, reward.name("en"))
+        await commit_operations(uow, account, command)
+    redemption = account.redemptions[command.redemption_id]
+    return RewardOutcome(redemption, voucher, account.view(), replayed=False)
+
+
+async def use_voucher(
+    code: str, *, where: str, uow: RewardsUnitOfWork, now: datetime | None = None
+) -> Voucher:
+    """Mark a voucher used, exactly once; any later use is refused saying why."""
+    now = now or datetime.now(UTC)
+    async with uow:
+        voucher = await uow.voucher(code=code, lock=True)
+        if voucher is None:
+            raise UnknownVoucher(f"no voucher {code!r}")
+        _usable(voucher, now)
+        voucher.status, voucher.used_at, voucher.used_where = VoucherStatus.USED, now, where
+        reward = await uow.reward_for_update(voucher.reward_id)
+        await uow.save_voucher(voucher, reward.name("en") if reward else voucher.reward_id)
+        await uow.commit()
+    return voucher
+
+
+async def cancel_voucher(
+    code: str,
+    *,
+    member_id: str | None,
+    uow: RewardsUnitOfWork,
+    policy: Policy,
+    now: datetime | None = None,
+    expired: bool = False,
+) -> Voucher:
+    """Cancel (or expire) an unused voucher. A cancellation gives the points back with a new
+    entry, and the stock; an expiry does so only if the reward says so."""
+    now = now or datetime.now(UTC)
+    async with uow:
+        found = await uow.voucher(code=code)
+        if found is None or (member_id is not None and found.member_id != member_id):
+            raise UnknownVoucher(f"no voucher {code!r}")
+        account = await uow.load(found.member_id)  # lock order: member, voucher, reward
+        voucher = await uow.voucher(code=code, lock=True)
+        assert voucher is not None
+        _usable(voucher, now if not expired else voucher.expires_at - timedelta(microseconds=1))
+        reward = await uow.reward_for_update(voucher.reward_id)
+        name = reward.name("en") if reward else voucher.reward_id
+        refund = not expired or (reward is not None and reward.refund_on_expiry)
+        if refund:
+            why = "expired" if expired else "cancelled"
+            ops.refund(
+                account,
+                operation_id=f"{voucher.redemption_id}/refund",
+                points=voucher.points,
+                now=now,
+                policy=policy,
+                cause=Cause(explanation=f"voucher {code} for {name} {why}"),
+            )
+        if reward is not None and reward.stock_left is not None and not expired:
+            reward.stock_left += 1
+            await uow.set_stock(reward)
+        voucher.status = VoucherStatus.EXPIRED if expired else VoucherStatus.CANCELLED
+        await uow.save_voucher(voucher, name, refunded=refund)
+        await uow.save(account)
+        await uow.commit()
+    return voucher
+
+
+def _usable(voucher: Voucher, now: datetime) -> None:
+    if voucher.status is VoucherStatus.USED:
+        raise VoucherNotUsable(
+            f"voucher {voucher.code} was already used "
+            f"({voucher.used_at:%Y-%m-%d %H:%M} UTC, {voucher.used_where})"
+        )
+    if voucher.status is not VoucherStatus.ISSUED:
+        raise VoucherNotUsable(f"voucher {voucher.code} is {voucher.status.value}")
+    if voucher.expires_at <= now:
+        raise VoucherNotUsable(f"voucher {voucher.code} expired on {voucher.expires_at:%Y-%m-%d}")
+
+
+async def record_tier(
+    member_id: str, tier: str, changed_at: datetime, *, uow: RewardsUnitOfWork
+) -> None:
+    """Remember the tier the rules gave the member, for tier-gated rewards."""
+    async with uow:
+        await uow.set_member_tier(member_id, tier, changed_at)
+        await uow.commit()
+
+
+async def expire_vouchers(
+    sessions: async_sessionmaker[AsyncSession],
+    uow_factory: Callable[[], RewardsUnitOfWork],
+    policy: Policy,
+    *,
+    now: datetime | None = None,
+) -> int:
+    """Expire unused vouchers past their date (refunding where the reward says so)."""
+    now = now or datetime.now(UTC)
+    async with sessions() as session:
+        due = await rewards_repository.expired_vouchers(session, now, limit=1000)
+    for code in due:
+
+        async def step(code: str = code) -> None:
+            with contextlib.suppress(VoucherNotUsable):  # used or cancelled meanwhile
+                await cancel_voucher(
+                    code, member_id=None, uow=uow_factory(), policy=policy, now=now, expired=True
+                )
+
+        await with_retries(step)
+    return len(due)
+
+
+async def load_default_catalogue_if_empty(sessions: async_sessionmaker[AsyncSession]) -> None:
+    async with sessions() as session:
+        if await rewards_repository.catalogue(session):
+            return
+    catalogue = Catalogue.model_validate(yaml.safe_load(DEFAULT_CATALOGUE.read_text()))
+    try:
+        async with sessions() as session, session.begin():
+            for spec in catalogue.rewards:
+                await rewards_repository.save_reward(session, spec)
+    except IntegrityError:
+        pass  # another replica starting at the same moment loaded it first
