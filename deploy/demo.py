@@ -55,9 +55,19 @@ def purchase(
 
 async def main() -> int:
     run = uuid.uuid4().hex[:6]
-    events = [purchase(run, n, *row) for n, row in enumerate(DAY)]
-    expected: dict[str, tuple[int, int]] = {}  # member -> (points, messages)
-    for e in events:
+    anna = f"demo-{run}-anna"
+    enrolment = {
+        "specversion": "1.0",
+        "id": f"demo-{run}-enrol",
+        "source": "app/demo",
+        "type": "member.enrolled",
+        "time": datetime.now(UTC).replace(hour=7).isoformat(),
+        "subject": anna,
+        "data": {"channel": "app", "language": "da"},
+    }
+    events = [enrolment] + [purchase(run, n, *row) for n, row in enumerate(DAY)]
+    expected: dict[str, tuple[int, int]] = {anna: (100, 1)}  # member -> (points, messages)
+    for e in events[1:]:
         total = Decimal(str(e["data"]["total"]))  # type: ignore[index]
         points = int(total.to_integral_value(ROUND_FLOOR))
         old_points, old_messages = expected.get(str(e["subject"]), (0, 0))
@@ -88,6 +98,20 @@ async def main() -> int:
             )
             for message in inbox["messages"]:
                 print(f"    inbox: {message['title']} - {message['body']}")
+        # Anna spends her welcome points on a reward from the catalogue.
+        redeemed = await client.post(
+            f"{LEDGER}/v1/members/{anna}/redemptions",
+            json={"reward_id": "plant-a-tree"},
+            headers={**HEADERS, "Idempotency-Key": f"demo-{run}"},
+        )
+        if redeemed.status_code != 201:
+            print(f"\nthe redemption was refused: {redeemed.text}")
+            return 1
+        body = redeemed.json()
+        print(
+            f"\n{anna} redeemed 'plant-a-tree' for {body['points']} points: voucher "
+            f"{body['voucher']['code']}, {body['balance']['available']} points left"
+        )
     return 0
 
 

@@ -175,7 +175,7 @@ async def test_members_see_why_they_cannot_have_a_reward(
     ledger: tuple[httpx.AsyncClient, str],
 ) -> None:
     client, _ = ledger
-    member = await member_with(client, 250)
+    member = await member_with(client, 250)  # a tree costs 100, a loaf 300
     offers = {
         o["reward_id"]: o
         for o in (await client.get(f"/v1/members/{member}/rewards?lang=da", headers=TILL)).json()
