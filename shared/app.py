@@ -1,5 +1,7 @@
 """The frame of every service's process: one FastAPI app whose lifespan runs the Kafka workers."""
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -13,8 +15,14 @@ from shared.db import ping
 from shared.http import install_problem_handlers, install_request_metrics, operations_router
 from shared.kafka.admin import ensure_topics
 from shared.kafka.producer import EventProducer
-from shared.lifecycle import Worker, running
+from shared.lifecycle import Worker, running, wait_for_event
 from shared.settings import KafkaSettings
+
+log = logging.getLogger(__name__)
+
+
+class ServiceStarting(Exception):
+    """Start-up has not finished (Kafka or the database did not answer yet)."""
 
 
 @dataclass
@@ -30,18 +38,45 @@ class ServiceParts:
 
 
 def create_service_app(parts: ServiceParts, *, title: str, routers: Sequence[APIRouter]) -> FastAPI:
+    booted = asyncio.Event()
+
+    async def boot_then_work(stopping: asyncio.Event) -> None:
+        """Topics, start-up steps and the producer, retried until Kafka and the database
+        answer; then the workers, until shutdown. HTTP serves meanwhile: /readyz says why
+        the service is not ready yet."""
+        failures = 0
+        while not stopping.is_set():
+            try:
+                await ensure_topics(parts.kafka)
+                for step in parts.startup:
+                    await step()
+                await parts.producer.start()
+                break
+            except Exception:
+                failures += 1
+                log.warning("start-up failed; retrying", exc_info=True)
+                await wait_for_event(stopping, min(10.0, 0.5 * 2**failures))
+        else:
+            return
+        booted.set()
+        async with running(parts.workers):
+            await stopping.wait()
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await ensure_topics(parts.kafka)
-        for step in parts.startup:
-            await step()
-        await parts.producer.start()
+        stopping = asyncio.Event()
+        work = asyncio.create_task(boot_then_work(stopping))
         try:
-            async with running(parts.workers):
-                yield
+            yield
         finally:
+            stopping.set()
+            await work
             await parts.producer.stop()
             await parts.engine.dispose()
+
+    async def started() -> None:
+        if not booted.is_set():
+            raise ServiceStarting()
 
     app = FastAPI(title=title, lifespan=lifespan, version="0.1.0")
     app.state.parts = parts
@@ -53,9 +88,8 @@ def create_service_app(parts: ServiceParts, *, title: str, routers: Sequence[API
     async def database() -> None:
         await ping(parts.engine)
 
-    app.include_router(
-        operations_router(parts.name, [("database", database), ("kafka", parts.producer.ping)])
-    )
+    checks = [("database", database), ("kafka", parts.producer.ping), ("started", started)]
+    app.include_router(operations_router(parts.name, checks))
     for router in routers:
         app.include_router(router)
     return app

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared import metrics
 from shared.auth import Authenticator, AuthError, Principal
+from shared.kafka.producer import ProducerNotStarted
 
 log = logging.getLogger(__name__)
 ReadinessCheck = Callable[[], Awaitable[None]]
@@ -40,6 +41,9 @@ def install_problem_handlers(app: FastAPI) -> None:
         assert isinstance(exc, AuthError)
         return problem(exc.status, _title(exc.status), exc.detail)
 
+    async def on_not_started(_: Request, exc: Exception) -> Response:
+        return problem(503, "Unavailable", "the service is starting; retry shortly")
+
     async def on_unexpected(_: Request, exc: Exception) -> Response:
         log.exception("unhandled error", exc_info=exc)
         return problem(500, "Internal error", "an unexpected error occurred; it was logged")
@@ -47,6 +51,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(AuthError, on_auth)
+    app.add_exception_handler(ProducerNotStarted, on_not_started)
     app.add_exception_handler(Exception, on_unexpected)
 
 

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from shared.auth import SCOPE_ADMIN, SCOPE_INGEST, SCOPE_MEMBERS_READ, SCOPE_REDEEM
 from shared.settings import AuthSettings
+from tests.polling import eventually
 
 POS_KEY = "test-pos-key"
 READER_KEY = "test-reader-key"
@@ -31,8 +32,17 @@ def auth_settings() -> AuthSettings:
 
 
 @asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+async def serving(app: FastAPI, *, ready: bool = True) -> AsyncIterator[httpx.AsyncClient]:
+    """The app with its lifespan; with ``ready``, once /readyz says the workers run."""
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            if ready:
+                await eventually(
+                    lambda: client.get("/readyz"),
+                    lambda r: r.status_code == 200,
+                    timeout=60,
+                    interval=0.05,
+                    what="the service ready",
+                )
             yield client

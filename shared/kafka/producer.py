@@ -4,7 +4,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaClient, AIOKafkaProducer
 
 from shared.settings import KafkaSettings
 
@@ -60,5 +60,14 @@ class EventProducer:
         await asyncio.gather(*pending)
 
     async def ping(self) -> None:
-        """Raise unless a broker answers a metadata request."""
-        await asyncio.wait_for(self._producer.client.fetch_all_metadata(), timeout=3)
+        """Raise unless a broker answers a metadata request (before start, too)."""
+        if self._started is not None:
+            await asyncio.wait_for(self._started.client.fetch_all_metadata(), timeout=3)
+            return
+        client = AIOKafkaClient(
+            bootstrap_servers=self._settings.bootstrap_servers, request_timeout_ms=3000
+        )
+        try:
+            await asyncio.wait_for(client.bootstrap(), timeout=3)
+        finally:
+            await client.close()
