@@ -1,5 +1,6 @@
 """Database plumbing: an async engine for PostgreSQL (production) or SQLite (embedded default)."""
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -66,12 +67,18 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 
 def upsert(
-    table: Table, rows: list[dict[str, Any]], *, key: str, dialect: str, update: bool = True
+    table: Table,
+    rows: list[dict[str, Any]],
+    *,
+    key: str | Sequence[str],
+    dialect: str,
+    update: bool = True,
 ) -> Executable:
     """INSERT ... ON CONFLICT (key) DO UPDATE (or DO NOTHING), for PostgreSQL and SQLite."""
+    keys = [key] if isinstance(key, str) else list(key)
     insert_into = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert_into(table).values(rows)
     if not update:
-        return statement.on_conflict_do_nothing(index_elements=[key])
-    changing = {c.name: statement.excluded[c.name] for c in table.columns if c.name != key}
-    return statement.on_conflict_do_update(index_elements=[key], set_=changing)
+        return statement.on_conflict_do_nothing(index_elements=keys)
+    changing = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
+    return statement.on_conflict_do_update(index_elements=keys, set_=changing)

@@ -1,10 +1,14 @@
-"""Wires the notification service: settings, database, Kafka, workers and the HTTP app."""
+"""Wires the notification service: settings, database, Kafka, senders, workers and HTTP."""
 
 from fastapi import FastAPI
 
-from services.notifications.entrypoints import http
-from services.notifications.entrypoints.consumer import ledger_event_handler
-from services.notifications.service_layer.unit_of_work import SqlAlchemyUnitOfWork
+from services.notifications.adapters.senders import Sender, SmtpSender, WebhookSender
+from services.notifications.domain.notices import Channel
+from services.notifications.entrypoints import admin_http, http
+from services.notifications.entrypoints.consumer import notice_handler
+from services.notifications.entrypoints.deliveries import DeliveryWorker
+from services.notifications.service_layer.setup import load_default_templates_if_empty
+from services.notifications.service_layer.unit_of_work import SqlAlchemyUnitOfWork, UnitOfWork
 from services.notifications.settings import NotificationsSettings
 from shared.app import ServiceParts, create_service_app
 from shared.auth import Authenticator
@@ -14,6 +18,24 @@ from shared.kafka.producer import EventProducer
 from shared.settings import AuthSettings, KafkaSettings
 
 SERVICE = "notifications"
+
+
+def senders(settings: NotificationsSettings) -> dict[Channel, Sender]:
+    found: dict[Channel, Sender] = {}
+    if settings.smtp_host:
+        found[Channel.EMAIL] = SmtpSender(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            sender=settings.smtp_from,
+            use_tls=settings.smtp_tls,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+        )
+    if settings.push_webhook_url and settings.push_webhook_secret:
+        found[Channel.PUSH] = WebhookSender(
+            url=settings.push_webhook_url, secret=settings.push_webhook_secret
+        )
+    return found
 
 
 def build_app(
@@ -26,14 +48,30 @@ def build_app(
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
     producer = EventProducer(kafka, client_id=SERVICE)  # for dead letters
+
+    def uow() -> UnitOfWork:
+        return SqlAlchemyUnitOfWork(sessions)
+
     consumer = ConsumerRuntime(
         service=SERVICE,
         settings=kafka,
-        topics=[kafka.topics.ledger],
+        topics=[kafka.topics.ledger, kafka.topics.awards],
         group_id=settings.consumer_group,
-        handler=ledger_event_handler(lambda: SqlAlchemyUnitOfWork(sessions)),
+        handler=notice_handler(uow),
         producer=producer,
     )
+    worker = DeliveryWorker(
+        uow,
+        senders(settings),
+        public_url=settings.public_url,
+        max_attempts=settings.max_attempts,
+        interval=settings.delivery_interval_seconds,
+    )
+
+    async def default_templates() -> None:
+        if settings.load_default_templates:
+            await load_default_templates_if_empty(sessions)
+
     parts = ServiceParts(
         name=SERVICE,
         kafka=kafka,
@@ -41,8 +79,11 @@ def build_app(
         sessions=sessions,
         producer=producer,
         authenticator=Authenticator(auth or AuthSettings()),
-        workers=[consumer],
+        workers=[consumer, worker],
+        startup=[default_templates],
     )
-    app = create_service_app(parts, title="pointstream notifications", routers=[http.router])
+    app = create_service_app(
+        parts, title="pointstream notifications", routers=[http.router, admin_http.router]
+    )
     app.state.settings = settings
     return app

@@ -1,5 +1,6 @@
 """Settings of the notification service, from ``NOTIFICATIONS_*`` environment variables."""
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -11,3 +12,18 @@ class NotificationsSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8003
     log_level: str = "INFO"
+    public_url: str = Field(
+        default="http://127.0.0.1:8003",
+        description="where members reach this service (unsubscribe links)",
+    )
+    smtp_host: str | None = None  # no SMTP host: email is not sent (deliveries give up)
+    smtp_port: int = 25
+    smtp_from: str = "Pointstream <loyalty@example.com>"
+    smtp_tls: bool = False
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    push_webhook_url: str | None = None
+    push_webhook_secret: str | None = None  # signs each push (HMAC-SHA256); required for push
+    max_attempts: int = Field(default=6, ge=1)
+    delivery_interval_seconds: float = Field(default=1.0, gt=0)
+    load_default_templates: bool = True

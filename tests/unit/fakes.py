@@ -10,7 +10,9 @@ from services.ledger.domain.entries import Entry, Operation
 from services.ledger.domain.lots import Lot, LotStatus
 from services.ledger.domain.model import MemberAccount
 from services.ledger.domain.redemptions import Redemption, RedemptionStatus
+from services.notifications.domain.deliveries import Delivery, DeliveryStatus
 from services.notifications.domain.model import InboxMessage
+from services.notifications.domain.preferences import Preferences
 from services.rules.domain.member import MemberState
 from services.rules.domain.model import Award, Decision, LoyaltyEvent, Revocation, TierChange
 from services.rules.domain.returns import PurchaseRecord
@@ -164,12 +166,43 @@ class FakeLedger(_FakeTransaction):
         account.operations, account.changed_lots, account.changed_redemptions = [], set(), set()
 
 
-class FakeInbox(_FakeTransaction):
-    def __init__(self) -> None:
+class FakeNotifications(_FakeTransaction):
+    """The notification service's tables as lists and dicts (changes apply at once)."""
+
+    def __init__(self, templates: dict[str, dict[str, dict[str, str]]]) -> None:
+        self.templates = templates
+        self.prefs: dict[str, Preferences] = {}
         self.messages: list[InboxMessage] = []
+        self.deliveries: dict[str, Delivery] = {}
+
+    async def preferences(self, member_id: str) -> Preferences | None:
+        return self.prefs.get(member_id)
+
+    async def template(self, kind: str, language: str) -> tuple[str, str] | None:
+        texts = self.templates.get(kind, {})
+        found = texts.get(language) or texts.get("en")
+        return None if found is None else (found["title"], found["body"])
 
     async def message_exists(self, message_id: str) -> bool:
         return any(m.message_id == message_id for m in self.messages)
 
     async def add(self, message: InboxMessage) -> None:
         self.messages.append(message)
+
+    async def delivery_exists(self, delivery_id: str) -> bool:
+        return delivery_id in self.deliveries
+
+    async def add_delivery(self, delivery: Delivery) -> None:
+        self.deliveries[delivery.delivery_id] = delivery
+
+    async def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:
+        due = [
+            d
+            for d in self.deliveries.values()
+            if d.status in (DeliveryStatus.QUEUED, DeliveryStatus.FAILED)
+            and d.next_attempt_at <= now
+        ]
+        return due[:limit]
+
+    async def save_delivery(self, delivery: Delivery) -> None:
+        self.deliveries[delivery.delivery_id] = delivery

@@ -1,6 +1,16 @@
 """The notification service's tables."""
 
-from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 
 from shared.db import UtcDateTime
 
@@ -21,4 +31,43 @@ inbox = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("read_at", UtcDateTime(), nullable=True),
     Index("ix_inbox_messages_member_id_id", "member_id", "id"),
+)
+
+preferences = Table(
+    "preferences",
+    metadata,
+    Column("member_id", String(200), primary_key=True),
+    Column("prefs", JSON, nullable=False),
+    Column("unsubscribe_token", String(64), nullable=False, unique=True),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+templates = Table(
+    "templates",
+    metadata,
+    Column("kind", String(50), primary_key=True),
+    Column("language", String(5), primary_key=True),
+    Column("title", String(300), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("delivery_id", String(200), primary_key=True),
+    Column("member_id", String(200), nullable=False, index=True),
+    Column("channel", String(10), nullable=False),
+    Column("kind", String(50), nullable=False),
+    Column("address", String(400), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("html", Text, nullable=True),
+    Column("status", String(10), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("sent_at", UtcDateTime(), nullable=True),
+    Column("last_error", String(500), nullable=True),
+    Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
 )

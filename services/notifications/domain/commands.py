@@ -2,9 +2,9 @@
 
 from dataclasses import dataclass
 
-from services.notifications.domain.model import LedgerNotice
+from services.notifications.domain.notices import Notice
 
 
 @dataclass(frozen=True, slots=True)
 class NotifyMember:
-    notice: LedgerNotice
+    notice: Notice

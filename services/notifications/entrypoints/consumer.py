@@ -1,46 +1,52 @@
-"""Turns a ledger event from ``loyalty.ledger.v1`` into a notification command."""
+"""Turns ledger events (points, vouchers) and tier changes into notices for members."""
 
+import logging
 from collections.abc import Callable
 
 from pydantic import ValidationError
 
 from services.notifications.domain.commands import NotifyMember
-from services.notifications.domain.model import LedgerNotice
+from services.notifications.domain.notices import (
+    Notice,
+    notice_for_ledger,
+    notice_for_tier,
+    notice_for_voucher,
+)
 from services.notifications.service_layer.handlers import notify_member
 from services.notifications.service_layer.unit_of_work import UnitOfWork
-from shared.contracts.envelope import CloudEvent, derived_id
+from shared.contracts.awards import MEMBER_TIER_CHANGED, TierChanged
+from shared.contracts.envelope import CloudEvent
 from shared.contracts.inbound import PayloadError
-from shared.contracts.ledger import VOUCHER_EVENT_PREFIX, LedgerEvent, ledger_event_type
+from shared.contracts.ledger import VOUCHER_EVENT_PREFIX, LedgerEvent, VoucherEvent
 from shared.kafka.consumer import Handler
 
+log = logging.getLogger(__name__)
 
-def to_command(event: CloudEvent) -> NotifyMember:
+
+def to_notice(event: CloudEvent) -> Notice | None:
+    """The notice for an event, None for events members need not hear about."""
     try:
-        data = LedgerEvent.model_validate(event.data)
+        if event.type == MEMBER_TIER_CHANGED:
+            return notice_for_tier(
+                event.id, TierChanged.model_validate(event.data).model_dump(mode="json")
+            )
+        if event.type.startswith(VOUCHER_EVENT_PREFIX):
+            voucher = VoucherEvent.model_validate(event.data)
+            return notice_for_voucher(event.id, voucher.model_dump(mode="json"), event.time)
+        if event.type.startswith("points."):
+            ledger = LedgerEvent.model_validate(event.data)
+            if event.type != f"points.{ledger.kind}":
+                raise PayloadError(f"event type {event.type!r} does not match {ledger.kind!r}")
+            return notice_for_ledger(event.id, ledger.kind, ledger.model_dump(mode="json"))
     except ValidationError as exc:
         raise PayloadError(f"invalid data for {event.type}: {exc}") from exc
-    if event.type != ledger_event_type(data.kind):
-        raise PayloadError(f"event type {event.type!r} does not match kind {data.kind!r}")
-    return NotifyMember(
-        LedgerNotice(
-            source_event_id=event.id,
-            member_id=data.member_id,
-            kind=data.kind,
-            points=data.points,
-            pending=data.status == "pending",
-            explanation=data.explanation,
-            available_after=data.balance.available,
-            occurred_at=data.recorded_at,
-        )
-    )
+    return None  # awards and revocations: the ledger's events tell the member what happened
 
 
-def ledger_event_handler(uow_factory: Callable[[], UnitOfWork]) -> Handler:
+def notice_handler(uow_factory: Callable[[], UnitOfWork]) -> Handler:
     async def handle(event: CloudEvent) -> None:
-        if event.type.startswith(VOUCHER_EVENT_PREFIX):
-            return  # vouchers are announced by their points events for now
-        await notify_member(
-            to_command(event), message_id=derived_id(event.id, "inbox"), uow=uow_factory()
-        )
+        notice = to_notice(event)
+        if notice is not None:
+            await notify_member(NotifyMember(notice), uow=uow_factory())
 
     return handle

@@ -1,19 +1,57 @@
-"""The member's inbox, for apps (member token) and systems (API key with members:read)."""
+"""Members' inbox and preferences (member token, or an API key with members:read), and the
+one-click unsubscribe link of emails."""
 
+from datetime import UTC, datetime, time
 from typing import Annotated
+from zoneinfo import available_timezones
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Body, HTTPException, Path, Query
+from pydantic import BaseModel, EmailStr, Field, field_validator
+from sqlalchemy import update
 
+from services.notifications.adapters import repository as repo
+from services.notifications.adapters.orm import inbox
+from services.notifications.domain.notices import Category, Channel
+from services.notifications.domain.preferences import LANGUAGES, Preferences
 from services.notifications.service_layer import views
 from shared.app import SessionsDep
 from shared.auth import SCOPE_MEMBERS_READ
 from shared.http import Caller, MemberId, require_member_access
 from shared.pagination import InvalidCursor
 
-router = APIRouter(prefix="/v1/members/{member_id}", tags=["members"])
+router = APIRouter(prefix="/v1", tags=["members"])
 
 
-@router.get("/inbox", response_model=views.InboxPage)
+class PreferencesPublic(BaseModel):
+    language: str = Field(pattern=r"^(en|da|sv)$")
+    timezone: str = "UTC"
+    email: EmailStr | None = None
+    push_token: str | None = Field(default=None, max_length=400)
+    channels: dict[Category, list[Channel]]
+    quiet_start: time | None = None
+    quiet_end: time | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        if value not in available_timezones():
+            raise ValueError(f"{value!r} is not an IANA timezone, e.g. Europe/Copenhagen")
+        return value
+
+
+def _public(p: Preferences) -> PreferencesPublic:
+    return PreferencesPublic(
+        language=p.language,
+        timezone=p.timezone,
+        email=p.email,
+        push_token=p.push_token,
+        channels={c: sorted(ch) for c, ch in p.channels.items()},
+        quiet_start=p.quiet_start,
+        quiet_end=p.quiet_end,
+    )
+
+
+@router.get("/members/{member_id}/inbox", response_model=views.InboxPage)
 async def get_inbox(
     member_id: MemberId,
     principal: Caller,
@@ -28,3 +66,84 @@ async def get_inbox(
             return await views.inbox_page(session, member_id, limit=limit, cursor=cursor)
         except InvalidCursor as exc:
             raise HTTPException(400, str(exc)) from exc
+
+
+@router.post("/members/{member_id}/inbox/{message_id}/read", status_code=204)
+async def mark_read(
+    member_id: MemberId,
+    message_id: Annotated[str, Path(max_length=200)],
+    principal: Caller,
+    sessions: SessionsDep,
+) -> None:
+    require_member_access(principal, member_id, SCOPE_MEMBERS_READ)
+    async with sessions() as session, session.begin():
+        result = await session.execute(
+            update(inbox)
+            .where(
+                inbox.c.member_id == member_id,
+                inbox.c.message_id == message_id,
+                inbox.c.read_at.is_(None),
+            )
+            .values(read_at=datetime.now(UTC))
+        )
+        changed = result.rowcount  # type: ignore[attr-defined]
+        if changed == 0 and not await views.message_exists(session, member_id, message_id):
+            raise HTTPException(404, f"no message {message_id!r} for this member")
+
+
+@router.get("/members/{member_id}/preferences", response_model=PreferencesPublic)
+async def get_preferences(
+    member_id: MemberId, principal: Caller, sessions: SessionsDep
+) -> PreferencesPublic:
+    require_member_access(principal, member_id, SCOPE_MEMBERS_READ)
+    async with sessions() as session:
+        found = await repo.load_preferences(session, member_id=member_id)
+    return _public(found or Preferences(member_id))
+
+
+@router.put("/members/{member_id}/preferences", response_model=PreferencesPublic)
+async def put_preferences(
+    member_id: MemberId,
+    body: Annotated[PreferencesPublic, Body()],
+    principal: Caller,
+    sessions: SessionsDep,
+) -> PreferencesPublic:
+    """Channels per category, language, timezone and quiet hours. Receipts (a redemption's
+    voucher) still reach the inbox and email."""
+    require_member_access(principal, member_id, SCOPE_MEMBERS_READ)
+    if (body.quiet_start is None) != (body.quiet_end is None):
+        raise HTTPException(422, "give both quiet_start and quiet_end, or neither")
+    async with sessions() as session, session.begin():
+        current = await repo.load_preferences(session, member_id=member_id)
+        prefs = Preferences(
+            member_id=member_id,
+            language=body.language,
+            timezone=body.timezone,
+            email=body.email,
+            push_token=body.push_token,
+            channels={c: frozenset(ch) for c, ch in body.channels.items()},
+            quiet_start=body.quiet_start,
+            quiet_end=body.quiet_end,
+            unsubscribe_token=current.unsubscribe_token if current else "",
+        )
+        await repo.save_preferences(session, prefs)
+    return _public(prefs)
+
+
+@router.get("/unsubscribe/{token}")
+@router.post("/unsubscribe/{token}")
+async def unsubscribe(
+    token: Annotated[str, Path(min_length=16, max_length=64)], sessions: SessionsDep
+) -> dict[str, str]:
+    """One click from an email: no more email for any category. No login needed: the token
+    is the member's secret."""
+    async with sessions() as session, session.begin():
+        prefs = await repo.load_preferences(session, token=token)
+        if prefs is None:
+            raise HTTPException(404, "this unsubscribe link is not known")
+        prefs.channels = {c: ch - {Channel.EMAIL} for c, ch in prefs.channels.items()}
+        await repo.save_preferences(session, prefs)
+    return {"status": "unsubscribed", "channel": "email"}
+
+
+__all__ = ["LANGUAGES", "router"]

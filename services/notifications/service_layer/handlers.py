@@ -1,21 +1,116 @@
-"""Use cases of the notification service."""
+"""Use cases of the notification service: decide what reaches a member where, and deliver."""
 
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from services.notifications.adapters.senders import Sender
+from services.notifications.adapters.templates import InvalidTemplate, render
 from services.notifications.domain.commands import NotifyMember
-from services.notifications.domain.model import InboxMessage, message_for
+from services.notifications.domain.deliveries import Delivery, DeliveryError, DeliveryStatus
+from services.notifications.domain.model import InboxMessage
+from services.notifications.domain.notices import Channel
+from services.notifications.domain.preferences import Preferences
 from services.notifications.service_layer.unit_of_work import UnitOfWork
+from shared.contracts.envelope import derived_id
+
+log = logging.getLogger(__name__)
 
 
 async def notify_member(
-    command: NotifyMember, *, message_id: str, uow: UnitOfWork
-) -> InboxMessage | None:
-    """Put at most one message in the member's inbox per ledger event, however often it
-    arrives."""
-    message = message_for(command.notice, message_id=message_id)
-    if message is None:
-        return None
+    command: NotifyMember, *, uow: UnitOfWork, now: datetime | None = None
+) -> list[Channel]:
+    """Write the inbox message and queue email and push, each once per cause: a notice that
+    arrives twice is delivered once. Outside quiet hours at once, else when they end (receipts
+    do not wait). The channels it went to."""
+    notice, now = command.notice, now or datetime.now(UTC)
     async with uow:
-        if await uow.message_exists(message_id):
-            return None
-        await uow.add(message)
+        prefs = await uow.preferences(notice.member_id) or Preferences(notice.member_id)
+        found = await uow.template(notice.kind, prefs.language)
+        if found is None:
+            log.warning("no template", extra={"kind": notice.kind})
+            return []
+        try:
+            text = render(*found, {**notice.values, "language": prefs.language})
+        except InvalidTemplate:
+            log.exception("template failed", extra={"kind": notice.kind})
+            return []
+        sent_to = []
+        quiet_until = None if notice.transactional else prefs.quiet_until(now)
+        for channel in prefs.channels_for(notice):
+            key = derived_id(notice.cause_id, notice.kind, channel.value)
+            if channel is Channel.INBOX:
+                if await uow.message_exists(key):
+                    continue
+                await uow.add(
+                    InboxMessage(
+                        message_id=key,
+                        member_id=notice.member_id,
+                        kind=notice.kind,
+                        title=text.title[:200],
+                        body=text.text[:2000],
+                        source_event_id=notice.cause_id,
+                        created_at=notice.occurred_at,
+                    )
+                )
+            else:
+                if await uow.delivery_exists(key):
+                    continue
+                address = prefs.email if channel is Channel.EMAIL else prefs.push_token
+                assert address is not None
+                await uow.add_delivery(
+                    Delivery(
+                        delivery_id=key,
+                        member_id=notice.member_id,
+                        channel=channel,
+                        kind=notice.kind,
+                        address=address,
+                        subject=text.title,
+                        body=text.text,
+                        html=text.html if channel is Channel.EMAIL else None,
+                        status=DeliveryStatus.QUEUED,
+                        attempts=0,
+                        next_attempt_at=quiet_until or now,
+                        created_at=now,
+                    )
+                )
+            sent_to.append(channel)
         await uow.commit()
-    return message
+    return sent_to
+
+
+async def deliver_due(
+    *,
+    uow: UnitOfWork,
+    senders: Mapping[Channel, Sender],
+    public_url: str,
+    max_attempts: int,
+    batch: int = 50,
+    now: datetime | None = None,
+) -> int:
+    """Attempt the deliveries that are due; how many were attempted."""
+    now = now or datetime.now(UTC)
+    async with uow:
+        due = await uow.due_deliveries(now, batch)
+        for delivery in due:
+            sender = senders.get(delivery.channel)
+            try:
+                if sender is None:
+                    raise DeliveryError(f"no {delivery.channel} sender configured", transient=False)
+                prefs = await uow.preferences(delivery.member_id)
+                token = prefs.unsubscribe_token if prefs else ""
+                await sender.send(delivery, unsubscribe_url=f"{public_url}/v1/unsubscribe/{token}")
+                delivery.succeeded(now)
+            except DeliveryError as exc:
+                delivery.failed(exc, now, max_attempts=max_attempts)
+                log.warning(
+                    "delivery failed",
+                    extra={
+                        "delivery_id": delivery.delivery_id,
+                        "status": delivery.status.value,
+                        "error": str(exc),
+                    },
+                )
+            await uow.save_delivery(delivery)
+        await uow.commit()
+    return len(due)

@@ -1,24 +1,46 @@
-"""One notification transaction: the inbox message, written once per source event."""
+"""One notification transaction: preferences, templates, the inbox and queued deliveries."""
 
 from dataclasses import asdict
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
+from services.notifications.adapters import repository as repo
 from services.notifications.adapters.orm import inbox
+from services.notifications.domain.deliveries import Delivery
 from services.notifications.domain.model import InboxMessage
+from services.notifications.domain.preferences import Preferences
 from shared.errors import RetryLater
 from shared.uow import SqlAlchemyTransaction, Transaction
 
 
 class UnitOfWork(Transaction, Protocol):
+    async def preferences(self, member_id: str) -> Preferences | None: ...
+
+    async def template(self, kind: str, language: str) -> tuple[str, str] | None: ...
+
     async def message_exists(self, message_id: str) -> bool: ...
 
     async def add(self, message: InboxMessage) -> None: ...
 
+    async def delivery_exists(self, delivery_id: str) -> bool: ...
+
+    async def add_delivery(self, delivery: Delivery) -> None: ...
+
+    async def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]: ...
+
+    async def save_delivery(self, delivery: Delivery) -> None: ...
+
 
 class SqlAlchemyUnitOfWork(SqlAlchemyTransaction):
+    async def preferences(self, member_id: str) -> Preferences | None:
+        return await repo.load_preferences(self.session, member_id=member_id)
+
+    async def template(self, kind: str, language: str) -> tuple[str, str] | None:
+        return await repo.template(self.session, kind, language)
+
     async def message_exists(self, message_id: str) -> bool:
         found = await self.session.scalar(
             select(inbox.c.id).where(inbox.c.message_id == message_id)
@@ -30,3 +52,18 @@ class SqlAlchemyUnitOfWork(SqlAlchemyTransaction):
             await self.session.execute(insert(inbox).values(**asdict(message)))
         except IntegrityError as exc:
             raise RetryLater(f"message {message.message_id} written concurrently") from exc
+
+    async def delivery_exists(self, delivery_id: str) -> bool:
+        return await repo.delivery_exists(self.session, delivery_id)
+
+    async def add_delivery(self, delivery: Delivery) -> None:
+        try:
+            await repo.add_delivery(self.session, delivery)
+        except IntegrityError as exc:
+            raise RetryLater(f"delivery {delivery.delivery_id} written concurrently") from exc
+
+    async def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:
+        return await repo.due_deliveries(self.session, now, limit)
+
+    async def save_delivery(self, delivery: Delivery) -> None:
+        await repo.save_delivery(self.session, delivery)

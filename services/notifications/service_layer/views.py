@@ -38,3 +38,10 @@ async def inbox_page(
         messages=[InboxMessagePublic.model_validate(r, from_attributes=True) for r in rows],
         next_cursor=encode_cursor(rows[-1].id) if more else None,
     )
+
+
+async def message_exists(session: AsyncSession, member_id: str, message_id: str) -> bool:
+    found = await session.scalar(
+        select(inbox.c.id).where(inbox.c.member_id == member_id, inbox.c.message_id == message_id)
+    )
+    return found is not None

@@ -1,0 +1,175 @@
+"""Reads and writes of preferences, templates and deliveries."""
+
+import secrets
+from dataclasses import asdict
+from datetime import UTC, datetime, time
+from typing import Any
+
+from sqlalchemy import insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.notifications.adapters.orm import deliveries, preferences, templates
+from services.notifications.domain.deliveries import Delivery, DeliveryStatus
+from services.notifications.domain.notices import Category, Channel
+from services.notifications.domain.preferences import Preferences
+from shared.db import upsert
+
+
+def _prefs_json(p: Preferences) -> dict[str, Any]:
+    return {
+        "language": p.language,
+        "timezone": p.timezone,
+        "email": p.email,
+        "push_token": p.push_token,
+        "channels": {c.value: sorted(ch.value for ch in chans) for c, chans in p.channels.items()},
+        "quiet_start": p.quiet_start.isoformat() if p.quiet_start else None,
+        "quiet_end": p.quiet_end.isoformat() if p.quiet_end else None,
+    }
+
+
+def _prefs(member_id: str, data: dict[str, Any], token: str) -> Preferences:
+    return Preferences(
+        member_id=member_id,
+        language=data["language"],
+        timezone=data["timezone"],
+        email=data.get("email"),
+        push_token=data.get("push_token"),
+        channels={
+            Category(c): frozenset(Channel(x) for x in chans)
+            for c, chans in data["channels"].items()
+        },
+        quiet_start=time.fromisoformat(data["quiet_start"]) if data.get("quiet_start") else None,
+        quiet_end=time.fromisoformat(data["quiet_end"]) if data.get("quiet_end") else None,
+        unsubscribe_token=token,
+    )
+
+
+async def load_preferences(
+    session: AsyncSession, *, member_id: str | None = None, token: str | None = None
+) -> Preferences | None:
+    where = (
+        preferences.c.member_id == member_id
+        if member_id is not None
+        else (preferences.c.unsubscribe_token == token)
+    )
+    row = (await session.execute(select(preferences).where(where))).first()
+    return None if row is None else _prefs(row.member_id, row.prefs, row.unsubscribe_token)
+
+
+async def save_preferences(session: AsyncSession, p: Preferences) -> Preferences:
+    p.unsubscribe_token = p.unsubscribe_token or secrets.token_urlsafe(24)
+    await session.execute(
+        upsert(
+            preferences,
+            [
+                {
+                    "member_id": p.member_id,
+                    "prefs": _prefs_json(p),
+                    "unsubscribe_token": p.unsubscribe_token,
+                    "updated_at": datetime.now(UTC),
+                }
+            ],
+            key="member_id",
+            dialect=session.get_bind().dialect.name,
+        )
+    )
+    return p
+
+
+async def template(session: AsyncSession, kind: str, language: str) -> tuple[str, str] | None:
+    """The template for ``kind`` in ``language``, else in English."""
+    rows = (
+        await session.execute(
+            select(templates).where(
+                templates.c.kind == kind, templates.c.language.in_([language, "en"])
+            )
+        )
+    ).all()
+    by_language = {r.language: (r.title, r.body) for r in rows}
+    return by_language.get(language) or by_language.get("en")
+
+
+async def all_templates(session: AsyncSession) -> list[dict[str, str]]:
+    rows = await session.execute(select(templates).order_by(templates.c.kind, templates.c.language))
+    return [
+        {"kind": r.kind, "language": r.language, "title": r.title, "body": r.body} for r in rows
+    ]
+
+
+async def save_template(
+    session: AsyncSession, kind: str, language: str, title: str, body: str
+) -> None:
+    await session.execute(
+        upsert(
+            templates,
+            [
+                {
+                    "kind": kind,
+                    "language": language,
+                    "title": title,
+                    "body": body,
+                    "updated_at": datetime.now(UTC),
+                }
+            ],
+            key=("kind", "language"),
+            dialect=session.get_bind().dialect.name,
+        )
+    )
+
+
+async def delivery_exists(session: AsyncSession, delivery_id: str) -> bool:
+    found = await session.scalar(
+        select(deliveries.c.delivery_id).where(deliveries.c.delivery_id == delivery_id)
+    )
+    return found is not None
+
+
+async def add_delivery(session: AsyncSession, d: Delivery) -> None:
+    await session.execute(insert(deliveries).values(**_delivery_row(d)))
+
+
+async def save_delivery(session: AsyncSession, d: Delivery) -> None:
+    row = _delivery_row(d)
+    await session.execute(
+        update(deliveries).where(deliveries.c.delivery_id == d.delivery_id).values(**row)
+    )
+
+
+async def due_deliveries(session: AsyncSession, now: datetime, limit: int) -> list[Delivery]:
+    """Deliveries to attempt now, locked so that no other replica attempts them too."""
+    rows = await session.execute(
+        select(deliveries)
+        .where(
+            or_(
+                deliveries.c.status == DeliveryStatus.QUEUED.value,
+                deliveries.c.status == DeliveryStatus.FAILED.value,
+            ),
+            deliveries.c.next_attempt_at <= now,
+        )
+        .order_by(deliveries.c.next_attempt_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return [_delivery(r._mapping) for r in rows]
+
+
+async def delivery_log(
+    session: AsyncSession, *, member_id: str | None, status: str | None, limit: int
+) -> list[Delivery]:
+    query = select(deliveries)
+    if member_id is not None:
+        query = query.where(deliveries.c.member_id == member_id)
+    if status is not None:
+        query = query.where(deliveries.c.status == status)
+    rows = await session.execute(query.order_by(deliveries.c.created_at.desc()).limit(limit))
+    return [_delivery(r._mapping) for r in rows]
+
+
+def _delivery_row(d: Delivery) -> dict[str, Any]:
+    return asdict(d) | {"channel": d.channel.value, "status": d.status.value}
+
+
+def _delivery(row: Any) -> Delivery:
+    return Delivery(
+        **{**row, "channel": Channel(row["channel"]), "status": DeliveryStatus(row["status"])}
+    )

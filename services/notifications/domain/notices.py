@@ -1,0 +1,99 @@
+"""What happened that a member may want to hear about. Pure: the standard library only."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Category(StrEnum):
+    """What members opt in or out of, per channel."""
+
+    POINTS = "points"  # earned, matured, returned, expired, adjusted
+    REWARDS = "rewards"  # redemptions and vouchers
+    TIER = "tier"
+    BIRTHDAY = "birthday"
+    SERVICE = "service"  # goodwill after a complaint
+
+
+class Channel(StrEnum):
+    INBOX = "inbox"
+    EMAIL = "email"
+    PUSH = "push"
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """One thing to tell one member: ``kind`` picks the template, ``values`` fill it."""
+
+    cause_id: str  # the event's id: with kind and channel, the key that de-duplicates
+    member_id: str
+    kind: str
+    category: Category
+    occurred_at: datetime
+    values: dict[str, Any] = field(default_factory=dict)
+    transactional: bool = False  # a receipt: sent even in quiet hours, whatever the opt-outs
+    digestible: bool = False  # small news that may be folded into a digest
+
+
+def notice_for_ledger(cause_id: str, kind: str, data: dict[str, Any]) -> Notice | None:
+    """The notice for a ledger event (``points.<kind>``), or None when it is not news."""
+    rule = data.get("rule_id") or ""
+    values = {
+        "points": data.get("points", 0),
+        "explanation": data.get("explanation", ""),
+        "available": data.get("balance", {}).get("available", 0),
+        "pending": data.get("status") == "pending",
+    }
+    occurred = datetime.fromisoformat(str(data["recorded_at"]))
+    member = str(data["member_id"])
+    if kind == "earned" and rule == "birthday":
+        return Notice(cause_id, member, "birthday", Category.BIRTHDAY, occurred, values)
+    if kind == "earned" and rule == "goodwill":
+        return Notice(cause_id, member, "goodwill", Category.SERVICE, occurred, values)
+    if kind in ("earned", "matured", "reversed", "expired", "adjusted", "refunded"):
+        return Notice(
+            cause_id,
+            member,
+            f"points_{kind}",
+            Category.POINTS,
+            occurred,
+            values,
+            digestible=kind == "earned",
+        )
+    if kind == "redeemed":
+        return Notice(
+            cause_id,
+            member,
+            "points_redeemed",
+            Category.REWARDS,
+            occurred,
+            values,
+            transactional=True,
+        )
+    return None  # holds, captures and releases are steps of a redemption, not news
+
+
+def notice_for_voucher(cause_id: str, data: dict[str, Any], occurred: datetime) -> Notice:
+    values = {k: data.get(k) for k in ("code", "reward_name", "points", "expires_at", "refunded")}
+    status = str(data["status"])
+    return Notice(
+        cause_id,
+        str(data["member_id"]),
+        f"voucher_{status}",
+        Category.REWARDS,
+        occurred,
+        values,
+        transactional=status == "issued",
+    )
+
+
+def notice_for_tier(cause_id: str, data: dict[str, Any]) -> Notice:
+    return Notice(
+        cause_id,
+        str(data["member_id"]),
+        "tier_changed",
+        Category.TIER,
+        datetime.fromisoformat(str(data["changed_at"])),
+        {"tier": data["tier"], "previous_tier": data["previous_tier"]},
+    )

@@ -1,0 +1,95 @@
+"""Administration (admin scope): the notification texts, and the delivery log."""
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Body, HTTPException, Path, Query
+from pydantic import BaseModel, Field
+
+from services.notifications.adapters import repository as repo
+from services.notifications.adapters.templates import InvalidTemplate, check
+from shared.app import SessionsDep
+from shared.auth import SCOPE_ADMIN
+from shared.http import Caller, require_scope
+
+router = APIRouter(prefix="/v1/admin", tags=["admin"])
+
+
+class Template(BaseModel):
+    kind: str
+    language: str
+    title: str = Field(min_length=1, max_length=300)
+    body: str = Field(min_length=1, max_length=5000)
+
+
+class TemplateText(BaseModel):
+    title: str = Field(min_length=1, max_length=300)
+    body: str = Field(min_length=1, max_length=5000)
+
+
+class DeliveryPublic(BaseModel):
+    delivery_id: str
+    member_id: str
+    channel: str
+    kind: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    created_at: datetime
+    sent_at: datetime | None
+    last_error: str | None
+
+
+@router.get("/templates", response_model=list[Template])
+async def list_templates(principal: Caller, sessions: SessionsDep) -> list[Template]:
+    require_scope(principal, SCOPE_ADMIN)
+    async with sessions() as session:
+        return [Template(**t) for t in await repo.all_templates(session)]
+
+
+@router.put("/templates/{kind}/{language}", response_model=Template)
+async def put_template(
+    kind: Annotated[str, Path(pattern=r"^[a-z_]{1,50}$")],
+    language: Annotated[str, Path(pattern=r"^(en|da|sv)$")],
+    text: Annotated[TemplateText, Body()],
+    principal: Caller,
+    sessions: SessionsDep,
+) -> Template:
+    """Change a text; a template that does not parse is refused with where it fails."""
+    require_scope(principal, SCOPE_ADMIN)
+    try:
+        check(text.title, text.body)
+    except InvalidTemplate as exc:
+        raise HTTPException(422, str(exc)) from exc
+    async with sessions() as session, session.begin():
+        await repo.save_template(session, kind, language, text.title, text.body)
+    return Template(kind=kind, language=language, title=text.title, body=text.body)
+
+
+@router.get("/deliveries", response_model=list[DeliveryPublic])
+async def deliveries(
+    principal: Caller,
+    sessions: SessionsDep,
+    member_id: Annotated[str | None, Query(max_length=200)] = None,
+    status: Annotated[str | None, Query(pattern=r"^(queued|sent|failed|gave_up)$")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[DeliveryPublic]:
+    """The delivery log, newest first: what was sent, what is retried, what was given up."""
+    require_scope(principal, SCOPE_ADMIN)
+    async with sessions() as session:
+        found = await repo.delivery_log(session, member_id=member_id, status=status, limit=limit)
+    return [
+        DeliveryPublic(
+            delivery_id=d.delivery_id,
+            member_id=d.member_id,
+            channel=d.channel.value,
+            kind=d.kind,
+            status=d.status.value,
+            attempts=d.attempts,
+            next_attempt_at=d.next_attempt_at,
+            created_at=d.created_at,
+            sent_at=d.sent_at,
+            last_error=d.last_error,
+        )
+        for d in found
+    ]

@@ -1,0 +1,25 @@
+"""The texts `make run` starts with, loaded when no template exists yet."""
+
+from pathlib import Path
+
+import yaml
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.notifications.adapters import repository as repo
+
+DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "default_templates.yaml"
+
+
+async def load_default_templates_if_empty(sessions: async_sessionmaker[AsyncSession]) -> None:
+    async with sessions() as session:
+        if await repo.all_templates(session):
+            return
+    texts = yaml.safe_load(DEFAULT_TEMPLATES.read_text())
+    try:
+        async with sessions() as session, session.begin():
+            for kind, languages in texts.items():
+                for language, text in languages.items():
+                    await repo.save_template(session, kind, language, text["title"], text["body"])
+    except IntegrityError:
+        pass  # another replica starting at the same moment loaded them first
