@@ -1,5 +1,7 @@
 """Wires the notification service: settings, database, Kafka, senders, workers and HTTP."""
 
+from datetime import timedelta
+
 from fastapi import FastAPI
 
 from services.notifications.adapters.senders import Sender, SmtpSender, WebhookSender
@@ -57,7 +59,9 @@ def build_app(
         settings=kafka,
         topics=[kafka.topics.ledger, kafka.topics.awards],
         group_id=settings.consumer_group,
-        handler=notice_handler(uow),
+        handler=notice_handler(
+            uow, digest_window=timedelta(seconds=settings.digest_window_seconds)
+        ),
         producer=producer,
     )
     worker = DeliveryWorker(

@@ -25,5 +25,8 @@ class NotificationsSettings(BaseSettings):
     push_webhook_url: str | None = None
     push_webhook_secret: str | None = None  # signs each push (HMAC-SHA256); required for push
     max_attempts: int = Field(default=6, ge=1)
+    digest_window_seconds: float = Field(
+        default=600, ge=0, description="earnings by email or push wait this long to be digested"
+    )
     delivery_interval_seconds: float = Field(default=1.0, gt=0)
     load_default_templates: bool = True

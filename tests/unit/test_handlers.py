@@ -178,3 +178,41 @@ def test_backoff_grows_and_has_jitter() -> None:
         delivery.failed(DeliveryError("busy", transient=True), NOON, max_attempts=9)
         waits.append((delivery.next_attempt_at - NOON).total_seconds())
     assert 1 <= waits[0] <= 2 < waits[1] <= 4 < waits[2] <= 8
+
+
+async def test_small_earnings_close_together_go_as_one_digest() -> None:
+    store = with_prefs(
+        email="anna@example.com",
+        quiet_start=None,
+        quiet_end=None,
+        channels={Category.POINTS: frozenset({Channel.INBOX, Channel.EMAIL})},
+    )
+    for n in range(3):
+        await notify_member(
+            NotifyMember(earned(10 + n, cause=f"l-{n}")),
+            uow=store,
+            now=NOON,
+            digest_window=timedelta(minutes=10),
+        )
+    sender = FlakySender()
+    early = await deliver_due(
+        uow=store, senders={Channel.EMAIL: sender}, public_url="http://x", max_attempts=3, now=NOON
+    )
+    await deliver_due(
+        uow=store,
+        senders={Channel.EMAIL: sender},
+        public_url="http://x",
+        max_attempts=3,
+        now=NOON + timedelta(minutes=11),
+    )
+    assert early == 0
+    [digest] = sender.sent
+    assert digest.subject == "3 updates about your points"
+    assert digest.body.splitlines() == [
+        "- You earned 10 points",
+        "- You earned 11 points",
+        "- You earned 12 points",
+    ]
+    statuses = sorted(d.status.value for d in store.deliveries.values())
+    assert statuses == ["folded", "folded", "sent"]
+    assert len(store.messages) == 3  # the inbox keeps every message

@@ -14,6 +14,24 @@ class DeliveryStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"  # will be retried
     GAVE_UP = "gave_up"
+    FOLDED = "folded"  # merged into a digest that was sent instead
+
+
+# Kinds of small news that are folded into one digest when several wait at once.
+DIGEST_KINDS = frozenset({"points_earned"})
+
+
+def digest_groups(due: list["Delivery"]) -> list[list["Delivery"]]:
+    """Due deliveries grouped: several digestible ones for one member and channel together,
+    every other delivery alone."""
+    groups: dict[tuple[str, str], list[Delivery]] = {}
+    alone: list[list[Delivery]] = []
+    for delivery in due:
+        if delivery.kind in DIGEST_KINDS:
+            groups.setdefault((delivery.member_id, delivery.channel.value), []).append(delivery)
+        else:
+            alone.append([delivery])
+    return alone + list(groups.values())
 
 
 class DeliveryError(Exception):

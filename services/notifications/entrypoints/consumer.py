@@ -2,6 +2,7 @@
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 
 from pydantic import ValidationError
 
@@ -43,10 +44,14 @@ def to_notice(event: CloudEvent) -> Notice | None:
     return None  # awards and revocations: the ledger's events tell the member what happened
 
 
-def notice_handler(uow_factory: Callable[[], UnitOfWork]) -> Handler:
+def notice_handler(
+    uow_factory: Callable[[], UnitOfWork], *, digest_window: timedelta = timedelta(0)
+) -> Handler:
     async def handle(event: CloudEvent) -> None:
         notice = to_notice(event)
         if notice is not None:
-            await notify_member(NotifyMember(notice), uow=uow_factory())
+            await notify_member(
+                NotifyMember(notice), uow=uow_factory(), digest_window=digest_window
+            )
 
     return handle

@@ -2,12 +2,17 @@
 
 import logging
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from services.notifications.adapters.senders import Sender
 from services.notifications.adapters.templates import InvalidTemplate, render
 from services.notifications.domain.commands import NotifyMember
-from services.notifications.domain.deliveries import Delivery, DeliveryError, DeliveryStatus
+from services.notifications.domain.deliveries import (
+    Delivery,
+    DeliveryError,
+    DeliveryStatus,
+    digest_groups,
+)
 from services.notifications.domain.model import InboxMessage
 from services.notifications.domain.notices import Channel
 from services.notifications.domain.preferences import Preferences
@@ -18,7 +23,11 @@ log = logging.getLogger(__name__)
 
 
 async def notify_member(
-    command: NotifyMember, *, uow: UnitOfWork, now: datetime | None = None
+    command: NotifyMember,
+    *,
+    uow: UnitOfWork,
+    now: datetime | None = None,
+    digest_window: timedelta = timedelta(0),
 ) -> list[Channel]:
     """Write the inbox message and queue email and push, each once per cause: a notice that
     arrives twice is delivered once. Outside quiet hours at once, else when they end (receipts
@@ -37,6 +46,7 @@ async def notify_member(
             return []
         sent_to = []
         quiet_until = None if notice.transactional else prefs.quiet_until(now)
+        send_at = max(quiet_until or now, now + digest_window if notice.digestible else now)
         for channel in prefs.channels_for(notice):
             key = derived_id(notice.cause_id, notice.kind, channel.value)
             if channel is Channel.INBOX:
@@ -70,7 +80,7 @@ async def notify_member(
                         html=text.html if channel is Channel.EMAIL else None,
                         status=DeliveryStatus.QUEUED,
                         attempts=0,
-                        next_attempt_at=quiet_until or now,
+                        next_attempt_at=send_at,
                         created_at=now,
                     )
                 )
@@ -88,29 +98,59 @@ async def deliver_due(
     batch: int = 50,
     now: datetime | None = None,
 ) -> int:
-    """Attempt the deliveries that are due; how many were attempted."""
+    """Attempt the deliveries that are due; how many were attempted. Several small earnings
+    waiting for one member and channel go as one digest."""
     now = now or datetime.now(UTC)
     async with uow:
         due = await uow.due_deliveries(now, batch)
-        for delivery in due:
-            sender = senders.get(delivery.channel)
-            try:
-                if sender is None:
-                    raise DeliveryError(f"no {delivery.channel} sender configured", transient=False)
-                prefs = await uow.preferences(delivery.member_id)
-                token = prefs.unsubscribe_token if prefs else ""
-                await sender.send(delivery, unsubscribe_url=f"{public_url}/v1/unsubscribe/{token}")
-                delivery.succeeded(now)
-            except DeliveryError as exc:
-                delivery.failed(exc, now, max_attempts=max_attempts)
-                log.warning(
-                    "delivery failed",
-                    extra={
-                        "delivery_id": delivery.delivery_id,
-                        "status": delivery.status.value,
-                        "error": str(exc),
-                    },
-                )
+        for group in digest_groups(due):
+            delivery, folded = group[0], group[1:]
+            prefs = await uow.preferences(delivery.member_id)
+            if folded:
+                await _as_digest(uow, delivery, folded, prefs.language if prefs else "en")
+            await _attempt(delivery, senders, prefs, public_url, max_attempts, now)
             await uow.save_delivery(delivery)
+            for other in folded:
+                other.status, other.last_error = DeliveryStatus.FOLDED, delivery.delivery_id
+                await uow.save_delivery(other)
         await uow.commit()
     return len(due)
+
+
+async def _as_digest(
+    uow: UnitOfWork, delivery: Delivery, folded: list[Delivery], language: str
+) -> None:
+    items = [d.subject for d in [delivery, *folded]]
+    found = await uow.template("digest", language)
+    if found is None:
+        return
+    text = render(*found, {"count": len(items), "items": items})
+    delivery.subject, delivery.body = text.title, text.text
+    delivery.html = text.html if delivery.channel is Channel.EMAIL else None
+
+
+async def _attempt(
+    delivery: Delivery,
+    senders: Mapping[Channel, Sender],
+    prefs: Preferences | None,
+    public_url: str,
+    max_attempts: int,
+    now: datetime,
+) -> None:
+    sender = senders.get(delivery.channel)
+    try:
+        if sender is None:
+            raise DeliveryError(f"no {delivery.channel} sender configured", transient=False)
+        token = prefs.unsubscribe_token if prefs else ""
+        await sender.send(delivery, unsubscribe_url=f"{public_url}/v1/unsubscribe/{token}")
+        delivery.succeeded(now)
+    except DeliveryError as exc:
+        delivery.failed(exc, now, max_attempts=max_attempts)
+        log.warning(
+            "delivery failed",
+            extra={
+                "delivery_id": delivery.delivery_id,
+                "status": delivery.status.value,
+                "error": str(exc),
+            },
+        )
