@@ -10,7 +10,7 @@ from services.ledger.entrypoints import admin_http, http, redemptions_http, rewa
 from services.ledger.entrypoints.consumer import award_handler
 from services.ledger.entrypoints.context import LedgerContext, install_ledger_errors
 from services.ledger.entrypoints.jobs import LedgerJobs
-from services.ledger.service_layer import rewards
+from services.ledger.service_layer import reminders, rewards
 from services.ledger.service_layer.rewards_uow import RewardsUnitOfWork
 from services.ledger.settings import LedgerSettings
 from shared.app import ServiceParts, create_service_app
@@ -57,7 +57,10 @@ def build_app(
         policy,
         interval=settings.jobs_interval_seconds,
         on_posted=relay.wake,
-        also=[lambda: rewards.expire_vouchers(sessions, uow, policy)],
+        also=[
+            lambda: rewards.expire_vouchers(sessions, uow, policy),
+            lambda: reminders.remind_expiring(sessions, uow, days=settings.expiry_reminder_days),
+        ],
     )
 
     async def default_catalogue() -> None:

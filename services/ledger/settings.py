@@ -21,6 +21,9 @@ class LedgerSettings(BaseSettings):
         ge=0,
         description="days available points live after maturing; 0: forever",
     )
+    expiry_reminder_days: int = Field(
+        default=30, ge=0, description="remind members this many days before points expire; 0: never"
+    )
     jobs_interval_seconds: float = Field(
         default=60, gt=0, description="how often maturing, expiry and hold release run"
     )

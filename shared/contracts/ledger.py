@@ -69,6 +69,21 @@ class LedgerEvent(BaseModel):
     balance: BalanceSnapshot
 
 
+POINTS_EXPIRING = "points.expiring"
+
+
+class PointsExpiring(BaseModel):
+    """A reminder, not an operation: ``points`` of the member's points expire at ``expires_at``
+    (the earliest of them) unless spent."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    member_id: str
+    points: int = Field(gt=0)
+    expires_at: AwareDatetime
+    available: int
+
+
 VOUCHER_EVENT_PREFIX = "voucher."
 
 

@@ -16,6 +16,7 @@ from services.notifications.domain.preferences import Preferences
 from services.rules.domain.member import MemberState
 from services.rules.domain.model import Award, Decision, LoyaltyEvent, Revocation, TierChange
 from services.rules.domain.returns import PurchaseRecord
+from shared.contracts.envelope import CloudEvent
 
 
 class _FakeTransaction:
@@ -97,6 +98,7 @@ class FakeLedger(_FakeTransaction):
         self.fingerprints: dict[str, str] = {}
         self.entries: list[Entry] = []
         self.published: list[Operation] = []
+        self.events: list[CloudEvent] = []
         self._staged: MemberAccount | None = None
 
     async def load(
@@ -148,6 +150,9 @@ class FakeLedger(_FakeTransaction):
 
     async def save(self, account: MemberAccount) -> None:
         self._staged = account
+
+    async def publish(self, event: CloudEvent) -> None:
+        self.events.append(event)
 
     async def commit(self) -> None:
         account, self._staged = self._staged, None

@@ -8,7 +8,7 @@ import pytest
 from services.ledger.domain.commands import RecordAward, RedeemPoints, RunDueWork
 from services.ledger.domain.errors import IdempotencyConflict, UnknownMember
 from services.ledger.domain.model import Policy
-from services.ledger.service_layer import handlers
+from services.ledger.service_layer import handlers, reminders
 from tests.unit.fakes import FakeLedger
 
 NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)
@@ -74,3 +74,16 @@ async def test_scheduled_work_matures_once_however_often_it_runs() -> None:
     assert [op.kind.value for op in first] == ["mature"]
     assert second == []
     assert (ledger.balances["m-1"].available, ledger.balances["m-1"].pending) == (120, 0)
+
+
+async def test_members_are_reminded_once_before_their_points_expire() -> None:
+    ledger = FakeLedger()
+    await handlers.record_award(AWARD, uow=ledger, policy=POLICY, now=NOW)  # expires in 365 d
+    within = timedelta(days=30)
+    assert not await reminders.remind_member("m-1", uow=ledger, now=NOW, within=within)
+    later = NOW + timedelta(days=340)
+    assert await reminders.remind_member("m-1", uow=ledger, now=later, within=within)
+    assert not await reminders.remind_member("m-1", uow=ledger, now=later, within=within)
+    [reminder] = ledger.events
+    assert reminder.type == "points.expiring"
+    assert (reminder.data["points"], reminder.data["expires_at"][:10]) == (120, "2027-11-23")

@@ -86,6 +86,7 @@ lots = Table(
     Column("expires_at", UtcDateTime(), nullable=True),
     Column("expired", BigInteger, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
+    Column("reminded_at", UtcDateTime(), nullable=True),
     CheckConstraint("remaining >= 0 AND remaining <= points", name="ck_lots_remaining"),
     Index("ix_lots_member_id_status", "member_id", "status"),
     Index("ix_lots_status_matures_at", "status", "matures_at"),

@@ -24,6 +24,7 @@ class Lot:
     expires_at: datetime | None
     expired: int  # points expired from this lot so far
     created_at: datetime
+    reminded_at: datetime | None = None  # when the member was told it is about to expire
 
     def spend_order(self) -> tuple[bool, datetime, datetime, str]:
         """Oldest expiry first; lots that never expire last."""

@@ -64,6 +64,18 @@ class MemberAccount:
             key=lambda lot: (lot.matures_at or lot.created_at, lot.lot_id),
         )
 
+    def lots_to_remind(self, now: datetime, within: timedelta) -> list[Lot]:
+        """Available lots expiring within ``within`` that the member was not told about."""
+        return [
+            lot
+            for lot in self.lots.values()
+            if lot.status is LotStatus.AVAILABLE
+            and lot.remaining > 0
+            and lot.reminded_at is None
+            and lot.expires_at is not None
+            and now < lot.expires_at <= now + within
+        ]
+
     def lots_due_to_expire(self, now: datetime) -> list[Lot]:
         return sorted(
             (lot for lot in self.lots.values() if lot.is_due_to_expire(now)), key=Lot.spend_order

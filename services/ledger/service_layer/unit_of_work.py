@@ -13,6 +13,7 @@ from services.ledger.adapters.orm import outbox, redemptions
 from services.ledger.adapters.repository import LedgerRepository
 from services.ledger.domain.model import MemberAccount
 from services.ledger.domain.redemptions import RedemptionStatus
+from shared.contracts.envelope import CloudEvent
 from shared.errors import RetryLater
 from shared.outbox import outbox_insert
 from shared.uow import SqlAlchemyTransaction, Transaction
@@ -28,6 +29,8 @@ class UnitOfWork(Transaction, Protocol):
     async def expired_holds(self, member_id: str, now: datetime) -> list[str]: ...
 
     async def save(self, account: MemberAccount) -> None: ...
+
+    async def publish(self, event: CloudEvent) -> None: ...
 
 
 class SqlAlchemyUnitOfWork(SqlAlchemyTransaction):
@@ -65,3 +68,7 @@ class SqlAlchemyUnitOfWork(SqlAlchemyTransaction):
                 )
         except IntegrityError as exc:
             raise RetryLater(f"concurrent write for member {account.member_id}") from exc
+
+    async def publish(self, event: CloudEvent) -> None:
+        """Queue an event that is not a ledger operation (e.g. a reminder) in the outbox."""
+        await self.session.execute(outbox_insert(outbox, self._topic, [event]))

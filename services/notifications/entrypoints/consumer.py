@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from services.notifications.domain.commands import NotifyMember
 from services.notifications.domain.notices import (
+    Category,
     Notice,
     notice_for_ledger,
     notice_for_tier,
@@ -18,7 +19,13 @@ from services.notifications.service_layer.unit_of_work import UnitOfWork
 from shared.contracts.awards import MEMBER_TIER_CHANGED, TierChanged
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.inbound import PayloadError
-from shared.contracts.ledger import VOUCHER_EVENT_PREFIX, LedgerEvent, VoucherEvent
+from shared.contracts.ledger import (
+    POINTS_EXPIRING,
+    VOUCHER_EVENT_PREFIX,
+    LedgerEvent,
+    PointsExpiring,
+    VoucherEvent,
+)
 from shared.kafka.consumer import Handler
 
 log = logging.getLogger(__name__)
@@ -30,6 +37,16 @@ def to_notice(event: CloudEvent) -> Notice | None:
         if event.type == MEMBER_TIER_CHANGED:
             return notice_for_tier(
                 event.id, TierChanged.model_validate(event.data).model_dump(mode="json")
+            )
+        if event.type == POINTS_EXPIRING:
+            expiring = PointsExpiring.model_validate(event.data)
+            return Notice(
+                event.id,
+                expiring.member_id,
+                "points_expiring",
+                Category.POINTS,
+                event.time,
+                expiring.model_dump(mode="json"),
             )
         if event.type.startswith(VOUCHER_EVENT_PREFIX):
             voucher = VoucherEvent.model_validate(event.data)
