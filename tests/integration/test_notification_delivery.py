@@ -7,11 +7,12 @@ import json
 import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -231,3 +232,34 @@ async def test_the_unsubscribe_link_stops_email_and_a_bad_push_token_is_not_retr
     )
     channels = [d["channel"] for d in await log(client, member)]
     assert channels.count("email") == 1
+
+
+async def test_quiet_hours_hold_email_and_push_until_morning_in_the_members_timezone(
+    client: httpx.AsyncClient,
+    kafka_settings: KafkaSettings,
+    mailbox: tuple[Mailbox, int],
+) -> None:
+    member = f"m-{uuid.uuid4().hex[:6]}"
+    zone = ZoneInfo("Asia/Tokyo")
+    local_now = datetime.now(zone)
+    start = (local_now - timedelta(hours=1)).time().replace(second=0, microsecond=0)
+    end = (local_now + timedelta(hours=2)).time().replace(second=0, microsecond=0)
+    await set_preferences(
+        client,
+        member,
+        timezone="Asia/Tokyo",
+        quiet_start=start.isoformat(),
+        quiet_end=end.isoformat(),
+    )
+    await produce(
+        kafka_settings, kafka_settings.topics.ledger, birthday(member), key=member.encode()
+    )
+    held = await eventually(
+        lambda: log(client, member), lambda d: len(d) == 2, what="email and push queued"
+    )
+    assert {d["status"] for d in held} == {"queued"}
+    wait = datetime.fromisoformat(held[0]["next_attempt_at"]) - datetime.now(UTC)
+    assert timedelta(hours=1) < wait <= timedelta(hours=2)
+    assert not [m for m in mailbox[0].messages if m["To"] == f"{member}@example.com"]
+    inbox = (await client.get(f"/v1/members/{member}/inbox", headers=READER)).json()
+    assert len(inbox["messages"]) == 1  # the inbox is not a disturbance

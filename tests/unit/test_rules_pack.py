@@ -236,3 +236,15 @@ def test_a_29_february_birthday_is_celebrated_on_the_28th_in_other_years() -> No
     assert celebration_days(date(2027, 2, 28)) == {"02-28", "02-29"}
     assert celebration_days(date(2028, 2, 28)) == {"02-28"}
     assert celebration_days(date(2028, 2, 29)) == {"02-29"}
+
+
+async def test_keeping_a_tier_at_the_anniversary_is_news_too() -> None:
+    member = Member()
+    await member.send("member.enrolled", channel="pos")
+    await member.buy(line("kitchen", "1000"))  # silver
+    member.now = T0 + timedelta(days=365)
+    await member.buy(line("kitchen", "1000"))  # still earning: the review keeps silver
+    review = await member.send("member.anniversary", event_id="anniv-kept")
+    assert review is not None
+    assert review.tier_change is not None
+    assert (review.tier_change.previous, review.tier_change.tier) == ("silver", "silver")

@@ -61,9 +61,11 @@ async def _decide(
     if budgets:
         awards = await _within_budgets(awards, uow, book, member)
     previous = member.tier
-    member.tier = book.tier_for(member, event, review=event.event_type == "member.anniversary")
+    review = event.event_type == "member.anniversary"
+    member.tier = book.tier_for(member, event, review=review)
     change = None
-    if member.tier != previous:
+    # A change is news; so is keeping a tier at the yearly review ("you keep Gold").
+    if member.tier != previous or (review and member.tier != book.lowest_tier()):
         change = TierChange(
             member_id=member.member_id,
             previous=previous,

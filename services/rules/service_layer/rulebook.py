@@ -64,6 +64,9 @@ class RuleBook:
     def facts(self, event: LoyaltyEvent, member: MemberState) -> dict[str, Any]:
         return facts(event, member)
 
+    def lowest_tier(self) -> str:
+        return min(self.tiers, key=lambda t: t.min_points).name if self.tiers else "base"
+
     def tier_for(self, member: MemberState, event: LoyaltyEvent, *, review: bool = False) -> str:
         """The member's tier after ``event``: up as soon as the points earned over 12 months
         allow; down only at a ``review`` (the membership anniversary), never after a quiet
