@@ -28,6 +28,32 @@ class System:
     kafka: KafkaSettings
     processes: dict[str, subprocess.Popen[bytes]]
     logs: dict[str, Path]
+    env: dict[str, str]
+
+    def spawn(self, service: str) -> None:
+        with self.logs[service].open("ab") as log:  # the child keeps its own copy of the handle
+            self.processes[service] = subprocess.Popen(
+                [sys.executable, "-m", f"services.{service}", "serve", "--migrate"],
+                cwd=REPO,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def kill(self, service: str) -> None:
+        """kill -9: no shutdown, no commit, no goodbye."""
+        self.processes[service].kill()
+        self.processes[service].wait()
+
+    async def wait_ready(self, *services: str) -> None:
+        async with httpx.AsyncClient(timeout=2) as client:
+            for service in services or SERVICES:
+                url, process = self.urls[service], self.processes[service]
+
+                async def ready(url: str = url, process: subprocess.Popen[bytes] = process) -> bool:
+                    return await _ready(client, url, process)
+
+                await eventually(ready, bool, timeout=90, interval=0.3, what=f"{service} ready")
 
 
 @pytest.fixture(scope="module")
@@ -59,27 +85,12 @@ async def system(
         env[f"{prefix}_DATABASE_URL"] = await databases.create(service)
         env[f"{prefix}_CONSUMER_GROUP"] = f"{kafka.topic_prefix}{service}"
         urls[service] = f"http://127.0.0.1:{port}"
-    processes, logs = {}, {}
+    logs = {service: logs_dir / f"{service}.log" for service in SERVICES}
+    started = System(urls=urls, kafka=kafka, processes={}, logs=logs, env=env)
     for service in SERVICES:
-        logs[service] = logs_dir / f"{service}.log"
-        with logs[service].open("wb") as log:  # the child keeps its own copy of the handle
-            processes[service] = subprocess.Popen(
-                [sys.executable, "-m", f"services.{service}", "serve", "--migrate"],
-                cwd=REPO,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-    started = System(urls=urls, kafka=kafka, processes=processes, logs=logs)
+        started.spawn(service)
     try:
-        async with httpx.AsyncClient(timeout=2) as client:
-            for service, url in urls.items():
-                process = processes[service]
-
-                async def ready(url: str = url, process: subprocess.Popen[bytes] = process) -> bool:
-                    return await _ready(client, url, process)
-
-                await eventually(ready, bool, timeout=90, interval=0.3, what=f"{service} ready")
+        await started.wait_ready()
         yield started
     except BaseException:
         _dump_logs(started)
