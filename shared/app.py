@@ -11,12 +11,12 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.auth import Authenticator
-from shared.db import ping
+from shared.db import create_engine, ping, session_factory
 from shared.http import install_problem_handlers, install_request_metrics, operations_router
 from shared.kafka.admin import ensure_topics
 from shared.kafka.producer import EventProducer
 from shared.lifecycle import Worker, running, wait_for_event
-from shared.settings import KafkaSettings
+from shared.settings import AuthSettings, KafkaSettings
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,21 @@ class ServiceParts:
     authenticator: Authenticator
     workers: Sequence[Worker] = field(default_factory=list)
     startup: Sequence[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    @classmethod
+    def assemble(
+        cls, name: str, *, database_url: str, kafka: KafkaSettings, auth: AuthSettings | None
+    ) -> "ServiceParts":
+        """The parts every service has; it adds its workers and start-up steps after."""
+        engine = create_engine(database_url)
+        return cls(
+            name=name,
+            kafka=kafka,
+            engine=engine,
+            sessions=session_factory(engine),
+            producer=EventProducer(kafka, client_id=name),
+            authenticator=Authenticator(auth or AuthSettings()),
+        )
 
 
 def create_service_app(parts: ServiceParts, *, title: str, routers: Sequence[APIRouter]) -> FastAPI:

@@ -14,10 +14,7 @@ from services.ledger.service_layer import reminders, rewards
 from services.ledger.service_layer.rewards_uow import RewardsUnitOfWork
 from services.ledger.settings import LedgerSettings
 from shared.app import ServiceParts, create_service_app
-from shared.auth import Authenticator
-from shared.db import create_engine, session_factory
 from shared.kafka.consumer import ConsumerRuntime
-from shared.kafka.producer import EventProducer
 from shared.outbox import OutboxRelay
 from shared.settings import AuthSettings, KafkaSettings
 
@@ -37,9 +34,10 @@ def build_app(
 ) -> FastAPI:
     settings = settings or LedgerSettings()
     kafka = kafka or KafkaSettings()
-    engine = create_engine(settings.database_url)
-    sessions = session_factory(engine)
-    producer = EventProducer(kafka, client_id=SERVICE)
+    parts = ServiceParts.assemble(
+        SERVICE, database_url=settings.database_url, kafka=kafka, auth=auth
+    )
+    sessions, producer = parts.sessions, parts.producer
     relay = OutboxRelay(service=SERVICE, sessions=sessions, table=outbox, producer=producer)
     uow = uow_factory(sessions, kafka)
     policy = settings.policy()
@@ -67,16 +65,8 @@ def build_app(
         if settings.load_default_rewards:
             await rewards.load_default_catalogue_if_empty(sessions)
 
-    parts = ServiceParts(
-        name=SERVICE,
-        kafka=kafka,
-        engine=engine,
-        sessions=sessions,
-        producer=producer,
-        authenticator=Authenticator(auth or AuthSettings()),
-        workers=[consumer, relay, jobs],
-        startup=[default_catalogue],
-    )
+    parts.workers = [consumer, relay, jobs]
+    parts.startup = [default_catalogue]
     app = create_service_app(
         parts,
         title="pointstream ledger",

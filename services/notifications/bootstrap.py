@@ -13,10 +13,7 @@ from services.notifications.service_layer.setup import load_default_templates_if
 from services.notifications.service_layer.unit_of_work import SqlAlchemyUnitOfWork, UnitOfWork
 from services.notifications.settings import NotificationsSettings
 from shared.app import ServiceParts, create_service_app
-from shared.auth import Authenticator
-from shared.db import create_engine, session_factory
 from shared.kafka.consumer import ConsumerRuntime
-from shared.kafka.producer import EventProducer
 from shared.settings import AuthSettings, KafkaSettings
 
 SERVICE = "notifications"
@@ -47,9 +44,10 @@ def build_app(
 ) -> FastAPI:
     settings = settings or NotificationsSettings()
     kafka = kafka or KafkaSettings()
-    engine = create_engine(settings.database_url)
-    sessions = session_factory(engine)
-    producer = EventProducer(kafka, client_id=SERVICE)  # for dead letters
+    parts = ServiceParts.assemble(
+        SERVICE, database_url=settings.database_url, kafka=kafka, auth=auth
+    )
+    sessions, producer = parts.sessions, parts.producer
 
     def uow() -> UnitOfWork:
         return SqlAlchemyUnitOfWork(sessions)
@@ -76,16 +74,8 @@ def build_app(
         if settings.load_default_templates:
             await load_default_templates_if_empty(sessions)
 
-    parts = ServiceParts(
-        name=SERVICE,
-        kafka=kafka,
-        engine=engine,
-        sessions=sessions,
-        producer=producer,
-        authenticator=Authenticator(auth or AuthSettings()),
-        workers=[consumer, worker],
-        startup=[default_templates],
-    )
+    parts.workers = [consumer, worker]
+    parts.startup = [default_templates]
     app = create_service_app(
         parts, title="pointstream notifications", routers=[http.router, admin_http.router]
     )

@@ -11,11 +11,8 @@ from services.rules.service_layer.rulebook import RuleBook
 from services.rules.service_layer.unit_of_work import SqlAlchemyUnitOfWork, UnitOfWork
 from services.rules.settings import RulesSettings
 from shared.app import ServiceParts, create_service_app
-from shared.auth import Authenticator
 from shared.contracts.envelope import CloudEvent
-from shared.db import create_engine, session_factory
 from shared.kafka.consumer import ConsumerRuntime
-from shared.kafka.producer import EventProducer
 from shared.outbox import OutboxRelay
 from shared.settings import AuthSettings, KafkaSettings
 
@@ -29,9 +26,10 @@ def build_app(
 ) -> FastAPI:
     settings = settings or RulesSettings()
     kafka = kafka or KafkaSettings()
-    engine = create_engine(settings.database_url)
-    sessions = session_factory(engine)
-    producer = EventProducer(kafka, client_id=SERVICE)
+    parts = ServiceParts.assemble(
+        SERVICE, database_url=settings.database_url, kafka=kafka, auth=auth
+    )
+    sessions, producer = parts.sessions, parts.producer
     relay = OutboxRelay(service=SERVICE, sessions=sessions, table=outbox, producer=producer)
     book = RuleBook(sessions, ttl=settings.rules_refresh_seconds)
 
@@ -55,16 +53,8 @@ def build_app(
         if settings.load_default_pack:
             await load_default_pack_if_empty(sessions)
 
-    parts = ServiceParts(
-        name=SERVICE,
-        kafka=kafka,
-        engine=engine,
-        sessions=sessions,
-        producer=producer,
-        authenticator=Authenticator(auth or AuthSettings()),
-        workers=[consumer, relay, jobs],
-        startup=[default_pack],
-    )
+    parts.workers = [consumer, relay, jobs]
+    parts.startup = [default_pack]
     app = create_service_app(
         parts, title="pointstream rules", routers=[http.router, admin_http.router]
     )
