@@ -218,3 +218,20 @@ async def test_expired_vouchers_are_refunded_when_the_reward_says_so(
     assert await available(client, member) == 200
     vouchers = (await client.get(f"/v1/members/{member}/vouchers", headers=TILL)).json()
     assert {v["status"] for v in vouchers} == {"expired"}
+
+
+async def test_a_voucher_with_a_minimum_basket_is_refused_on_a_smaller_one(
+    ledger: tuple[httpx.AsyncClient, str],
+) -> None:
+    client, _ = ledger
+    member = await member_with(client, 600)
+    code = (await redeem(client, member, "coffee-voucher-50")).json()["voucher"]["code"]
+    small = await client.post(
+        f"/v1/vouchers/{code}/use", headers=POS, json={"where": "store 1", "basket_total": "299.99"}
+    )
+    enough = await client.post(
+        f"/v1/vouchers/{code}/use", headers=POS, json={"where": "store 1", "basket_total": "300.00"}
+    )
+    assert small.status_code == 409
+    assert "at least 300.00" in small.json()["detail"]
+    assert enough.json()["status"] == "used"

@@ -1,6 +1,7 @@
 """The rewards catalogue for members, vouchers for tills, and the catalogue's administration."""
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Body, HTTPException, Path, Query
@@ -33,6 +34,13 @@ class RewardOffer(BaseModel):
 
 class VoucherUse(BaseModel):
     where: str = Field(min_length=1, max_length=200, description="store or web shop")
+    basket_total: Decimal | None = Field(
+        default=None,
+        ge=0,
+        max_digits=12,
+        decimal_places=2,
+        description="the basket it is used on, for vouchers with a minimum basket",
+    )
 
 
 @router.get("/members/{member_id}/rewards", response_model=list[RewardOffer])
@@ -95,7 +103,9 @@ async def use(
     where it was used."""
     require_scope(principal, SCOPE_INGEST)
     voucher = await handlers.with_retries(
-        lambda: rewards.use_voucher(code, where=body.where, uow=ledger.rewards_uow())
+        lambda: rewards.use_voucher(
+            code, where=body.where, uow=ledger.rewards_uow(), basket_total=body.basket_total
+        )
     )
     ledger.committed()
     return views.voucher_public(voucher)

@@ -5,6 +5,7 @@ import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import yaml
@@ -106,17 +107,26 @@ async def redeem_reward(
 
 
 async def use_voucher(
-    code: str, *, where: str, uow: RewardsUnitOfWork, now: datetime | None = None
+    code: str,
+    *,
+    where: str,
+    uow: RewardsUnitOfWork,
+    now: datetime | None = None,
+    basket_total: Decimal | None = None,
 ) -> Voucher:
-    """Mark a voucher used, exactly once; any later use is refused saying why."""
+    """Mark a voucher used, exactly once; any later use is refused saying why, and so is a
+    basket below the reward's minimum."""
     now = now or datetime.now(UTC)
     async with uow:
         voucher = await uow.voucher(code=code, lock=True)
         if voucher is None:
             raise UnknownVoucher(f"no voucher {code!r}")
         _usable(voucher, now)
-        voucher.status, voucher.used_at, voucher.used_where = VoucherStatus.USED, now, where
         reward = await uow.reward_for_update(voucher.reward_id)
+        minimum = reward.details.get("min_basket") if reward else None
+        if minimum is not None and (basket_total is None or basket_total < Decimal(minimum)):
+            raise VoucherNotUsable(f"voucher {code} needs a basket of at least {minimum}")
+        voucher.status, voucher.used_at, voucher.used_where = VoucherStatus.USED, now, where
         await uow.save_voucher(voucher, reward.name("en") if reward else voucher.reward_id)
         await uow.commit()
     return voucher
