@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import json
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -13,7 +14,9 @@ from alembic.config import Config
 from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 
+from shared.kafka.replay import replay_dead_letters
 from shared.logs import configure_logging
+from shared.settings import KafkaSettings
 
 
 def alembic_config(service_dir: Path, database_url: str) -> Config:
@@ -33,6 +36,12 @@ def migrate(service_dir: Path, database_url: str) -> None:
 Task = Callable[[], Coroutine[Any, Any, int]]
 
 
+async def _replay(group_id: str) -> int:
+    replayed = await replay_dead_letters(KafkaSettings(), group_id=group_id)
+    print(json.dumps({"replayed": replayed}))
+    return 0
+
+
 def run(
     *,
     service: str,
@@ -41,12 +50,19 @@ def run(
     host: str,
     port: int,
     log_level: str,
+    group_id: str,
     build_app: Callable[[], FastAPI],
     tasks: dict[str, tuple[str, Task]] | None = None,
 ) -> None:
     """Parse the command line and do it. ``tasks``: extra verbs, ``{verb: (help, task)}``;
     a task's return value is the exit status."""
-    tasks = tasks or {}
+    tasks = {
+        "replay-dead-letters": (
+            "send this service's dead letters back, once, after a fix",
+            lambda: _replay(group_id),
+        ),
+        **(tasks or {}),
+    }
     verbs = {
         "migrate": "bring the database to the newest schema",
         "serve": "run the HTTP API and the Kafka workers",

@@ -56,6 +56,7 @@ cli.run(
     host=settings.host,
     port=settings.port,
     log_level=settings.log_level,
+    group_id=settings.consumer_group,
     build_app=lambda: build_app(settings),
     tasks={
         "jobs": ("mature, expire and release what is due, once", jobs),

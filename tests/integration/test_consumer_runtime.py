@@ -11,6 +11,7 @@ from shared.errors import RetryLater
 from shared.kafka import dead_letter
 from shared.kafka.consumer import ConsumerRuntime
 from shared.kafka.producer import EventProducer
+from shared.kafka.replay import replay_dead_letters
 from shared.settings import KafkaSettings
 from tests.kafka_helpers import create_topics, produce, read_until
 from tests.polling import eventually
@@ -150,3 +151,24 @@ async def test_offsets_are_committed_so_a_restarted_consumer_does_not_reprocess(
         runtime.stop()
         await task
     assert second.seen == ["twice"]
+
+
+async def test_dead_letters_are_replayed_once_after_the_fix(
+    kafka_settings: KafkaSettings, producer: EventProducer
+) -> None:
+    handler = Recorder()
+    handler.always_fails.add("needs-a-fix")
+    group = f"{kafka_settings.topic_prefix}group"
+    runtime, task = await run_runtime(kafka_settings, producer, handler)
+    try:
+        await produce(
+            kafka_settings, kafka_settings.topics.events, event("needs-a-fix"), key=b"m-1"
+        )
+        await read_until(kafka_settings, kafka_settings.topics.dead_letter, lambda r: len(r) >= 1)
+        handler.always_fails.clear()  # the fix is deployed
+        assert await replay_dead_letters(kafka_settings, group_id=group, idle_ms=500) == 1
+        assert await replay_dead_letters(kafka_settings, group_id=group, idle_ms=500) == 0
+        await eventually(lambda: asyncio.sleep(0, handler.seen), lambda s: s == ["needs-a-fix"])
+    finally:
+        runtime.stop()
+        await task
