@@ -16,7 +16,12 @@ from services.notifications.domain.notices import (
 )
 from services.notifications.service_layer.handlers import notify_member
 from services.notifications.service_layer.unit_of_work import UnitOfWork
-from shared.contracts.awards import MEMBER_TIER_CHANGED, TierChanged
+from shared.contracts.awards import (
+    MEMBER_TIER_CHANGED,
+    POINTS_AWARDED,
+    POINTS_REVOKED,
+    TierChanged,
+)
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.inbound import PayloadError
 from shared.contracts.ledger import (
@@ -33,6 +38,8 @@ log = logging.getLogger(__name__)
 
 def to_notice(event: CloudEvent) -> Notice | None:
     """The notice for an event, None for events members need not hear about."""
+    if event.type in (POINTS_AWARDED, POINTS_REVOKED):
+        return None  # the ledger's events tell the member what they did to the points
     try:
         if event.type == MEMBER_TIER_CHANGED:
             return notice_for_tier(
@@ -58,7 +65,7 @@ def to_notice(event: CloudEvent) -> Notice | None:
             return notice_for_ledger(event.id, ledger.kind, ledger.model_dump(mode="json"))
     except ValidationError as exc:
         raise PayloadError(f"invalid data for {event.type}: {exc}") from exc
-    return None  # awards and revocations: the ledger's events tell the member what happened
+    raise PayloadError(f"unknown event type {event.type!r} on the awards or ledger topic")
 
 
 def notice_handler(
