@@ -20,6 +20,7 @@ from shared.contracts.envelope import CloudEvent, new_event
 from shared.kafka.producer import EventProducer, OutgoingMessage
 from tests.apps import ADMIN_KEY, READER_KEY
 from tests.e2e.conftest import SERVICES, System
+from tests.kafka_helpers import read_all
 from tests.polling import eventually
 from tests.unit.fakes import FakeRulesUnitOfWork
 
@@ -204,5 +205,6 @@ async def test_no_point_is_lost_or_doubled_when_services_crash_mid_stream(system
                 what=f"{member}'s messages",
             )
     assert report["ok"] is True
+    assert await read_all(system.kafka, system.kafka.topics.dead_letter) == []  # all legit
     assert told == earnings  # one message per earning: none lost, none twice
     assert sum(net.values()) > 10_000  # the stream was real work, not a trivial case
