@@ -10,6 +10,50 @@ from services.rules.domain.engine import Compiled
 from services.rules.domain.rules import LinePoints, PointsPerAmount, Rule
 
 MAX_EXPRESSION_LENGTH = 2000
+# CEL's standard functions and macros; anything else is a typo or an attempt to reach more.
+ALLOWED_FUNCTIONS = frozenset(
+    {
+        "size",
+        "contains",
+        "startsWith",
+        "endsWith",
+        "matches",
+        "has",
+        "exists",
+        "all",
+        "exists_one",
+        "map",
+        "filter",
+        "int",
+        "uint",
+        "double",
+        "string",
+        "bool",
+        "bytes",
+        "type",
+        "timestamp",
+        "duration",
+        "getFullYear",
+        "getMonth",
+        "getDate",
+        "getDayOfMonth",
+        "getDayOfWeek",
+        "getDayOfYear",
+        "getHours",
+        "getMinutes",
+        "getSeconds",
+        "max",
+        "min",
+        "lowerAscii",
+        "upperAscii",
+        "trim",
+        "split",
+        "join",
+        "replace",
+        "indexOf",
+        "substring",
+    }
+)
 
 
 class ExpressionError(ValueError):
@@ -24,6 +68,11 @@ class CelPredicate:
             self._program = cel.compile(source)
         except ValueError as exc:
             raise ExpressionError(f"{where}: {exc}") from None
+        unknown = sorted(
+            f for f in self._program.functions() if f[0] not in "_@" and f not in ALLOWED_FUNCTIONS
+        )
+        if unknown:
+            raise ExpressionError(f"{where}: unknown function(s): {', '.join(unknown)}")
         self.source = source
         self._where = where
 
