@@ -80,7 +80,12 @@ def run(
         migrate(service_dir, database_url)
     if args.verb == "serve":
         uvicorn.run(
-            build_app(), host=host, port=port, log_config=None, timeout_graceful_shutdown=30
+            build_app(),
+            host=host,
+            port=port,
+            log_config=None,
+            timeout_graceful_shutdown=30,
+            access_log=False,  # our own access log names routes, not paths with tokens
         )
     elif args.verb in tasks:
         sys.exit(asyncio.run(tasks[args.verb][1]()))

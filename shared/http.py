@@ -1,6 +1,7 @@
 """HTTP plumbing every service's app uses: problem+json errors, health, readiness, metrics, auth."""
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated
 
@@ -16,6 +17,7 @@ from shared.auth import Authenticator, AuthError, Principal
 from shared.kafka.producer import ProducerNotStarted
 
 log = logging.getLogger(__name__)
+access = logging.getLogger("pointstream.access")
 ReadinessCheck = Callable[[], Awaitable[None]]
 PROBLEM = "application/problem+json"
 
@@ -99,9 +101,20 @@ def install_request_metrics(app: FastAPI, service: str) -> None:
     async def count(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
+        started = time.perf_counter()
         response = await call_next(request)
         route = getattr(request.scope.get("route"), "path", "unmatched")
         metrics.HTTP_REQUESTS.labels(service, route, str(response.status_code)).inc()
+        # The route's template, never the raw path or query: those may carry tokens.
+        access.info(
+            "request",
+            extra={
+                "method": request.method,
+                "route": route,
+                "status": response.status_code,
+                "ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
         return response
 
 
@@ -123,6 +136,18 @@ def caller(
 
 
 Caller = Annotated[Principal, Depends(caller)]
+
+
+def scoped(scope: str) -> Callable[[Principal], Principal]:
+    """A dependency that lets only callers with ``scope`` in, before the body is even read."""
+
+    def check(principal: Caller) -> Principal:
+        require_scope(principal, scope)
+        return principal
+
+    return check
+
+
 # A member id in a path: the same characters the envelope's ``subject`` allows.
 MemberId = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:@-]+$")]
 

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Response
+from fastapi import APIRouter, Body, Depends, Response
 from pydantic import BaseModel, Field
 
 from services.ledger.adapters.reconciliation import Reconciliation, reconcile
@@ -11,9 +11,9 @@ from services.ledger.entrypoints.context import LedgerDep
 from services.ledger.service_layer import handlers, views
 from shared.app import SessionsDep
 from shared.auth import SCOPE_ADMIN
-from shared.http import Caller, MemberId, require_scope
+from shared.http import Caller, MemberId, scoped
 
-router = APIRouter(prefix="/v1/admin", tags=["admin"])
+router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[Depends(scoped(SCOPE_ADMIN))])
 
 
 class AdjustmentCreate(BaseModel):
@@ -47,7 +47,6 @@ async def adjust(
     response: Response,
 ) -> views.BalancePublic:
     """Credit or debit a member by hand; the entry names the API key and the reason."""
-    require_scope(principal, SCOPE_ADMIN)
     command = AdjustPoints(
         adjustment_id=f"adjust:{body.adjustment_id}",
         member_id=member_id,
@@ -69,7 +68,6 @@ async def adjust(
 @router.get("/reconciliation", response_model=ReconciliationPublic)
 async def reconciliation(principal: Caller, sessions: SessionsDep) -> ReconciliationPublic:
     """Balances equal the sums of entries, every account nets out, lots agree."""
-    require_scope(principal, SCOPE_ADMIN)
     async with sessions() as session:
         report: Reconciliation = await reconcile(session)
     return ReconciliationPublic(

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Body, HTTPException, Path, Query
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
 from services.ledger.adapters import rewards_repository as repo
@@ -13,7 +13,7 @@ from services.ledger.entrypoints.context import LedgerDep
 from services.ledger.service_layer import handlers, rewards, views
 from shared.app import SessionsDep
 from shared.auth import SCOPE_ADMIN, SCOPE_INGEST, SCOPE_MEMBERS_READ, SCOPE_REDEEM
-from shared.http import Caller, MemberId, require_member_access, require_scope
+from shared.http import Caller, MemberId, require_member_access, require_scope, scoped
 
 router = APIRouter(prefix="/v1", tags=["rewards"])
 Code = Annotated[str, Path(min_length=4, max_length=20, pattern=r"^[A-Z0-9-]+$")]
@@ -125,14 +125,19 @@ async def cancel(code: Code, principal: Caller, ledger: LedgerDep) -> views.Vouc
     return views.voucher_public(voucher)
 
 
-@router.get("/admin/rewards", response_model=list[RewardSpec])
+@router.get(
+    "/admin/rewards", response_model=list[RewardSpec], dependencies=[Depends(scoped(SCOPE_ADMIN))]
+)
 async def list_catalogue(principal: Caller, sessions: SessionsDep) -> list[RewardSpec]:
-    require_scope(principal, SCOPE_ADMIN)
     async with sessions() as session:
         return [_spec(r) for r in await repo.catalogue(session)]
 
 
-@router.put("/admin/rewards/{reward_id}", response_model=RewardSpec)
+@router.put(
+    "/admin/rewards/{reward_id}",
+    response_model=RewardSpec,
+    dependencies=[Depends(scoped(SCOPE_ADMIN))],
+)
 async def save_reward(
     reward_id: Annotated[str, Path(max_length=100)],
     spec: Annotated[RewardSpec, Body()],
@@ -140,7 +145,6 @@ async def save_reward(
     sessions: SessionsDep,
 ) -> RewardSpec:
     """Create or change a reward; changing ``stock`` moves what is left by the difference."""
-    require_scope(principal, SCOPE_ADMIN)
     if spec.id != reward_id:
         raise HTTPException(422, f"the body's id {spec.id!r} differs from the path's")
     async with sessions() as session, session.begin():

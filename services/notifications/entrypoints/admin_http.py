@@ -3,16 +3,16 @@
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Body, HTTPException, Path, Query
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
 from services.notifications.adapters import repository as repo
 from services.notifications.adapters.templates import InvalidTemplate, check
 from shared.app import SessionsDep
 from shared.auth import SCOPE_ADMIN
-from shared.http import Caller, require_scope
+from shared.http import Caller, scoped
 
-router = APIRouter(prefix="/v1/admin", tags=["admin"])
+router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[Depends(scoped(SCOPE_ADMIN))])
 
 
 class Template(BaseModel):
@@ -42,7 +42,6 @@ class DeliveryPublic(BaseModel):
 
 @router.get("/templates", response_model=list[Template])
 async def list_templates(principal: Caller, sessions: SessionsDep) -> list[Template]:
-    require_scope(principal, SCOPE_ADMIN)
     async with sessions() as session:
         return [Template(**t) for t in await repo.all_templates(session)]
 
@@ -56,7 +55,6 @@ async def put_template(
     sessions: SessionsDep,
 ) -> Template:
     """Change a text; a template that does not parse is refused with where it fails."""
-    require_scope(principal, SCOPE_ADMIN)
     try:
         check(text.title, text.body)
     except InvalidTemplate as exc:
@@ -75,7 +73,6 @@ async def deliveries(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[DeliveryPublic]:
     """The delivery log, newest first: what was sent, what is retried, what was given up."""
-    require_scope(principal, SCOPE_ADMIN)
     async with sessions() as session:
         found = await repo.delivery_log(session, member_id=member_id, status=status, limit=limit)
     return [

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, Path, Request, Response
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Request, Response
 from pydantic import BaseModel
 
 from services.rules.adapters import repository
@@ -18,9 +18,9 @@ from shared.app import SessionsDep
 from shared.auth import SCOPE_ADMIN
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.inbound import PayloadError
-from shared.http import Caller, require_scope
+from shared.http import Caller, scoped
 
-router = APIRouter(prefix="/v1", tags=["rules admin"])
+router = APIRouter(prefix="/v1", tags=["rules admin"], dependencies=[Depends(scoped(SCOPE_ADMIN))])
 RuleId = Annotated[str, Path(min_length=1, max_length=100)]
 
 
@@ -54,7 +54,6 @@ def _book(request: Request) -> RuleBook:
 
 @router.get("/rules", response_model=list[RulePublic])
 async def list_rules(principal: Caller, sessions: SessionsDep) -> list[RulePublic]:
-    require_scope(principal, SCOPE_ADMIN)
     async with sessions() as session:
         return [RulePublic(version=v, spec=s) for s, v in await repository.rules_in_force(session)]
 
@@ -63,7 +62,6 @@ async def list_rules(principal: Caller, sessions: SessionsDep) -> list[RulePubli
 async def rule_versions(
     rule_id: RuleId, principal: Caller, sessions: SessionsDep
 ) -> list[dict[str, Any]]:
-    require_scope(principal, SCOPE_ADMIN)
     async with sessions() as session:
         history = await repository.rule_history(session, rule_id)
     if not history:
@@ -81,7 +79,6 @@ async def save_rule(
 ) -> RulePublic:
     """Create the rule or save a new version of it; expressions are compiled first and an
     error in one is a 422 naming its position. ``enabled: false`` deactivates it."""
-    require_scope(principal, SCOPE_ADMIN)
     if spec.id != rule_id:
         raise HTTPException(422, f"the body's id {spec.id!r} differs from the path's")
     try:
@@ -96,7 +93,6 @@ async def save_rule(
 
 @router.get("/rules.yaml", response_class=Response)
 async def export_rules(principal: Caller, sessions: SessionsDep) -> Response:
-    require_scope(principal, SCOPE_ADMIN)
     async with sessions() as session:
         return Response(await pack.export_pack(session), media_type="application/yaml")
 
@@ -106,7 +102,6 @@ async def import_rules(
     request: Request, principal: Caller, sessions: SessionsDep
 ) -> dict[str, list[str]]:
     """Import a whole pack (tiers and rules); changed rules get a new version."""
-    require_scope(principal, SCOPE_ADMIN)
     try:
         parsed = pack.parse_pack((await request.body()).decode())
     except (pack.InvalidPack, ExpressionError, UnicodeDecodeError) as exc:
@@ -120,7 +115,6 @@ async def import_rules(
 @router.post("/simulate", response_model=Simulation)
 async def simulate(event: CloudEvent, principal: Caller, request: Request) -> Simulation:
     """What this event would earn its member now, and why. Nothing is written."""
-    require_scope(principal, SCOPE_ADMIN)
     uow: UnitOfWork = request.app.state.uow_factory()
     try:
         decision = await simulate_event(to_command(event), uow=uow, book=_book(request))
@@ -149,7 +143,6 @@ async def simulate(event: CloudEvent, principal: Caller, request: Request) -> Si
 
 @router.get("/tiers", response_model=list[TierSpec])
 async def list_tiers(principal: Caller, sessions: SessionsDep) -> list[TierSpec]:
-    require_scope(principal, SCOPE_ADMIN)
     async with sessions() as session:
         return await repository.load_tiers(session)
 
@@ -162,7 +155,6 @@ async def replace_tiers(
     request: Request,
 ) -> list[TierSpec]:
     """Replace the tiers. Members move up at once; down only at their anniversary."""
-    require_scope(principal, SCOPE_ADMIN)
     if len({t.name for t in tiers}) != len(tiers):
         raise HTTPException(422, "tier names must be unique")
     async with sessions() as session, session.begin():

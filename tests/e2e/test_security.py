@@ -1,0 +1,73 @@
+"""Hostile callers: no credentials, wrong credentials, another member's token; and no secret
+ends up in a log."""
+
+import httpx
+import pytest
+
+from shared.auth import Authenticator
+from tests import apps
+from tests.apps import POS_KEY
+from tests.e2e.conftest import System
+
+pytestmark = pytest.mark.e2e
+PUBLIC = {
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/docs",
+    "/docs/oauth2-redirect",
+    "/redoc",
+    "/openapi.json",
+    "/v1/unsubscribe/{token}",
+}
+WRONG_KEY = "wrong-key-0123456789abcdef"
+
+
+async def test_every_route_but_the_public_ones_refuses_missing_and_wrong_credentials(
+    system: System,
+) -> None:
+    async with httpx.AsyncClient(timeout=5) as client:
+        for service, url in system.urls.items():
+            schema = (await client.get(f"{url}/openapi.json")).json()
+            for path, operations in schema["paths"].items():
+                if path in PUBLIC:
+                    continue
+                concrete = path.replace("{", "x").replace("}", "")
+                for method in operations:
+                    for headers in (
+                        {},
+                        {"X-API-Key": WRONG_KEY},
+                        {"Authorization": f"Bearer {WRONG_KEY}"},
+                    ):
+                        response = await client.request(
+                            method, f"{url}{concrete}", headers=headers, json={}
+                        )
+                        assert response.status_code == 401, (service, method, path, headers)
+                        assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_an_ingest_key_cannot_change_rules_or_spend_points(system: System) -> None:
+    pos = {"X-API-Key": POS_KEY}
+    async with httpx.AsyncClient(timeout=5, headers=pos) as client:
+        rule = await client.put(f"{system.urls['rules']}/v1/rules/x", json={})
+        spend = await client.post(
+            f"{system.urls['ledger']}/v1/members/m/redemptions",
+            json={"points": 1, "description": "x"},
+            headers={"Idempotency-Key": "k"},
+        )
+    assert (rule.status_code, spend.status_code) == (403, 403)
+
+
+async def test_no_key_token_or_unsubscribe_secret_reaches_the_logs(system: System) -> None:
+    token = Authenticator(apps.auth_settings()).issue_member_token("m-secret")
+    async with httpx.AsyncClient(timeout=5) as client:
+        for url in system.urls.values():
+            await client.get(
+                f"{url}/v1/members/m-secret/balance", headers={"Authorization": f"Bearer {token}"}
+            )
+            await client.get(f"{url}/v1/members/m-secret/balance", headers={"X-API-Key": WRONG_KEY})
+        await client.get(f"{system.urls['notifications']}/v1/unsubscribe/{WRONG_KEY}")
+    logs = "".join(path.read_text(errors="replace") for path in system.logs.values())
+    assert '"route": "/v1/unsubscribe/{token}"' in logs  # requests are logged ...
+    for secret in (token, WRONG_KEY, apps.TOKEN_SECRET, POS_KEY):
+        assert secret not in logs  # ... without their secrets
