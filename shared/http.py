@@ -5,6 +5,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated
 
+from aiokafka.errors import KafkaError
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -22,9 +23,11 @@ ReadinessCheck = Callable[[], Awaitable[None]]
 PROBLEM = "application/problem+json"
 
 
-def problem(status: int, title: str, detail: str, **extra: object) -> JSONResponse:
+def problem(
+    status: int, title: str, detail: str, *, headers: dict[str, str] | None = None, **extra: object
+) -> JSONResponse:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
-    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -46,6 +49,15 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_not_started(_: Request, exc: Exception) -> Response:
         return problem(503, "Unavailable", "the service is starting; retry shortly")
 
+    async def on_kafka_down(_: Request, exc: Exception) -> Response:
+        log.warning("Kafka unavailable", exc_info=exc)
+        return problem(
+            503,
+            "Unavailable",
+            "Kafka did not acknowledge; nothing was accepted, retry shortly",
+            headers={"Retry-After": "5"},
+        )
+
     async def on_unexpected(_: Request, exc: Exception) -> Response:
         log.exception("unhandled error", exc_info=exc)
         return problem(500, "Internal error", "an unexpected error occurred; it was logged")
@@ -54,6 +66,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(AuthError, on_auth)
     app.add_exception_handler(ProducerNotStarted, on_not_started)
+    app.add_exception_handler(KafkaError, on_kafka_down)
     app.add_exception_handler(Exception, on_unexpected)
 
 

@@ -42,6 +42,10 @@ class Databases:
         self._server_url = server_url
         self.created: list[str] = []
 
+    @property
+    def server_url(self) -> str:
+        return self._server_url
+
     async def create(self, service: str) -> str:
         name = f"{service}_{uuid.uuid4().hex[:12]}"
         await _admin_execute(self._server_url, f'CREATE DATABASE "{name}"')

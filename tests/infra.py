@@ -13,9 +13,28 @@ import os
 import socket
 import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class OwnService:
+    """A broker or cluster this test session started itself, so tests may stop and restart it
+    (outage tests); those started elsewhere are not ours to stop."""
+
+    script_dir: Path
+    env: dict[str, str]
+
+    def stop(self) -> None:
+        subprocess.run([self.script_dir / "stop.sh"], env=self.env, check=True)
+
+    def start(self) -> None:
+        subprocess.run([self.script_dir / "start.sh"], env=self.env, check=True)
+
+
+OWN: dict[str, OwnService] = {}  # by bootstrap servers or server URL
 
 
 def free_port() -> int:
@@ -71,6 +90,7 @@ def _deploy_script_kafka() -> Iterator[str]:
         "KAFKA_CONTROLLER_PORT": str(controller),
     }
     subprocess.run([REPO / "deploy/kafka/start.sh"], env=env, check=True)
+    OWN[f"127.0.0.1:{port}"] = OwnService(REPO / "deploy/kafka", env)
     try:
         yield f"127.0.0.1:{port}"
     finally:
@@ -103,6 +123,10 @@ def _deploy_script_postgres() -> Iterator[str]:
     }
     subprocess.run([REPO / "deploy/postgres/start.sh"], env=env, check=True)
     port = int((Path(env["PG_STATE_DIR"]) / "port").read_text())  # moved if ours was taken
+    env["PG_PORT"] = str(port)
+    OWN[f"postgresql+asyncpg://pointstream@127.0.0.1:{port}"] = OwnService(
+        REPO / "deploy/postgres", env
+    )
     try:
         yield f"postgresql+asyncpg://pointstream@127.0.0.1:{port}"
     finally:

@@ -11,6 +11,7 @@ class RulesSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8001
     max_batch_events: int = 500
+    ingest_ack_timeout_seconds: float = 10.0  # longer without Kafka's ack: 503, retry later
     load_default_pack: bool = True  # when the rules table is empty at start-up
     jobs_interval_seconds: float = 3600  # how often birthdays and anniversaries are checked
     rules_refresh_seconds: float = 5.0  # how soon a rule saved on another replica applies

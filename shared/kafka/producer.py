@@ -1,12 +1,16 @@
 """An idempotent producer: acks from all in-sync replicas, no duplicates on retry."""
 
 import asyncio
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaClient, AIOKafkaProducer
+from aiokafka.errors import KafkaTimeoutError
 
 from shared.settings import KafkaSettings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,10 +44,14 @@ class EventProducer:
         await producer.start()
         self._started = producer
 
-    async def stop(self) -> None:
+    async def stop(self, *, grace: float = 10.0) -> None:
+        """Flush and close; give up after ``grace`` seconds (e.g. the broker is down)."""
         if self._started is not None:
-            await self._started.stop()
-            self._started = None
+            producer, self._started = self._started, None
+            try:
+                await asyncio.wait_for(producer.stop(), timeout=grace)
+            except TimeoutError:
+                log.warning("the producer did not flush within %s s; closing anyway", grace)
 
     @property
     def _producer(self) -> AIOKafkaProducer:
@@ -51,13 +59,24 @@ class EventProducer:
             raise ProducerNotStarted("the Kafka producer is not started")
         return self._started
 
-    async def send(self, messages: Sequence[OutgoingMessage]) -> None:
-        """Send all messages and return once Kafka acknowledged every one of them."""
-        pending = [
-            await self._producer.send(m.topic, m.value, key=m.key, headers=list(m.headers))
-            for m in messages
-        ]
-        await asyncio.gather(*pending)
+    async def send(
+        self, messages: Sequence[OutgoingMessage], *, ack_within: float | None = None
+    ) -> None:
+        """Send all messages and return once Kafka acknowledged every one of them. Past
+        ``ack_within`` seconds, raise KafkaTimeoutError (the producer may still deliver them
+        later: receivers de-duplicate by event id)."""
+
+        async def all_acknowledged() -> None:
+            pending = [
+                await self._producer.send(m.topic, m.value, key=m.key, headers=list(m.headers))
+                for m in messages
+            ]
+            await asyncio.gather(*pending)
+
+        try:
+            await asyncio.wait_for(all_acknowledged(), timeout=ack_within)
+        except TimeoutError as exc:
+            raise KafkaTimeoutError(f"Kafka did not acknowledge within {ack_within} s") from exc
 
     async def ping(self) -> None:
         """Raise unless a broker answers a metadata request (before start, too)."""

@@ -4,134 +4,22 @@ member's points equal what the rules define, and nothing was counted or told twi
 
 import asyncio
 import random
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 import httpx
 import pytest
 
-from services.rules.domain.commands import EvaluateEvent
-from services.rules.domain.model import LoyaltyEvent, Purchase, PurchaseLine, Return
-from services.rules.service_layer.handlers import evaluate_event
-from services.rules.service_layer.pack import DEFAULT_PACK, parse_pack
-from services.rules.service_layer.rulebook import RuleBook
-from shared.contracts.envelope import CloudEvent, new_event
 from shared.kafka.producer import EventProducer, OutgoingMessage
 from tests.apps import ADMIN_KEY, READER_KEY
 from tests.e2e.conftest import SERVICES, System
+from tests.e2e.oracle import expected, stream
 from tests.kafka_helpers import read_all
 from tests.polling import eventually
-from tests.unit.fakes import FakeRulesUnitOfWork
 
 pytestmark = pytest.mark.e2e
 MEMBERS, PURCHASES, DUPLICATES, RETURNS, CRASHES = 30, 1200, 150, 60, 4
 WHEN = datetime.now(UTC) - timedelta(days=20)  # return windows long past: points available
-CATEGORIES = ["dairy", "bakery", "produce", "kitchen", "pantry"]
-
-
-def stream(seed: int) -> list[CloudEvent]:
-    """Purchases, duplicates of some, and partial returns of earlier ones, in a fixed order."""
-    rng = random.Random(seed)
-    events: list[CloudEvent] = []
-    bought: list[CloudEvent] = []
-    for n in range(PURCHASES):
-        member = f"crash-{rng.randrange(MEMBERS)}"
-        lines = [
-            {
-                "sku": f"s{k}",
-                "category": rng.choice(CATEGORIES),
-                "quantity": 1,
-                "unit_price": f"{rng.randint(5, 400)}.{rng.randint(0, 99):02d}",
-                "tags": rng.sample(["organic", "local", "partner-coffee"], rng.randint(0, 1)),
-            }
-            for k in range(rng.randint(1, 4))
-        ]
-        total = sum((Decimal(str(line["unit_price"])) for line in lines), Decimal(0))
-        event = new_event(
-            id=f"p-{seed}-{n}",
-            source="pos/1",
-            type="purchase.completed",
-            subject=member,
-            time=WHEN + timedelta(seconds=n),
-            data={
-                "purchase_id": f"r{n}",
-                "channel": rng.choice(["pos", "app"]),
-                "currency": "DKK",
-                "total": str(total),
-                "lines": lines,
-            },
-        )
-        events.append(event)
-        bought.append(event)
-        if n % (PURCHASES // DUPLICATES) == 0:
-            events.append(rng.choice(events))  # a till that sent it again
-        if n % (PURCHASES // RETURNS) == 0 and n:
-            original = rng.choice(bought)
-            events.append(
-                new_event(
-                    id=f"ret-{seed}-{n}",
-                    source="pos/1",
-                    type="purchase.returned",
-                    subject=original.subject,
-                    time=WHEN + timedelta(seconds=n, milliseconds=500),
-                    data={
-                        "return_id": f"x{n}",
-                        "original_event_id": original.id,
-                        "currency": "DKK",
-                        "amount": str(Decimal(original.data["total"]) / 2),
-                    },
-                )
-            )
-    return events
-
-
-async def expected(events: list[CloudEvent]) -> tuple[dict[str, int], Counter[str]]:
-    """What the default rules give each member (net points, and earnings), evaluated in
-    process in the same per-member order: the oracle for the distributed run."""
-    book = RuleBook.static(parse_pack(DEFAULT_PACK.read_text()))
-    uow = FakeRulesUnitOfWork()
-    for event in events:
-        data = event.data
-        purchase = returned = None
-        if event.type == "purchase.completed":
-            purchase = Purchase(
-                currency="DKK",
-                total=Decimal(data["total"]),
-                lines=tuple(
-                    PurchaseLine(
-                        sku=ln["sku"],
-                        category=ln["category"],
-                        quantity=Decimal(ln["quantity"]),
-                        unit_price=Decimal(ln["unit_price"]),
-                        tags=tuple(ln["tags"]),
-                    )
-                    for ln in data["lines"]
-                ),
-            )
-        else:
-            returned = Return(data["original_event_id"], "DKK", Decimal(data["amount"]))
-        await evaluate_event(
-            EvaluateEvent(
-                LoyaltyEvent(
-                    event_id=event.id,
-                    event_type=event.type,
-                    member_id=event.subject,
-                    occurred_at=event.time,
-                    purchase=purchase,
-                    returned=returned,
-                    data=data,
-                )
-            ),
-            uow=uow,
-            book=book,
-        )
-    net: dict[str, int] = defaultdict(int)
-    for award in uow.awards:
-        net[award.member_id] += award.points
-    for revocation in uow.revocations:
-        net[revocation.member_id] -= revocation.points
-    return dict(net), Counter(a.member_id for a in uow.awards)
 
 
 async def crash_now_and_then(system: System, rng: random.Random) -> None:
@@ -144,7 +32,9 @@ async def crash_now_and_then(system: System, rng: random.Random) -> None:
 
 
 async def test_no_point_is_lost_or_doubled_when_services_crash_mid_stream(system: System) -> None:
-    events = stream(seed=7)
+    events = stream(
+        7, members=MEMBERS, purchases=PURCHASES, duplicates=DUPLICATES, returns=RETURNS, when=WHEN
+    )
     net, earnings = await expected(events)
     producer = EventProducer(system.kafka, client_id="crash-test")
     await producer.start()

@@ -81,7 +81,8 @@ async def ingest_events(
         )
     topic = parts.kafka.topics.events
     await parts.producer.send(
-        [OutgoingMessage(topic=topic, key=e.subject.encode(), value=e.to_bytes()) for e in events]
+        [OutgoingMessage(topic=topic, key=e.subject.encode(), value=e.to_bytes()) for e in events],
+        ack_within=settings.ingest_ack_timeout_seconds,
     )
     return JSONResponse(
         IngestAccepted(accepted=len(events), ids=[e.id for e in events]).model_dump(),
