@@ -105,23 +105,27 @@ class OutboxRelay:
                 await wait_for_event(self._wake, self._idle_poll)
 
     async def relay_once(self) -> int:
-        """Publish the oldest unpublished events; rows go once Kafka acknowledged them."""
+        """Publish the oldest unpublished events; rows go once Kafka acknowledged them.
+
+        No transaction is held while waiting for Kafka (it may be away for a while). Replicas
+        may publish a row twice; each publishes in id order, so the first copy of every event
+        still arrives in order, and receivers drop the second by its id.
+        """
         t = self._table
-        async with self._sessions() as session, session.begin():
-            # FOR UPDATE (not SKIP LOCKED): replicas relay one after another, keeping order.
+        async with self._sessions() as session:
             rows = (
                 await session.execute(
                     select(t.c.id, t.c.topic, t.c.key, t.c.payload)
                     .order_by(t.c.id)
                     .limit(self._batch)
-                    .with_for_update()
                 )
             ).all()
-            if not rows:
-                return 0
-            await self._producer.send(
-                [OutgoingMessage(topic=r.topic, key=r.key.encode(), value=r.payload) for r in rows]
-            )
+        if not rows:
+            return 0
+        await self._producer.send(
+            [OutgoingMessage(topic=r.topic, key=r.key.encode(), value=r.payload) for r in rows]
+        )
+        async with self._sessions() as session, session.begin():
             await session.execute(delete(t).where(t.c.id.in_([r.id for r in rows])))
         metrics.OUTBOX_PUBLISHED.labels(self._service).inc(len(rows))
         return len(rows)

@@ -2,7 +2,7 @@
 
 import copy
 from collections.abc import Collection
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
 
@@ -200,14 +200,16 @@ class FakeNotifications(_FakeTransaction):
     async def add_delivery(self, delivery: Delivery) -> None:
         self.deliveries[delivery.delivery_id] = delivery
 
-    async def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:
+    async def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[Delivery]:
         due = [
             d
             for d in self.deliveries.values()
             if d.status in (DeliveryStatus.QUEUED, DeliveryStatus.FAILED)
             and d.next_attempt_at <= now
-        ]
-        return due[:limit]
+        ][:limit]
+        for delivery in due:
+            delivery.next_attempt_at = now + lease
+        return [copy.deepcopy(d) for d in due]
 
     async def save_delivery(self, delivery: Delivery) -> None:
         self.deliveries[delivery.delivery_id] = delivery

@@ -157,7 +157,7 @@ async def test_transient_failures_are_retried_with_backoff_and_permanent_ones_ar
     moment = NOON
     for _ in range(10):
         await deliver_due(
-            uow=store,
+            uow=lambda: store,
             senders={Channel.EMAIL: sender},
             public_url="http://x",
             max_attempts=4,
@@ -196,10 +196,14 @@ async def test_small_earnings_close_together_go_as_one_digest() -> None:
         )
     sender = FlakySender()
     early = await deliver_due(
-        uow=store, senders={Channel.EMAIL: sender}, public_url="http://x", max_attempts=3, now=NOON
+        uow=lambda: store,
+        senders={Channel.EMAIL: sender},
+        public_url="http://x",
+        max_attempts=3,
+        now=NOON,
     )
     await deliver_due(
-        uow=store,
+        uow=lambda: store,
         senders={Channel.EMAIL: sender},
         public_url="http://x",
         max_attempts=3,

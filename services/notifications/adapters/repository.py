@@ -2,7 +2,7 @@
 
 import secrets
 from dataclasses import asdict
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import insert, or_, select, update
@@ -135,8 +135,11 @@ async def save_delivery(session: AsyncSession, d: Delivery) -> None:
     )
 
 
-async def due_deliveries(session: AsyncSession, now: datetime, limit: int) -> list[Delivery]:
-    """Deliveries to attempt now, locked so that no other replica attempts them too."""
+async def claim_due(
+    session: AsyncSession, now: datetime, limit: int, lease: timedelta
+) -> list[Delivery]:
+    """Deliveries to attempt now, leased for ``lease`` so that no other replica (nor this one,
+    should it crash mid-send) attempts them again before it runs out."""
     rows = await session.execute(
         select(deliveries)
         .where(
@@ -150,7 +153,14 @@ async def due_deliveries(session: AsyncSession, now: datetime, limit: int) -> li
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    return [_delivery(r._mapping) for r in rows]
+    due = [_delivery(r._mapping) for r in rows]
+    if due:
+        await session.execute(
+            update(deliveries)
+            .where(deliveries.c.delivery_id.in_([d.delivery_id for d in due]))
+            .values(next_attempt_at=now + lease)
+        )
+    return due
 
 
 async def delivery_log(

@@ -34,7 +34,7 @@ class DeliveryWorker:
     async def run(self) -> None:
         while not self._stopping.is_set():
             attempted = await deliver_due(
-                uow=self._uow_factory(),
+                uow=self._uow_factory,
                 senders=self._senders,
                 public_url=self._public_url,
                 max_attempts=self._max_attempts,

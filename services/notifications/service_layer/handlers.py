@@ -1,7 +1,7 @@
 """Use cases of the notification service: decide what reaches a member where, and deliver."""
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
 from services.notifications.adapters.senders import Sender
@@ -91,29 +91,34 @@ async def notify_member(
 
 async def deliver_due(
     *,
-    uow: UnitOfWork,
+    uow: Callable[[], UnitOfWork],
     senders: Mapping[Channel, Sender],
     public_url: str,
     max_attempts: int,
     batch: int = 50,
+    lease: timedelta = timedelta(minutes=2),
     now: datetime | None = None,
 ) -> int:
     """Attempt the deliveries that are due; how many were attempted. Several small earnings
-    waiting for one member and channel go as one digest."""
+    waiting for one member and channel go as one digest. No transaction is held while a mail
+    server or webhook answers: due deliveries are leased first, results written after."""
     now = now or datetime.now(UTC)
-    async with uow:
-        due = await uow.due_deliveries(now, batch)
-        for group in digest_groups(due):
-            delivery, folded = group[0], group[1:]
-            prefs = await uow.preferences(delivery.member_id)
+    async with uow() as claim:
+        due = await claim.claim_due(now, batch, lease)
+        await claim.commit()
+    for group in digest_groups(due):
+        delivery, folded = group[0], group[1:]
+        async with uow() as read:
+            prefs = await read.preferences(delivery.member_id)
             if folded:
-                await _as_digest(uow, delivery, folded, prefs.language if prefs else "en")
-            await _attempt(delivery, senders, prefs, public_url, max_attempts, now)
-            await uow.save_delivery(delivery)
+                await _as_digest(read, delivery, folded, prefs.language if prefs else "en")
+        await _attempt(delivery, senders, prefs, public_url, max_attempts, now)
+        async with uow() as write:
+            await write.save_delivery(delivery)
             for other in folded:
                 other.status, other.last_error = DeliveryStatus.FOLDED, delivery.delivery_id
-                await uow.save_delivery(other)
-        await uow.commit()
+                await write.save_delivery(other)
+            await write.commit()
     return len(due)
 
 

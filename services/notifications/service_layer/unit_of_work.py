@@ -1,7 +1,7 @@
 """One notification transaction: preferences, templates, the inbox and queued deliveries."""
 
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import insert, select
@@ -29,7 +29,7 @@ class UnitOfWork(Transaction, Protocol):
 
     async def add_delivery(self, delivery: Delivery) -> None: ...
 
-    async def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]: ...
+    async def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[Delivery]: ...
 
     async def save_delivery(self, delivery: Delivery) -> None: ...
 
@@ -62,8 +62,8 @@ class SqlAlchemyUnitOfWork(SqlAlchemyTransaction):
         except IntegrityError as exc:
             raise RetryLater(f"delivery {delivery.delivery_id} written concurrently") from exc
 
-    async def due_deliveries(self, now: datetime, limit: int) -> list[Delivery]:
-        return await repo.due_deliveries(self.session, now, limit)
+    async def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[Delivery]:
+        return await repo.claim_due(self.session, now, limit, lease)
 
     async def save_delivery(self, delivery: Delivery) -> None:
         await repo.save_delivery(self.session, delivery)
