@@ -1,6 +1,7 @@
 """The frame of every service's process: one FastAPI app whose lifespan runs the Kafka workers."""
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -85,7 +86,13 @@ def create_service_app(parts: ServiceParts, *, title: str, routers: Sequence[API
             yield
         finally:
             stopping.set()
-            await work
+            # Workers get their own grace (30 s); a start-up step stuck on an absent broker
+            # or database is cancelled rather than waited for.
+            done, _pending = await asyncio.wait({work}, timeout=45)
+            if not done:
+                work.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await work
             await parts.producer.stop()
             await parts.engine.dispose()
 
