@@ -10,7 +10,7 @@ from services.ledger.adapters.orm import balances, entries, redemptions
 from services.ledger.domain.entries import BalanceView
 from services.ledger.domain.redemptions import Redemption
 from services.ledger.domain.rewards import Voucher
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import newest_first
 
 
 class BalancePublic(BaseModel):
@@ -86,14 +86,12 @@ async def balance(session: AsyncSession, member_id: str) -> BalancePublic:
 async def entry_page(
     session: AsyncSession, member_id: str, *, limit: int, cursor: str | None
 ) -> EntryPage:
-    query = select(entries).where(entries.c.member_id == member_id)
-    if cursor is not None:
-        query = query.where(entries.c.id < decode_cursor(cursor))
-    rows = (await session.execute(query.order_by(entries.c.id.desc()).limit(limit + 1))).all()
-    page = rows[:limit]
+    rows, next_cursor = await newest_first(
+        session, entries, where=entries.c.member_id == member_id, limit=limit, cursor=cursor
+    )
     return EntryPage(
-        entries=[EntryPublic.model_validate(r, from_attributes=True) for r in page],
-        next_cursor=encode_cursor(page[-1].id) if len(rows) > limit else None,
+        entries=[EntryPublic.model_validate(r, from_attributes=True) for r in rows],
+        next_cursor=next_cursor,
     )
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifications.adapters.orm import inbox
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import newest_first
 
 
 class InboxMessagePublic(BaseModel):
@@ -28,15 +28,12 @@ class InboxPage(BaseModel):
 async def inbox_page(
     session: AsyncSession, member_id: str, *, limit: int, cursor: str | None
 ) -> InboxPage:
-    query = select(inbox).where(inbox.c.member_id == member_id)
-    if cursor is not None:
-        query = query.where(inbox.c.id < decode_cursor(cursor))
-    rows = (await session.execute(query.order_by(inbox.c.id.desc()).limit(limit + 1))).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, next_cursor = await newest_first(
+        session, inbox, where=inbox.c.member_id == member_id, limit=limit, cursor=cursor
+    )
     return InboxPage(
         messages=[InboxMessagePublic.model_validate(r, from_attributes=True) for r in rows],
-        next_cursor=encode_cursor(rows[-1].id) if more else None,
+        next_cursor=next_cursor,
     )
 
 
