@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from shared import metrics
 from shared.auth import Authenticator, AuthError, Principal
 from shared.kafka.producer import ProducerNotStarted
+from shared.pagination import InvalidCursor
 
 log = logging.getLogger(__name__)
 access = logging.getLogger("pointstream.access")
@@ -46,6 +47,9 @@ def install_problem_handlers(app: FastAPI) -> None:
         assert isinstance(exc, AuthError)
         return problem(exc.status, _title(exc.status), exc.detail)
 
+    async def on_bad_cursor(_: Request, exc: Exception) -> Response:
+        return problem(400, "Bad request", str(exc))
+
     async def on_not_started(_: Request, exc: Exception) -> Response:
         return problem(503, "Unavailable", "the service is starting; retry shortly")
 
@@ -66,6 +70,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(AuthError, on_auth)
     app.add_exception_handler(ProducerNotStarted, on_not_started)
+    app.add_exception_handler(InvalidCursor, on_bad_cursor)
     app.add_exception_handler(KafkaError, on_kafka_down)
     app.add_exception_handler(Exception, on_unexpected)
 

@@ -2,13 +2,12 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 
 from services.ledger.service_layer import views
 from shared.app import SessionsDep
 from shared.auth import SCOPE_MEMBERS_READ
 from shared.http import Caller, MemberId, require_member_access
-from shared.pagination import InvalidCursor
 
 router = APIRouter(prefix="/v1/members/{member_id}", tags=["members"])
 
@@ -33,7 +32,4 @@ async def list_entries(
     """The member's entries, newest first; pass ``next_cursor`` back for the next page."""
     require_member_access(principal, member_id, SCOPE_MEMBERS_READ)
     async with sessions() as session:
-        try:
-            return await views.entry_page(session, member_id, limit=limit, cursor=cursor)
-        except InvalidCursor as exc:
-            raise HTTPException(400, str(exc)) from exc
+        return await views.entry_page(session, member_id, limit=limit, cursor=cursor)

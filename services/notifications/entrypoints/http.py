@@ -17,7 +17,6 @@ from services.notifications.service_layer import views
 from shared.app import SessionsDep
 from shared.auth import SCOPE_MEMBERS_READ
 from shared.http import Caller, MemberId, require_member_access
-from shared.pagination import InvalidCursor
 
 router = APIRouter(prefix="/v1", tags=["members"])
 
@@ -62,10 +61,7 @@ async def get_inbox(
     """The member's messages, newest first; pass ``next_cursor`` back for the next page."""
     require_member_access(principal, member_id, SCOPE_MEMBERS_READ)
     async with sessions() as session:
-        try:
-            return await views.inbox_page(session, member_id, limit=limit, cursor=cursor)
-        except InvalidCursor as exc:
-            raise HTTPException(400, str(exc)) from exc
+        return await views.inbox_page(session, member_id, limit=limit, cursor=cursor)
 
 
 @router.post("/members/{member_id}/inbox/{message_id}/read", status_code=204)
