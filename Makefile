@@ -5,13 +5,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help install infra-deps lint test test-unit run demo clean
+.PHONY: help install infra-deps lint test test-unit run demo bench clean
 
 help:
 	@echo "make run    start Kafka and the three services (SQLite per service); Ctrl-C stops all"
 	@echo "make demo   with the system running: post a day of purchases, print balances and inboxes"
 	@echo "make test   lint, type-check, unit + integration + e2e tests on Kafka and PostgreSQL"
 	@echo "make lint   ruff and mypy only"
+	@echo "make bench  throughput, latency, reads and memory under load (var/bench/)"
 
 install: $(VENV)/.installed
 
@@ -46,3 +47,8 @@ demo: install
 clean:
 	deploy/stop-test-infra.sh
 	rm -rf var/*.db var/*.db-* var/test-* .pytest_cache .mypy_cache .ruff_cache
+
+# The whole system under load, against raw Kafka and raw insert baselines from the same run.
+bench: install infra-deps
+	deploy/bench/install.sh
+	$(PY) -m bench $(BENCH_ARGS)

@@ -15,6 +15,7 @@ POS_KEY = "test-pos-key"
 READER_KEY = "test-reader-key"
 TILL_KEY = "test-till-key"
 ADMIN_KEY = "test-admin-key"
+ALL_SCOPES_KEY = "test-all-scopes-key"  # the fuzzer's: every operation reachable
 TOKEN_SECRET = "test-member-token-secret-0123456789"
 
 API_KEYS = json.dumps(
@@ -23,6 +24,7 @@ API_KEYS = json.dumps(
         {"name": "reader", "key": READER_KEY, "scopes": [SCOPE_MEMBERS_READ]},
         {"name": "till", "key": TILL_KEY, "scopes": [SCOPE_REDEEM, SCOPE_MEMBERS_READ]},
         {"name": "admin", "key": ADMIN_KEY, "scopes": [SCOPE_ADMIN]},
+        {"name": "fuzzer", "key": ALL_SCOPES_KEY, "scopes": ["*"]},
     ]
 )
 

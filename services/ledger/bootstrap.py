@@ -48,6 +48,7 @@ def build_app(
         group_id=settings.consumer_group,
         handler=award_handler(uow, policy, relay.wake, tiers=uow),
         producer=producer,
+        batch_sessions=sessions,
     )
     jobs = LedgerJobs(
         sessions,

@@ -61,6 +61,7 @@ def build_app(
             uow, digest_window=timedelta(seconds=settings.digest_window_seconds)
         ),
         producer=producer,
+        batch_sessions=sessions,
     )
     worker = DeliveryWorker(
         uow,

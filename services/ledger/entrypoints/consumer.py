@@ -22,6 +22,7 @@ from shared.contracts.awards import (
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.inbound import PayloadError
 from shared.kafka.consumer import Handler
+from shared.uow import after_commit
 
 M = TypeVar("M", PointsAwarded, PointsRevoked)
 
@@ -91,7 +92,7 @@ def award_handler(
         except LedgerError as exc:  # e.g. the same award id with other content
             raise PayloadError(str(exc)) from exc
         if op is not None:
-            on_committed()
+            after_commit(on_committed)
 
     return handle
 

@@ -2,9 +2,10 @@
 the values it is given), autoescaped for the HTML of emails."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 _TEXT = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
@@ -31,12 +32,21 @@ def check(title: str, body: str) -> None:
             raise InvalidTemplate(f"line {getattr(exc, 'lineno', '?')}: {exc}") from exc
 
 
+@lru_cache(maxsize=512)
+def _compiled(source: str, *, html: bool) -> Template:
+    """Compiling a template costs far more than rendering it: once per text (texts change only
+    when an admin edits them, and an edit is a new text)."""
+    if html:
+        return _HTML.from_string("<p>" + source.replace("\n\n", "</p><p>") + "</p>")
+    return _TEXT.from_string(source)
+
+
 def render(title: str, body: str, values: dict[str, Any]) -> Rendered:
     try:
         return Rendered(
-            title=_TEXT.from_string(title).render(values).strip(),
-            text=_TEXT.from_string(body).render(values).strip(),
-            html=_HTML.from_string("<p>" + body.replace("\n\n", "</p><p>") + "</p>").render(values),
+            title=_compiled(title, html=False).render(values).strip(),
+            text=_compiled(body, html=False).render(values).strip(),
+            html=_compiled(body, html=True).render(values),
         )
     except TemplateError as exc:
         raise InvalidTemplate(str(exc)) from exc

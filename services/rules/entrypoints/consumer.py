@@ -16,6 +16,7 @@ from shared.contracts.inbound import (
     parse_inbound,
 )
 from shared.kafka.consumer import Handler
+from shared.uow import after_commit
 
 
 def to_command(event: CloudEvent) -> EvaluateEvent:
@@ -65,6 +66,6 @@ def event_handler(
         except InvalidReturn as exc:
             raise PayloadError(str(exc)) from exc
         if decision is not None and (decision.awards or decision.revocations):
-            on_committed()
+            after_commit(on_committed)
 
     return handle

@@ -1,0 +1,71 @@
+"""Every HTTP API fuzzed from its own OpenAPI document by schemathesis: generated requests, valid
+and invalid, never get a 5xx, and every error is a problem+json document (deploy/fuzz/hooks.py).
+
+schemathesis runs from a virtualenv of its own (deploy/fuzz/install.sh), against the services as
+real processes with a real Kafka and PostgreSQL behind them."""
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests import apps
+from tests.e2e.conftest import SERVICES, System
+from tests.infra import REPO
+
+pytestmark = pytest.mark.e2e
+MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "25"))
+
+
+@pytest.fixture(scope="module")
+def schemathesis_cli() -> str:
+    done = subprocess.run(
+        [REPO / "deploy/fuzz/install.sh"], check=True, capture_output=True, text=True
+    )
+    return done.stdout.strip()
+
+
+@pytest.mark.parametrize("service", SERVICES)
+async def test_fuzzed_requests_get_no_server_error_and_only_problem_documents(
+    system: System, schemathesis_cli: str, service: str, tmp_path: Path
+) -> None:
+    report = tmp_path / "report.json"
+    done = subprocess.run(
+        [
+            schemathesis_cli,
+            "run",
+            f"{system.urls[service]}/openapi.json",
+            "--checks",
+            "not_a_server_error,problem_json_errors",
+            "--header",
+            f"X-API-Key: {apps.ALL_SCOPES_KEY}",
+            "--max-examples",
+            str(MAX_EXAMPLES),
+            "--phases",
+            "examples,coverage,fuzzing",
+            "--workers",
+            "2",
+            "--request-timeout",
+            "20",
+            "--seed",
+            "7",
+            "--report",
+            "json",
+            "--report-json-path",
+            str(report),
+        ],
+        env={
+            **os.environ,
+            "PYTHONPATH": str(REPO / "deploy/fuzz"),
+            "SCHEMATHESIS_HOOKS": "hooks",
+            "NO_COLOR": "1",
+        },
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
+    summary = json.loads(report.read_text())
+    print(f"{service}: {json.dumps(summary.get('statistic', summary))[:400]}")
