@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import metrics
 from shared.auth import Authenticator, AuthError, Principal
@@ -63,6 +64,10 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
     async def on_unexpected(_: Request, exc: Exception) -> Response:
+        if (reason := _data_exception(exc)) is not None:
+            return problem(
+                422, "Invalid request", f"a value in the request cannot be stored: {reason}"
+            )
         log.exception("unhandled error", exc_info=exc)
         return problem(500, "Internal error", "an unexpected error occurred; it was logged")
 
@@ -73,6 +78,21 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(InvalidCursor, on_bad_cursor)
     app.add_exception_handler(KafkaError, on_kafka_down)
     app.add_exception_handler(Exception, on_unexpected)
+
+
+def _data_exception(exc: BaseException | None) -> str | None:
+    """Why the database refused a value the request carried (SQLSTATE class 22, "data
+    exception": a NUL character, a number out of range ...), or text no database can encode
+    (JSON may escape half a surrogate pair); None for any other failure."""
+    for _ in range(10):
+        if exc is None:
+            return None
+        if isinstance(exc, UnicodeEncodeError):
+            return "text with an unpaired surrogate"
+        if str(getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None)).startswith("22"):
+            return str(exc).splitlines()[0][:200]
+        exc = getattr(exc, "orig", None) or exc.__cause__ or exc.__context__
+    return None
 
 
 def _title(status: int) -> str:
@@ -115,32 +135,51 @@ def operations_router(service: str, checks: Sequence[tuple[str, ReadinessCheck]]
 
 
 def install_request_metrics(app: FastAPI, service: str) -> None:
-    @app.middleware("http")
-    async def count(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
+    app.add_middleware(RequestLog, service=service)
+
+
+class RequestLog:
+    """Counts and logs every request by its route's template, never the raw path or query
+    (those may carry tokens). Plain ASGI: no task or thread per request."""
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self._app = app
+        self._service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
         started = time.perf_counter()
-        response = await call_next(request)
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        metrics.HTTP_REQUESTS.labels(service, route, str(response.status_code)).inc()
-        # The route's template, never the raw path or query: those may carry tokens.
-        access.info(
-            "request",
-            extra={
-                "method": request.method,
-                "route": route,
-                "status": response.status_code,
-                "ms": round((time.perf_counter() - started) * 1000, 1),
-            },
-        )
-        return response
+        status = 500  # unless the app starts a response
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self._app(scope, receive, sending)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            metrics.HTTP_REQUESTS.labels(self._service, route, str(status)).inc()
+            access.info(
+                "request",
+                extra={
+                    "method": scope["method"],
+                    "route": route,
+                    "status": status,
+                    "ms": round((time.perf_counter() - started) * 1000, 1),
+                },
+            )
 
 
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
 _bearer = HTTPBearer(auto_error=False)
 
 
-def caller(
+async def caller(  # async: a sync dependency would cost a thread hop on every request
     request: Request,
     key: Annotated[str | None, Depends(_api_key)],
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -156,10 +195,10 @@ def caller(
 Caller = Annotated[Principal, Depends(caller)]
 
 
-def scoped(scope: str) -> Callable[[Principal], Principal]:
+def scoped(scope: str) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that lets only callers with ``scope`` in, before the body is even read."""
 
-    def check(principal: Caller) -> Principal:
+    async def check(principal: Caller) -> Principal:
         require_scope(principal, scope)
         return principal
 

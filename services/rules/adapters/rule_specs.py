@@ -15,7 +15,7 @@ class _Spec(BaseModel):
 class PointsPerAmountSpec(_Spec):
     type: Literal["points_per_amount"]
     points: Decimal = Field(gt=0, le=1000)
-    per: Decimal = Field(default=Decimal(1), gt=0)
+    per: Decimal = Field(default=Decimal(1), gt=0, le=1_000_000)
     rounding: r.Rounding = r.Rounding.FLOOR
     lines: str | None = Field(default=None, max_length=2000)
 
@@ -27,7 +27,7 @@ class FixedPointsSpec(_Spec):
 
 class ThresholdBonusSpec(_Spec):
     type: Literal["threshold_bonus"]
-    min_amount: Decimal = Field(gt=0)
+    min_amount: Decimal = Field(gt=0, le=1_000_000_000)
     points: int = Field(gt=0, le=1_000_000)
 
 
@@ -51,11 +51,11 @@ EffectSpec = Annotated[
 
 
 class CapsSpec(_Spec):
-    per_member_per_day: int | None = Field(default=None, gt=0)
-    per_member_per_month: int | None = Field(default=None, gt=0)
+    per_member_per_day: int | None = Field(default=None, gt=0, le=1_000_000_000)
+    per_member_per_month: int | None = Field(default=None, gt=0, le=1_000_000_000)
     once_per_member: bool = False
     once_per_year: bool = False
-    budget: int | None = Field(default=None, gt=0)
+    budget: int | None = Field(default=None, gt=0, le=10**15)
 
 
 class RuleSpec(_Spec):
@@ -71,7 +71,7 @@ class RuleSpec(_Spec):
     active_from: AwareDatetime | None = None
     active_until: AwareDatetime | None = None
     caps: CapsSpec = Field(default_factory=CapsSpec)
-    priority: int = 0
+    priority: int = Field(default=0, ge=-1000, le=1000)
     stacks: bool = True
     pending_days: int | None = Field(default=None, ge=1, le=365)
     funded_by: str | None = Field(default=None, max_length=100)
@@ -123,7 +123,7 @@ def spec_document(spec: RuleSpec) -> dict[str, Any]:
 
 class TierSpec(_Spec):
     name: str = Field(min_length=1, max_length=50)
-    min_points: int = Field(ge=0, description="qualifying points earned over 12 months")
+    min_points: int = Field(ge=0, le=10**12, description="qualifying points earned over 12 months")
 
 
 class RulePack(_Spec):
