@@ -26,6 +26,18 @@ class ServiceStarting(Exception):
     """Start-up has not finished (Kafka or the database did not answer yet)."""
 
 
+ROLES = frozenset({"api", "workers"})
+
+
+def parse_roles(text: str) -> frozenset[str]:
+    """``api``, ``workers`` or both (``api,workers``, the default): what this process runs.
+    API replicas and worker replicas of one service then scale apart."""
+    roles = frozenset(r.strip() for r in text.split(",") if r.strip())
+    if not roles or not roles <= ROLES:
+        raise ValueError(f"roles must be api, workers or api,workers; got {text!r}")
+    return roles
+
+
 @dataclass
 class ServiceParts:
     name: str
@@ -36,14 +48,22 @@ class ServiceParts:
     authenticator: Authenticator
     workers: Sequence[Worker] = field(default_factory=list)
     startup: Sequence[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    roles: frozenset[str] = ROLES
 
     @classmethod
     def assemble(
-        cls, name: str, *, database_url: str, kafka: KafkaSettings, auth: AuthSettings | None
+        cls,
+        name: str,
+        *,
+        database_url: str,
+        kafka: KafkaSettings,
+        auth: AuthSettings | None,
+        roles: str = "api,workers",
     ) -> "ServiceParts":
         """The parts every service has; it adds its workers and start-up steps after."""
         engine = create_engine(database_url)
         return cls(
+            roles=parse_roles(roles),
             name=name,
             kafka=kafka,
             engine=engine,
@@ -75,7 +95,9 @@ def create_service_app(parts: ServiceParts, *, title: str, routers: Sequence[API
         else:
             return
         booted.set()
-        async with running(parts.workers):
+        # An API-only replica runs no workers: the workers replicas consume, relay its outbox
+        # rows and run the jobs.
+        async with running(parts.workers if "workers" in parts.roles else []):
             await stopping.wait()
 
     @asynccontextmanager
@@ -112,8 +134,10 @@ def create_service_app(parts: ServiceParts, *, title: str, routers: Sequence[API
 
     checks = [("database", database), ("kafka", parts.producer.ping), ("started", started)]
     app.include_router(operations_router(parts.name, checks))
-    for router in routers:
-        app.include_router(router)
+    if "api" in parts.roles:  # a workers-only replica answers health, readiness and metrics
+        for router in routers:
+            app.include_router(router)
+    app.state.roles = parts.roles
     return app
 
 

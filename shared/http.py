@@ -163,14 +163,16 @@ class RequestLog:
             await self._app(scope, receive, sending)
         finally:
             route = getattr(scope.get("route"), "path", "unmatched")
+            elapsed = time.perf_counter() - started
             metrics.HTTP_REQUESTS.labels(self._service, route, str(status)).inc()
+            metrics.HTTP_SECONDS.labels(self._service, route).observe(elapsed)
             access.info(
                 "request",
                 extra={
                     "method": scope["method"],
                     "route": route,
                     "status": status,
-                    "ms": round((time.perf_counter() - started) * 1000, 1),
+                    "ms": round(elapsed * 1000, 1),
                 },
             )
 

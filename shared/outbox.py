@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     delete,
+    func,
     insert,
     select,
 )
@@ -121,6 +122,7 @@ class OutboxRelay:
                 )
             ).all()
         if not rows:
+            metrics.OUTBOX_BACKLOG.labels(self._service).set(0)
             return 0
         await self._producer.send(
             [OutgoingMessage(topic=r.topic, key=r.key.encode(), value=r.payload) for r in rows]
@@ -128,4 +130,9 @@ class OutboxRelay:
         async with self._sessions() as session, session.begin():
             await session.execute(delete(t).where(t.c.id.in_([r.id for r in rows])))
         metrics.OUTBOX_PUBLISHED.labels(self._service).inc(len(rows))
+        backlog = 0
+        if len(rows) == self._batch:  # more may wait: count them (cheap next to the relaying)
+            async with self._sessions() as session:
+                backlog = await session.scalar(select(func.count()).select_from(t)) or 0
+        metrics.OUTBOX_BACKLOG.labels(self._service).set(backlog)
         return len(rows)

@@ -16,6 +16,10 @@ class LedgerSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8002
     log_level: str = "INFO"
+    roles: str = Field(
+        default="api,workers",
+        description="what this process runs: api (HTTP), workers (consumers, relay, jobs), or both",
+    )
     points_expire_after_days: int = Field(
         default=730,
         ge=0,

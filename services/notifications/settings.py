@@ -12,6 +12,10 @@ class NotificationsSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8003
     log_level: str = "INFO"
+    roles: str = Field(
+        default="api,workers",
+        description="what this process runs: api (HTTP), workers (consumers, relay, jobs), or both",
+    )
     public_url: str = Field(
         default="http://127.0.0.1:8003",
         description="where members reach this service (unsubscribe links)",

@@ -27,7 +27,11 @@ def build_app(
     settings = settings or RulesSettings()
     kafka = kafka or KafkaSettings()
     parts = ServiceParts.assemble(
-        SERVICE, database_url=settings.database_url, kafka=kafka, auth=auth
+        SERVICE,
+        database_url=settings.database_url,
+        kafka=kafka,
+        auth=auth,
+        roles=settings.roles,
     )
     sessions, producer = parts.sessions, parts.producer
     relay = OutboxRelay(service=SERVICE, sessions=sessions, table=outbox, producer=producer)

@@ -1,5 +1,6 @@
 """Settings of the rules service, from ``RULES_*`` environment variables."""
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -16,3 +17,7 @@ class RulesSettings(BaseSettings):
     jobs_interval_seconds: float = 3600  # how often birthdays and anniversaries are checked
     rules_refresh_seconds: float = 5.0  # how soon a rule saved on another replica applies
     log_level: str = "INFO"
+    roles: str = Field(
+        default="api,workers",
+        description="what this process runs: api (HTTP), workers (consumers, relay, jobs), or both",
+    )

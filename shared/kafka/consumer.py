@@ -17,7 +17,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from aiokafka.errors import CommitFailedError, KafkaError
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -40,6 +40,13 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
     return isinstance(exc, _TRANSIENT)
+
+
+def _type_label(event_type: str) -> str:
+    """Event types come from producers: only short, plain ones become label values."""
+    if len(event_type) <= 64 and event_type.replace(".", "").replace("_", "").isalnum():
+        return event_type
+    return "other"
 
 
 class ConsumerRuntime:
@@ -90,6 +97,7 @@ class ConsumerRuntime:
                 )
                 done = await self._process(batch)
                 await self._commit(done)
+                await self._report_lag()
         finally:
             await self._consumer.stop()
 
@@ -115,11 +123,14 @@ class ConsumerRuntime:
         if self._batch_sessions is None or size < 2:
             return False
         started = time.perf_counter()
+        handled: list[tuple[str, str]] = []
         try:
             async with Batch(self._batch_sessions) as together:
                 for records in batch.values():
                     for record in records:
-                        await self._handler(parse_envelope(record.value or b""))
+                        event = parse_envelope(record.value or b"")
+                        await self._handler(event)
+                        handled.append((record.topic, event.type))
                 await together.commit()
         except Exception as exc:  # noqa: BLE001 - redone one by one, each failure judged alone
             metrics.BATCH_FALLBACKS.labels(self._service).inc()
@@ -127,23 +138,29 @@ class ConsumerRuntime:
             return False
         elapsed = time.perf_counter() - started
         metrics.BATCH_SECONDS.labels(self._service).observe(elapsed)
-        for records in batch.values():
-            for record in records:
-                metrics.CONSUMED.labels(self._service, record.topic, "handled").inc()
-                metrics.HANDLE_SECONDS.labels(self._service, record.topic).observe(elapsed / size)
+        for topic, event_type in handled:
+            metrics.CONSUMED.labels(self._service, topic, _type_label(event_type), "handled").inc()
+            metrics.HANDLE_SECONDS.labels(self._service, topic).observe(elapsed / size)
         return True
 
     async def _process_one(self, record: ConsumerRecord[bytes, bytes]) -> bool:
         started = time.perf_counter()
+        try:
+            event = parse_envelope(record.value or b"")
+        except InvalidMessage as exc:
+            await self._dead_letter(record, str(exc))
+            self._count(record, "other", "dead_lettered", started)
+            return True
+        about = {"event_id": event.id, "member_id": event.subject, "event_type": event.type}
         attempt = 0
         while True:
             attempt += 1
             try:
-                await self._handler(parse_envelope(record.value or b""))
+                await self._handler(event)
                 outcome = "handled"
                 break
             except InvalidMessage as exc:
-                await self._dead_letter(record, str(exc))
+                await self._dead_letter(record, str(exc), about)
                 outcome = "dead_lettered"
                 break
             except Exception as exc:
@@ -153,19 +170,47 @@ class ConsumerRuntime:
                 log.warning(
                     "handler failed",
                     exc_info=exc,
-                    extra={"topic": record.topic, "offset": record.offset, "attempt": attempt},
+                    extra={
+                        "topic": record.topic,
+                        "offset": record.offset,
+                        "attempt": attempt,
+                        **about,
+                    },
                 )
                 if not transient and attempt >= self._max_attempts:
-                    await self._dead_letter(record, f"handler failed {attempt} times: {exc!r}")
+                    reason = f"handler failed {attempt} times: {exc!r}"
+                    await self._dead_letter(record, reason, about)
                     outcome = "dead_lettered"
                     break
                 if await self._backoff(attempt):
                     return False
-        metrics.CONSUMED.labels(self._service, record.topic, outcome).inc()
+        self._count(record, event.type if outcome == "handled" else "other", outcome, started)
+        return True
+
+    def _count(
+        self, record: ConsumerRecord[bytes, bytes], event_type: str, outcome: str, started: float
+    ) -> None:
+        metrics.CONSUMED.labels(self._service, record.topic, _type_label(event_type), outcome).inc()
         metrics.HANDLE_SECONDS.labels(self._service, record.topic).observe(
             time.perf_counter() - started
         )
-        return True
+
+    async def _report_lag(self) -> None:
+        """Per assigned partition: how far this replica is behind the partition's end (the
+        whole fetched batch is processed before the next, so position is what is done)."""
+        if self._consumer is None:
+            return
+        for tp in self._consumer.assignment():
+            end = self._consumer.highwater(tp)
+            if end is None:
+                continue
+            try:  # known after a fetch; bounded in case it is not (Kafka away)
+                position = await asyncio.wait_for(self._consumer.position(tp), timeout=1)
+            except (IllegalStateError, TimeoutError):  # revoked meanwhile, or unknown yet
+                continue
+            metrics.CONSUMER_LAG.labels(self._service, tp.topic, str(tp.partition)).set(
+                max(0, end - position)
+            )
 
     async def _backoff(self, attempt: int) -> bool:
         """Wait before the next attempt; True when asked to stop meanwhile."""
@@ -173,7 +218,12 @@ class ConsumerRuntime:
             self._stopping, min(self._max_backoff, 0.1 * 2 ** (attempt - 1))
         )
 
-    async def _dead_letter(self, record: ConsumerRecord[bytes, bytes], reason: str) -> None:
+    async def _dead_letter(
+        self,
+        record: ConsumerRecord[bytes, bytes],
+        reason: str,
+        about: dict[str, str] | None = None,
+    ) -> None:
         log.error(
             "dead-lettered message",
             extra={
@@ -181,6 +231,7 @@ class ConsumerRuntime:
                 "partition": record.partition,
                 "offset": record.offset,
                 "reason": reason[:500],
+                **(about or {}),
             },
         )
         message = dead_letter_message(

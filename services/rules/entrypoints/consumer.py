@@ -1,13 +1,15 @@
 """Turns an event from ``loyalty.events.v1`` into a command for the rules."""
 
+import functools
 from collections.abc import Callable
 
 from services.rules.domain.commands import EvaluateEvent
-from services.rules.domain.model import LoyaltyEvent, Purchase, PurchaseLine, Return
+from services.rules.domain.model import Decision, LoyaltyEvent, Purchase, PurchaseLine, Return
 from services.rules.domain.returns import InvalidReturn
 from services.rules.service_layer.handlers import evaluate_event
 from services.rules.service_layer.rulebook import RuleBook
 from services.rules.service_layer.unit_of_work import UnitOfWork
+from shared import metrics
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.inbound import (
     PayloadError,
@@ -67,5 +69,14 @@ def event_handler(
             raise PayloadError(str(exc)) from exc
         if decision is not None and (decision.awards or decision.revocations):
             after_commit(on_committed)
+            after_commit(functools.partial(count_points, decision))
 
     return handle
+
+
+def count_points(decision: Decision) -> None:
+    """Points by driver and rule on /metrics, once the decision is committed."""
+    for award in decision.awards:
+        metrics.POINTS_AWARDED.labels(award.driver, award.rule_id).inc(award.points)
+    for revocation in decision.revocations:
+        metrics.POINTS_REVOKED.labels(revocation.rule_id).inc(revocation.points)
