@@ -19,6 +19,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .  # the `pointstream` command
 	@touch $@
 
 infra-deps:

@@ -1,5 +1,7 @@
 """Settings of the rules service, from ``RULES_*`` environment variables."""
 
+from decimal import Decimal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -17,6 +19,15 @@ class RulesSettings(BaseSettings):
     jobs_interval_seconds: float = 3600  # how often birthdays and anniversaries are checked
     rules_refresh_seconds: float = 5.0  # how soon a rule saved on another replica applies
     log_level: str = "INFO"
+    # The program report (GET /v1/report, `pointstream report`).
+    currency: str = Field(default="DKK", pattern=r"^[A-Z]{3}$", description="the program's")
+    point_value: Decimal = Field(
+        default=Decimal("0.10"), ge=0, description="what one point costs the program"
+    )
+    ledger_url: str | None = Field(
+        default=None, description="the ledger's base URL: adds liability and breakage"
+    )
+    ledger_api_key: str | None = Field(default=None, description="an admin key for the ledger")
     roles: str = Field(
         default="api,workers",
         description="what this process runs: api (HTTP), workers (consumers, relay, jobs), or both",

@@ -4,7 +4,7 @@ got to)."""
 
 import logging
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from shared.kafka import dead_letter
 from shared.kafka.producer import EventProducer, OutgoingMessage
@@ -16,9 +16,13 @@ log = logging.getLogger(__name__)
 async def replay_dead_letters(
     settings: KafkaSettings, *, group_id: str, idle_ms: int = 2000
 ) -> int:
-    """Re-send this group's dead letters that were not replayed yet; how many."""
+    """Re-send this group's dead letters that were not replayed yet; how many.
+
+    Only the dead letters that exist when the replay starts: a message that fails again comes
+    back as a new dead letter, and replaying that too would go round for ever."""
+    topic = settings.topics.dead_letter
     consumer = AIOKafkaConsumer(
-        settings.topics.dead_letter,
+        topic,
         bootstrap_servers=settings.bootstrap_servers,
         group_id=f"{group_id}.dead-letter-replay",
         enable_auto_commit=False,
@@ -29,31 +33,46 @@ async def replay_dead_letters(
     await producer.start()
     replayed = 0
     try:
+        partitions = consumer.partitions_for_topic(topic) or set()
+        ends = await consumer.end_offsets([TopicPartition(topic, p) for p in partitions])
         while True:
             batch = await consumer.getmany(timeout_ms=idle_ms, max_records=500)
             if not batch:
                 return replayed
             messages = []
-            for records in batch.values():
+            offsets: dict[TopicPartition, int] = {}
+            for tp, records in batch.items():
                 for record in records:
-                    headers = dict(record.headers or ())
-                    if headers.get(dead_letter.CONSUMER_GROUP, b"").decode() != group_id:
-                        continue
-                    original = headers[dead_letter.ORIGINAL_TOPIC].decode()
-                    kept = tuple(
-                        (k.removeprefix("original."), v)
-                        for k, v in record.headers
-                        if k.startswith("original.")
-                    )
-                    messages.append(
-                        OutgoingMessage(
-                            topic=original, key=record.key, value=record.value or b"", headers=kept
-                        )
-                    )
+                    if record.offset >= ends.get(tp, 0):
+                        continue  # dead-lettered after this replay began
+                    offsets[tp] = record.offset + 1
+                    message = _original(record, group_id)
+                    if message is not None:
+                        messages.append(message)
             await producer.send(messages)
-            await consumer.commit()
+            if offsets:
+                await consumer.commit(offsets)
             replayed += len(messages)
             log.info("dead letters replayed", extra={"count": len(messages)})
+            positions = {tp: await consumer.position(tp) for tp in consumer.assignment()}
+            if all(positions.get(tp, 0) >= end for tp, end in ends.items()):
+                return replayed
     finally:
         await producer.stop()
         await consumer.stop()
+
+
+def _original(record: ConsumerRecord[bytes, bytes], group_id: str) -> OutgoingMessage | None:
+    """The message as it was before it failed, for this group's dead letters only."""
+    headers = dict(record.headers or ())
+    if headers.get(dead_letter.CONSUMER_GROUP, b"").decode() != group_id:
+        return None
+    kept = tuple(
+        (k.removeprefix("original."), v) for k, v in record.headers if k.startswith("original.")
+    )
+    return OutgoingMessage(
+        topic=headers[dead_letter.ORIGINAL_TOPIC].decode(),
+        key=record.key,
+        value=record.value or b"",
+        headers=kept,
+    )

@@ -85,6 +85,8 @@ async def system(
         env[f"{prefix}_DATABASE_URL"] = await databases.create(service)
         env[f"{prefix}_CONSUMER_GROUP"] = f"{kafka.topic_prefix}{service}"
         urls[service] = f"http://127.0.0.1:{port}"
+    env["RULES_LEDGER_URL"] = urls["ledger"]  # the program report's liability and breakage
+    env["RULES_LEDGER_API_KEY"] = apps.ADMIN_KEY
     logs = {service: logs_dir / f"{service}.log" for service in SERVICES}
     started = System(urls=urls, kafka=kafka, processes={}, logs=logs, env=env)
     for service in SERVICES:

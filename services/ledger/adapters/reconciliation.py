@@ -2,8 +2,20 @@
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, Select, case, func, select, true, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    case,
+    func,
+    insert,
+    select,
+    text,
+    true,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.ledger.adapters.orm import balances, entries, lots
@@ -34,6 +46,75 @@ async def reconcile(
         return true() if members is None else column.in_(list(members))
 
     report = Reconciliation()
+    sums = await _entry_sums(session, only)
+    report.accounts = sums.program_accounts
+    report.books_balance = sums.books_balance
+    report.entries_checked = sums.entries
+    expected = dict(sums.per_member)
+    in_lots = await _lots_per_member(session, only)
+    for row in await session.execute(select(balances).where(only(balances.c.member_id))):
+        report.members_checked += 1
+        wanted = expected.pop(row.member_id, _ZERO)
+        for name, total in wanted.items():
+            if getattr(row, name) != total:
+                report.mismatches.append(
+                    f"{row.member_id}: {name} is {getattr(row, name)} but entries sum to {total}"
+                )
+        lots_available, lots_pending = in_lots.get(row.member_id, (0, 0))
+        if (lots_available, lots_pending) != (max(row.available, 0), row.pending):
+            report.mismatches.append(
+                f"{row.member_id}: lots hold {lots_available} available and {lots_pending} pending"
+            )
+    report.mismatches.extend(f"{m}: entries but no balance row" for m in expected)
+    return report
+
+
+async def rebuild_balances(session: AsyncSession) -> tuple[int, int, int]:
+    """Rewrite each balance that differs from its member's entries, in the caller's
+    transaction, with writers kept out meanwhile; (members, entries read, rows rewritten)."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("LOCK TABLE balances IN EXCLUSIVE MODE"))
+    sums = await _entry_sums(session, lambda _: true())
+    current = {row.member_id: row for row in await session.execute(select(balances))}
+    now = datetime.now(UTC)
+    rewritten = 0
+    for member in sums.per_member.keys() | current.keys():
+        wanted = sums.per_member.get(member, _ZERO)
+        row = current.get(member)
+        if row is None:
+            await session.execute(
+                insert(balances).values(member_id=member, version=1, updated_at=now, **wanted)
+            )
+        elif any(getattr(row, name) != total for name, total in wanted.items()):
+            await session.execute(
+                update(balances)
+                .where(balances.c.member_id == member)
+                .values(version=row.version + 1, updated_at=now, **wanted)
+            )
+        else:
+            continue
+        rewritten += 1
+    return len(sums.per_member.keys() | current.keys()), sums.entries, rewritten
+
+
+_ZERO = {
+    "available": 0,
+    "pending": 0,
+    "held": 0,
+    "lifetime_earned": 0,
+    "lifetime_redeemed": 0,
+}
+
+
+@dataclass
+class _Sums:
+    program_accounts: dict[str, int]
+    books_balance: bool
+    entries: int
+    per_member: dict[str, dict[str, int]]  # the balance row the entries imply
+
+
+async def _entry_sums(session: AsyncSession, only: "Filter") -> _Sums:
     movements = union_all(
         select(entries.c.credit_account.label("account"), entries.c.points.label("delta")).where(
             only(entries.c.member_id)
@@ -50,44 +131,32 @@ async def reconcile(
             )
         )
     }
-    report.books_balance = sum(nets.values()) == 0
-    report.entries_checked = int(
+    count = int(
         await session.scalar(select(func.count(entries.c.id)).where(only(entries.c.member_id))) or 0
     )
-    expected: dict[str, dict[str, int]] = {}
+    program: dict[str, int] = {}
+    purposes: dict[str, dict[str, int]] = {}
     for account, net in nets.items():
         parsed = acc.parse_member_account(account)
         if parsed is None:
-            report.accounts[account] = net
+            program[account] = net
         else:
-            expected.setdefault(parsed[0], {})[parsed[1]] = net
+            purposes.setdefault(parsed[0], {})[parsed[1]] = net
     earned = await _per_member(session, only, {EntryKind.EARN: 1, EntryKind.REVERSE: -1})
     redeemed = await _per_member(
         session, only, {EntryKind.REDEEM: 1, EntryKind.CAPTURE: 1, EntryKind.REFUND: -1}
     )
-    in_lots = await _lots_per_member(session, only)
-    for row in await session.execute(select(balances).where(only(balances.c.member_id))):
-        report.members_checked += 1
-        sums = expected.pop(row.member_id, {})
-        wanted = {
-            purpose: sums.get(purpose, 0) for purpose in (acc.AVAILABLE, acc.PENDING, acc.HELD)
+    per_member = {
+        member: {
+            "available": sums.get(acc.AVAILABLE, 0),
+            "pending": sums.get(acc.PENDING, 0),
+            "held": sums.get(acc.HELD, 0),
+            "lifetime_earned": earned.get(member, 0),
+            "lifetime_redeemed": redeemed.get(member, 0),
         }
-        wanted |= {
-            "lifetime_earned": earned.get(row.member_id, 0),
-            "lifetime_redeemed": redeemed.get(row.member_id, 0),
-        }
-        for name, total in wanted.items():
-            if getattr(row, name) != total:
-                report.mismatches.append(
-                    f"{row.member_id}: {name} is {getattr(row, name)} but entries sum to {total}"
-                )
-        lots_available, lots_pending = in_lots.get(row.member_id, (0, 0))
-        if (lots_available, lots_pending) != (max(row.available, 0), row.pending):
-            report.mismatches.append(
-                f"{row.member_id}: lots hold {lots_available} available and {lots_pending} pending"
-            )
-    report.mismatches.extend(f"{m}: entries but no balance row" for m in expected)
-    return report
+        for member, sums in purposes.items()
+    }
+    return _Sums(program, sum(nets.values()) == 0, count, per_member)
 
 
 Filter = Callable[[ColumnElement[str]], ColumnElement[bool]]

@@ -1,11 +1,13 @@
-"""Administration: manual adjustments (with actor and reason) and the reconciliation proof."""
+"""Administration: manual adjustments (with actor and reason), the reconciliation proof, the
+balances rebuilt from the entries, and the points figures of the program report."""
 
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Response
 from pydantic import BaseModel, Field
 
-from services.ledger.adapters.reconciliation import Reconciliation, reconcile
+from services.ledger.adapters.reconciliation import Reconciliation, rebuild_balances, reconcile
+from services.ledger.adapters.report import points_figures
 from services.ledger.domain.commands import AdjustPoints
 from services.ledger.entrypoints.context import LedgerDep
 from services.ledger.service_layer import handlers, views
@@ -78,3 +80,25 @@ async def reconciliation(principal: Caller, sessions: SessionsDep) -> Reconcilia
         program_accounts=report.accounts,
         mismatches=report.mismatches[:100],
     )
+
+
+class RebuildPublic(BaseModel):
+    members: int
+    entries: int
+    rebuilt: int
+
+
+@router.post("/rebuild-balances", response_model=RebuildPublic)
+async def rebuild(principal: Caller, sessions: SessionsDep) -> RebuildPublic:
+    """Rewrite every balance that differs from the sums of its member's entries (the entries
+    are the truth; balances are their running read model)."""
+    async with sessions() as session, session.begin():
+        members, entries_read, rebuilt = await rebuild_balances(session)
+    return RebuildPublic(members=members, entries=entries_read, rebuilt=rebuilt)
+
+
+@router.get("/report")
+async def report(principal: Caller, sessions: SessionsDep) -> dict[str, int | float]:
+    """Outstanding points (the liability), lifetime earned, redeemed and expired, breakage."""
+    async with sessions() as session:
+        return await points_figures(session)

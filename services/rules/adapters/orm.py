@@ -1,6 +1,16 @@
 """The rules service's tables. Alembic migrations are written against this metadata."""
 
-from sqlalchemy import JSON, BigInteger, Boolean, Column, Integer, MetaData, String, Table
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+)
 
 from shared.db import UtcDateTime
 from shared.outbox import outbox_table
@@ -53,7 +63,24 @@ purchases = Table(
     Column("event_id", String(200), primary_key=True),
     Column("member_id", String(200), nullable=False, index=True),
     Column("record", JSON, nullable=False),
-    Column("occurred_at", UtcDateTime(), nullable=False),
+    Column("occurred_at", UtcDateTime(), nullable=False, index=True),
+    Column("currency", String(3), nullable=True),  # for the program report (migration 0002)
+    Column("paid", Numeric(14, 2), nullable=True),
+)
+
+# Every grant (points > 0) and take-back (points < 0), append-only: the program report's
+# points by driver, rule and campaign. Written in the transaction that decides them.
+awards = Table(
+    "awards",
+    metadata,
+    Column("award_id", String(250), primary_key=True),
+    Column("event_id", String(200), nullable=False),
+    Column("member_id", String(200), nullable=False),
+    Column("rule_id", String(100), nullable=False),
+    Column("rule_version", Integer, nullable=False),
+    Column("driver", String(40), nullable=True),  # NULL for a take-back: its rule's driver
+    Column("points", BigInteger, nullable=False),
+    Column("occurred_at", UtcDateTime(), nullable=False, index=True),
 )
 
 # Points a budgeted rule has awarded, across all members and replicas.

@@ -151,6 +151,8 @@ class MemberRepository:
                         "member_id": record.member_id,
                         "record": purchase_to_json(record),
                         "occurred_at": occurred_at,
+                        "currency": record.currency,
+                        "paid": record.paid - record.returned,  # net of returns
                     }
                 ],
                 key="event_id",

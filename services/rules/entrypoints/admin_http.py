@@ -1,12 +1,17 @@
 """Rules administration (admin scope): rules with versions, packs as YAML, and simulation."""
 
+import logging
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Path, Request, Response
+import httpx
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel
 
 from services.rules.adapters import repository
 from services.rules.adapters.cel_engine import ExpressionError, compile_rule
+from services.rules.adapters.report import program_figures
 from services.rules.adapters.rule_specs import RuleSpec, TierSpec
 from services.rules.domain.returns import InvalidReturn
 from services.rules.entrypoints.consumer import to_command
@@ -14,12 +19,14 @@ from services.rules.service_layer import pack
 from services.rules.service_layer.handlers import simulate_event
 from services.rules.service_layer.rulebook import RuleBook
 from services.rules.service_layer.unit_of_work import UnitOfWork
+from services.rules.settings import RulesSettings
 from shared.app import SessionsDep
 from shared.auth import SCOPE_ADMIN
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.inbound import PayloadError
 from shared.http import Caller, scoped
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["rules admin"], dependencies=[Depends(scoped(SCOPE_ADMIN))])
 RuleId = Annotated[str, Path(min_length=1, max_length=100)]
 
@@ -162,3 +169,44 @@ async def replace_tiers(
         saved = await repository.load_tiers(session)
     _book(request).invalidate()
     return saved
+
+
+@router.get("/report")
+async def report(
+    principal: Caller,
+    request: Request,
+    sessions: SessionsDep,
+    days: Annotated[int, Query(ge=1, le=3660, description="the period, ending now")] = 30,
+) -> dict[str, Any]:
+    """The program report: members, purchases, points and their cost by driver, rule and
+    campaign; with ``RULES_LEDGER_URL`` set, also the ledger's liability and breakage."""
+    settings: RulesSettings = request.app.state.settings
+    end = datetime.now(UTC)
+    async with sessions() as session:
+        figures = await program_figures(
+            session,
+            start=end - timedelta(days=days),
+            end=end,
+            currency=settings.currency,
+            point_value=settings.point_value,
+        )
+    if settings.ledger_url is None:
+        figures["ledger_error"] = "RULES_LEDGER_URL is not set"
+        return figures
+    try:
+        async with httpx.AsyncClient(timeout=10) as client:
+            answer = await client.get(
+                f"{settings.ledger_url.rstrip('/')}/v1/admin/report",
+                headers={"X-API-Key": settings.ledger_api_key or ""},
+            )
+        answer.raise_for_status()
+    except httpx.HTTPError as exc:
+        log.warning("the ledger's report figures are unavailable", extra={"error": repr(exc)})
+        figures["ledger_error"] = f"the ledger did not answer: {exc.__class__.__name__}"
+        return figures
+    ledger = answer.json()
+    ledger["liability_value"] = str(
+        (ledger["outstanding"] * settings.point_value).quantize(Decimal("0.01"))
+    )
+    figures["ledger"] = ledger
+    return figures

@@ -9,11 +9,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.rules.adapters.award_events import award_event, revocation_event, tier_event
-from services.rules.adapters.orm import outbox, processed_events
+from services.rules.adapters.orm import awards, outbox, processed_events
 from services.rules.adapters.repository import MemberRepository
 from services.rules.domain.member import MemberState
 from services.rules.domain.model import Decision, LoyaltyEvent
 from services.rules.domain.returns import PurchaseRecord
+from shared.contracts.envelope import derived_id
 from shared.errors import RetryLater
 from shared.outbox import outbox_insert
 from shared.uow import SqlAlchemyTransaction, Transaction
@@ -80,6 +81,33 @@ class SqlAlchemyUnitOfWork(SqlAlchemyTransaction):
                     processed_at=datetime.now(UTC),
                 )
             )
+            granted = [
+                {
+                    "award_id": derived_id(a.source_event_id, a.rule_id),
+                    "event_id": a.source_event_id,
+                    "member_id": a.member_id,
+                    "rule_id": a.rule_id,
+                    "rule_version": a.rule_version,
+                    "driver": a.driver,
+                    "points": a.points,
+                    "occurred_at": a.awarded_at,
+                }
+                for a in decision.awards
+            ] + [
+                {
+                    "award_id": derived_id(r.source_event_id, r.rule_id, "revoke"),
+                    "event_id": r.source_event_id,
+                    "member_id": r.member_id,
+                    "rule_id": r.rule_id,
+                    "rule_version": r.rule_version,
+                    "driver": None,
+                    "points": -r.points,
+                    "occurred_at": r.revoked_at,
+                }
+                for r in decision.revocations
+            ]
+            if granted:
+                await self.session.execute(insert(awards), granted)
             messages = [award_event(a) for a in decision.awards]
             messages += [revocation_event(r) for r in decision.revocations]
             if decision.tier_change is not None:

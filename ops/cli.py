@@ -1,0 +1,288 @@
+"""`pointstream`: the operations team's command line, against a running system.
+
+It speaks the services' HTTP APIs (and Kafka, for dead letters), with an admin API key:
+``POINTSTREAM_API_KEY`` (default ``dev-key``), ``POINTSTREAM_RULES_URL``,
+``POINTSTREAM_LEDGER_URL``, ``POINTSTREAM_NOTIFICATIONS_URL`` (default the `make run` ports).
+Every failure is one line on stderr and a non-zero exit status.
+"""
+
+import asyncio
+import csv
+import json
+import os
+import sys
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import httpx
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+app = typer.Typer(help=__doc__, no_args_is_help=True, pretty_exceptions_enable=False)
+rules_app = typer.Typer(help="The rule pack: export it, load it.", no_args_is_help=True)
+members_app = typer.Typer(help="Members: import them.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+app.add_typer(members_app, name="members")
+out = Console()
+err = Console(stderr=True)
+
+SERVICES = ("rules", "ledger", "notifications")
+DEFAULT_PORTS = {"rules": 8001, "ledger": 8002, "notifications": 8003}
+ENROLMENT_COLUMNS = ("member_id", "channel", "language", "birthday", "timezone", "email")
+
+
+def url(service: str) -> str:
+    default = f"http://127.0.0.1:{DEFAULT_PORTS[service]}"
+    return os.environ.get(f"POINTSTREAM_{service.upper()}_URL", default).rstrip("/")
+
+
+def client() -> httpx.Client:
+    key = os.environ.get("POINTSTREAM_API_KEY", "dev-key")
+    return httpx.Client(headers={"X-API-Key": key}, timeout=30)
+
+
+def fail(message: str) -> NoReturn:
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(1)
+
+
+def call(method: str, service: str, path: str, **kwargs: Any) -> httpx.Response:
+    """One request; a refusal or an unreachable service is a clear error, not a traceback."""
+    target = f"{url(service)}{path}"
+    try:
+        with client() as http:
+            response = http.request(method, target, **kwargs)
+    except httpx.TransportError as exc:
+        fail(f"{service} is not reachable at {url(service)} ({exc.__class__.__name__})")
+    if response.status_code >= 400:
+        try:
+            detail = response.json().get("detail") or response.json().get("title")
+        except ValueError:
+            detail = response.text[:300]
+        fail(f"{service} answered {response.status_code} to {method} {path}: {detail}")
+    return response
+
+
+@rules_app.command("export")
+def rules_export(
+    to: Annotated[
+        Path | None, typer.Option("--out", help="file to write; stdout if omitted")
+    ] = None,
+) -> None:
+    """Write the rule pack in force (tiers and newest rule versions) as YAML."""
+    text = call("GET", "rules", "/v1/rules.yaml").text
+    if to is None:
+        sys.stdout.write(text)
+    else:
+        to.write_text(text)
+        err.print(f"wrote {to}")
+
+
+@rules_app.command("load")
+def rules_load(pack: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
+    """Load a rule pack; each changed rule gets a new version, in force within seconds."""
+    saved = call(
+        "PUT",
+        "rules",
+        "/v1/rules.yaml",
+        content=pack.read_bytes(),
+        headers={"Content-Type": "application/yaml"},
+    ).json()["saved"]
+    out.print(f"{len(saved)} rule(s) saved" + (f": {', '.join(saved)}" if saved else ""))
+
+
+@app.command()
+def simulate(
+    event: Annotated[Path, typer.Argument(help="a CloudEvent as JSON; - reads stdin")],
+) -> None:
+    """What an event would earn its member now, and why; nothing is written."""
+    text = sys.stdin.read() if str(event) == "-" else event.read_text()
+    try:
+        body = json.loads(text)
+    except ValueError as exc:
+        fail(f"the event is not JSON: {exc}")
+    result = call("POST", "rules", "/v1/simulate", json=body).json()
+    table = Table(title=f"{result['member_id']}: {result['points']} points")
+    for column in ("rule", "driver", "points", "why"):
+        table.add_column(column)
+    for award in result["awards"]:
+        table.add_row(award["rule_id"], award["driver"], str(award["points"]), award["explanation"])
+    out.print(table)
+    if result["revoked_points"]:
+        out.print(f"takes back {result['revoked_points']} points")
+
+
+@app.command()
+def statement(
+    member: str,
+    limit: Annotated[int, typer.Option(help="newest entries to show", min=1)] = 50,
+) -> None:
+    """A member's balance and newest ledger entries."""
+    balance = call("GET", "ledger", f"/v1/members/{member}/balance").json()
+    out.print(
+        f"[bold]{member}[/bold]  available {balance['available']}  pending {balance['pending']}"
+        f"  held {balance['held']}  lifetime earned {balance['lifetime_earned']}"
+        f"  redeemed {balance['lifetime_redeemed']}"
+    )
+    table = Table()
+    for column in ("when", "kind", "points", "available after", "why"):
+        table.add_column(column)
+    cursor: str | None = None
+    shown = 0
+    while shown < limit:
+        params: dict[str, Any] = {"limit": min(100, limit - shown)}
+        if cursor:
+            params["cursor"] = cursor
+        page = call("GET", "ledger", f"/v1/members/{member}/entries", params=params).json()
+        for entry in page["entries"]:
+            table.add_row(
+                entry["recorded_at"][:19],
+                entry["kind"],
+                str(entry["points"]),
+                str(entry["available_after"]),
+                entry["explanation"],
+            )
+            shown += 1
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    out.print(table)
+
+
+def enrolments(path: Path) -> Iterator[dict[str, Any]]:
+    """member.enrolled events from a CSV with a header row; a bad row stops the import with
+    its line number before anything is sent."""
+    with path.open(newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        unknown = set(reader.fieldnames or ()) - set(ENROLMENT_COLUMNS)
+        if "member_id" not in (reader.fieldnames or ()) or unknown:
+            fail(
+                f"{path}: the header must name member_id and only {', '.join(ENROLMENT_COLUMNS)}"
+                + (f"; unknown: {', '.join(sorted(unknown))}" if unknown else "")
+            )
+        for line, row in enumerate(reader, start=2):
+            member = (row.pop("member_id") or "").strip()
+            if not member:
+                fail(f"{path}:{line}: member_id is empty")
+            data = {k: v.strip() for k, v in row.items() if v and v.strip()}
+            data.setdefault("channel", "pos")
+            yield {
+                "specversion": "1.0",
+                "id": f"import-{uuid.uuid5(uuid.NAMESPACE_URL, f'enrol:{member}')}",
+                "source": "ops/pointstream-cli",
+                "type": "member.enrolled",
+                "time": datetime.now(UTC).isoformat(),
+                "subject": member,
+                "data": data,
+            }
+
+
+@members_app.command("import")
+def members_import(
+    csv_file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV, header row")],
+    batch: Annotated[int, typer.Option(min=1, max=500)] = 200,
+) -> None:
+    """Enrol members from a CSV (member_id, channel, language, birthday, timezone, email).
+
+    Each member's enrolment has a fixed event id, so importing the same file twice enrols (and
+    welcomes) nobody twice."""
+    events = list(enrolments(csv_file))
+    with Progress(console=err) as progress:
+        task = progress.add_task("enrolling", total=len(events))
+        for first in range(0, len(events), batch):
+            chunk = events[first : first + batch]
+            call("POST", "rules", "/v1/events", json=chunk)
+            progress.advance(task, len(chunk))
+    out.print(f"{len(events)} member(s) sent for enrolment")
+
+
+@app.command("replay-dead-letters")
+def replay_dead_letters(
+    service: Annotated[str, typer.Argument(help="rules, ledger or notifications")],
+    group: Annotated[
+        str | None, typer.Option(help="the service's consumer group; default pointstream-<service>")
+    ] = None,
+) -> None:
+    """Send a service's dead letters back to their topics, once, after a fix (reads Kafka from
+    KAFKA_BOOTSTRAP_SERVERS and KAFKA_TOPIC_PREFIX)."""
+    if service not in SERVICES:
+        fail(f"unknown service {service!r}; one of {', '.join(SERVICES)}")
+    from shared.kafka.replay import replay_dead_letters as replay
+    from shared.settings import KafkaSettings
+
+    replayed = asyncio.run(replay(KafkaSettings(), group_id=group or f"pointstream-{service}"))
+    out.print(f"{replayed} dead letter(s) sent back")
+
+
+@app.command()
+def rebuild(
+    service: Annotated[str, typer.Argument(help="ledger: balances from the entries")],
+) -> None:
+    """Rebuild a service's read models from its own append-only entries."""
+    if service != "ledger":
+        fail("only the ledger keeps read models derived from its own entries")
+    result = call("POST", "ledger", "/v1/admin/rebuild-balances").json()
+    out.print(
+        f"{result['members']} member(s) checked, {result['rebuilt']} balance(s) rewritten"
+        f" from {result['entries']} entries"
+    )
+
+
+@app.command()
+def report(
+    days: Annotated[int, typer.Option(min=1, max=3660, help="the period, up to today")] = 30,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """The program report: liability, breakage, points and cost by driver and campaign, active
+    members, repeat purchases, basket and frequency."""
+    data = call("GET", "rules", "/v1/report", params={"days": days}).json()
+    if as_json:
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return
+    out.print(render_report(data))
+
+
+def render_report(data: dict[str, Any]) -> Table:
+    money = data["currency"]
+    table = Table(title=f"pointstream program report, {data['from'][:10]} to {data['to'][:10]}")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    m, p, pts = data["members"], data["purchases"], data["points"]
+    rows = [
+        ("members known / active", f"{m['known']:,} / {m['active']:,}"),
+        ("repeat-purchase rate", f"{m['repeat_purchase_rate']:.1%}"),
+        ("purchases / revenue", f"{p['count']:,} / {p['revenue']} {money}"),
+        ("average basket", f"{p['average_basket']} {money}"),
+        ("purchases per active member", f"{p['per_active_member']:.2f}"),
+        ("points awarded / taken back", f"{pts['awarded']:,} / {pts['revoked']:,}"),
+        ("cost of points awarded", f"{pts['cost']} {money}"),
+    ]
+    rows += [
+        (f"  {driver}", f"{v['points']:,} pts, {v['cost']} {money}")
+        for driver, v in pts["by_driver"].items()
+    ]
+    rows += [
+        (f"  campaign {c['rule_id']}", f"{c['points']:,} pts, {c['cost']} {money}")
+        for c in pts["by_campaign"]
+    ]
+    ledger = data.get("ledger")
+    if ledger:
+        rows += [
+            ("outstanding points (liability)", f"{ledger['outstanding']:,}"),
+            ("liability value", f"{ledger['liability_value']} {money}"),
+            ("breakage (expired / earned)", f"{ledger['breakage_rate']:.1%}"),
+        ]
+    else:
+        rows.append(("ledger figures", "unavailable: " + str(data.get("ledger_error", "?"))))
+    for name, value in rows:
+        table.add_row(name, value)
+    return table
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,121 @@
+"""The program report's figures from the rules' own tables (seeds: profitability, measuring
+loyalty): members, purchases, and points by driver, rule and campaign, over a period."""
+
+from collections import defaultdict
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.rules.adapters.orm import awards, member_states, purchases
+from services.rules.adapters.repository import rules_in_force
+
+CENT = Decimal("0.01")
+
+
+async def program_figures(
+    session: AsyncSession,
+    *,
+    start: datetime,
+    end: datetime,
+    currency: str,
+    point_value: Decimal,
+) -> dict[str, Any]:
+    in_period = purchases.c.occurred_at.between(start, end)
+    per_member = (
+        select(purchases.c.member_id, func.count().label("n"))
+        .where(in_period)
+        .group_by(purchases.c.member_id)
+        .subquery()
+    )
+    active, repeat = (
+        await session.execute(
+            select(
+                func.count(),
+                func.coalesce(func.sum(case((per_member.c.n >= 2, 1), else_=0)), 0),
+            ).select_from(per_member)
+        )
+    ).one()
+    count, revenue = (
+        await session.execute(
+            select(func.count(), func.coalesce(func.sum(purchases.c.paid), 0)).where(
+                in_period, purchases.c.currency == currency
+            )
+        )
+    ).one()
+    other = await session.scalar(
+        select(func.count()).where(in_period, purchases.c.currency != currency)
+    )
+    known = await session.scalar(select(func.count()).select_from(member_states))
+
+    specs = {spec.id: spec for spec, _ in await rules_in_force(session)}
+    rows = await session.execute(
+        select(awards.c.rule_id, awards.c.driver, func.sum(awards.c.points).label("points"))
+        .where(awards.c.occurred_at.between(start, end))
+        .group_by(awards.c.rule_id, awards.c.driver)
+    )
+    by_rule: dict[str, int] = defaultdict(int)
+    drivers: dict[str, str] = {}
+    awarded = revoked = 0
+    for row in rows:
+        points = int(row.points)
+        by_rule[row.rule_id] += points
+        if row.driver is not None:
+            drivers[row.rule_id] = row.driver
+            awarded += points
+        else:
+            revoked -= points
+    for rule_id in by_rule:  # a rule only taken back from in the period: its spec's driver
+        if rule_id not in drivers:
+            spec = specs.get(rule_id)
+            drivers[rule_id] = str(spec.driver) if spec is not None else "unknown"
+    by_driver: dict[str, int] = defaultdict(int)
+    for rule_id, points in by_rule.items():
+        by_driver[drivers[rule_id]] += points
+
+    def cost(points: int) -> str:
+        return str((points * point_value).quantize(CENT))
+
+    def is_campaign(rule_id: str) -> bool:
+        spec = specs.get(rule_id)
+        return spec is not None and (
+            spec.active_from is not None or spec.active_until is not None or bool(spec.funded_by)
+        )
+
+    revenue = Decimal(revenue)
+    return {
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "currency": currency,
+        "point_value": str(point_value),
+        "members": {
+            "known": int(known or 0),
+            "active": int(active),
+            "repeat_purchase_rate": (int(repeat) / int(active)) if active else 0.0,
+        },
+        "purchases": {
+            "count": int(count),
+            "revenue": str(revenue.quantize(CENT)),
+            "average_basket": str((revenue / count).quantize(CENT) if count else Decimal(0)),
+            "per_active_member": (int(count) / int(active)) if active else 0.0,
+            "in_other_currencies": int(other or 0),
+        },
+        "points": {
+            "awarded": awarded,
+            "revoked": revoked,
+            "net": awarded - revoked,
+            "cost": cost(awarded - revoked),
+            "by_driver": {d: {"points": p, "cost": cost(p)} for d, p in sorted(by_driver.items())},
+            "by_rule": [
+                {"rule_id": r, "driver": drivers[r], "points": p, "cost": cost(p)}
+                for r, p in sorted(by_rule.items(), key=lambda item: -item[1])
+            ],
+            "by_campaign": [
+                {"rule_id": r, "funded_by": specs[r].funded_by, "points": p, "cost": cost(p)}
+                for r, p in sorted(by_rule.items(), key=lambda item: -item[1])
+                if is_campaign(r)
+            ],
+        },
+    }

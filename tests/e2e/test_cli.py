@@ -1,0 +1,153 @@
+"""The `pointstream` command against the running system, as an operations team uses it."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from tests.apps import ALL_SCOPES_KEY, READER_KEY
+from tests.e2e.conftest import System
+from tests.e2e.test_purchase_to_inbox import post, purchase
+from tests.kafka_helpers import produce
+from tests.polling import eventually
+
+pytestmark = pytest.mark.e2e
+
+
+def pointstream(
+    system: System, *args: str, key: str = ALL_SCOPES_KEY
+) -> subprocess.CompletedProcess[str]:
+    command = shutil.which("pointstream", path=str(Path(sys.executable).parent))
+    assert command, "`pointstream` is installed with the project (make install)"
+    env = {
+        **os.environ,
+        "POINTSTREAM_API_KEY": key,
+        "KAFKA_BOOTSTRAP_SERVERS": system.kafka.bootstrap_servers,
+        "KAFKA_TOPIC_PREFIX": system.kafka.topic_prefix,
+        "COLUMNS": "200",
+        **{f"POINTSTREAM_{s.upper()}_URL": url for s, url in system.urls.items()},
+    }
+    return subprocess.run([command, *args], env=env, capture_output=True, text=True, timeout=120)
+
+
+async def balance(system: System, member: str) -> dict[str, Any]:
+    async with httpx.AsyncClient(headers={"X-API-Key": READER_KEY}) as client:
+        r = await client.get(f"{system.urls['ledger']}/v1/members/{member}/balance")
+        return dict(r.json()) if r.status_code == 200 else {}
+
+
+async def test_members_imported_from_csv_are_welcomed_once_and_have_a_statement(
+    system: System, tmp_path: Path
+) -> None:
+    members = [f"csv-{uuid.uuid4().hex[:6]}-{n}" for n in range(3)]
+    sheet = tmp_path / "members.csv"
+    sheet.write_text(
+        "member_id,channel,language,birthday\n"
+        + "".join(f"{m},pos,da,1990-0{n + 1}-15\n" for n, m in enumerate(members))
+    )
+    for _ in range(2):  # the same file twice: each enrolment has a fixed id
+        done = pointstream(system, "members", "import", str(sheet))
+        assert done.returncode == 0, done.stderr
+        assert "3 member(s) sent for enrolment" in done.stdout
+    # A purchase after the second import: once it shows, both imports were processed (in order).
+    assert (await post(system, purchase(members[0], "10.00"))).status_code == 202
+    await eventually(lambda: balance(system, members[0]), lambda b: b.get("pending") == 10)
+    for member in members:
+        welcomed = await eventually(lambda m=member: balance(system, m), lambda b: bool(b))
+        assert welcomed["available"] == 100, "welcomed once, not twice"
+
+    done = pointstream(system, "statement", members[0])
+    assert done.returncode == 0, done.stderr
+    assert "available 100" in done.stdout
+    assert "pending 10" in done.stdout
+    assert "velkommen i klubben" in done.stdout  # her language, from the CSV
+
+
+async def test_rules_export_simulate_load_and_the_report(system: System, tmp_path: Path) -> None:
+    exported = pointstream(system, "rules", "export")
+    assert exported.returncode == 0, exported.stderr
+    pack = yaml.safe_load(exported.stdout)
+    base = next(r for r in pack["rules"] if r["id"] == "base-earn")
+
+    event = tmp_path / "purchase.json"
+    event.write_text(json.dumps(purchase(f"sim-{uuid.uuid4().hex[:6]}", "250.00")))
+    simulated = pointstream(system, "simulate", str(event))
+    assert simulated.returncode == 0, simulated.stderr
+    assert "base-earn" in simulated.stdout
+    assert "250 points" in simulated.stdout
+
+    base["name"] = "Base earn rate (renamed by ops)"
+    changed = tmp_path / "pack.yaml"
+    changed.write_text(yaml.safe_dump(pack, allow_unicode=True))
+    loaded = pointstream(system, "rules", "load", str(changed))
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.strip() == "1 rule(s) saved: base-earn"
+    assert "renamed by ops" in pointstream(system, "rules", "export").stdout
+
+    member = f"rep-{uuid.uuid4().hex[:6]}"
+    before = json.loads(pointstream(system, "report", "--json").stdout)
+    assert (
+        await post(system, [purchase(member, "100.00"), purchase(member, "50.00")])
+    ).status_code == 202
+    await eventually(lambda: balance(system, member), lambda b: b.get("pending") == 150)
+    after = json.loads(pointstream(system, "report", "--json").stdout)
+    assert after["purchases"]["count"] - before["purchases"]["count"] == 2
+    assert after["members"]["active"] - before["members"]["active"] == 1
+    economic = lambda r: r["points"]["by_driver"].get("economic", {"points": 0})["points"]  # noqa: E731
+    assert economic(after) - economic(before) == 150
+    assert after["ledger"]["outstanding"] - before["ledger"]["outstanding"] == 150
+    table = pointstream(system, "report")
+    assert table.returncode == 0
+    assert "liability value" in table.stdout
+
+
+async def test_dead_letters_replay_and_the_ledger_rebuild(system: System) -> None:
+    await produce(system.kafka, system.kafka.topics.events, b"{not json", key=b"poison")
+    replayed = await eventually(
+        lambda: _replay(system),
+        lambda done: done.returncode == 0 and int(done.stdout.split()[0]) >= 1,
+        timeout=30,
+        interval=1,
+        what="the poison was dead-lettered and sent back",
+    )
+    assert "dead letter(s) sent back" in replayed.stdout
+    rebuilt = pointstream(system, "rebuild", "ledger")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "0 balance(s) rewritten" in rebuilt.stdout
+
+
+async def _replay(system: System) -> subprocess.CompletedProcess[str]:
+    return pointstream(
+        system, "replay-dead-letters", "rules", "--group", f"{system.kafka.topic_prefix}rules"
+    )
+
+
+def test_bad_input_and_an_unreachable_service_are_one_clear_line(
+    system: System, tmp_path: Path
+) -> None:
+    sheet = tmp_path / "bad.csv"
+    sheet.write_text("id,colour\nx,blue\n")
+    done = pointstream(system, "members", "import", str(sheet))
+    assert done.returncode == 1
+    assert "header must name member_id" in done.stderr
+    assert "Traceback" not in done.stderr
+    refused = pointstream(system, "rules", "export", key="not-a-key")
+    assert refused.returncode == 1
+    assert "401" in refused.stderr
+    gone = subprocess.run(
+        [sys.executable, "-m", "ops", "statement", "x"],
+        env={**os.environ, "POINTSTREAM_LEDGER_URL": "http://127.0.0.1:9"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert gone.returncode == 1
+    assert "ledger is not reachable" in gone.stderr

@@ -1,0 +1,84 @@
+"""Balances are a read model of the entries: a damaged one is rebuilt from them; the ledger's
+report figures add up to the balances."""
+
+import uuid
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from services.ledger.bootstrap import build_app
+from services.ledger.settings import LedgerSettings
+from shared.db import create_engine
+from shared.settings import KafkaSettings
+from tests.apps import READER_KEY, auth_settings, serving
+from tests.conftest import Databases
+from tests.integration.test_ledger_api import ADMIN, credit
+from tests.kafka_helpers import create_topics
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def ledger(
+    kafka_settings: KafkaSettings, databases: Databases
+) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
+    url = await databases.migrated("ledger")
+    settings = LedgerSettings(
+        database_url=url, consumer_group=f"{kafka_settings.topic_prefix}ledger"
+    )
+    await create_topics(kafka_settings)
+    async with serving(build_app(settings, kafka_settings, auth_settings())) as client:
+        yield client, url
+
+
+async def test_a_damaged_balance_is_rebuilt_from_the_entries(
+    ledger: tuple[httpx.AsyncClient, str],
+) -> None:
+    client, url = ledger
+    anna, bo = f"anna-{uuid.uuid4().hex[:6]}", f"bo-{uuid.uuid4().hex[:6]}"
+    await credit(client, anna, 300)
+    await credit(client, anna, -120)
+    await credit(client, bo, 50)
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:  # what a bad manual fix or a bug could leave behind
+            await conn.execute(
+                text(
+                    "UPDATE balances SET available = 999, lifetime_earned = 7 WHERE member_id = :m"
+                ),
+                {"m": anna},
+            )
+    finally:
+        await engine.dispose()
+    proof = (await client.get("/v1/admin/reconciliation", headers=ADMIN)).json()
+    assert not proof["ok"]
+
+    rebuilt = (await client.post("/v1/admin/rebuild-balances", headers=ADMIN)).json()
+
+    assert rebuilt == {"members": 2, "entries": 3, "rebuilt": 1}
+    balance = (
+        await client.get(f"/v1/members/{anna}/balance", headers={"X-API-Key": READER_KEY})
+    ).json()
+    assert (balance["available"], balance["lifetime_earned"]) == (
+        180,
+        0,
+    )  # adjustments, not earnings
+    assert (await client.get("/v1/admin/reconciliation", headers=ADMIN)).json()["ok"]
+    again = (await client.post("/v1/admin/rebuild-balances", headers=ADMIN)).json()
+    assert again["rebuilt"] == 0
+
+
+async def test_the_report_counts_what_members_may_still_spend(
+    ledger: tuple[httpx.AsyncClient, str],
+) -> None:
+    client, _ = ledger
+    before = (await client.get("/v1/admin/report", headers=ADMIN)).json()
+    await credit(client, f"cy-{uuid.uuid4().hex[:6]}", 400)
+    after = (await client.get("/v1/admin/report", headers=ADMIN)).json()
+    assert after["outstanding"] - before["outstanding"] == 400
+    assert after["available"] - before["available"] == 400
+    assert 0 <= after["breakage_rate"] <= 1
+    refused = await client.get("/v1/admin/report", headers={"X-API-Key": READER_KEY})
+    assert refused.status_code == 403
