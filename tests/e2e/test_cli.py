@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 import uuid
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,7 @@ async def test_members_imported_from_csv_are_welcomed_once_and_have_a_statement(
     assert (await post(system, purchase(members[0], "10.00"))).status_code == 202
     await eventually(lambda: balance(system, members[0]), lambda b: b.get("pending") == 10)
     for member in members:
-        welcomed = await eventually(lambda m=member: balance(system, m), lambda b: bool(b))
+        welcomed = await eventually(partial(balance, system, member), bool)
         assert welcomed["available"] == 100, "welcomed once, not twice"
 
     done = pointstream(system, "statement", members[0])
@@ -101,7 +102,6 @@ async def test_rules_export_simulate_load_and_the_report(system: System, tmp_pat
     after = json.loads(pointstream(system, "report", "--json").stdout)
     assert after["purchases"]["count"] - before["purchases"]["count"] == 2
     assert after["members"]["active"] - before["members"]["active"] == 1
-    economic = lambda r: r["points"]["by_driver"].get("economic", {"points": 0})["points"]  # noqa: E731
     assert economic(after) - economic(before) == 150
     assert after["ledger"]["outstanding"] - before["ledger"]["outstanding"] == 150
     table = pointstream(system, "report")
@@ -122,6 +122,11 @@ async def test_dead_letters_replay_and_the_ledger_rebuild(system: System) -> Non
     rebuilt = pointstream(system, "rebuild", "ledger")
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert "0 balance(s) rewritten" in rebuilt.stdout
+
+
+def economic(report: dict[str, Any]) -> int:
+    points: int = report["points"]["by_driver"].get("economic", {"points": 0})["points"]
+    return points
 
 
 async def _replay(system: System) -> subprocess.CompletedProcess[str]:
