@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import json
+import logging
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -14,9 +15,12 @@ from alembic.config import Config
 from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 
+from shared import tracing
 from shared.kafka.replay import replay_dead_letters
 from shared.logs import configure_logging
 from shared.settings import KafkaSettings
+
+log = logging.getLogger(__name__)
 
 
 def alembic_config(service_dir: Path, database_url: str) -> Config:
@@ -79,6 +83,8 @@ def run(
     if args.verb == "migrate" or args.migrate:
         migrate(service_dir, database_url)
     if args.verb == "serve":
+        if tracing.configure(service):
+            log.info("tracing: spans exported over OTLP")
         uvicorn.run(
             build_app(),
             host=host,

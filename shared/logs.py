@@ -6,6 +6,8 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
+from opentelemetry import trace
+
 # Attributes every record has, and uvicorn's ANSI-coloured duplicate of the message.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {
     "message",
@@ -29,6 +31,9 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
+        span = trace.get_current_span().get_span_context()
+        if span.is_valid:  # tracing on: a log line finds its trace
+            entry["trace_id"] = format(span.trace_id, "032x")
         if record.exc_info:
             entry["error"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)

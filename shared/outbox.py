@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.dml import Insert
 
-from shared import metrics
+from shared import metrics, tracing
 from shared.contracts.envelope import CloudEvent
 from shared.db import UtcDateTime
 from shared.kafka.producer import EventProducer, OutgoingMessage
@@ -42,11 +42,13 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("key", String(200), nullable=False),
         Column("payload", LargeBinary, nullable=False),
         Column("created_at", UtcDateTime(), nullable=False),
+        Column("headers", LargeBinary, nullable=True),  # the trace context of the writer
     )
 
 
 def outbox_insert(table: Table, topic: str, events: list[CloudEvent]) -> Insert:
     now = datetime.now(UTC)
+    headers = tracing.encode(tracing.current_headers())
     return insert(table).values(
         [
             {
@@ -55,6 +57,7 @@ def outbox_insert(table: Table, topic: str, events: list[CloudEvent]) -> Insert:
                 "key": e.subject,
                 "payload": e.to_bytes(),
                 "created_at": now,
+                "headers": headers,
             }
             for e in events
         ]
@@ -116,7 +119,7 @@ class OutboxRelay:
         async with self._sessions() as session:
             rows = (
                 await session.execute(
-                    select(t.c.id, t.c.topic, t.c.key, t.c.payload)
+                    select(t.c.id, t.c.topic, t.c.key, t.c.payload, t.c.headers)
                     .order_by(t.c.id)
                     .limit(self._batch)
                 )
@@ -125,7 +128,15 @@ class OutboxRelay:
             metrics.OUTBOX_BACKLOG.labels(self._service).set(0)
             return 0
         await self._producer.send(
-            [OutgoingMessage(topic=r.topic, key=r.key.encode(), value=r.payload) for r in rows]
+            [
+                OutgoingMessage(
+                    topic=r.topic,
+                    key=r.key.encode(),
+                    value=r.payload,
+                    headers=tracing.decode(r.headers),
+                )
+                for r in rows
+            ]
         )
         async with self._sessions() as session, session.begin():
             await session.execute(delete(t).where(t.c.id.in_([r.id for r in rows])))

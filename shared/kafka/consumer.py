@@ -21,7 +21,7 @@ from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared import metrics
+from shared import metrics, tracing
 from shared.contracts.envelope import CloudEvent, InvalidMessage, parse_envelope
 from shared.errors import RetryLater
 from shared.kafka.dead_letter import dead_letter_message
@@ -40,6 +40,10 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
     return isinstance(exc, _TRANSIENT)
+
+
+def _span_attributes(event: CloudEvent) -> dict[str, str]:
+    return {"cloudevents.event_id": event.id, "cloudevents.event_type": event.type}
 
 
 def _type_label(event_type: str) -> str:
@@ -129,7 +133,9 @@ class ConsumerRuntime:
                 for records in batch.values():
                     for record in records:
                         event = parse_envelope(record.value or b"")
-                        await self._handler(event)
+                        with tracing.consuming(record.topic, record.headers) as span:
+                            span.set_attributes(_span_attributes(event))
+                            await self._handler(event)
                         handled.append((record.topic, event.type))
                 await together.commit()
         except Exception as exc:  # noqa: BLE001 - redone one by one, each failure judged alone
@@ -152,6 +158,18 @@ class ConsumerRuntime:
             self._count(record, "other", "dead_lettered", started)
             return True
         about = {"event_id": event.id, "member_id": event.subject, "event_type": event.type}
+        with tracing.consuming(record.topic, record.headers) as span:
+            span.set_attributes(_span_attributes(event))
+            outcome = await self._handle_with_retries(record, event, about)
+        if outcome is None:
+            return False  # stopping while a transient failure persisted
+        self._count(record, event.type if outcome == "handled" else "other", outcome, started)
+        return True
+
+    async def _handle_with_retries(
+        self, record: ConsumerRecord[bytes, bytes], event: CloudEvent, about: dict[str, str]
+    ) -> str | None:
+        """The outcome (handled, dead_lettered), or None when asked to stop meanwhile."""
         attempt = 0
         while True:
             attempt += 1
@@ -183,9 +201,8 @@ class ConsumerRuntime:
                     outcome = "dead_lettered"
                     break
                 if await self._backoff(attempt):
-                    return False
-        self._count(record, event.type if outcome == "handled" else "other", outcome, started)
-        return True
+                    return None
+        return outcome
 
     def _count(
         self, record: ConsumerRecord[bytes, bytes], event_type: str, outcome: str, started: float

@@ -4,12 +4,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
+from opentelemetry.trace import SpanKind
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.rules.adapters.orm import purchases
 from services.rules.settings import RulesSettings
+from shared import tracing
 from shared.app import PartsDep, SessionsDep
 from shared.auth import SCOPE_INGEST
 from shared.contracts.envelope import CloudEvent
@@ -80,10 +82,28 @@ async def ingest_events(
             422, "Invalid event", "no event was accepted: fix these and resend", errors=errors
         )
     topic = parts.kafka.topics.events
-    await parts.producer.send(
-        [OutgoingMessage(topic=topic, key=e.subject.encode(), value=e.to_bytes()) for e in events],
-        ack_within=settings.ingest_ack_timeout_seconds,
+    # A till or web shop may send its own trace context (W3C traceparent): the events continue it.
+    caller_context = tracing.context_from(
+        (k, request.headers[k].encode("latin-1"))
+        for k in ("traceparent", "tracestate")
+        if k in request.headers
     )
+    with tracing.tracer.start_as_current_span(
+        "POST /v1/events",
+        context=caller_context,
+        kind=SpanKind.SERVER,
+        attributes={"pointstream.events": len(events)},
+    ):
+        headers = tracing.current_headers()
+        await parts.producer.send(
+            [
+                OutgoingMessage(
+                    topic=topic, key=e.subject.encode(), value=e.to_bytes(), headers=headers
+                )
+                for e in events
+            ],
+            ack_within=settings.ingest_ack_timeout_seconds,
+        )
     return JSONResponse(
         IngestAccepted(accepted=len(events), ids=[e.id for e in events]).model_dump(),
         status_code=202,
