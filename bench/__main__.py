@@ -185,7 +185,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 tp = await throughput(services, load, observer, args.seconds, args.backlog)
                 print(f"  median {tp['median_per_s']:,.0f} purchases/s", file=sys.stderr)
                 tp["stages"] = await stages.scrape(services.urls)
-                rate = min(args.latency_rate, max(50, int(tp["median_per_s"] * 0.6)))
+                rate = min(args.latency_rate, max(5, int(tp["median_per_s"] * 0.6)))
                 print(f"latency: {rate} events/s for {args.latency_seconds} s ...", file=sys.stderr)
                 lat = await latency(services, load, observer, rate, args.latency_seconds)
             finally:

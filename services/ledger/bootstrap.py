@@ -52,7 +52,7 @@ def build_app(
         group_id=settings.consumer_group,
         handler=award_handler(uow, policy, relay.wake, tiers=uow),
         producer=producer,
-        batch_sessions=sessions,
+        batch_sessions=parts.batch_sessions,
     )
     jobs = LedgerJobs(
         sessions,

@@ -65,7 +65,7 @@ def build_app(
             uow, digest_window=timedelta(seconds=settings.digest_window_seconds)
         ),
         producer=producer,
-        batch_sessions=sessions,
+        batch_sessions=parts.batch_sessions,
     )
     worker = DeliveryWorker(
         uow,

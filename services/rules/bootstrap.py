@@ -47,7 +47,7 @@ def build_app(
         group_id=settings.consumer_group,
         handler=event_handler(uow, book, relay.wake),
         producer=producer,
-        batch_sessions=sessions,
+        batch_sessions=parts.batch_sessions,
     )
 
     jobs = RulesJobs(

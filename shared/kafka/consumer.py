@@ -42,6 +42,11 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, _TRANSIENT)
 
 
+def _mark(done: dict[TopicPartition, int], records: list[ConsumerRecord[bytes, bytes]]) -> None:
+    for record in records:
+        done[TopicPartition(record.topic, record.partition)] = record.offset + 1
+
+
 def _span_attributes(event: CloudEvent) -> dict[str, str]:
     return {"cloudevents.event_id": event.id, "cloudevents.event_type": event.type}
 
@@ -108,46 +113,58 @@ class ConsumerRuntime:
     async def _process(
         self, batch: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
     ) -> dict[TopicPartition, int]:
-        if await self._process_together(batch):
-            return {tp: records[-1].offset + 1 for tp, records in batch.items() if records}
+        """Handle the batch in order, in transactions of up to ``max_batch_seconds`` of work;
+        a transaction that fails is rolled back and its messages, up to the one that failed,
+        are handled one at a time; then batching resumes."""
+        records = [record for part in batch.values() for record in part]
         done: dict[TopicPartition, int] = {}
-        for tp, records in batch.items():
-            for record in records:
-                if not await self._process_one(record):
-                    return done  # stopping while a transient failure persisted
-                done[tp] = record.offset + 1
+        at = 0
+        while at < len(records):
+            committed, failed_at = await self._process_together(records[at:])
+            if committed:
+                handled = records[at : at + committed]
+            else:  # nothing written: one at a time, through the one that failed (or the next)
+                handled = records[at : at + (1 if failed_at is None else failed_at + 1)]
+                for count, record in enumerate(handled):
+                    if not await self._process_one(record):
+                        _mark(done, handled[:count])
+                        return done  # stopping while a transient failure persisted
+            _mark(done, handled)
+            at += len(handled)
         return done
 
     async def _process_together(
-        self, batch: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
-    ) -> bool:
-        """All of the batch in one transaction; False (and nothing written) if any message
-        failed, so that each is retried, dead-lettered or skipped on its own."""
-        size = sum(len(records) for records in batch.values())
-        if self._batch_sessions is None or size < 2:
-            return False
+        self, records: list[ConsumerRecord[bytes, bytes]]
+    ) -> tuple[int, int | None]:
+        """The first messages, in one transaction, until ``max_batch_seconds`` of work (a lock
+        taken by the first is held until the commit). ``(n, None)``: n handled and committed;
+        ``(0, i)``: nothing written, message i failed (or the commit, i = the last one)."""
+        if self._batch_sessions is None or len(records) < 2:
+            return 0, None
         started = time.perf_counter()
+        deadline = started + self._settings.max_batch_seconds
         handled: list[tuple[str, str]] = []
         try:
             async with Batch(self._batch_sessions) as together:
-                for records in batch.values():
-                    for record in records:
-                        event = parse_envelope(record.value or b"")
-                        with tracing.consuming(record.topic, record.headers) as span:
-                            span.set_attributes(_span_attributes(event))
-                            await self._handler(event)
-                        handled.append((record.topic, event.type))
+                for record in records:
+                    event = parse_envelope(record.value or b"")
+                    with tracing.consuming(record.topic, record.headers) as span:
+                        span.set_attributes(_span_attributes(event))
+                        await self._handler(event)
+                    handled.append((record.topic, event.type))
+                    if time.perf_counter() >= deadline:
+                        break
                 await together.commit()
         except Exception as exc:  # noqa: BLE001 - redone one by one, each failure judged alone
             metrics.BATCH_FALLBACKS.labels(self._service).inc()
             log.info("batch failed; one message at a time", extra={"error": repr(exc)[:300]})
-            return False
+            return 0, min(len(handled), len(records) - 1)
         elapsed = time.perf_counter() - started
         metrics.BATCH_SECONDS.labels(self._service).observe(elapsed)
         for topic, event_type in handled:
             metrics.CONSUMED.labels(self._service, topic, _type_label(event_type), "handled").inc()
-            metrics.HANDLE_SECONDS.labels(self._service, topic).observe(elapsed / size)
-        return True
+            metrics.HANDLE_SECONDS.labels(self._service, topic).observe(elapsed / len(handled))
+        return len(handled), None
 
     async def _process_one(self, record: ConsumerRecord[bytes, bytes]) -> bool:
         started = time.perf_counter()
