@@ -24,6 +24,9 @@ stop_all() {
 }
 trap stop_all INT TERM EXIT
 
+# The program report (pointstream report) adds the ledger's liability with the dev key.
+export RULES_LEDGER_URL="${RULES_LEDGER_URL:-http://127.0.0.1:${LEDGER_PORT:-8002}}"
+export RULES_LEDGER_API_KEY="${RULES_LEDGER_API_KEY:-dev-key}"
 declare -A ports=([rules]="${RULES_PORT:-8001}" [ledger]="${LEDGER_PORT:-8002}"
                   [notifications]="${NOTIFICATIONS_PORT:-8003}")
 for service in rules ledger notifications; do
