@@ -1,6 +1,7 @@
 """HTTP plumbing every service's app uses: problem+json errors, health, readiness, metrics, auth."""
 
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated
@@ -11,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -77,6 +79,13 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProducerNotStarted, on_not_started)
     app.add_exception_handler(InvalidCursor, on_bad_cursor)
     app.add_exception_handler(KafkaError, on_kafka_down)
+
+    async def on_stored_value(request: Request, exc: Exception) -> Response:
+        """Handled here, not as any Exception: the server then logs no traceback for a 422."""
+        return await on_unexpected(request, exc)
+
+    app.add_exception_handler(DBAPIError, on_stored_value)
+    app.add_exception_handler(UnicodeEncodeError, on_stored_value)
     app.add_exception_handler(Exception, on_unexpected)
 
 
@@ -90,7 +99,9 @@ def _data_exception(exc: BaseException | None) -> str | None:
         if isinstance(exc, UnicodeEncodeError):
             return "text with an unpaired surrogate"
         if str(getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None)).startswith("22"):
-            return str(exc).splitlines()[0][:200]
+            first = str(exc).splitlines()[0] if str(exc) else "invalid value"
+            # the database's words, without the driver's class names
+            return re.sub(r"^(\([\w.]+\) )?(<class '[\w.]+'>: )?", "", first)[:200]
         exc = getattr(exc, "orig", None) or exc.__cause__ or exc.__context__
     return None
 

@@ -1,11 +1,11 @@
 """The consumer runtime every service runs.
 
 Batches from Kafka; each message is decoded and handed to the service's handler. Given the
-service's sessionmaker, the runtime runs a whole batch in one database transaction (each
-message in a savepoint, see :class:`shared.uow.Batch`); if anything in the batch fails, it is
-rolled back and redone one message at a time, each handler committing its own transaction.
-Offsets are committed only after that, so delivery is at-least-once and the handlers'
-idempotency makes the effect exactly-once. A message that breaks
+service's sessionmaker, the runtime runs consecutive messages in one database transaction (each
+in a savepoint, see :class:`shared.uow.Batch`) for up to ``KAFKA_MAX_BATCH_SECONDS`` of work;
+if anything in it fails, it is rolled back and those messages are redone one at a time, each
+handler committing its own transaction. Offsets are committed only after that, so delivery is
+at-least-once and the handlers' idempotency makes the effect exactly-once. A message that breaks
 the contract goes to the dead-letter topic with its reason; the consumer never stalls on it.
 A transient failure (database or Kafka unreachable) is retried with backoff, forever: skipping
 would lose the event.
@@ -157,7 +157,10 @@ class ConsumerRuntime:
                 await together.commit()
         except Exception as exc:  # noqa: BLE001 - redone one by one, each failure judged alone
             metrics.BATCH_FALLBACKS.labels(self._service).inc()
-            log.info("batch failed; one message at a time", extra={"error": repr(exc)[:300]})
+            log.info(
+                "batch failed; one message at a time",
+                extra={"error": type(exc).__name__, "message_index": len(handled)},
+            )
             return 0, min(len(handled), len(records) - 1)
         elapsed = time.perf_counter() - started
         metrics.BATCH_SECONDS.labels(self._service).observe(elapsed)

@@ -128,3 +128,22 @@ async def test_tiers_are_replaced_by_an_admin(client: httpx.AsyncClient) -> None
     assert replaced.json() == new
     assert duplicate.status_code == 422
     assert (await client.get("/v1/tiers", headers=ADMIN)).json() == new
+
+
+async def test_values_the_database_cannot_store_are_a_clear_422_not_a_500(
+    client: httpx.AsyncClient,
+) -> None:
+    # Found by the fuzzer: a NUL in a text, and a number past 64 bits.
+    nul = await client.put(
+        "/v1/tiers", json=[{"name": "gold\u0000", "min_points": 10}], headers=ADMIN
+    )
+    assert nul.status_code == 422
+    assert nul.headers["content-type"].startswith("application/problem+json")
+    assert nul.json()["detail"].startswith("a value in the request cannot be stored: ")
+    assert "asyncpg" not in nul.json()["detail"]
+    huge = await client.put(
+        "/v1/tiers", json=[{"name": "gold", "min_points": 10**22}], headers=ADMIN
+    )
+    assert huge.status_code == 422
+    tiers = (await client.get("/v1/tiers", headers=ADMIN)).json()
+    assert all("\u0000" not in t["name"] for t in tiers)
