@@ -61,8 +61,9 @@ def call(method: str, service: str, path: str, **kwargs: Any) -> httpx.Response:
         fail(f"{service} is not reachable at {url(service)} ({exc.__class__.__name__})")
     if response.status_code >= 400:
         try:
-            detail = response.json().get("detail") or response.json().get("title")
-        except ValueError:
+            problem = response.json()
+            detail = problem.get("detail") or problem.get("title")
+        except (ValueError, AttributeError):  # not a problem document
             detail = response.text[:300]
         fail(f"{service} answered {response.status_code} to {method} {path}: {detail}")
     return response
