@@ -144,7 +144,6 @@ def create_service_app(parts: ServiceParts, *, title: str, routers: Sequence[API
     if "api" in parts.roles:  # a workers-only replica answers health, readiness and metrics
         for router in routers:
             app.include_router(router)
-    app.state.roles = parts.roles
     return app
 
 

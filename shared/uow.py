@@ -3,7 +3,7 @@ committed.
 
 A consumer may open a :class:`Batch` around a batch of messages: every unit of work on the same
 sessionmaker inside it then runs in a savepoint of the batch's one transaction, and the batch
-commits once at the end (one commit, one fsync, for hundreds of messages). A unit of work that
+commits once at the end (one commit, one fsync, for many messages). A unit of work that
 commits releases its savepoint; one left without commit rolls back to it. Whoever must hear of a
 commit registers with :func:`after_commit`, which waits for the batch's commit.
 """

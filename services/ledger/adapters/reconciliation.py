@@ -78,7 +78,8 @@ async def rebuild_balances(session: AsyncSession) -> tuple[int, int, int]:
     current = {row.member_id: row for row in await session.execute(select(balances))}
     now = datetime.now(UTC)
     rewritten = 0
-    for member in sums.per_member.keys() | current.keys():
+    members = sums.per_member.keys() | current.keys()
+    for member in members:
         wanted = sums.per_member.get(member, _ZERO)
         row = current.get(member)
         if row is None:
@@ -94,7 +95,7 @@ async def rebuild_balances(session: AsyncSession) -> tuple[int, int, int]:
         else:
             continue
         rewritten += 1
-    return len(sums.per_member.keys() | current.keys()), sums.entries, rewritten
+    return len(members), sums.entries, rewritten
 
 
 _ZERO = {

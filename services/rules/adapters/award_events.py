@@ -14,10 +14,18 @@ from shared.contracts.envelope import CloudEvent, derived_id, new_event
 SOURCE = "pointstream/rules"
 
 
+def award_id(award: Award) -> str:
+    """The id of an award: its event's id on the awards topic, and its row in ``awards``."""
+    return derived_id(award.source_event_id, award.rule_id)
+
+
+def revocation_id(revocation: Revocation) -> str:
+    return derived_id(revocation.source_event_id, revocation.rule_id, "revoke")
+
+
 def award_event(award: Award) -> CloudEvent:
-    award_id = derived_id(award.source_event_id, award.rule_id)
     payload = PointsAwarded(
-        award_id=award_id,
+        award_id=award_id(award),
         member_id=award.member_id,
         points=award.points,
         rule_id=award.rule_id,
@@ -31,7 +39,7 @@ def award_event(award: Award) -> CloudEvent:
         funded_by=award.funded_by,
     )
     return new_event(
-        id=award_id,
+        id=payload.award_id,
         source=SOURCE,
         type=POINTS_AWARDED,
         subject=award.member_id,
@@ -41,9 +49,8 @@ def award_event(award: Award) -> CloudEvent:
 
 
 def revocation_event(revocation: Revocation) -> CloudEvent:
-    revocation_id = derived_id(revocation.source_event_id, revocation.rule_id, "revoke")
     payload = PointsRevoked(
-        revocation_id=revocation_id,
+        revocation_id=revocation_id(revocation),
         member_id=revocation.member_id,
         points=revocation.points,
         revokes_event_id=revocation.revokes_event_id,
@@ -54,7 +61,7 @@ def revocation_event(revocation: Revocation) -> CloudEvent:
         revoked_at=revocation.revoked_at,
     )
     return new_event(
-        id=revocation_id,
+        id=payload.revocation_id,
         source=SOURCE,
         type=POINTS_REVOKED,
         subject=revocation.member_id,

@@ -15,6 +15,11 @@ from services.rules.adapters.repository import rules_in_force
 CENT = Decimal("0.01")
 
 
+def cost(points: int, point_value: Decimal) -> str:
+    """What ``points`` cost the program, to the cent."""
+    return str((points * point_value).quantize(CENT))
+
+
 async def program_figures(
     session: AsyncSession,
     *,
@@ -75,15 +80,13 @@ async def program_figures(
     for rule_id, points in by_rule.items():
         by_driver[drivers[rule_id]] += points
 
-    def cost(points: int) -> str:
-        return str((points * point_value).quantize(CENT))
-
     def is_campaign(rule_id: str) -> bool:
         spec = specs.get(rule_id)
         return spec is not None and (
             spec.active_from is not None or spec.active_until is not None or bool(spec.funded_by)
         )
 
+    ranked = sorted(by_rule.items(), key=lambda item: -item[1])
     revenue = Decimal(revenue)
     return {
         "from": start.isoformat(),
@@ -106,15 +109,22 @@ async def program_figures(
             "awarded": awarded,
             "revoked": revoked,
             "net": awarded - revoked,
-            "cost": cost(awarded - revoked),
-            "by_driver": {d: {"points": p, "cost": cost(p)} for d, p in sorted(by_driver.items())},
+            "cost": cost(awarded - revoked, point_value),
+            "by_driver": {
+                d: {"points": p, "cost": cost(p, point_value)} for d, p in sorted(by_driver.items())
+            },
             "by_rule": [
-                {"rule_id": r, "driver": drivers[r], "points": p, "cost": cost(p)}
-                for r, p in sorted(by_rule.items(), key=lambda item: -item[1])
+                {"rule_id": r, "driver": drivers[r], "points": p, "cost": cost(p, point_value)}
+                for r, p in ranked
             ],
             "by_campaign": [
-                {"rule_id": r, "funded_by": specs[r].funded_by, "points": p, "cost": cost(p)}
-                for r, p in sorted(by_rule.items(), key=lambda item: -item[1])
+                {
+                    "rule_id": r,
+                    "funded_by": specs[r].funded_by,
+                    "points": p,
+                    "cost": cost(p, point_value),
+                }
+                for r, p in ranked
                 if is_campaign(r)
             ],
         },

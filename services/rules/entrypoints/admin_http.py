@@ -2,7 +2,6 @@
 
 import logging
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Annotated, Any
 
 import httpx
@@ -11,7 +10,7 @@ from pydantic import BaseModel
 
 from services.rules.adapters import repository
 from services.rules.adapters.cel_engine import ExpressionError, compile_rule
-from services.rules.adapters.report import program_figures
+from services.rules.adapters.report import cost, program_figures
 from services.rules.adapters.rule_specs import RuleSpec, TierSpec
 from services.rules.domain.returns import InvalidReturn
 from services.rules.entrypoints.consumer import to_command
@@ -205,8 +204,6 @@ async def report(
         figures["ledger_error"] = f"the ledger did not answer: {exc.__class__.__name__}"
         return figures
     ledger = answer.json()
-    ledger["liability_value"] = str(
-        (ledger["outstanding"] * settings.point_value).quantize(Decimal("0.01"))
-    )
+    ledger["liability_value"] = cost(ledger["outstanding"], settings.point_value)
     figures["ledger"] = ledger
     return figures

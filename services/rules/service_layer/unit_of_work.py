@@ -8,13 +8,18 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.rules.adapters.award_events import award_event, revocation_event, tier_event
+from services.rules.adapters.award_events import (
+    award_event,
+    award_id,
+    revocation_event,
+    revocation_id,
+    tier_event,
+)
 from services.rules.adapters.orm import awards, outbox, processed_events
 from services.rules.adapters.repository import MemberRepository
 from services.rules.domain.member import MemberState
 from services.rules.domain.model import Decision, LoyaltyEvent
 from services.rules.domain.returns import PurchaseRecord
-from shared.contracts.envelope import derived_id
 from shared.errors import RetryLater
 from shared.outbox import outbox_insert
 from shared.uow import SqlAlchemyTransaction, Transaction
@@ -83,7 +88,7 @@ class SqlAlchemyUnitOfWork(SqlAlchemyTransaction):
             )
             granted = [
                 {
-                    "award_id": derived_id(a.source_event_id, a.rule_id),
+                    "award_id": award_id(a),
                     "event_id": a.source_event_id,
                     "member_id": a.member_id,
                     "rule_id": a.rule_id,
@@ -95,7 +100,7 @@ class SqlAlchemyUnitOfWork(SqlAlchemyTransaction):
                 for a in decision.awards
             ] + [
                 {
-                    "award_id": derived_id(r.source_event_id, r.rule_id, "revoke"),
+                    "award_id": revocation_id(r),
                     "event_id": r.source_event_id,
                     "member_id": r.member_id,
                     "rule_id": r.rule_id,
