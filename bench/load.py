@@ -127,9 +127,9 @@ class Observer:
                     for record in records:
                         event = orjson.loads(record.value)
                         data = event.get("data") or {}
-                        if (
-                            event.get("type") == "points.earned"
-                            and data.get("rule_id") == BASE_RULE
+                        if event.get("type") == "points.earned" and (
+                            data.get("rule_id") == BASE_RULE
+                            or any(p.get("rule_id") == BASE_RULE for p in data.get("parts", ()))
                         ):
                             self.done.setdefault(data["source_event_id"], now)
         finally:

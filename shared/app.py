@@ -50,13 +50,6 @@ class ServiceParts:
     startup: Sequence[Callable[[], Awaitable[None]]] = field(default_factory=list)
     roles: frozenset[str] = ROLES
 
-    @property
-    def batch_sessions(self) -> async_sessionmaker[AsyncSession] | None:
-        """For the consumer runtime's one-transaction batches, or None where they would do
-        harm: SQLite takes its one write lock for a transaction, so a batch would keep every
-        other session of the process (rule reloads, the relay, HTTP) waiting."""
-        return None if self.engine.dialect.name == "sqlite" else self.sessions
-
     @classmethod
     def assemble(
         cls,

@@ -1,10 +1,21 @@
 """Database plumbing: an async engine for PostgreSQL (production) or SQLite (embedded default)."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, Executable, Table, TypeDecorator, event, text
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Dialect,
+    Executable,
+    Table,
+    TypeDecorator,
+    any_,
+    event,
+    literal,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -80,10 +91,41 @@ def upsert(
     update: bool = True,
 ) -> Executable:
     """INSERT ... ON CONFLICT (key) DO UPDATE (or DO NOTHING), for PostgreSQL and SQLite."""
+    return _upsert(table, key=key, dialect=dialect, update=update, rows=rows)
+
+
+def upsert_many(
+    table: Table, *, key: str | Sequence[str], dialect: str, update: bool = True
+) -> Executable:
+    """The same, without values: execute it with a list of rows (one statement for all of
+    them, compiled once and cached)."""
+    return _upsert(table, key=key, dialect=dialect, update=update, rows=None)
+
+
+def _upsert(
+    table: Table,
+    *,
+    key: str | Sequence[str],
+    dialect: str,
+    update: bool,
+    rows: list[dict[str, Any]] | None,
+) -> Executable:
     keys = [key] if isinstance(key, str) else list(key)
     insert_into = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert_into(table).values(rows)
+    statement = insert_into(table)
+    if rows is not None:
+        statement = statement.values(rows)
     if not update:
         return statement.on_conflict_do_nothing(index_elements=keys)
     changing = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
     return statement.on_conflict_do_update(index_elements=keys, set_=changing)
+
+
+def one_of(
+    column: ColumnElement[Any], values: Collection[Any], dialect: str
+) -> ColumnElement[bool]:
+    """``column = ANY(:values)`` on PostgreSQL: one statement text (prepared once) whatever the
+    number of values; ``IN (...)`` elsewhere."""
+    if dialect == "postgresql":
+        return column == any_(literal(list(values), postgresql.ARRAY(column.type)))
+    return column.in_(list(values))

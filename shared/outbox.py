@@ -2,8 +2,11 @@
 transaction, and a relay publishes them to Kafka afterwards (at least once; ids de-duplicate)."""
 
 import asyncio
+import hashlib
+import json
 import logging
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -19,11 +22,11 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.sql.dml import Insert
 
 from shared import metrics, tracing
-from shared.contracts.envelope import CloudEvent
+from shared.contracts.envelope import TYPE_HEADER, CloudEvent
 from shared.db import UtcDateTime
+from shared.faults import fault_point
 from shared.kafka.producer import EventProducer, OutgoingMessage
 from shared.lifecycle import wait_for_event
 
@@ -46,22 +49,39 @@ def outbox_table(metadata: MetaData) -> Table:
     )
 
 
-def outbox_insert(table: Table, topic: str, events: list[CloudEvent]) -> Insert:
+def outbox_rows(topic: str, events: list[CloudEvent]) -> list[dict[str, Any]]:
+    """Rows for ``insert(outbox)``, executed with them as one statement."""
     now = datetime.now(UTC)
-    headers = tracing.encode(tracing.current_headers())
-    return insert(table).values(
-        [
-            {
-                "event_id": e.id,
-                "topic": topic,
-                "key": e.subject,
-                "payload": e.to_bytes(),
-                "created_at": now,
-                "headers": headers,
-            }
-            for e in events
-        ]
-    )
+    trace = {k: v.decode() for k, v in tracing.current_headers()}
+    return [
+        {
+            "event_id": e.id,
+            "topic": topic,
+            "key": e.subject,
+            "payload": e.to_bytes(),
+            "created_at": now,
+            "headers": json.dumps({**trace, TYPE_HEADER: e.type}).encode(),
+        }
+        for e in events
+    ]
+
+
+def _headers(stored: bytes | None) -> tuple[tuple[str, bytes], ...]:
+    """The Kafka headers of a row: the writer's trace context and the event's type."""
+    if not stored:
+        return ()
+    try:
+        return tuple((k, str(v).encode()) for k, v in json.loads(stored).items())
+    except (ValueError, AttributeError):
+        return ()  # damaged headers never stop an event
+
+
+async def queue_events(
+    session: AsyncSession, table: Table, topic: str, events: list[CloudEvent]
+) -> None:
+    """Write ``events`` to the outbox in the session's transaction."""
+    if events:
+        await session.execute(insert(table), outbox_rows(topic, events))
 
 
 class OutboxRelay:
@@ -109,14 +129,18 @@ class OutboxRelay:
                 await wait_for_event(self._wake, self._idle_poll)
 
     async def relay_once(self) -> int:
-        """Publish the oldest unpublished events; rows go once Kafka acknowledged them.
+        """Publish the oldest queued events; their rows go once Kafka acknowledged them.
 
-        No transaction is held while waiting for Kafka (it may be away for a while). Replicas
-        may publish a row twice; each publishes in id order, so the first copy of every event
-        still arrives in order, and receivers drop the second by its id.
+        One relay at a time publishes (a transaction-scoped advisory lock on PostgreSQL), so
+        replicas neither publish a row twice nor overtake each other: every member's events
+        reach Kafka in the order they were queued. The lock and the rows are held while Kafka
+        answers; a relay that dies meanwhile (the fault point) leaves the rows queued, and the
+        next one publishes them again: receivers drop the copies by their id.
         """
         t = self._table
-        async with self._sessions() as session:
+        async with self._sessions() as session, session.begin():
+            if not await _claim(session, self._table.name):
+                return 0  # another replica is relaying; its rows would be ours
             rows = (
                 await session.execute(
                     select(t.c.id, t.c.topic, t.c.key, t.c.payload, t.c.headers)
@@ -124,26 +148,35 @@ class OutboxRelay:
                     .limit(self._batch)
                 )
             ).all()
-        if not rows:
-            metrics.OUTBOX_BACKLOG.labels(self._service).set(0)
-            return 0
-        await self._producer.send(
-            [
-                OutgoingMessage(
-                    topic=r.topic,
-                    key=r.key.encode(),
-                    value=r.payload,
-                    headers=tracing.decode(r.headers),
-                )
-                for r in rows
-            ]
-        )
-        async with self._sessions() as session, session.begin():
+            if not rows:
+                metrics.OUTBOX_BACKLOG.labels(self._service).set(0)
+                return 0
+            await self._producer.send(
+                [
+                    OutgoingMessage(
+                        topic=r.topic,
+                        key=r.key.encode(),
+                        value=r.payload,
+                        headers=_headers(r.headers),
+                    )
+                    for r in rows
+                ]
+            )
+            fault_point("after-publish-before-delete")
             await session.execute(delete(t).where(t.c.id.in_([r.id for r in rows])))
-        metrics.OUTBOX_PUBLISHED.labels(self._service).inc(len(rows))
-        backlog = 0
-        if len(rows) == self._batch:  # more may wait: count them (cheap next to the relaying)
-            async with self._sessions() as session:
+            backlog = 0
+            if len(rows) == self._batch:  # more may wait: count them (cheap next to relaying)
                 backlog = await session.scalar(select(func.count()).select_from(t)) or 0
+        metrics.OUTBOX_PUBLISHED.labels(self._service).inc(len(rows))
         metrics.OUTBOX_BACKLOG.labels(self._service).set(backlog)
         return len(rows)
+
+
+async def _claim(session: AsyncSession, table: str) -> bool:
+    """Whether this transaction may relay ``table`` (SQLite: one writer anyway)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    key = int.from_bytes(
+        hashlib.sha256(f"pointstream-relay:{table}".encode()).digest()[:8], "big", signed=True
+    )
+    return bool(await session.scalar(select(func.pg_try_advisory_xact_lock(key))))

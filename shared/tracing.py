@@ -6,9 +6,8 @@ exports spans over OTLP/HTTP. The W3C trace context travels in Kafka headers (``
 and outbox rows keep the context of the span that wrote them until they are relayed.
 """
 
-import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 from opentelemetry import propagate, trace
@@ -19,6 +18,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcess
 from opentelemetry.trace import Span, SpanKind
 
 tracer = trace.get_tracer("pointstream")
+_enabled = False
 _FIELDS = ("traceparent", "tracestate")
 Headers = tuple[tuple[str, bytes], ...]
 
@@ -36,6 +36,8 @@ def configure(service: str, exporter: SpanExporter | None = None) -> bool:
     else:
         provider.add_span_processor(SimpleSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
+    global _enabled
+    _enabled = True
     return True
 
 
@@ -51,27 +53,29 @@ def context_from(headers: Iterable[tuple[str, bytes]] | None) -> Context:
     return propagate.extract(carrier)
 
 
-def encode(headers: Headers) -> bytes | None:
-    """Headers for an outbox row; None when there is no trace to carry."""
-    return json.dumps({k: v.decode() for k, v in headers}).encode() if headers else None
-
-
-def decode(stored: bytes | None) -> Headers:
-    if not stored:
-        return ()
-    try:
-        return tuple((k, str(v).encode()) for k, v in json.loads(stored).items() if k in _FIELDS)
-    except (ValueError, AttributeError):
-        return ()  # a damaged trace context never stops an event
-
-
 @contextmanager
-def consuming(topic: str, headers: Iterable[tuple[str, bytes]] | None) -> Iterator[Span]:
-    """A consumer span for one message, continuing the trace its producer started."""
+def consuming_chunk(
+    topic: str, headers: Sequence[Iterable[tuple[str, bytes]] | None], event_types: Iterable[str]
+) -> Iterator[Span]:
+    """A consumer span for a chunk of messages: it continues the first message's trace and
+    links the others (OpenTelemetry's convention for batch receivers), so what the chunk
+    writes to an outbox carries a context that leads back to a producer."""
+    first = context_from(headers[0]) if headers and _enabled else None
+    links = [
+        trace.Link(linked)
+        for h in (headers[1:] if _enabled else ())
+        if (linked := trace.get_current_span(context_from(h)).get_span_context()).is_valid
+    ]
     with tracer.start_as_current_span(
         f"process {topic}",
-        context=context_from(headers),
+        context=first,
         kind=SpanKind.CONSUMER,
-        attributes={"messaging.system": "kafka", "messaging.destination.name": topic},
+        links=links,
+        attributes={
+            "messaging.system": "kafka",
+            "messaging.destination.name": topic,
+            "messaging.batch.message_count": len(headers),
+            "cloudevents.event_type": ",".join(sorted(set(event_types))),
+        },
     ) as span:
         yield span

@@ -50,9 +50,8 @@ def build_app(
         settings=kafka,
         topics=[kafka.topics.awards],
         group_id=settings.consumer_group,
-        handler=award_handler(uow, policy, relay.wake, tiers=uow),
+        handler=award_handler(uow, policy, relay.wake, rewards_uow=uow),
         producer=producer,
-        batch_sessions=parts.batch_sessions,
     )
     jobs = LedgerJobs(
         sessions,

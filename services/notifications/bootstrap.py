@@ -1,5 +1,6 @@
 """Wires the notification service: settings, database, Kafka, senders, workers and HTTP."""
 
+import functools
 from datetime import timedelta
 
 from fastapi import FastAPI
@@ -7,9 +8,13 @@ from fastapi import FastAPI
 from services.notifications.adapters.senders import Sender, SmtpSender, WebhookSender
 from services.notifications.domain.notices import Channel
 from services.notifications.entrypoints import admin_http, http
-from services.notifications.entrypoints.consumer import notice_handler
+from services.notifications.entrypoints.consumer import NOT_NEWS, notice_handler
 from services.notifications.entrypoints.deliveries import DeliveryWorker
-from services.notifications.service_layer.setup import load_default_templates_if_empty
+from services.notifications.service_layer.setup import (
+    load_default_templates_if_empty,
+    load_templates,
+)
+from services.notifications.service_layer.template_book import TemplateBook
 from services.notifications.service_layer.unit_of_work import SqlAlchemyUnitOfWork, UnitOfWork
 from services.notifications.settings import NotificationsSettings
 from shared.app import ServiceParts, create_service_app
@@ -56,16 +61,21 @@ def build_app(
     def uow() -> UnitOfWork:
         return SqlAlchemyUnitOfWork(sessions)
 
+    templates = TemplateBook(
+        functools.partial(load_templates, sessions), ttl=settings.templates_refresh_seconds
+    )
     consumer = ConsumerRuntime(
         service=SERVICE,
         settings=kafka,
         topics=[kafka.topics.ledger, kafka.topics.awards],
         group_id=settings.consumer_group,
         handler=notice_handler(
-            uow, digest_window=timedelta(seconds=settings.digest_window_seconds)
+            uow,
+            templates=templates,
+            digest_window=timedelta(seconds=settings.digest_window_seconds),
         ),
         producer=producer,
-        batch_sessions=parts.batch_sessions,
+        skip_types=NOT_NEWS,
     )
     worker = DeliveryWorker(
         uow,
@@ -85,4 +95,5 @@ def build_app(
         parts, title="pointstream notifications", routers=[http.router, admin_http.router]
     )
     app.state.settings = settings
+    app.state.templates = templates  # an edit here is in force here at once
     return app

@@ -34,3 +34,6 @@ class NotificationsSettings(BaseSettings):
     )
     delivery_interval_seconds: float = Field(default=1.0, gt=0)
     load_default_templates: bool = True
+    templates_refresh_seconds: float = Field(
+        default=5.0, gt=0, description="an edited template is used by every replica within this"
+    )

@@ -47,7 +47,6 @@ def build_app(
         group_id=settings.consumer_group,
         handler=event_handler(uow, book, relay.wake),
         producer=producer,
-        batch_sessions=parts.batch_sessions,
     )
 
     jobs = RulesJobs(

@@ -1,7 +1,12 @@
 """Payloads on ``loyalty.awards.v1``: what the rules decided an event is worth (or no longer)."""
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from typing import Self
 
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+POINTS_DECIDED = "points.decided"
+# One message per award or revocation: what rules before the set-based pipeline wrote. Still
+# read by the ledger, so messages of both shapes may be in flight during a rolling upgrade.
 POINTS_AWARDED = "points.awarded"
 POINTS_REVOKED = "points.revoked"
 MEMBER_TIER_CHANGED = "member.tier_changed"
@@ -58,3 +63,56 @@ class TierChanged(BaseModel):
     previous_tier: str = Field(min_length=1, max_length=50)
     qualifying_points: int
     changed_at: AwareDatetime
+
+
+class AwardedPart(BaseModel):
+    """What one rule awarded, inside a :class:`PointsDecided`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    award_id: str = _Id
+    points: int = Field(gt=0, le=1_000_000_000)
+    rule_id: str = _Id
+    rule_version: int = Field(ge=1)
+    driver: str | None = Field(default=None, description="economic, structural or emotional")
+    explanation: str = Field(min_length=1, max_length=500)
+    pending_until: AwareDatetime | None = None
+    funded_by: str | None = Field(default=None, description="a partner paying for the points")
+
+
+class RevokedPart(BaseModel):
+    """What one rule took back, inside a :class:`PointsDecided`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    revocation_id: str = _Id
+    points: int = Field(gt=0, le=1_000_000_000)
+    revokes_event_id: str = _Id
+    rule_id: str = _Id
+    rule_version: int = Field(ge=1)
+    explanation: str = Field(min_length=1, max_length=500)
+
+
+class PointsDecided(BaseModel):
+    """Everything one event is worth to one member: every rule's award (or, for a return,
+    every rule's take-back), each with its rule, version, driver and explanation.
+
+    ``decision_id`` = f(source event id, member id): a replay gives the same id, and the ledger
+    books the decision as one operation under it.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    decision_id: str = _Id
+    member_id: str = _Id
+    source_event_id: str = _Id
+    source_event_type: str = _Id
+    decided_at: AwareDatetime
+    awards: list[AwardedPart] = Field(default_factory=list, max_length=1000)
+    revocations: list[RevokedPart] = Field(default_factory=list, max_length=1000)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Self:
+        if bool(self.awards) == bool(self.revocations):
+            raise ValueError("a decision carries awards or revocations: one kind, at least one")
+        return self

@@ -31,6 +31,11 @@ class CloudEvent(BaseModel):
         return self.model_dump_json(exclude_none=True).encode()
 
 
+# The Kafka header with the event's type, as CloudEvents' binary mode names it: pointstream
+# writes it beside every structured message, so consumers can skip types unread.
+TYPE_HEADER = "ce_type"
+
+
 class InvalidMessage(ValueError):
     """A message that breaks the contract for good: retrying cannot help, dead-letter it."""
 

@@ -48,6 +48,19 @@ class Posting(BaseModel):
     points: int = Field(gt=0)
 
 
+class EarnedPart(BaseModel):
+    """One rule's share of an operation that several rules caused (an earning or reversal
+    for one event): its points and why, in the member's language."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    points: int = Field(gt=0)
+    rule_id: str | None = None
+    rule_version: int | None = None
+    explanation: str
+    status: Literal["pending", "available"] | None = None
+
+
 class LedgerEvent(BaseModel):
     """What one ledger operation did to a member's points."""
 
@@ -57,7 +70,7 @@ class LedgerEvent(BaseModel):
     member_id: str = Field(min_length=1, max_length=200)
     kind: LedgerKind
     points: int = Field(description="points the operation moved (sum of its postings)")
-    status: Literal["pending", "available"] | None = Field(
+    status: Literal["pending", "available", "partly_pending"] | None = Field(
         default=None, description="for 'earned': whether the points wait for a return window"
     )
     explanation: str
@@ -67,6 +80,9 @@ class LedgerEvent(BaseModel):
     recorded_at: AwareDatetime
     postings: list[Posting]
     balance: BalanceSnapshot
+    parts: list[EarnedPart] = Field(
+        default_factory=list, description="each rule's share, when several rules moved points"
+    )
 
 
 POINTS_EXPIRING = "points.expiring"

@@ -1,54 +1,40 @@
 """The consumer runtime every service runs.
 
-Batches from Kafka; each message is decoded and handed to the service's handler. Given the
-service's sessionmaker, the runtime runs consecutive messages in one database transaction (each
-in a savepoint, see :class:`shared.uow.Batch`) for up to ``KAFKA_MAX_BATCH_SECONDS`` of work;
-if anything in it fails, it is rolled back and those messages are redone one at a time, each
-handler committing its own transaction. Offsets are committed only after that, so delivery is
-at-least-once and the handlers' idempotency makes the effect exactly-once. A message that breaks
-the contract goes to the dead-letter topic with its reason; the consumer never stalls on it.
-A transient failure (database or Kafka unreachable) is retried with backoff, forever: skipping
-would lose the event.
+It fetches up to ``KAFKA_MAX_BATCH`` records, dead-letters those that are not CloudEvents, and
+hands the rest to the service's batch handler as one chunk: one call, one database transaction,
+one query per kind of row (see :mod:`shared.kafka.chunks` for what happens when it fails).
+Rejected events are dead-lettered with their reason once the chunk is committed; offsets are
+committed only after that, so delivery is at-least-once and the handlers' idempotency makes the
+effect exactly-once. The consumer never stalls on a bad message.
 """
 
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TypeAlias
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared import metrics, tracing
-from shared.contracts.envelope import CloudEvent, InvalidMessage, parse_envelope
-from shared.errors import RetryLater
+from shared.contracts.envelope import TYPE_HEADER, CloudEvent, InvalidMessage, parse_envelope
+from shared.faults import fault_point
+from shared.kafka.chunks import BatchHandler, ChunkPolicy, is_transient
 from shared.kafka.dead_letter import dead_letter_message
 from shared.kafka.producer import EventProducer
-from shared.lifecycle import wait_for_event
 from shared.settings import KafkaSettings
-from shared.uow import Batch
 
+__all__ = ["BatchHandler", "ConsumerRuntime", "is_transient"]
 log = logging.getLogger(__name__)
-
-Handler = Callable[[CloudEvent], Awaitable[None]]
-_TRANSIENT = (RetryLater, OSError, asyncio.TimeoutError, OperationalError, KafkaError)
+Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
 
 
-def is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    return isinstance(exc, _TRANSIENT)
-
-
-def _mark(done: dict[TopicPartition, int], records: list[ConsumerRecord[bytes, bytes]]) -> None:
-    for record in records:
-        done[TopicPartition(record.topic, record.partition)] = record.offset + 1
-
-
-def _span_attributes(event: CloudEvent) -> dict[str, str]:
-    return {"cloudevents.event_id": event.id, "cloudevents.event_type": event.type}
+@dataclass(frozen=True, slots=True)
+class _Consumed:
+    record: Record
+    event: CloudEvent
 
 
 def _type_label(event_type: str) -> str:
@@ -56,6 +42,10 @@ def _type_label(event_type: str) -> str:
     if len(event_type) <= 64 and event_type.replace(".", "").replace("_", "").isalnum():
         return event_type
     return "other"
+
+
+def _event_of(item: _Consumed) -> CloudEvent:
+    return item.event
 
 
 class ConsumerRuntime:
@@ -66,26 +56,31 @@ class ConsumerRuntime:
         settings: KafkaSettings,
         topics: Sequence[str],
         group_id: str,
-        handler: Handler,
+        handler: BatchHandler,
         producer: EventProducer,
         max_attempts: int = 3,
         max_backoff: float = 5.0,
-        batch_sessions: async_sessionmaker[AsyncSession] | None = None,
+        skip_types: frozenset[str] = frozenset(),
     ) -> None:
         self._service = service
+        self._skip_types = frozenset(t.encode() for t in skip_types)
         self._settings = settings
         self._topics = tuple(topics)
         self._group_id = group_id
-        self._handler = handler
         self._producer = producer
-        self._max_attempts = max_attempts
-        self._max_backoff = max_backoff
-        self._batch_sessions = batch_sessions
         self._stopping = asyncio.Event()
+        self._chunks = ChunkPolicy(
+            handler,
+            _event_of,
+            stopping=self._stopping,
+            max_attempts=max_attempts,
+            max_backoff=max_backoff,
+            on_retry=self._count_retry,
+        )
         self._consumer: AIOKafkaConsumer | None = None
 
     def stop(self) -> None:
-        """Finish the message in hand, commit, and leave the group."""
+        """Finish the chunk in hand, commit, and leave the group."""
         self._stopping.set()
 
     async def run(self) -> None:
@@ -97,140 +92,76 @@ class ConsumerRuntime:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             isolation_level="read_committed",
+            max_partition_fetch_bytes=4 * 1024 * 1024,
         )
         await self._consumer.start()
         try:
             while not self._stopping.is_set():
                 batch = await self._consumer.getmany(
-                    timeout_ms=300, max_records=self._settings.max_batch
+                    timeout_ms=200, max_records=self._settings.max_batch
                 )
-                done = await self._process(batch)
+                records = [record for part in batch.values() for record in part]
+                if not records:
+                    continue
+                done = await self._process(records)
+                fault_point("before-offset-commit")
                 await self._commit(done)
                 await self._report_lag()
         finally:
             await self._consumer.stop()
 
-    async def _process(
-        self, batch: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
-    ) -> dict[TopicPartition, int]:
-        """Handle the batch in order, in transactions of up to ``max_batch_seconds`` of work;
-        a transaction that fails is rolled back and its messages, up to the one that failed,
-        are handled one at a time; then batching resumes."""
-        records = [record for part in batch.values() for record in part]
-        done: dict[TopicPartition, int] = {}
-        at = 0
-        while at < len(records):
-            committed, failed_at = await self._process_together(records[at:])
-            if committed:
-                handled = records[at : at + committed]
-            else:  # nothing written: one at a time, through the one that failed (or the next)
-                handled = records[at : at + (1 if failed_at is None else failed_at + 1)]
-                for count, record in enumerate(handled):
-                    if not await self._process_one(record):
-                        _mark(done, handled[:count])
-                        return done  # stopping while a transient failure persisted
-            _mark(done, handled)
-            at += len(handled)
-        return done
-
-    async def _process_together(
-        self, records: list[ConsumerRecord[bytes, bytes]]
-    ) -> tuple[int, int | None]:
-        """The first messages, in one transaction, until ``max_batch_seconds`` of work (a lock
-        taken by the first is held until the commit). ``(n, None)``: n handled and committed;
-        ``(0, i)``: nothing written, message i failed (or the commit, i = the last one)."""
-        if self._batch_sessions is None or len(records) < 2:
-            return 0, None
+    async def _process(self, records: list[Record]) -> dict[TopicPartition, int]:
+        """Settle the records; the offsets to commit (per partition, up to the first record
+        not settled: only when asked to stop while a transient failure persisted)."""
         started = time.perf_counter()
-        deadline = started + self._settings.max_batch_seconds
-        handled: list[tuple[str, str]] = []
-        try:
-            async with Batch(self._batch_sessions) as together:
-                for record in records:
-                    event = parse_envelope(record.value or b"")
-                    with tracing.consuming(record.topic, record.headers) as span:
-                        span.set_attributes(_span_attributes(event))
-                        await self._handler(event)
-                    handled.append((record.topic, event.type))
-                    if time.perf_counter() >= deadline:
-                        break
-                await together.commit()
-        except Exception as exc:  # noqa: BLE001 - redone one by one, each failure judged alone
-            metrics.BATCH_FALLBACKS.labels(self._service).inc()
-            log.info(
-                "batch failed; one message at a time",
-                extra={"error": type(exc).__name__, "message_index": len(handled)},
-            )
-            return 0, min(len(handled), len(records) - 1)
+        items, settled = [], set()
+        for record in records:
+            if self._skip_types and self._skipped(record):
+                settled.add(id(record))
+                continue
+            try:
+                items.append(_Consumed(record, parse_envelope(record.value or b"")))
+            except InvalidMessage as exc:
+                await self._dead_letter(record, str(exc))
+                self._count(record.topic, "other", "dead_lettered")
+                settled.add(id(record))
+        with tracing.consuming_chunk(
+            self._topics[0], [i.record.headers for i in items], (i.event.type for i in items)
+        ):
+            outcome = await self._chunks.settle(items)
+        for item, reason in outcome.dead:
+            event = item.event
+            about = {"event_id": event.id, "member_id": event.subject, "event_type": event.type}
+            await self._dead_letter(item.record, reason, about)
+            self._count(item.record.topic, "other", "dead_lettered")
+        for item in outcome.handled:
+            self._count(item.record.topic, item.event.type, "handled")
+        settled.update(id(i.record) for i in items[: outcome.settled])
+        if outcome.splits:
+            metrics.BATCH_FALLBACKS.labels(self._service).inc(outcome.splits)
         elapsed = time.perf_counter() - started
         metrics.BATCH_SECONDS.labels(self._service).observe(elapsed)
-        for topic, event_type in handled:
-            metrics.CONSUMED.labels(self._service, topic, _type_label(event_type), "handled").inc()
-            metrics.HANDLE_SECONDS.labels(self._service, topic).observe(elapsed / len(handled))
-        return len(handled), None
+        for topic in {r.topic for r in records}:
+            metrics.HANDLE_SECONDS.labels(self._service, topic).observe(elapsed / len(records))
+        return _offsets(records, settled)
 
-    async def _process_one(self, record: ConsumerRecord[bytes, bytes]) -> bool:
-        started = time.perf_counter()
-        try:
-            event = parse_envelope(record.value or b"")
-        except InvalidMessage as exc:
-            await self._dead_letter(record, str(exc))
-            self._count(record, "other", "dead_lettered", started)
-            return True
-        about = {"event_id": event.id, "member_id": event.subject, "event_type": event.type}
-        with tracing.consuming(record.topic, record.headers) as span:
-            span.set_attributes(_span_attributes(event))
-            outcome = await self._handle_with_retries(record, event, about)
-        if outcome is None:
-            return False  # stopping while a transient failure persisted
-        self._count(record, event.type if outcome == "handled" else "other", outcome, started)
-        return True
+    def _skipped(self, record: Record) -> bool:
+        """A message of a type this consumer does not handle, known by its ``ce_type`` header
+        (which pointstream writes on every message): skipped unread."""
+        for key, value in record.headers or ():
+            if key == TYPE_HEADER:
+                if value in self._skip_types:
+                    self._count(record.topic, value.decode(), "skipped")
+                    return True
+                return False
+        return False
 
-    async def _handle_with_retries(
-        self, record: ConsumerRecord[bytes, bytes], event: CloudEvent, about: dict[str, str]
-    ) -> str | None:
-        """The outcome (handled, dead_lettered), or None when asked to stop meanwhile."""
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                await self._handler(event)
-                outcome = "handled"
-                break
-            except InvalidMessage as exc:
-                await self._dead_letter(record, str(exc), about)
-                outcome = "dead_lettered"
-                break
-            except Exception as exc:
-                transient = is_transient(exc)
-                kind = "transient" if transient else "error"
-                metrics.HANDLER_RETRIES.labels(self._service, record.topic, kind).inc()
-                log.warning(
-                    "handler failed",
-                    exc_info=exc,
-                    extra={
-                        "topic": record.topic,
-                        "offset": record.offset,
-                        "attempt": attempt,
-                        **about,
-                    },
-                )
-                if not transient and attempt >= self._max_attempts:
-                    reason = f"handler failed {attempt} times: {exc!r}"
-                    await self._dead_letter(record, reason, about)
-                    outcome = "dead_lettered"
-                    break
-                if await self._backoff(attempt):
-                    return None
-        return outcome
+    def _count(self, topic: str, event_type: str, outcome: str) -> None:
+        metrics.CONSUMED.labels(self._service, topic, _type_label(event_type), outcome).inc()
 
-    def _count(
-        self, record: ConsumerRecord[bytes, bytes], event_type: str, outcome: str, started: float
-    ) -> None:
-        metrics.CONSUMED.labels(self._service, record.topic, _type_label(event_type), outcome).inc()
-        metrics.HANDLE_SECONDS.labels(self._service, record.topic).observe(
-            time.perf_counter() - started
-        )
+    def _count_retry(self, kind: str) -> None:
+        for topic in self._topics:
+            metrics.HANDLER_RETRIES.labels(self._service, topic, kind).inc()
 
     async def _report_lag(self) -> None:
         """Per assigned partition: how far this replica is behind the partition's end (the
@@ -249,17 +180,8 @@ class ConsumerRuntime:
                 max(0, end - position)
             )
 
-    async def _backoff(self, attempt: int) -> bool:
-        """Wait before the next attempt; True when asked to stop meanwhile."""
-        return await wait_for_event(
-            self._stopping, min(self._max_backoff, 0.1 * 2 ** (attempt - 1))
-        )
-
     async def _dead_letter(
-        self,
-        record: ConsumerRecord[bytes, bytes],
-        reason: str,
-        about: dict[str, str] | None = None,
+        self, record: Record, reason: str, about: dict[str, str] | None = None
     ) -> None:
         log.error(
             "dead-lettered message",
@@ -293,3 +215,18 @@ class ConsumerRuntime:
         except CommitFailedError:
             # The group rebalanced: the new owner re-reads these messages; handlers are idempotent.
             log.warning("offset commit failed after a rebalance", extra={"offsets": str(offsets)})
+
+
+def _offsets(records: list[Record], settled: set[int]) -> dict[TopicPartition, int]:
+    """Per partition, the offset after the last record of an unbroken settled run."""
+    done: dict[TopicPartition, int] = {}
+    broken: set[TopicPartition] = set()
+    for record in records:
+        tp = TopicPartition(record.topic, record.partition)
+        if tp in broken:
+            continue
+        if id(record) in settled:
+            done[tp] = record.offset + 1
+        else:
+            broken.add(tp)
+    return done

@@ -127,4 +127,6 @@ async def expected(events: list[CloudEvent]) -> tuple[dict[str, int], Counter[st
         net[award.member_id] += award.points
     for revocation in uow.revocations:
         net[revocation.member_id] -= revocation.points
-    return dict(net), Counter(a.member_id for a in uow.awards)
+    # One earning (one ledger operation, one message) per member and decided event.
+    decided = {(a.member_id, a.source_event_id) for a in uow.awards}
+    return dict(net), Counter(member for member, _ in decided)

@@ -1,9 +1,10 @@
-"""Batches in one transaction: every good message's write lands once and in order, a poison
-message in the middle of a batch is dead-lettered alone, and nothing it wrote survives."""
+"""Chunks in one transaction: every good message's write lands once and in order, a poison
+message in the middle of a chunk is dead-lettered alone (the chunk is split until it is), and
+nothing it wrote survives."""
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
@@ -45,14 +46,18 @@ async def test_a_poison_message_mid_batch_is_dead_lettered_alone_and_the_rest_la
     sessions = session_factory(engine)
     poison = "event-37"
 
-    async def handler(event: CloudEvent) -> None:
+    chunks: list[int] = []
+
+    async def handler(events: Sequence[CloudEvent]) -> dict[int, str]:
         async with SqlAlchemyTransaction(sessions) as uow:
-            await uow.session.execute(insert(seen).values(event_id=event.id))
-            if event.id == poison:  # after its write: the write must not survive
+            await uow.session.execute(insert(seen), [{"event_id": e.id} for e in events])
+            if any(e.id == poison for e in events):  # after its write: it must not survive
                 raise PayloadError("this event's data is impossible")
             await uow.commit()
+        chunks.append(len(events))
+        return {}
 
-    settings = kafka_settings.model_copy(update={"max_batch_seconds": 0.05})
+    settings = kafka_settings
     await create_topics(settings)
     producer = EventProducer(settings, client_id="test")
     await producer.start()
@@ -64,7 +69,6 @@ async def test_a_poison_message_mid_batch_is_dead_lettered_alone_and_the_rest_la
         group_id=f"{settings.topic_prefix}{uuid.uuid4().hex[:6]}",
         handler=handler,
         producer=producer,
-        batch_sessions=sessions,
     )
     task = asyncio.create_task(runtime.run())
     try:
@@ -92,5 +96,6 @@ async def test_a_poison_message_mid_batch_is_dead_lettered_alone_and_the_rest_la
         await task
         await producer.stop()
     assert landed == [i for i in ids if i != poison]  # each once, in the order sent
+    assert max(chunks) > 1  # messages were handled together, not one by one
     assert len(letters) == 1
     assert dict(letters[0].headers)["dlq.reason"].decode().startswith("this event's data")

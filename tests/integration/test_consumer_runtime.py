@@ -2,7 +2,7 @@
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 import pytest
 
@@ -26,20 +26,23 @@ def event(event_id: str) -> bytes:
 
 
 class Recorder:
-    """A handler that remembers what it saw and can fail on demand."""
+    """A batch handler that remembers what it saw (a chunk at a time, all or nothing) and can
+    fail on demand."""
 
     def __init__(self) -> None:
         self.seen: list[str] = []
         self.transient_failures: dict[str, int] = {}
         self.always_fails: set[str] = set()
 
-    async def __call__(self, e: CloudEvent) -> None:
-        if e.id in self.always_fails:
-            raise RuntimeError(f"bug while handling {e.id}")
-        if self.transient_failures.get(e.id, 0) > 0:
-            self.transient_failures[e.id] -= 1
-            raise RetryLater("database busy")
-        self.seen.append(e.id)
+    async def __call__(self, events: Sequence[CloudEvent]) -> dict[int, str]:
+        for e in events:
+            if e.id in self.always_fails:
+                raise RuntimeError(f"bug while handling {e.id}")
+            if self.transient_failures.get(e.id, 0) > 0:
+                self.transient_failures[e.id] -= 1
+                raise RetryLater("database busy")
+        self.seen.extend(e.id for e in events)
+        return {}
 
 
 @pytest.fixture

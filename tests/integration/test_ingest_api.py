@@ -106,14 +106,27 @@ async def test_an_accepted_batch_is_on_the_topic_keyed_by_member_and_awarded(
     assert sorted(r.key for r in on_topic) == [b"m-3", b"m-4"]
     assert {json.loads(r.value)["data"]["total"] for r in on_topic} == {"99.99", "1000"}
 
-    def base_earn(records: list[Any]) -> dict[str, Any]:
+    def decided(records: list[Any]) -> dict[str, Any]:
         found = [json.loads(r.value) for r in records]
-        return {a["subject"]: a for a in found if a["data"].get("rule_id") == "base-earn"}
+        return {d["subject"]: d for d in found if d["type"] == "points.decided"}
 
     awards = await read_until(
-        kafka_settings, kafka_settings.topics.awards, lambda r: len(base_earn(r)) >= 2
+        kafka_settings, kafka_settings.topics.awards, lambda r: len(decided(r)) >= 2
     )
-    by_member = base_earn(awards)
-    assert by_member["m-3"]["data"]["points"] == 99
-    assert by_member["m-4"]["data"]["points"] == 1000
-    assert by_member["m-3"]["id"] == derived_id(events[0]["id"], "base-earn")
+    by_member = decided(awards)
+    # One message per decided purchase, every rule's award inside it.
+    # 99.99 paid, all of it dairy, 2 organic units; 1000 paid: dairy capped at 500 a day.
+    assert {a["rule_id"]: a["points"] for a in by_member["m-3"]["data"]["awards"]} == {
+        "base-earn": 99,
+        "dairy-double": 99,
+        "organic-local": 10,
+    }
+    assert {a["rule_id"]: a["points"] for a in by_member["m-4"]["data"]["awards"]} == {
+        "base-earn": 1000,
+        "dairy-double": 500,
+        "big-basket": 100,
+        "organic-local": 10,
+    }
+    assert by_member["m-3"]["id"] == derived_id(events[0]["id"], "decision", "m-3")
+    base = next(a for a in by_member["m-3"]["data"]["awards"] if a["rule_id"] == "base-earn")
+    assert base["award_id"] == derived_id(events[0]["id"], "base-earn")

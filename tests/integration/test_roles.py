@@ -8,7 +8,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from services.rules.bootstrap import build_app
 from services.rules.settings import RulesSettings
-from shared.app import ServiceParts, parse_roles
+from shared.app import parse_roles
 from shared.settings import KafkaSettings
 from tests.apps import POS_KEY, auth_settings, serving
 from tests.conftest import Databases
@@ -68,15 +68,3 @@ def test_roles_other_than_api_and_workers_are_refused_by_name(text: str) -> None
 
 def test_both_roles_are_the_default_and_spaces_do_not_matter() -> None:
     assert parse_roles("api,workers") == parse_roles(" workers , api ") == {"api", "workers"}
-
-
-def test_batches_run_in_one_transaction_on_postgres_but_not_on_sqlite() -> None:
-    kafka = KafkaSettings()
-    sqlite = ServiceParts.assemble(
-        "x", database_url="sqlite+aiosqlite:///var/never-opened.db", kafka=kafka, auth=None
-    )
-    postgres = ServiceParts.assemble(
-        "x", database_url="postgresql+asyncpg://u@127.0.0.1:1/never", kafka=kafka, auth=None
-    )
-    assert sqlite.batch_sessions is None  # SQLite's one write lock would stall the process
-    assert postgres.batch_sessions is postgres.sessions

@@ -71,4 +71,4 @@ async def test_the_trace_of_a_tills_request_reaches_the_ledger(
         )
     assert "POST /v1/events" in names  # continues the till's trace
     assert names[f"process {topics.events}"] == ["purchase.completed"]  # the rules, hop one
-    assert "points.awarded" in names[f"process {topics.awards}"]  # the ledger, via the outbox
+    assert "points.decided" in names[f"process {topics.awards}"]  # the ledger, via the outbox

@@ -1,10 +1,10 @@
 """In-memory units of work for the services' handlers: the ports' test doubles."""
 
 import copy
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
 from services.ledger.domain.entries import Entry, Operation
 from services.ledger.domain.lots import Lot, LotStatus
@@ -14,8 +14,9 @@ from services.notifications.domain.deliveries import Delivery, DeliveryStatus
 from services.notifications.domain.model import InboxMessage
 from services.notifications.domain.preferences import Preferences
 from services.rules.domain.member import MemberState
-from services.rules.domain.model import Award, Decision, LoyaltyEvent, Revocation, TierChange
+from services.rules.domain.model import Award, Revocation, TierChange
 from services.rules.domain.returns import PurchaseRecord
+from services.rules.service_layer.unit_of_work import Decided
 from shared.contracts.envelope import CloudEvent
 
 
@@ -39,104 +40,122 @@ class _FakeTransaction:
 
 
 class FakeRulesUnitOfWork(_FakeTransaction):
-    """The rules service's tables as dicts; ``record`` stages, ``commit`` applies."""
+    """The rules service's tables as dicts; ``save`` stages, ``commit`` applies."""
 
     def __init__(self, budgets: dict[str, int] | None = None) -> None:
-        self.processed: set[str] = set()
+        self.processed_ids: set[str] = set()
         self.members: dict[str, MemberState] = {}
-        self.purchases: dict[str, PurchaseRecord] = {}
+        self.purchase_records: dict[str, PurchaseRecord] = {}
         self.spent: dict[str, int] = {}
         self.awards: list[Award] = []
         self.revocations: list[Revocation] = []
         self.tier_changes: list[TierChange] = []
-        self._staged: tuple[Any, ...] | None = None
+        self._staged: tuple[Sequence[Decided], Mapping[str, int]] | None = None
 
-    async def was_processed(self, event_id: str) -> bool:
-        return event_id in self.processed
+    async def processed(self, event_ids: Collection[str]) -> set[str]:
+        return set(event_ids) & self.processed_ids
 
-    async def member_for_update(self, member_id: str) -> MemberState:
+    async def members_for_update(self, member_ids: Collection[str]) -> dict[str, MemberState]:
+        return {m: await self.member(m) for m in member_ids}
+
+    async def member(self, member_id: str) -> MemberState:
         return copy.deepcopy(self.members.get(member_id, MemberState(member_id)))
 
-    async def purchase(self, event_id: str, member_id: str) -> PurchaseRecord | None:
-        found = self.purchases.get(event_id)
-        return copy.deepcopy(found) if found and found.member_id == member_id else None
+    async def purchases(self, event_ids: Collection[str]) -> dict[str, PurchaseRecord]:
+        return {
+            i: copy.deepcopy(self.purchase_records[i])
+            for i in event_ids
+            if i in self.purchase_records
+        }
 
-    async def reserve_budget(self, rule_id: str, points: int, budget: int) -> int:
-        granted = max(0, min(points, budget - self.spent.get(rule_id, 0)))
-        self.spent[rule_id] = self.spent.get(rule_id, 0) + granted
-        return granted
+    async def budgets_for_update(self, rule_ids: Sequence[str]) -> dict[str, int]:
+        return {r: self.spent.get(r, 0) for r in rule_ids}
 
-    async def refund_budget(self, rule_id: str, points: int) -> None:
-        self.spent[rule_id] = self.spent.get(rule_id, 0) - points
-
-    async def record(
-        self, event: LoyaltyEvent, decision: Decision, purchase: PurchaseRecord | None
-    ) -> None:
-        self._staged = (event, decision, purchase)
+    async def save(self, decided: Sequence[Decided], budgets: Mapping[str, int]) -> None:
+        self._staged = (decided, budgets)
 
     async def commit(self) -> None:
         assert self._staged is not None
-        event, decision, purchase = self._staged
-        self.processed.add(event.event_id)
-        self.members[decision.member.member_id] = copy.deepcopy(decision.member)
-        if purchase is not None:
-            self.purchases[purchase.event_id] = copy.deepcopy(purchase)
-        self.awards.extend(decision.awards)
-        self.revocations.extend(decision.revocations)
-        if decision.tier_change is not None:
-            self.tier_changes.append(decision.tier_change)
+        decided, budgets = self._staged
+        for d in decided:
+            assert d.event.event_id not in self.processed_ids, "unique event id violated"
+            self.processed_ids.add(d.event.event_id)
+            self.members[d.decision.member.member_id] = copy.deepcopy(d.decision.member)
+            if d.purchase is not None:
+                self.purchase_records[d.purchase.event_id] = copy.deepcopy(d.purchase)
+            self.awards.extend(d.decision.awards)
+            self.revocations.extend(d.decision.revocations)
+            if d.decision.tier_change is not None:
+                self.tier_changes.append(d.decision.tier_change)
+        self.spent.update(budgets)
         self._staged = None
 
 
+def _is_open(lot: Lot, wanted: Collection[str]) -> bool:
+    """The open-lots query of LedgerRepository.load_open_lots, as a predicate."""
+    return (
+        lot.status is LotStatus.PENDING
+        or (lot.status is LotStatus.AVAILABLE and lot.remaining > 0)
+        or lot.lot_id in wanted
+    )
+
+
 class FakeLedger(_FakeTransaction):
-    """The ledger's tables as dicts; ``save`` stages, ``commit`` applies."""
+    """The ledger's tables as dicts; ``save_all`` stages, ``commit`` applies."""
 
     def __init__(self) -> None:
         self.balances: dict[str, MemberAccount] = {}
         self.lots: dict[str, Lot] = {}
         self.redemptions: dict[str, Redemption] = {}
-        self.fingerprints: dict[str, str] = {}
+        self.fingerprint_of: dict[str, str] = {}
         self.entries: list[Entry] = []
         self.published: list[Operation] = []
         self.events: list[CloudEvent] = []
-        self._staged: MemberAccount | None = None
+        self._staged: list[MemberAccount] = []
+
+    async def balances_for_update(self, member_ids: Collection[str]) -> dict[str, MemberAccount]:
+        accounts = {}
+        for member_id in member_ids:
+            saved = self.balances.get(member_id)
+            accounts[member_id] = (
+                MemberAccount(member_id)
+                if saved is None
+                else MemberAccount(
+                    member_id,
+                    available=saved.available,
+                    pending=saved.pending,
+                    held=saved.held,
+                    lifetime_earned=saved.lifetime_earned,
+                    lifetime_redeemed=saved.lifetime_redeemed,
+                    version=saved.version,
+                )
+            )
+        return accounts
+
+    async def load_open_lots(
+        self, accounts: Collection[MemberAccount], lot_ids: Collection[str] = ()
+    ) -> None:
+        by_member = {a.member_id: a for a in accounts}
+        for lot in self.lots.values():
+            if lot.member_id in by_member and _is_open(lot, lot_ids):
+                by_member[lot.member_id].lots.setdefault(lot.lot_id, copy.deepcopy(lot))
 
     async def load(
         self, member_id: str, *, lot_ids: Collection[str] = (), redemption_ids: Collection[str] = ()
     ) -> MemberAccount:
-        saved = self.balances.get(member_id)
-        found = [
-            copy.deepcopy(self.redemptions[i])
-            for i in redemption_ids
-            if i in self.redemptions and self.redemptions[i].member_id == member_id
-        ]
-        wanted = {*lot_ids, *(i for r in found for i in r.allocations)}
-        lots = [
-            copy.deepcopy(lot)
-            for lot in self.lots.values()
-            if lot.member_id == member_id
-            and (
-                lot.status is LotStatus.PENDING
-                or lot.lot_id in wanted
-                or (lot.status is LotStatus.AVAILABLE and lot.remaining > 0)
-            )
-        ]
-        if saved is None:
-            return MemberAccount(member_id, lots=lots, redemptions=found)
-        return MemberAccount(
-            member_id,
-            available=saved.available,
-            pending=saved.pending,
-            held=saved.held,
-            lifetime_earned=saved.lifetime_earned,
-            lifetime_redeemed=saved.lifetime_redeemed,
-            version=saved.version,
-            lots=lots,
-            redemptions=found,
-        )
+        account = (await self.balances_for_update([member_id]))[member_id]
+        for i in redemption_ids:
+            if i in self.redemptions and self.redemptions[i].member_id == member_id:
+                account.redemptions[i] = copy.deepcopy(self.redemptions[i])
+        wanted = {*lot_ids, *(i for r in account.redemptions.values() for i in r.allocations)}
+        await self.load_open_lots([account], wanted)
+        return account
 
     async def operation_fingerprint(self, operation_id: str) -> str | None:
-        return self.fingerprints.get(operation_id)
+        return self.fingerprint_of.get(operation_id)
+
+    async def fingerprints(self, operation_ids: Collection[str]) -> dict[str, str]:
+        return {i: self.fingerprint_of[i] for i in operation_ids if i in self.fingerprint_of}
 
     async def expired_holds(self, member_id: str, now: datetime) -> list[str]:
         return [
@@ -149,26 +168,30 @@ class FakeLedger(_FakeTransaction):
         ]
 
     async def save(self, account: MemberAccount) -> None:
-        self._staged = account
+        await self.save_all([account])
+
+    async def save_all(self, accounts: Collection[MemberAccount]) -> None:
+        self._staged.extend(accounts)
 
     async def publish(self, event: CloudEvent) -> None:
         self.events.append(event)
 
     async def commit(self) -> None:
-        account, self._staged = self._staged, None
-        assert account is not None
-        for op in account.operations:
-            assert op.operation_id not in self.fingerprints, "unique operation id violated"
-            self.fingerprints[op.operation_id] = op.fingerprint
-            self.entries.extend(op.entries)
-            self.published.append(op)
-        for lot_id in account.changed_lots:
-            self.lots[lot_id] = copy.deepcopy(account.lots[lot_id])
-        for redemption_id in account.changed_redemptions:
-            self.redemptions[redemption_id] = copy.deepcopy(account.redemptions[redemption_id])
-        account.version += 1
-        self.balances[account.member_id] = copy.deepcopy(account)
-        account.operations, account.changed_lots, account.changed_redemptions = [], set(), set()
+        staged, self._staged = self._staged, []
+        assert staged, "nothing to commit"
+        for account in staged:
+            for op in account.operations:
+                assert op.operation_id not in self.fingerprint_of, "unique operation id violated"
+                self.fingerprint_of[op.operation_id] = op.fingerprint
+                self.entries.extend(op.entries)
+                self.published.append(op)
+            for lot_id in account.changed_lots:
+                self.lots[lot_id] = copy.deepcopy(account.lots[lot_id])
+            for redemption_id in account.changed_redemptions:
+                self.redemptions[redemption_id] = copy.deepcopy(account.redemptions[redemption_id])
+            account.version += 1
+            self.balances[account.member_id] = copy.deepcopy(account)
+            account.operations, account.changed_lots, account.changed_redemptions = [], set(), set()
 
 
 class FakeNotifications(_FakeTransaction):
@@ -182,6 +205,28 @@ class FakeNotifications(_FakeTransaction):
 
     async def preferences(self, member_id: str) -> Preferences | None:
         return self.prefs.get(member_id)
+
+    async def preferences_of(self, member_ids: Collection[str]) -> dict[str, Preferences]:
+        return {m: self.prefs[m] for m in member_ids if m in self.prefs}
+
+    async def all_templates(self) -> dict[tuple[str, str], tuple[str, str]]:
+        return {
+            (kind, language): (text["title"], text["body"])
+            for kind, texts in self.templates.items()
+            for language, text in texts.items()
+        }
+
+    async def add_all(self, messages: list[InboxMessage], deliveries: list[Delivery]) -> set[str]:
+        written = set()
+        for message in messages:
+            if not await self.message_exists(message.message_id):
+                self.messages.append(message)
+                written.add(message.message_id)
+        for delivery in deliveries:
+            if delivery.delivery_id not in self.deliveries:
+                self.deliveries[delivery.delivery_id] = delivery
+                written.add(delivery.delivery_id)
+        return written
 
     async def template(self, kind: str, language: str) -> tuple[str, str] | None:
         texts = self.templates.get(kind, {})

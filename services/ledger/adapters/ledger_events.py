@@ -2,7 +2,13 @@
 
 from services.ledger.domain.entries import PAST_TENSE, EntryKind, Operation
 from shared.contracts.envelope import CloudEvent, new_event
-from shared.contracts.ledger import BalanceSnapshot, LedgerEvent, Posting, ledger_event_type
+from shared.contracts.ledger import (
+    BalanceSnapshot,
+    EarnedPart,
+    LedgerEvent,
+    Posting,
+    ledger_event_type,
+)
 
 SOURCE = "pointstream/ledger"
 
@@ -15,7 +21,7 @@ def ledger_event(op: Operation) -> CloudEvent:
         member_id=op.member_id,
         kind=kind,
         points=op.points,
-        status=("pending" if op.pending else "available") if op.kind is EntryKind.EARN else None,
+        status=_status(op),
         explanation=op.cause.explanation,
         rule_id=op.cause.rule_id,
         rule_version=op.cause.rule_version,
@@ -30,6 +36,7 @@ def ledger_event(op: Operation) -> CloudEvent:
             )
             for e in op.entries
         ],
+        parts=_parts(op),
         balance=BalanceSnapshot(
             available=op.balance.available,
             pending=op.balance.pending,
@@ -47,3 +54,32 @@ def ledger_event(op: Operation) -> CloudEvent:
         data=payload.model_dump(mode="json"),
         time=op.recorded_at,
     )
+
+
+def _status(op: Operation) -> str | None:
+    if op.kind is not EntryKind.EARN:
+        return None
+    if op.pending_points == 0:
+        return "available"
+    return "pending" if op.pending_points == op.points else "partly_pending"
+
+
+def _parts(op: Operation) -> list[EarnedPart]:
+    """Each rule's share, when more than one rule moved the points (in posting order)."""
+    shares: dict[str | None, EarnedPart] = {}
+    for e in op.entries:
+        if e.cause is op.cause:
+            return []  # one reason for all of it: the operation's own explanation says it
+        key = e.cause.rule_id
+        prior = shares.get(key)
+        status = None
+        if op.kind is EntryKind.EARN:
+            status = "pending" if e.credit_account.endswith(":pending") else "available"
+        shares[key] = EarnedPart(
+            points=e.points + (prior.points if prior else 0),
+            rule_id=e.cause.rule_id,
+            rule_version=e.cause.rule_version,
+            explanation=e.cause.explanation,
+            status=status,
+        )
+    return list(shares.values())

@@ -4,7 +4,7 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, insert, or_, select, update
+from sqlalchemy import Table, bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.ledger.adapters.orm import balances, entries, lots, operations, redemptions
@@ -12,35 +12,86 @@ from services.ledger.domain.entries import Operation
 from services.ledger.domain.lots import Lot, LotStatus
 from services.ledger.domain.model import MemberAccount
 from services.ledger.domain.redemptions import Redemption, RedemptionStatus
-from shared.db import upsert
-from shared.errors import RetryLater
-
-
-class ConcurrentUpdate(RetryLater):
-    """The balance changed under us; the transaction must be retried."""
+from shared.db import one_of, upsert_many
 
 
 class LedgerRepository:
+    """Members' accounts, any number at a time: one statement per kind of row."""
+
     def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+        self.session = self._session = session
+        self._dialect = session.get_bind().dialect.name
 
     async def operation_fingerprint(self, operation_id: str) -> str | None:
-        return await self._session.scalar(
-            select(operations.c.fingerprint).where(operations.c.operation_id == operation_id)
+        return (await self.fingerprints([operation_id])).get(operation_id)
+
+    async def fingerprints(self, operation_ids: Collection[str]) -> dict[str, str]:
+        if not operation_ids:
+            return {}
+        rows = await self._session.execute(
+            select(operations.c.operation_id, operations.c.fingerprint).where(
+                one_of(operations.c.operation_id, operation_ids, self._dialect)
+            )
         )
+        return {r.operation_id: r.fingerprint for r in rows}
+
+    async def balances_for_update(self, member_ids: Collection[str]) -> dict[str, MemberAccount]:
+        """The accounts, without their lots; the balance rows (seeded for new members) stay
+        locked until commit. Every writer locks balance rows first, in member-id order, so
+        writers of one member queue up there and two never deadlock."""
+        ordered = sorted(member_ids)
+        if not ordered:
+            return {}
+        now = datetime.now(UTC)
+        await self._session.execute(
+            upsert_many(balances, key="member_id", dialect=self._dialect, update=False),
+            [{"member_id": m, **_ZERO, "updated_at": now} for m in ordered],
+        )
+        rows = await self._session.execute(
+            select(balances)
+            .where(one_of(balances.c.member_id, ordered, self._dialect))
+            .order_by(balances.c.member_id)
+            .with_for_update()
+        )
+        return {
+            r.member_id: MemberAccount(
+                r.member_id,
+                available=r.available,
+                pending=r.pending,
+                held=r.held,
+                lifetime_earned=r.lifetime_earned,
+                lifetime_redeemed=r.lifetime_redeemed,
+                version=r.version,
+            )
+            for r in rows
+        }
+
+    async def load_open_lots(
+        self, accounts: Collection[MemberAccount], lot_ids: Collection[str] = ()
+    ) -> None:
+        """Add their open lots (pending, or available with points left) to the accounts,
+        and the lots ``lot_ids`` whatever their state."""
+        if not accounts:
+            return
+        by_member = {a.member_id: a for a in accounts}
+        open_ = or_(
+            lots.c.status == LotStatus.PENDING.value,
+            (lots.c.status == LotStatus.AVAILABLE.value) & (lots.c.remaining > 0),
+        )
+        if lot_ids:
+            open_ = or_(open_, lots.c.lot_id.in_(sorted(lot_ids)))
+        rows = await self._session.execute(
+            select(lots).where(one_of(lots.c.member_id, by_member, self._dialect), open_)
+        )
+        for row in rows:
+            lot = _lot(row._mapping)
+            by_member[lot.member_id].lots.setdefault(lot.lot_id, lot)
 
     async def load(
         self, member_id: str, *, lot_ids: Collection[str] = (), redemption_ids: Collection[str] = ()
     ) -> MemberAccount:
-        """The account with its open lots; the balance row stays locked until commit.
-
-        Every writer locks the balance row first, so writers of one member queue up there.
-        """
-        row = (
-            await self._session.execute(
-                select(balances).where(balances.c.member_id == member_id).with_for_update()
-            )
-        ).first()
+        """One account with its open lots and the given redemptions, locked until commit."""
+        account = (await self.balances_for_update([member_id]))[member_id]
         redemption_rows = (
             (
                 await self._session.execute(
@@ -53,84 +104,86 @@ class LedgerRepository:
             if redemption_ids
             else []
         )
-        loaded_redemptions = [_redemption(r._mapping) for r in redemption_rows]
+        for r in redemption_rows:
+            redemption = _redemption(r._mapping)
+            account.redemptions[redemption.redemption_id] = redemption
         # Open lots, plus those a loaded redemption took points from (a release returns them).
-        wanted = {*lot_ids, *(i for r in loaded_redemptions for i in r.allocations)}
-        lot_rows = (
-            await self._session.execute(
-                select(lots).where(
-                    lots.c.member_id == member_id,
-                    or_(
-                        lots.c.status == LotStatus.PENDING.value,
-                        (lots.c.status == LotStatus.AVAILABLE.value) & (lots.c.remaining > 0),
-                        lots.c.lot_id.in_(sorted(wanted)),
-                    ),
-                )
-            )
-        ).all()
-        loaded_lots = [_lot(r._mapping) for r in lot_rows]
-        if row is None:
-            return MemberAccount(member_id, lots=loaded_lots, redemptions=loaded_redemptions)
-        return MemberAccount(
-            member_id,
-            available=row.available,
-            pending=row.pending,
-            held=row.held,
-            lifetime_earned=row.lifetime_earned,
-            lifetime_redeemed=row.lifetime_redeemed,
-            version=row.version,
-            lots=loaded_lots,
-            redemptions=loaded_redemptions,
-        )
+        wanted = {*lot_ids, *(i for r in account.redemptions.values() for i in r.allocations)}
+        await self.load_open_lots([account], wanted)
+        return account
 
     async def save(self, account: MemberAccount) -> list[Operation]:
-        """Write the account's new operations, entries, balance, lots and redemptions."""
-        new = account.operations
+        return await self.save_all([account])
+
+    async def save_all(self, accounts: Collection[MemberAccount]) -> list[Operation]:
+        """Write the accounts' new operations, entries, balances, lots and redemptions; the
+        operations written."""
+        new = [op for a in accounts for op in a.operations]
         if new:
             await self._session.execute(insert(operations), [_operation_row(op) for op in new])
             await self._session.execute(
                 insert(entries), [_entry_row(e) for op in new for e in op.entries]
             )
-        await self._save_balance(account)
-        dialect = self._session.get_bind().dialect.name
-        if account.changed_lots:
-            rows = [_lot_row(account.lots[i]) for i in sorted(account.changed_lots)]
-            await self._session.execute(upsert(lots, rows, key="lot_id", dialect=dialect))
-        if account.changed_redemptions:
-            rows = [
-                _redemption_row(account.redemptions[i]) for i in sorted(account.changed_redemptions)
-            ]
+        await self._save_balances(accounts)
+        changed_lots = [_lot_row(a.lots[i]) for a in accounts for i in sorted(a.changed_lots)]
+        if changed_lots:
             await self._session.execute(
-                upsert(redemptions, rows, key="redemption_id", dialect=dialect)
+                upsert_many(lots, key="lot_id", dialect=self._dialect), changed_lots
             )
-        account.operations, account.changed_lots, account.changed_redemptions = [], set(), set()
+        changed = [
+            _redemption_row(a.redemptions[i])
+            for a in accounts
+            for i in sorted(a.changed_redemptions)
+        ]
+        if changed:
+            await self._session.execute(
+                upsert_many(redemptions, key="redemption_id", dialect=self._dialect), changed
+            )
+        for a in accounts:
+            a.operations, a.changed_lots, a.changed_redemptions = [], set(), set()
         return new
 
-    async def _save_balance(self, account: MemberAccount) -> None:
-        values = {
-            "available": account.available,
-            "pending": account.pending,
-            "held": account.held,
-            "lifetime_earned": account.lifetime_earned,
-            "lifetime_redeemed": account.lifetime_redeemed,
-            "version": account.version + 1,
-            "updated_at": datetime.now(UTC),
-        }
-        if account.version == 0:
-            await self._session.execute(
-                insert(balances).values(member_id=account.member_id, **values)
-            )
-        else:
-            result = await self._session.execute(
-                update(balances)
-                .where(
-                    balances.c.member_id == account.member_id, balances.c.version == account.version
-                )
-                .values(**values)
-            )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
-                raise ConcurrentUpdate(account.member_id)
-        account.version += 1
+    async def _save_balances(self, accounts: Collection[MemberAccount]) -> None:
+        """Rows locked by :meth:`balances_for_update`: plain updates."""
+        now = datetime.now(UTC)
+        await self._session.execute(
+            update(balances)
+            .where(balances.c.member_id == bindparam("b_member_id"))
+            .values(
+                available=bindparam("b_available"),
+                pending=bindparam("b_pending"),
+                held=bindparam("b_held"),
+                lifetime_earned=bindparam("b_lifetime_earned"),
+                lifetime_redeemed=bindparam("b_lifetime_redeemed"),
+                version=bindparam("b_version"),
+                updated_at=bindparam("b_updated_at"),
+            ),
+            [
+                {
+                    "b_member_id": a.member_id,
+                    "b_available": a.available,
+                    "b_pending": a.pending,
+                    "b_held": a.held,
+                    "b_lifetime_earned": a.lifetime_earned,
+                    "b_lifetime_redeemed": a.lifetime_redeemed,
+                    "b_version": a.version + 1,
+                    "b_updated_at": now,
+                }
+                for a in accounts
+            ],
+        )
+        for a in accounts:
+            a.version += 1
+
+
+_ZERO = {
+    "available": 0,
+    "pending": 0,
+    "held": 0,
+    "lifetime_earned": 0,
+    "lifetime_redeemed": 0,
+    "version": 0,
+}
 
 
 def _operation_row(op: Operation) -> dict[str, Any]:

@@ -29,6 +29,56 @@ class RevokePoints:
 
 
 @dataclass(frozen=True, slots=True)
+class AwardedPoints:
+    """One rule's award inside a :class:`RecordDecision`."""
+
+    award_id: str
+    points: int
+    rule_id: str
+    rule_version: int
+    explanation: str
+    pending_until: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class RevokedPoints:
+    """One rule's take-back inside a :class:`RevokeDecision`."""
+
+    revocation_id: str
+    points: int
+    revokes_event_id: str
+    rule_id: str
+    rule_version: int
+    explanation: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordDecision:
+    """Everything the rules awarded one member for one event: one operation."""
+
+    decision_id: str
+    member_id: str
+    source_event_id: str
+    awards: tuple[AwardedPoints, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RevokeDecision:
+    """Everything the rules took back from one member for one event (a return)."""
+
+    decision_id: str
+    member_id: str
+    source_event_id: str
+    revocations: tuple[RevokedPoints, ...]
+
+
+# What the awards topic asks of the ledger: today's decisions, and the one-award messages of
+# rules from before them (booked exactly as they were then: same operation ids, same
+# fingerprints), so both may be in flight during a rolling upgrade.
+PointsCommand = RecordDecision | RevokeDecision | RecordAward | RevokePoints
+
+
+@dataclass(frozen=True, slots=True)
 class RedeemPoints:
     redemption_id: str
     member_id: str

@@ -81,6 +81,7 @@ class Operation:
     recorded_at: datetime
     fingerprint: str = ""
     pending: bool = False
+    pending_points: int = 0  # of an earning: how many of its points wait for a return window
     entries: list[Entry] = field(default_factory=list)
     balance: BalanceView | None = None
 

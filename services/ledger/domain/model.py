@@ -112,8 +112,15 @@ class MemberAccount:
         )
 
     def post(
-        self, op: Operation, points: int, debit: str, credit: str, lot_id: str | None = None
+        self,
+        op: Operation,
+        points: int,
+        debit: str,
+        credit: str,
+        lot_id: str | None = None,
+        cause: Cause | None = None,
     ) -> None:
+        """Post one double entry; ``cause``, when one rule of several is the reason for it."""
         for account, sign in ((debit, -1), (credit, 1)):
             parsed = acc.parse_member_account(account)
             if parsed is not None:
@@ -133,7 +140,7 @@ class MemberAccount:
                 pending_after=self.pending,
                 held_after=self.held,
                 lot_id=lot_id,
-                cause=op.cause,
+                cause=cause or op.cause,
                 recorded_at=op.recorded_at,
             )
         )

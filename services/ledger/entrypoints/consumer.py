@@ -1,30 +1,39 @@
 """Turns awards and revocations from ``loyalty.awards.v1`` into ledger commands."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from pydantic import ValidationError
 
-from services.ledger.domain.commands import RecordAward, RevokePoints
-from services.ledger.domain.errors import LedgerError
+from services.ledger.domain.commands import (
+    AwardedPoints,
+    PointsCommand,
+    RecordAward,
+    RecordDecision,
+    RevokeDecision,
+    RevokedPoints,
+    RevokePoints,
+)
 from services.ledger.domain.model import Policy
-from services.ledger.service_layer import handlers, rewards
+from services.ledger.service_layer import rewards
+from services.ledger.service_layer.points import book_points
 from services.ledger.service_layer.rewards_uow import RewardsUnitOfWork
 from services.ledger.service_layer.unit_of_work import UnitOfWork
 from shared.contracts.awards import (
     MEMBER_TIER_CHANGED,
     POINTS_AWARDED,
+    POINTS_DECIDED,
     POINTS_REVOKED,
     PointsAwarded,
+    PointsDecided,
     PointsRevoked,
     TierChanged,
 )
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.inbound import PayloadError
-from shared.kafka.consumer import Handler
-from shared.uow import after_commit
+from shared.kafka.consumer import BatchHandler
 
-M = TypeVar("M", PointsAwarded, PointsRevoked)
+M = TypeVar("M", PointsAwarded, PointsRevoked, PointsDecided)
 
 
 def _payload(event: CloudEvent, model: type[M]) -> M:
@@ -37,7 +46,9 @@ def _payload(event: CloudEvent, model: type[M]) -> M:
     return payload
 
 
-def to_command(event: CloudEvent) -> RecordAward | RevokePoints:
+def to_command(event: CloudEvent) -> PointsCommand:
+    if event.type == POINTS_DECIDED:
+        return _decision(_payload(event, PointsDecided))
     if event.type == POINTS_AWARDED:
         a = _payload(event, PointsAwarded)
         return RecordAward(
@@ -63,8 +74,44 @@ def to_command(event: CloudEvent) -> RecordAward | RevokePoints:
             source_event_id=r.source_event_id,
         )
     raise PayloadError(
-        f"unexpected event type {event.type!r} on the awards topic; "
-        f"expected {POINTS_AWARDED} or {POINTS_REVOKED}"
+        f"unexpected event type {event.type!r} on the awards topic; expected "
+        f"{POINTS_DECIDED}, {MEMBER_TIER_CHANGED} (or {POINTS_AWARDED}, {POINTS_REVOKED})"
+    )
+
+
+def _decision(d: PointsDecided) -> RecordDecision | RevokeDecision:
+    if d.awards:
+        return RecordDecision(
+            decision_id=d.decision_id,
+            member_id=d.member_id,
+            source_event_id=d.source_event_id,
+            awards=tuple(
+                AwardedPoints(
+                    award_id=a.award_id,
+                    points=a.points,
+                    rule_id=a.rule_id,
+                    rule_version=a.rule_version,
+                    explanation=a.explanation,
+                    pending_until=a.pending_until,
+                )
+                for a in d.awards
+            ),
+        )
+    return RevokeDecision(
+        decision_id=d.decision_id,
+        member_id=d.member_id,
+        source_event_id=d.source_event_id,
+        revocations=tuple(
+            RevokedPoints(
+                revocation_id=r.revocation_id,
+                points=r.points,
+                revokes_event_id=r.revokes_event_id,
+                rule_id=r.rule_id,
+                rule_version=r.rule_version,
+                explanation=r.explanation,
+            )
+            for r in d.revocations
+        ),
     )
 
 
@@ -73,26 +120,35 @@ def award_handler(
     policy: Policy,
     on_committed: Callable[[], None],
     *,
-    tiers: Callable[[], RewardsUnitOfWork] | None = None,
-) -> Handler:
-    async def handle(event: CloudEvent) -> None:
-        if event.type == MEMBER_TIER_CHANGED:  # news about the member, not about points
-            if tiers is not None:
-                change = _tier_change(event)
+    rewards_uow: Callable[[], RewardsUnitOfWork] | None = None,
+) -> BatchHandler:
+    """Books a chunk of decisions as one transaction; tier news goes to the rewards."""
+
+    async def handle(events: Sequence[CloudEvent]) -> dict[int, str]:
+        rejected: dict[int, str] = {}
+        commands, positions, tiers = [], [], []
+        for index, event in enumerate(events):
+            try:
+                if event.type == MEMBER_TIER_CHANGED:  # news about the member, not points
+                    tiers.append(_tier_change(event))
+                    continue
+                commands.append(to_command(event))
+            except PayloadError as exc:
+                rejected[index] = str(exc)
+                continue
+            positions.append(index)
+        if commands:
+            booked = await book_points(commands, uow=uow_factory(), policy=policy)
+            for index, error in booked.rejected.items():
+                rejected[positions[index]] = str(error)
+            if booked.operations:
+                on_committed()
+        if rewards_uow is not None:
+            for change in tiers:  # rare: a transaction each, idempotent
                 await rewards.record_tier(
-                    change.member_id, change.tier, change.changed_at, uow=tiers()
+                    change.member_id, change.tier, change.changed_at, uow=rewards_uow()
                 )
-            return
-        command = to_command(event)
-        try:
-            if isinstance(command, RecordAward):
-                op = await handlers.record_award(command, uow=uow_factory(), policy=policy)
-            else:
-                op = await handlers.revoke_points(command, uow=uow_factory())
-        except LedgerError as exc:  # e.g. the same award id with other content
-            raise PayloadError(str(exc)) from exc
-        if op is not None:
-            after_commit(on_committed)
+        return rejected
 
     return handle
 

@@ -3,16 +3,15 @@ each is idempotent: its operation id is recorded with a fingerprint of the reque
 is a no-op and a different request under the same id is refused."""
 
 import asyncio
-import hashlib
-import json
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from services.ledger.domain import operations as ops
 from services.ledger.domain.commands import (
     AdjustPoints,
+    PointsCommand,
     RecordAward,
     RedeemPoints,
     RevokePoints,
@@ -23,6 +22,8 @@ from services.ledger.domain.entries import BalanceView, Cause, Operation
 from services.ledger.domain.errors import IdempotencyConflict, UnknownMember, UnknownRedemption
 from services.ledger.domain.model import MemberAccount, Policy
 from services.ledger.domain.redemptions import Redemption
+from services.ledger.service_layer.fingerprints import fingerprint
+from services.ledger.service_layer.points import book_points
 from services.ledger.service_layer.unit_of_work import UnitOfWork
 from shared.errors import RetryLater
 
@@ -34,11 +35,6 @@ class RedemptionOutcome:
     redemption: Redemption
     balance: BalanceView
     replayed: bool
-
-
-def fingerprint(command: Any) -> str:
-    canonical = json.dumps(asdict(command), sort_keys=True, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 async def already_done(uow: UnitOfWork, operation_id: str, command: Any) -> bool:
@@ -76,46 +72,26 @@ async def _once(
     return op
 
 
-def _rule_cause(command: RecordAward | RevokePoints) -> Cause:
-    return Cause(
-        explanation=command.explanation,
-        rule_id=command.rule_id,
-        rule_version=command.rule_version,
-        source_event_id=command.source_event_id,
-    )
-
-
 async def record_award(
     command: RecordAward, *, uow: UnitOfWork, policy: Policy, now: datetime | None = None
 ) -> Operation | None:
-    def post(account: MemberAccount) -> Operation:
-        return ops.earn(
-            account,
-            operation_id=command.award_id,
-            points=command.points,
-            pending_until=command.pending_until,
-            cause=_rule_cause(command),
-            now=now or datetime.now(UTC),
-            policy=policy,
-        )
-
-    return await _once(uow, command, command.member_id, command.award_id, post)
+    """Book one award (as the consumer books a chunk of them); None for a repeat."""
+    return await _book_one(command, uow=uow, policy=policy, now=now)
 
 
 async def revoke_points(
     command: RevokePoints, *, uow: UnitOfWork, now: datetime | None = None
 ) -> Operation | None:
-    def post(account: MemberAccount) -> Operation:
-        return ops.reverse(
-            account,
-            operation_id=command.revocation_id,
-            points=command.points,
-            revokes_event_id=command.revokes_event_id,
-            cause=_rule_cause(command),
-            now=now or datetime.now(UTC),
-        )
+    return await _book_one(command, uow=uow, policy=Policy(), now=now)
 
-    return await _once(uow, command, command.member_id, command.revocation_id, post)
+
+async def _book_one(
+    command: PointsCommand, *, uow: UnitOfWork, policy: Policy, now: datetime | None
+) -> Operation | None:
+    booked = await book_points([command], uow=uow, policy=policy, now=now)
+    if booked.rejected:
+        raise booked.rejected[0]
+    return booked.operations[0] if booked.operations else None
 
 
 async def redeem_points(

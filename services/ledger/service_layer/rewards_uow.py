@@ -9,7 +9,7 @@ from services.ledger.domain.rewards import Reward, Voucher
 from services.ledger.service_layer.unit_of_work import SqlAlchemyUnitOfWork
 from shared.contracts.envelope import new_event
 from shared.contracts.ledger import VOUCHER_EVENT_PREFIX, VoucherEvent
-from shared.outbox import outbox_insert
+from shared.outbox import queue_events
 
 
 class RewardsUnitOfWork(SqlAlchemyUnitOfWork):
@@ -57,4 +57,4 @@ class RewardsUnitOfWork(SqlAlchemyUnitOfWork):
             subject=voucher.member_id,
             data=payload.model_dump(mode="json"),
         )
-        await self.session.execute(outbox_insert(outbox, self._topic, [event]))
+        await queue_events(self.session, outbox, self._topic, [event])

@@ -15,7 +15,7 @@ from services.ledger.domain.model import MemberAccount
 from services.ledger.domain.redemptions import RedemptionStatus
 from shared.contracts.envelope import CloudEvent
 from shared.errors import RetryLater
-from shared.outbox import outbox_insert
+from shared.outbox import queue_events
 from shared.uow import SqlAlchemyTransaction, Transaction
 
 
@@ -25,6 +25,18 @@ class UnitOfWork(Transaction, Protocol):
     ) -> MemberAccount: ...
 
     async def operation_fingerprint(self, operation_id: str) -> str | None: ...
+
+    async def fingerprints(self, operation_ids: Collection[str]) -> dict[str, str]: ...
+
+    async def balances_for_update(self, member_ids: Collection[str]) -> dict[str, MemberAccount]:
+        """The accounts without lots, locked until commit (new members get an empty one)."""
+        ...
+
+    async def load_open_lots(self, accounts: Collection[MemberAccount]) -> None:
+        """Add each account's open lots to it."""
+        ...
+
+    async def save_all(self, accounts: Collection[MemberAccount]) -> None: ...
 
     async def expired_holds(self, member_id: str, now: datetime) -> list[str]: ...
 
@@ -37,16 +49,31 @@ class SqlAlchemyUnitOfWork(SqlAlchemyTransaction):
     def __init__(self, sessions: async_sessionmaker[AsyncSession], topic: str) -> None:
         super().__init__(sessions)
         self._topic = topic
+        self._repository: LedgerRepository | None = None
+
+    @property
+    def repository(self) -> LedgerRepository:
+        """Built once per transaction."""
+        if self._repository is None or self._repository.session is not self.session:
+            self._repository = LedgerRepository(self.session)
+        return self._repository
 
     async def load(
         self, member_id: str, *, lot_ids: Collection[str] = (), redemption_ids: Collection[str] = ()
     ) -> MemberAccount:
-        return await LedgerRepository(self.session).load(
-            member_id, lot_ids=lot_ids, redemption_ids=redemption_ids
-        )
+        return await self.repository.load(member_id, lot_ids=lot_ids, redemption_ids=redemption_ids)
 
     async def operation_fingerprint(self, operation_id: str) -> str | None:
-        return await LedgerRepository(self.session).operation_fingerprint(operation_id)
+        return await self.repository.operation_fingerprint(operation_id)
+
+    async def fingerprints(self, operation_ids: Collection[str]) -> dict[str, str]:
+        return await self.repository.fingerprints(operation_ids)
+
+    async def balances_for_update(self, member_ids: Collection[str]) -> dict[str, MemberAccount]:
+        return await self.repository.balances_for_update(member_ids)
+
+    async def load_open_lots(self, accounts: Collection[MemberAccount]) -> None:
+        await self.repository.load_open_lots(accounts)
 
     async def expired_holds(self, member_id: str, now: datetime) -> list[str]:
         found = await self.session.scalars(
@@ -59,16 +86,16 @@ class SqlAlchemyUnitOfWork(SqlAlchemyTransaction):
         return list(found)
 
     async def save(self, account: MemberAccount) -> None:
-        """Write the account and queue its events; a lost race means: try again."""
+        await self.save_all([account])
+
+    async def save_all(self, accounts: Collection[MemberAccount]) -> None:
+        """Write the accounts and queue their events; a lost race means: try again."""
         try:
-            done = await LedgerRepository(self.session).save(account)
-            if done:
-                await self.session.execute(
-                    outbox_insert(outbox, self._topic, [ledger_event(op) for op in done])
-                )
+            done = await self.repository.save_all(accounts)
+            await queue_events(self.session, outbox, self._topic, [ledger_event(op) for op in done])
         except IntegrityError as exc:
-            raise RetryLater(f"concurrent write for member {account.member_id}") from exc
+            raise RetryLater("a concurrent write to these accounts") from exc
 
     async def publish(self, event: CloudEvent) -> None:
         """Queue an event that is not a ledger operation (e.g. a reminder) in the outbox."""
-        await self.session.execute(outbox_insert(outbox, self._topic, [event]))
+        await queue_events(self.session, outbox, self._topic, [event])

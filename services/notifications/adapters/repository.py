@@ -1,6 +1,7 @@
 """Reads and writes of preferences, templates and deliveries."""
 
 import secrets
+from collections.abc import Collection
 from dataclasses import asdict
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -8,11 +9,12 @@ from typing import Any
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notifications.adapters.orm import deliveries, preferences, templates
+from services.notifications.adapters.orm import deliveries, inbox, preferences, templates
 from services.notifications.domain.deliveries import Delivery, DeliveryStatus
+from services.notifications.domain.model import InboxMessage
 from services.notifications.domain.notices import Category, Channel
 from services.notifications.domain.preferences import Preferences
-from shared.db import upsert
+from shared.db import one_of, upsert, upsert_many
 
 
 def _prefs_json(p: Preferences) -> dict[str, Any]:
@@ -54,6 +56,50 @@ async def load_preferences(
     )
     row = (await session.execute(select(preferences).where(where))).first()
     return None if row is None else _prefs(row.member_id, row.prefs, row.unsubscribe_token)
+
+
+async def preferences_of(
+    session: AsyncSession, member_ids: Collection[str]
+) -> dict[str, Preferences]:
+    if not member_ids:
+        return {}
+    dialect = session.get_bind().dialect.name
+    rows = await session.execute(
+        select(preferences.c.member_id, preferences.c.prefs, preferences.c.unsubscribe_token).where(
+            one_of(preferences.c.member_id, member_ids, dialect)
+        )
+    )
+    return {r.member_id: _prefs(r.member_id, r.prefs, r.unsubscribe_token) for r in rows}
+
+
+async def templates_by_kind(session: AsyncSession) -> dict[tuple[str, str], tuple[str, str]]:
+    rows = await session.execute(
+        select(templates.c.kind, templates.c.language, templates.c.title, templates.c.body)
+    )
+    return {(r.kind, r.language): (r.title, r.body) for r in rows}
+
+
+async def add_all(
+    session: AsyncSession, messages: list[InboxMessage], new_deliveries: list[Delivery]
+) -> set[str]:
+    """Insert what is not there yet, one statement per table; the ids inserted."""
+    dialect = session.get_bind().dialect.name
+    written: set[str] = set()
+    if messages:
+        statement = upsert_many(inbox, key="message_id", dialect=dialect, update=False)
+        found = await session.scalars(
+            statement.returning(inbox.c.message_id),  # type: ignore[attr-defined]
+            [asdict(m) for m in messages],
+        )
+        written.update(found)
+    if new_deliveries:
+        statement = upsert_many(deliveries, key="delivery_id", dialect=dialect, update=False)
+        found = await session.scalars(
+            statement.returning(deliveries.c.delivery_id),  # type: ignore[attr-defined]
+            [_delivery_row(d) for d in new_deliveries],
+        )
+        written.update(found)
+    return written
 
 
 async def save_preferences(session: AsyncSession, p: Preferences) -> Preferences:

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from services.notifications.adapters import repository as repo
@@ -53,6 +53,7 @@ async def put_template(
     text: Annotated[TemplateText, Body()],
     principal: Caller,
     sessions: SessionsDep,
+    request: Request,
 ) -> Template:
     """Change a text; a template that does not parse is refused with where it fails."""
     try:
@@ -61,6 +62,7 @@ async def put_template(
         raise HTTPException(422, str(exc)) from exc
     async with sessions() as session, session.begin():
         await repo.save_template(session, kind, language, text.title, text.body)
+    request.app.state.templates.invalidate()
     return Template(kind=kind, language=language, title=text.title, body=text.body)
 
 

@@ -1,7 +1,7 @@
 """Turns ledger events (points, vouchers) and tier changes into notices for members."""
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from pydantic import ValidationError
@@ -14,11 +14,13 @@ from services.notifications.domain.notices import (
     notice_for_tier,
     notice_for_voucher,
 )
-from services.notifications.service_layer.handlers import notify_member
+from services.notifications.service_layer.handlers import notify_members
+from services.notifications.service_layer.template_book import TemplateBook
 from services.notifications.service_layer.unit_of_work import UnitOfWork
 from shared.contracts.awards import (
     MEMBER_TIER_CHANGED,
     POINTS_AWARDED,
+    POINTS_DECIDED,
     POINTS_REVOKED,
     TierChanged,
 )
@@ -31,14 +33,16 @@ from shared.contracts.ledger import (
     PointsExpiring,
     VoucherEvent,
 )
-from shared.kafka.consumer import Handler
+from shared.kafka.consumer import BatchHandler
 
 log = logging.getLogger(__name__)
+# On the awards topic, all but tier news: consumers skip these by their type header unread.
+NOT_NEWS = frozenset({POINTS_DECIDED, POINTS_AWARDED, POINTS_REVOKED})
 
 
 def to_notice(event: CloudEvent) -> Notice | None:
     """The notice for an event, None for events members need not hear about."""
-    if event.type in (POINTS_AWARDED, POINTS_REVOKED):
+    if event.type in NOT_NEWS:
         return None  # the ledger's events tell the member what they did to the points
     try:
         if event.type == MEMBER_TIER_CHANGED:
@@ -69,13 +73,26 @@ def to_notice(event: CloudEvent) -> Notice | None:
 
 
 def notice_handler(
-    uow_factory: Callable[[], UnitOfWork], *, digest_window: timedelta = timedelta(0)
-) -> Handler:
-    async def handle(event: CloudEvent) -> None:
-        notice = to_notice(event)
-        if notice is not None:
-            await notify_member(
-                NotifyMember(notice), uow=uow_factory(), digest_window=digest_window
+    uow_factory: Callable[[], UnitOfWork],
+    *,
+    templates: TemplateBook | None = None,
+    digest_window: timedelta = timedelta(0),
+) -> BatchHandler:
+    async def handle(events: Sequence[CloudEvent]) -> dict[int, str]:
+        rejected: dict[int, str] = {}
+        commands = []
+        for index, event in enumerate(events):
+            try:
+                notice = to_notice(event)
+            except PayloadError as exc:
+                rejected[index] = str(exc)
+                continue
+            if notice is not None:
+                commands.append(NotifyMember(notice))
+        if commands:
+            await notify_members(
+                commands, uow=uow_factory(), templates=templates, digest_window=digest_window
             )
+        return rejected
 
     return handle

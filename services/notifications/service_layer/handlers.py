@@ -1,11 +1,11 @@
 """Use cases of the notification service: decide what reaches a member where, and deliver."""
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from services.notifications.adapters.senders import Sender
-from services.notifications.adapters.templates import InvalidTemplate, render
+from services.notifications.adapters.templates import InvalidTemplate, Rendered, render
 from services.notifications.domain.commands import NotifyMember
 from services.notifications.domain.deliveries import (
     Delivery,
@@ -14,8 +14,9 @@ from services.notifications.domain.deliveries import (
     digest_groups,
 )
 from services.notifications.domain.model import InboxMessage
-from services.notifications.domain.notices import Channel
+from services.notifications.domain.notices import Channel, Notice
 from services.notifications.domain.preferences import Preferences
+from services.notifications.service_layer.template_book import TemplateBook, Templates
 from services.notifications.service_layer.unit_of_work import UnitOfWork
 from shared.contracts.envelope import derived_id
 
@@ -29,31 +30,47 @@ async def notify_member(
     now: datetime | None = None,
     digest_window: timedelta = timedelta(0),
 ) -> list[Channel]:
-    """Write the inbox message and queue email and push, each once per cause: a notice that
-    arrives twice is delivered once. Outside quiet hours at once, else when they end (receipts
-    do not wait). The channels it went to."""
-    notice, now = command.notice, now or datetime.now(UTC)
+    """One notice (see :func:`notify_members`); the channels it newly went to."""
+    [sent_to] = await notify_members([command], uow=uow, now=now, digest_window=digest_window)
+    return sent_to
+
+
+async def notify_members(
+    commands: Sequence[NotifyMember],
+    *,
+    uow: UnitOfWork,
+    templates: TemplateBook | None = None,
+    now: datetime | None = None,
+    digest_window: timedelta = timedelta(0),
+) -> list[list[Channel]]:
+    """Write inbox messages and queue email and push for a chunk of notices, each once per
+    cause: a notice that arrives twice is delivered once. Outside quiet hours at once, else
+    when they end (receipts do not wait). Per notice, the channels it newly went to.
+
+    One query for the members' preferences, templates from the cache, one insert each for
+    messages and deliveries (a key already there is skipped by the database)."""
+    now = now or datetime.now(UTC)
     async with uow:
-        prefs = await uow.preferences(notice.member_id) or Preferences(notice.member_id)
-        found = await uow.template(notice.kind, prefs.language)
-        if found is None:
-            log.warning("no template", extra={"kind": notice.kind})
-            return []
-        try:
-            text = render(*found, {**notice.values, "language": prefs.language})
-        except InvalidTemplate:
-            log.exception("template failed", extra={"kind": notice.kind})
-            return []
-        sent_to = []
-        quiet_until = None if notice.transactional else prefs.quiet_until(now)
-        send_at = max(quiet_until or now, now + digest_window if notice.digestible else now)
-        for channel in prefs.channels_for(notice):
-            key = derived_id(notice.cause_id, notice.kind, channel.value)
-            if channel is Channel.INBOX:
-                if await uow.message_exists(key):
-                    continue
-                await uow.add(
-                    InboxMessage(
+        texts = await (templates.current() if templates else uow.all_templates())
+        prefs = await uow.preferences_of({c.notice.member_id for c in commands})
+        messages: dict[str, InboxMessage] = {}
+        deliveries: dict[str, Delivery] = {}
+        planned: list[list[tuple[Channel, str]]] = []
+        for command in commands:
+            notice = command.notice
+            member = prefs.get(notice.member_id) or Preferences(notice.member_id)
+            text = _text(texts, notice, member.language)
+            keys: list[tuple[Channel, str]] = []
+            planned.append(keys)
+            if text is None:
+                continue
+            quiet_until = None if notice.transactional else member.quiet_until(now)
+            send_at = max(quiet_until or now, now + digest_window if notice.digestible else now)
+            for channel in member.channels_for(notice):
+                key = derived_id(notice.cause_id, notice.kind, channel.value)
+                keys.append((channel, key))
+                if channel is Channel.INBOX:
+                    messages[key] = InboxMessage(
                         message_id=key,
                         member_id=notice.member_id,
                         kind=notice.kind,
@@ -62,14 +79,10 @@ async def notify_member(
                         source_event_id=notice.cause_id,
                         created_at=notice.occurred_at,
                     )
-                )
-            else:
-                if await uow.delivery_exists(key):
-                    continue
-                address = prefs.email if channel is Channel.EMAIL else prefs.push_token
-                assert address is not None
-                await uow.add_delivery(
-                    Delivery(
+                else:
+                    address = member.email if channel is Channel.EMAIL else member.push_token
+                    assert address is not None
+                    deliveries[key] = Delivery(
                         delivery_id=key,
                         member_id=notice.member_id,
                         channel=channel,
@@ -83,10 +96,25 @@ async def notify_member(
                         next_attempt_at=send_at,
                         created_at=now,
                     )
-                )
-            sent_to.append(channel)
+        written = await uow.add_all(list(messages.values()), list(deliveries.values()))
         await uow.commit()
-    return sent_to
+    sent: list[list[Channel]] = []
+    for keys in planned:
+        sent.append([channel for channel, key in keys if key in written])
+        written -= {key for _, key in keys}  # a second notice of the same cause: not news
+    return sent
+
+
+def _text(texts: Templates, notice: Notice, language: str) -> Rendered | None:
+    found = texts.get((notice.kind, language)) or texts.get((notice.kind, "en"))
+    if found is None:
+        log.warning("no template", extra={"kind": notice.kind})
+        return None
+    try:
+        return render(*found, {**notice.values, "language": language})
+    except InvalidTemplate:
+        log.exception("template failed", extra={"kind": notice.kind})
+        return None
 
 
 async def deliver_due(

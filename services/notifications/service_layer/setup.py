@@ -23,3 +23,10 @@ async def load_default_templates_if_empty(sessions: async_sessionmaker[AsyncSess
                     await repo.save_template(session, kind, language, text["title"], text["body"])
     except IntegrityError:
         pass  # another replica starting at the same moment loaded them first
+
+
+async def load_templates(
+    sessions: async_sessionmaker[AsyncSession],
+) -> dict[tuple[str, str], tuple[str, str]]:
+    async with sessions() as session:
+        return await repo.templates_by_kind(session)

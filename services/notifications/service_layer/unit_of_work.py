@@ -1,5 +1,6 @@
 """One notification transaction: preferences, templates, the inbox and queued deliveries."""
 
+from collections.abc import Collection
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -12,12 +13,21 @@ from services.notifications.adapters.orm import inbox
 from services.notifications.domain.deliveries import Delivery
 from services.notifications.domain.model import InboxMessage
 from services.notifications.domain.preferences import Preferences
+from services.notifications.service_layer.template_book import Templates
 from shared.errors import RetryLater
 from shared.uow import SqlAlchemyTransaction, Transaction
 
 
 class UnitOfWork(Transaction, Protocol):
     async def preferences(self, member_id: str) -> Preferences | None: ...
+
+    async def preferences_of(self, member_ids: Collection[str]) -> dict[str, Preferences]: ...
+
+    async def all_templates(self) -> Templates: ...
+
+    async def add_all(self, messages: list[InboxMessage], deliveries: list[Delivery]) -> set[str]:
+        """Write those not there yet (by message and delivery id); the ids written."""
+        ...
 
     async def template(self, kind: str, language: str) -> tuple[str, str] | None: ...
 
@@ -37,6 +47,15 @@ class UnitOfWork(Transaction, Protocol):
 class SqlAlchemyUnitOfWork(SqlAlchemyTransaction):
     async def preferences(self, member_id: str) -> Preferences | None:
         return await repo.load_preferences(self.session, member_id=member_id)
+
+    async def preferences_of(self, member_ids: Collection[str]) -> dict[str, Preferences]:
+        return await repo.preferences_of(self.session, member_ids)
+
+    async def all_templates(self) -> Templates:
+        return await repo.templates_by_kind(self.session)
+
+    async def add_all(self, messages: list[InboxMessage], deliveries: list[Delivery]) -> set[str]:
+        return await repo.add_all(self.session, messages, deliveries)
 
     async def template(self, kind: str, language: str) -> tuple[str, str] | None:
         return await repo.template(self.session, kind, language)

@@ -1,12 +1,12 @@
 """Awards and revocations as they travel on ``loyalty.awards.v1``."""
 
-from services.rules.domain.model import Award, Revocation, TierChange
+from services.rules.domain.model import Award, Decision, LoyaltyEvent, Revocation, TierChange
 from shared.contracts.awards import (
     MEMBER_TIER_CHANGED,
-    POINTS_AWARDED,
-    POINTS_REVOKED,
-    PointsAwarded,
-    PointsRevoked,
+    POINTS_DECIDED,
+    AwardedPart,
+    PointsDecided,
+    RevokedPart,
     TierChanged,
 )
 from shared.contracts.envelope import CloudEvent, derived_id, new_event
@@ -23,50 +23,70 @@ def revocation_id(revocation: Revocation) -> str:
     return derived_id(revocation.source_event_id, revocation.rule_id, "revoke")
 
 
-def award_event(award: Award) -> CloudEvent:
-    payload = PointsAwarded(
-        award_id=award_id(award),
-        member_id=award.member_id,
-        points=award.points,
-        rule_id=award.rule_id,
-        rule_version=award.rule_version,
-        driver=award.driver,
-        explanation=award.explanation,
-        source_event_id=award.source_event_id,
-        source_event_type=award.source_event_type,
-        awarded_at=award.awarded_at,
-        pending_until=award.pending_until,
-        funded_by=award.funded_by,
-    )
-    return new_event(
-        id=payload.award_id,
-        source=SOURCE,
-        type=POINTS_AWARDED,
-        subject=award.member_id,
-        data=payload.model_dump(mode="json"),
-        time=award.awarded_at,
-    )
+def decision_id(source_event_id: str, member_id: str) -> str:
+    return derived_id(source_event_id, "decision", member_id)
 
 
-def revocation_event(revocation: Revocation) -> CloudEvent:
-    payload = PointsRevoked(
-        revocation_id=revocation_id(revocation),
-        member_id=revocation.member_id,
-        points=revocation.points,
-        revokes_event_id=revocation.revokes_event_id,
-        rule_id=revocation.rule_id,
-        rule_version=revocation.rule_version,
-        explanation=revocation.explanation,
-        source_event_id=revocation.source_event_id,
-        revoked_at=revocation.revoked_at,
+def decision_events(decision: Decision, event: LoyaltyEvent) -> list[CloudEvent]:
+    """One ``points.decided`` per member the decision gives points to (a referral rule may
+    reward another member than the one who acted) or takes points from; then the tier news."""
+    awards: dict[str, list[AwardedPart]] = {}
+    for a in decision.awards:
+        awards.setdefault(a.member_id, []).append(
+            AwardedPart(
+                award_id=award_id(a),
+                points=a.points,
+                rule_id=a.rule_id,
+                rule_version=a.rule_version,
+                driver=a.driver,
+                explanation=a.explanation,
+                pending_until=a.pending_until,
+                funded_by=a.funded_by,
+            )
+        )
+    revocations: dict[str, list[RevokedPart]] = {}
+    for r in decision.revocations:
+        revocations.setdefault(r.member_id, []).append(
+            RevokedPart(
+                revocation_id=revocation_id(r),
+                points=r.points,
+                revokes_event_id=r.revokes_event_id,
+                rule_id=r.rule_id,
+                rule_version=r.rule_version,
+                explanation=r.explanation,
+            )
+        )
+    events = [_decided(event, member, awards=parts) for member, parts in awards.items()] + [
+        _decided(event, member, revocations=parts) for member, parts in revocations.items()
+    ]
+    if decision.tier_change is not None:
+        events.append(tier_event(decision.tier_change))
+    return events
+
+
+def _decided(
+    event: LoyaltyEvent,
+    member_id: str,
+    *,
+    awards: list[AwardedPart] | None = None,
+    revocations: list[RevokedPart] | None = None,
+) -> CloudEvent:
+    payload = PointsDecided(
+        decision_id=decision_id(event.event_id, member_id),
+        member_id=member_id,
+        source_event_id=event.event_id,
+        source_event_type=event.event_type,
+        decided_at=event.occurred_at,
+        awards=awards or [],
+        revocations=revocations or [],
     )
     return new_event(
-        id=payload.revocation_id,
+        id=payload.decision_id,
         source=SOURCE,
-        type=POINTS_REVOKED,
-        subject=revocation.member_id,
+        type=POINTS_DECIDED,
+        subject=member_id,
         data=payload.model_dump(mode="json"),
-        time=revocation.revoked_at,
+        time=event.occurred_at,
     )
 
 

@@ -1,13 +1,21 @@
 """Reads and writes of the rules service: rules, tiers, member state, purchases, budgets."""
 
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.rules.adapters.orm import budgets, member_states, purchases, rules, tiers
+from services.rules.adapters.orm import (
+    budgets,
+    member_states,
+    processed_events,
+    purchases,
+    rules,
+    tiers,
+)
 from services.rules.adapters.rule_specs import RuleSpec, TierSpec
 from services.rules.adapters.state_codec import (
     member_from_json,
@@ -17,8 +25,7 @@ from services.rules.adapters.state_codec import (
 )
 from services.rules.domain.member import MemberState, celebration_days
 from services.rules.domain.returns import PurchaseRecord
-from shared.db import upsert
-from shared.errors import RetryLater
+from shared.db import one_of, upsert, upsert_many
 
 
 async def rules_in_force(session: AsyncSession) -> list[tuple[RuleSpec, int]]:
@@ -91,106 +98,134 @@ async def save_tiers(session: AsyncSession, specs: list[TierSpec]) -> None:
 
 
 class MemberRepository:
+    """Member states, purchases, processed ids and budgets, a chunk of events at a time."""
+
     def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+        self.session = session
+        self._dialect = session.get_bind().dialect.name
 
-    async def member_for_update(self, member_id: str) -> MemberState:
+    async def processed(self, event_ids: Collection[str]) -> set[str]:
+        if not event_ids:
+            return set()
+        found = await self.session.scalars(
+            select(processed_events.c.event_id).where(
+                one_of(processed_events.c.event_id, event_ids, self._dialect)
+            )
+        )
+        return set(found)
+
+    async def members_for_update(self, member_ids: Collection[str]) -> dict[str, MemberState]:
+        """Missing rows are seeded first, then all are locked in member-id order, so two
+        replicas that share members (during a rebalance) queue instead of deadlocking."""
+        ordered = sorted(member_ids)
+        if not ordered:
+            return {}
+        now = datetime.now(UTC)
+        await self.session.execute(
+            upsert_many(member_states, key="member_id", dialect=self._dialect, update=False),
+            [
+                {
+                    "member_id": m,
+                    "state": _EMPTY_STATE,
+                    "version": 0,
+                    "updated_at": now,
+                }
+                for m in ordered
+            ],
+        )
+        rows = await self.session.execute(
+            select(member_states.c.member_id, member_states.c.state, member_states.c.version)
+            .where(one_of(member_states.c.member_id, ordered, self._dialect))
+            .order_by(member_states.c.member_id)
+            .with_for_update()
+        )
+        return {r.member_id: member_from_json(r.member_id, r.state, r.version) for r in rows}
+
+    async def member(self, member_id: str) -> MemberState:
         row = (
-            await self._session.execute(
-                select(member_states)
-                .where(member_states.c.member_id == member_id)
-                .with_for_update()
+            await self.session.execute(
+                select(member_states.c.state, member_states.c.version).where(
+                    member_states.c.member_id == member_id
+                )
             )
         ).first()
-        if row is None:
-            return MemberState(member_id)
-        return member_from_json(member_id, row.state, row.version)
+        return MemberState(member_id) if row is None else member_from_json(member_id, *row)
 
-    async def save_member(self, member: MemberState) -> None:
-        values = {
-            "state": member_to_json(member),
-            "birthday_mmdd": member.birthday.strftime("%m-%d") if member.birthday else None,
-            "enrolled_mmdd": member.enrolled_at.strftime("%m-%d") if member.enrolled_at else None,
-            "version": member.version + 1,
-            "updated_at": datetime.now(UTC),
-        }
-        if member.version == 0:
-            await self._session.execute(
-                insert(member_states).values(member_id=member.member_id, **values)
-            )
-        else:
-            result = await self._session.execute(
-                update(member_states)
-                .where(
-                    member_states.c.member_id == member.member_id,
-                    member_states.c.version == member.version,
-                )
-                .values(**values)
-            )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
-                raise RetryLater(f"member {member.member_id} changed concurrently")
-        member.version += 1
+    async def save_members(self, members: list[MemberState]) -> None:
+        """Write back states locked by :meth:`members_for_update`."""
+        if not members:
+            return
+        now = datetime.now(UTC)
+        await self.session.execute(
+            update(member_states)
+            .where(member_states.c.member_id == bindparam("b_member_id"))
+            .values(
+                state=bindparam("b_state"),
+                birthday_mmdd=bindparam("b_birthday"),
+                enrolled_mmdd=bindparam("b_enrolled"),
+                version=bindparam("b_version"),
+                updated_at=bindparam("b_updated_at"),
+            ),
+            [
+                {
+                    "b_member_id": m.member_id,
+                    "b_state": member_to_json(m),
+                    "b_birthday": m.birthday.strftime("%m-%d") if m.birthday else None,
+                    "b_enrolled": m.enrolled_at.strftime("%m-%d") if m.enrolled_at else None,
+                    "b_version": m.version + 1,
+                    "b_updated_at": now,
+                }
+                for m in members
+            ],
+        )
+        for m in members:
+            m.version += 1
 
-    async def purchase(self, event_id: str, member_id: str) -> PurchaseRecord | None:
-        row = (
-            await self._session.execute(
-                select(purchases).where(
-                    purchases.c.event_id == event_id, purchases.c.member_id == member_id
-                )
-            )
-        ).first()
-        return None if row is None else purchase_from_json(event_id, member_id, row.record)
-
-    async def save_purchase(self, record: PurchaseRecord, occurred_at: datetime) -> None:
-        await self._session.execute(
-            upsert(
-                purchases,
-                [
-                    {
-                        "event_id": record.event_id,
-                        "member_id": record.member_id,
-                        "record": purchase_to_json(record),
-                        "occurred_at": occurred_at,
-                        "currency": record.currency,
-                        "paid": record.paid - record.returned,  # net of returns
-                    }
-                ],
-                key="event_id",
-                dialect=self._session.get_bind().dialect.name,
+    async def purchases(self, event_ids: Collection[str]) -> dict[str, PurchaseRecord]:
+        if not event_ids:
+            return {}
+        rows = await self.session.execute(
+            select(purchases.c.event_id, purchases.c.member_id, purchases.c.record).where(
+                one_of(purchases.c.event_id, event_ids, self._dialect)
             )
         )
+        return {r.event_id: purchase_from_json(r.event_id, r.member_id, r.record) for r in rows}
 
-    async def reserve_budget(self, rule_id: str, points: int, budget: int) -> int:
-        """Take up to ``points`` from the rule's budget; how many were granted. The budget row
-        stays locked until commit, so replicas never overspend it together."""
-        await self._session.execute(
-            upsert(
-                budgets,
-                [{"rule_id": rule_id, "spent": 0}],
-                key="rule_id",
-                dialect=self._session.get_bind().dialect.name,
-                update=False,
-            )
+    async def save_purchases(self, records: list[tuple[PurchaseRecord, datetime]]) -> None:
+        if not records:
+            return
+        await self.session.execute(
+            upsert_many(purchases, key="event_id", dialect=self._dialect),
+            [
+                {
+                    "event_id": record.event_id,
+                    "member_id": record.member_id,
+                    "record": purchase_to_json(record),
+                    "occurred_at": occurred_at,
+                    "currency": record.currency,
+                    "paid": record.paid - record.returned,  # net of returns
+                }
+                for record, occurred_at in records
+            ],
         )
-        spent = int(
-            await self._session.scalar(
-                select(budgets.c.spent).where(budgets.c.rule_id == rule_id).with_for_update()
-            )
-            or 0
-        )
-        granted = max(0, min(points, budget - spent))
-        if granted:
-            await self._session.execute(
-                update(budgets).where(budgets.c.rule_id == rule_id).values(spent=spent + granted)
-            )
-        return granted
 
-    async def refund_budget(self, rule_id: str, points: int) -> None:
-        await self._session.execute(
-            update(budgets)
-            .where(budgets.c.rule_id == rule_id)
-            .values(spent=budgets.c.spent - points)
+    async def budgets_for_update(self, rule_ids: Sequence[str]) -> dict[str, int]:
+        """Points each rule has spent; the rows stay locked until commit, so replicas never
+        overspend a budget together."""
+        await self.session.execute(
+            upsert_many(budgets, key="rule_id", dialect=self._dialect, update=False),
+            [{"rule_id": r, "spent": 0} for r in sorted(rule_ids)],
         )
+        rows = await self.session.execute(
+            select(budgets.c.rule_id, budgets.c.spent)
+            .where(budgets.c.rule_id.in_(sorted(rule_ids)))
+            .order_by(budgets.c.rule_id)
+            .with_for_update()
+        )
+        return {r.rule_id: int(r.spent) for r in rows}
+
+
+_EMPTY_STATE = member_to_json(MemberState(""))
 
 
 async def members_celebrating(

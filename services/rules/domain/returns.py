@@ -38,13 +38,17 @@ class PurchaseRecord:
         for award in awards:
             self.shares[award.rule_id] = EarnedShare(award.rule_version, award.points)
 
+    def check(self, ret: Return) -> None:
+        """Refuse a return this purchase cannot take, before anything changes."""
+        if ret.currency != self.currency:
+            raise InvalidReturn(f"the return is in {ret.currency}, the purchase in {self.currency}")
+
     def take_back(
         self, ret: Return, *, return_event_id: str, member_language: str, now: datetime
     ) -> list[Revocation]:
         """Revocations for this return; cumulative, so several partial returns of the whole
         purchase take back exactly everything it earned."""
-        if ret.currency != self.currency:
-            raise InvalidReturn(f"the return is in {ret.currency}, the purchase in {self.currency}")
+        self.check(ret)
         self.returned = min(self.returned + ret.amount, self.paid)
         fraction = self.returned / self.paid if self.paid else Decimal(1)
         revocations = []

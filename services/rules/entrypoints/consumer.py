@@ -1,12 +1,10 @@
 """Turns an event from ``loyalty.events.v1`` into a command for the rules."""
 
-import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from services.rules.domain.commands import EvaluateEvent
 from services.rules.domain.model import Decision, LoyaltyEvent, Purchase, PurchaseLine, Return
-from services.rules.domain.returns import InvalidReturn
-from services.rules.service_layer.handlers import evaluate_event
+from services.rules.service_layer.handlers import evaluate_events
 from services.rules.service_layer.rulebook import RuleBook
 from services.rules.service_layer.unit_of_work import UnitOfWork
 from shared import metrics
@@ -17,8 +15,7 @@ from shared.contracts.inbound import (
     PurchaseReturned,
     parse_inbound,
 )
-from shared.kafka.consumer import Handler
-from shared.uow import after_commit
+from shared.kafka.consumer import BatchHandler
 
 
 def to_command(event: CloudEvent) -> EvaluateEvent:
@@ -61,15 +58,28 @@ def to_command(event: CloudEvent) -> EvaluateEvent:
 
 def event_handler(
     uow_factory: Callable[[], UnitOfWork], book: RuleBook, on_committed: Callable[[], None]
-) -> Handler:
-    async def handle(event: CloudEvent) -> None:
-        try:
-            decision = await evaluate_event(to_command(event), uow=uow_factory(), book=book)
-        except InvalidReturn as exc:
-            raise PayloadError(str(exc)) from exc
-        if decision is not None and (decision.awards or decision.revocations):
-            after_commit(on_committed)
-            after_commit(functools.partial(count_points, decision))
+) -> BatchHandler:
+    async def handle(events: Sequence[CloudEvent]) -> dict[int, str]:
+        rejected: dict[int, str] = {}
+        commands, positions = [], []
+        for index, event in enumerate(events):
+            try:
+                commands.append(to_command(event))
+            except PayloadError as exc:
+                rejected[index] = str(exc)
+                continue
+            positions.append(index)
+        if not commands:
+            return rejected
+        result = await evaluate_events(commands, uow=uow_factory(), book=book)
+        for index, reason in result.rejected.items():
+            rejected[positions[index]] = str(reason)
+        decisions = [d.decision for d in result.decided]
+        if any(d.awards or d.revocations or d.tier_change for d in decisions):
+            on_committed()
+        for decision in decisions:
+            count_points(decision)
+        return rejected
 
     return handle
 

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.rules.adapters.repository import members_celebrating
 from services.rules.domain.commands import EvaluateEvent
 from services.rules.domain.model import LoyaltyEvent
-from services.rules.service_layer.handlers import evaluate_event
+from services.rules.service_layer.handlers import evaluate_events
 from services.rules.service_layer.rulebook import RuleBook
 from services.rules.service_layer.unit_of_work import UnitOfWork
 from shared.lifecycle import wait_for_event
@@ -23,6 +23,7 @@ from shared.lifecycle import wait_for_event
 log = logging.getLogger(__name__)
 BIRTHDAY = "member.birthday"
 ANNIVERSARY = "member.anniversary"
+_CHUNK = 500  # members per transaction
 
 
 async def celebrate(
@@ -36,17 +37,22 @@ async def celebrate(
     now = now or datetime.now(UTC)
     async with sessions() as session:
         birthdays, anniversaries = await members_celebrating(session, now)
-    done = 0
-    for event_type, members in ((BIRTHDAY, birthdays), (ANNIVERSARY, anniversaries)):
-        for member_id, year in members:
-            event = LoyaltyEvent(
+    commands = [
+        EvaluateEvent(
+            LoyaltyEvent(
                 event_id=f"{event_type}:{member_id}:{year}",
                 event_type=event_type,
                 member_id=member_id,
                 occurred_at=now,
             )
-            if await evaluate_event(EvaluateEvent(event), uow=uow_factory(), book=book):
-                done += 1
+        )
+        for event_type, members in ((BIRTHDAY, birthdays), (ANNIVERSARY, anniversaries))
+        for member_id, year in members
+    ]
+    done = 0
+    for start in range(0, len(commands), _CHUNK):
+        chunk = commands[start : start + _CHUNK]
+        done += len((await evaluate_events(chunk, uow=uow_factory(), book=book)).decided)
     return done
 
 

@@ -1,51 +1,106 @@
-"""Use cases of the rules service: evaluate an event (once), and simulate one (never writing)."""
+"""Use cases of the rules service: evaluate a chunk of events (each once), and simulate one
+(never writing).
+
+A chunk is one unit of work: the processed ids, member states, purchases that returns refer
+to and budgets are loaded with one query each, every event is decided in memory in order (a
+purchase and its return may share a chunk), and everything is written with one statement per
+kind of row. An event that breaks the contract (a return of an unknown purchase) is rejected
+before it changes anything in memory, so it leaves no trace.
+"""
 
 import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
+from services.rules.domain.budgets import Budgets
 from services.rules.domain.commands import EvaluateEvent
 from services.rules.domain.engine import evaluate
 from services.rules.domain.member import MemberState
-from services.rules.domain.model import Award, Decision, TierChange
+from services.rules.domain.model import Award, Decision, LoyaltyEvent, TierChange
 from services.rules.domain.observe import observe
-from services.rules.domain.returns import PurchaseRecord, UnknownPurchase
+from services.rules.domain.returns import InvalidReturn, PurchaseRecord, UnknownPurchase
 from services.rules.service_layer.rulebook import RuleBook
-from services.rules.service_layer.unit_of_work import UnitOfWork
+from services.rules.service_layer.unit_of_work import Decided, UnitOfWork
+
+
+@dataclass(slots=True)
+class ChunkDecisions:
+    decided: list[Decided] = field(default_factory=list)
+    rejected: dict[int, InvalidReturn] = field(default_factory=dict)  # command index -> why
+
+
+async def evaluate_events(
+    commands: Sequence[EvaluateEvent], *, uow: UnitOfWork, book: RuleBook
+) -> ChunkDecisions:
+    """Award (or, for a return, take back) what each event is worth, once per event id."""
+    book = await book.current()
+    events = [c.event for c in commands]
+    out = ChunkDecisions()
+    async with uow:
+        seen = await uow.processed({e.event_id for e in events})
+        members = await uow.members_for_update({e.member_id for e in events})
+        purchases = await uow.purchases(
+            {e.returned.original_event_id for e in events if e.returned is not None}
+        )
+        budgets = Budgets({}, {})
+        limits = book.budgets_for({e.event_type for e in events})
+        if limits:
+            budgets = Budgets(limits, await uow.budgets_for_update(sorted(limits)))
+        for index, event in enumerate(events):
+            if event.event_id in seen:
+                continue
+            try:
+                decided = _decide(event, members[event.member_id], purchases, book, budgets)
+            except InvalidReturn as exc:
+                out.rejected[index] = exc
+                continue
+            seen.add(event.event_id)
+            if decided.purchase is not None:
+                purchases[decided.purchase.event_id] = decided.purchase
+            out.decided.append(decided)
+        if out.decided:
+            await uow.save(out.decided, budgets.changed())
+            await uow.commit()
+    return out
 
 
 async def evaluate_event(
     command: EvaluateEvent, *, uow: UnitOfWork, book: RuleBook
 ) -> Decision | None:
-    """Award (or, for a return, take back) what the event is worth, once per event id."""
-    book = await book.current()
-    async with uow:
-        if await uow.was_processed(command.event.event_id):
-            return None
-        decision, purchase = await _decide(command, uow, book, budgets=True)
-        await uow.record(command.event, decision, purchase)
-        await uow.commit()
-    return decision
+    """One event, as a chunk of one: its decision, None for a repeat; raises if rejected."""
+    result = await evaluate_events([command], uow=uow, book=book)
+    if result.rejected:
+        raise result.rejected[0]
+    return result.decided[0].decision if result.decided else None
 
 
 async def simulate_event(command: EvaluateEvent, *, uow: UnitOfWork, book: RuleBook) -> Decision:
-    """What the event would earn this member now, and why; nothing is written."""
+    """What the event would earn this member now, and why; nothing is written or locked."""
     book = await book.current()
-    async with uow:  # left without commit: everything is rolled back
-        decision, _ = await _decide(command, uow, book, budgets=False)
-    return decision
-
-
-async def _decide(
-    command: EvaluateEvent, uow: UnitOfWork, book: RuleBook, *, budgets: bool
-) -> tuple[Decision, PurchaseRecord | None]:
     event = command.event
-    member = await uow.member_for_update(event.member_id)
-    observe(member, event)
+    async with uow:  # left without commit: nothing is written
+        member = await uow.member(event.member_id)
+        purchases = {}
+        if event.returned is not None:
+            purchases = await uow.purchases({event.returned.original_event_id})
+        return _decide(event, member, purchases, book, Budgets({}, {})).decision
+
+
+def _decide(
+    event: LoyaltyEvent,
+    member: MemberState,
+    purchases: Mapping[str, PurchaseRecord],
+    book: RuleBook,
+    budgets: Budgets,
+) -> Decided:
     if event.returned is not None:
-        purchase = await uow.purchase(event.returned.original_event_id, event.member_id)
-        if purchase is None:
+        purchase = purchases.get(event.returned.original_event_id)
+        if purchase is None or purchase.member_id != event.member_id:
             raise UnknownPurchase(
                 f"return of unknown purchase {event.returned.original_event_id!r}"
             )
+        purchase.check(event.returned)  # refuses before anything changes
+        observe(member, event)
         revocations = purchase.take_back(
             event.returned,
             return_event_id=event.event_id,
@@ -54,12 +109,11 @@ async def _decide(
         )
         for revocation in revocations:
             member.record_award(revocation.rule_id, -revocation.points, event.occurred_at)
-            if budgets:
-                await uow.refund_budget(revocation.rule_id, revocation.points)
-        return Decision(member, revocations=revocations), purchase
-    awards = evaluate(event, book.facts(event, member), book.rules, member)
-    if budgets:
-        awards = await _within_budgets(awards, uow, book, member)
+            budgets.refund(revocation.rule_id, revocation.points)
+        return Decided(event, Decision(member, revocations=revocations), purchase)
+    observe(member, event)
+    evaluated = evaluate(event, book.facts(event, member), book.rules, member)
+    awards = [a for a in (_granted(a, budgets, member) for a in evaluated) if a is not None]
     previous = member.tier
     review = event.event_type == "member.anniversary"
     member.tier = book.tier_for(member, event, review=review)
@@ -74,32 +128,21 @@ async def _decide(
             changed_at=event.occurred_at,
             cause_event_id=event.event_id,
         )
-    purchase = None
+    record = None
     if event.purchase is not None:
-        purchase = PurchaseRecord(
+        record = PurchaseRecord(
             event_id=event.event_id,
             member_id=event.member_id,
             currency=event.purchase.currency,
             paid=event.purchase.paid,
         )
-        purchase.record(awards)
-    return Decision(member, awards=awards, tier_change=change), purchase
+        record.record(awards)
+    return Decided(event, Decision(member, awards=awards, tier_change=change), record)
 
 
-async def _within_budgets(
-    awards: list[Award], uow: UnitOfWork, book: RuleBook, member: MemberState
-) -> list[Award]:
-    budgets = {c.rule.rule_id: c.rule.caps.budget for c in book.rules if c.rule.caps.budget}
-    kept = []
-    for award in awards:
-        budget = budgets.get(award.rule_id)
-        granted = (
-            award.points
-            if budget is None
-            else await uow.reserve_budget(award.rule_id, award.points, budget)
-        )
-        if granted < award.points:
-            member.record_award(award.rule_id, granted - award.points, award.awarded_at)
-        if granted > 0:
-            kept.append(dataclasses.replace(award, points=granted))
-    return kept
+def _granted(award: Award, budgets: Budgets, member: MemberState) -> Award | None:
+    """The award as far as its rule's budget allows (None when nothing is left)."""
+    granted = budgets.reserve(award.rule_id, award.points)
+    if granted < award.points:
+        member.record_award(award.rule_id, granted - award.points, award.awarded_at)
+    return dataclasses.replace(award, points=granted) if granted > 0 else None

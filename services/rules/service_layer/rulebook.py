@@ -64,6 +64,15 @@ class RuleBook:
     def facts(self, event: LoyaltyEvent, member: MemberState) -> dict[str, Any]:
         return facts(event, member)
 
+    def budgets_for(self, event_types: set[str]) -> dict[str, int]:
+        """The budgets of the rules that may award for these event types: the rows a chunk
+        of such events locks (all at once, in one order, so replicas never deadlock)."""
+        return {
+            c.rule.rule_id: c.rule.caps.budget
+            for c in self.rules
+            if c.rule.caps.budget is not None and event_types & set(c.rule.event_types)
+        }
+
     def lowest_tier(self) -> str:
         return min(self.tiers, key=lambda t: t.min_points).name if self.tiers else "base"
 

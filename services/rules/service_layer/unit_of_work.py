@@ -1,123 +1,143 @@
-"""One rules transaction: the member's state under lock, what the event earned or took back,
-and the awards it causes (outbox)."""
+"""One rules transaction for a chunk of events: the members' states under lock, what each
+event earned or took back, and the messages they cause (outbox), in one statement per kind
+of row."""
 
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.rules.adapters.award_events import (
-    award_event,
-    award_id,
-    revocation_event,
-    revocation_id,
-    tier_event,
-)
-from services.rules.adapters.orm import awards, outbox, processed_events
+from services.rules.adapters.award_events import award_id, decision_events, revocation_id
+from services.rules.adapters.orm import awards, budgets, outbox, processed_events
 from services.rules.adapters.repository import MemberRepository
 from services.rules.domain.member import MemberState
 from services.rules.domain.model import Decision, LoyaltyEvent
 from services.rules.domain.returns import PurchaseRecord
 from shared.errors import RetryLater
-from shared.outbox import outbox_insert
+from shared.outbox import queue_events
 from shared.uow import SqlAlchemyTransaction, Transaction
 
 
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """One event's decision, and the purchase record it created or changed."""
+
+    event: LoyaltyEvent
+    decision: Decision
+    purchase: PurchaseRecord | None
+
+
 class UnitOfWork(Transaction, Protocol):
-    async def was_processed(self, event_id: str) -> bool: ...
+    async def processed(self, event_ids: Collection[str]) -> set[str]: ...
 
-    async def member_for_update(self, member_id: str) -> MemberState: ...
+    async def members_for_update(self, member_ids: Collection[str]) -> dict[str, MemberState]:
+        """Every member's state (a fresh one for new members), locked until commit."""
+        ...
 
-    async def purchase(self, event_id: str, member_id: str) -> PurchaseRecord | None: ...
+    async def member(self, member_id: str) -> MemberState: ...
 
-    async def reserve_budget(self, rule_id: str, points: int, budget: int) -> int: ...
+    async def purchases(self, event_ids: Collection[str]) -> dict[str, PurchaseRecord]: ...
 
-    async def refund_budget(self, rule_id: str, points: int) -> None: ...
+    async def budgets_for_update(self, rule_ids: Sequence[str]) -> dict[str, int]:
+        """Points each budgeted rule has spent, locked until commit."""
+        ...
 
-    async def record(
-        self, event: LoyaltyEvent, decision: Decision, purchase: PurchaseRecord | None
-    ) -> None: ...
+    async def save(self, decided: Sequence[Decided], budgets: Mapping[str, int]) -> None: ...
 
 
 class SqlAlchemyUnitOfWork(SqlAlchemyTransaction):
     def __init__(self, sessions: async_sessionmaker[AsyncSession], topic: str) -> None:
         super().__init__(sessions)
         self._topic = topic
+        self._members: MemberRepository | None = None
 
     @property
-    def _members(self) -> MemberRepository:
-        return MemberRepository(self.session)
+    def members(self) -> MemberRepository:
+        if self._members is None or self._members.session is not self.session:
+            self._members = MemberRepository(self.session)
+        return self._members
 
-    async def was_processed(self, event_id: str) -> bool:
-        found = await self.session.scalar(
-            select(processed_events.c.event_id).where(processed_events.c.event_id == event_id)
-        )
-        return found is not None
+    async def processed(self, event_ids: Collection[str]) -> set[str]:
+        return await self.members.processed(event_ids)
 
-    async def member_for_update(self, member_id: str) -> MemberState:
-        return await self._members.member_for_update(member_id)
+    async def members_for_update(self, member_ids: Collection[str]) -> dict[str, MemberState]:
+        return await self.members.members_for_update(member_ids)
 
-    async def purchase(self, event_id: str, member_id: str) -> PurchaseRecord | None:
-        return await self._members.purchase(event_id, member_id)
+    async def member(self, member_id: str) -> MemberState:
+        return await self.members.member(member_id)
 
-    async def reserve_budget(self, rule_id: str, points: int, budget: int) -> int:
-        return await self._members.reserve_budget(rule_id, points, budget)
+    async def purchases(self, event_ids: Collection[str]) -> dict[str, PurchaseRecord]:
+        return await self.members.purchases(event_ids)
 
-    async def refund_budget(self, rule_id: str, points: int) -> None:
-        await self._members.refund_budget(rule_id, points)
+    async def budgets_for_update(self, rule_ids: Sequence[str]) -> dict[str, int]:
+        return await self.members.budgets_for_update(rule_ids)
 
-    async def record(
-        self, event: LoyaltyEvent, decision: Decision, purchase: PurchaseRecord | None
-    ) -> None:
-        """Mark the event seen, keep the member and purchase, queue the awards; a lost race
-        means: try again."""
+    async def save(self, decided: Sequence[Decided], budgets_spent: Mapping[str, int]) -> None:
+        """Mark the events seen, keep members, purchases and budgets, log the awards and
+        queue their messages; a lost race (another replica had the events) means: retry."""
+        now = datetime.now(UTC)
         try:
-            await self._members.save_member(decision.member)
-            if purchase is not None:
-                await self._members.save_purchase(purchase, event.occurred_at)
-            await self.session.execute(
-                insert(processed_events).values(
-                    event_id=event.event_id,
-                    event_type=event.event_type,
-                    member_id=event.member_id,
-                    occurred_at=event.occurred_at,
-                    processed_at=datetime.now(UTC),
-                )
+            members = {d.decision.member.member_id: d.decision.member for d in decided}
+            await self.members.save_members(list(members.values()))
+            await self.members.save_purchases(
+                [(d.purchase, d.event.occurred_at) for d in decided if d.purchase is not None]
             )
-            granted = [
-                {
-                    "award_id": award_id(a),
-                    "event_id": a.source_event_id,
-                    "member_id": a.member_id,
-                    "rule_id": a.rule_id,
-                    "rule_version": a.rule_version,
-                    "driver": a.driver,
-                    "points": a.points,
-                    "occurred_at": a.awarded_at,
-                }
-                for a in decision.awards
-            ] + [
-                {
-                    "award_id": revocation_id(r),
-                    "event_id": r.source_event_id,
-                    "member_id": r.member_id,
-                    "rule_id": r.rule_id,
-                    "rule_version": r.rule_version,
-                    "driver": None,
-                    "points": -r.points,
-                    "occurred_at": r.revoked_at,
-                }
-                for r in decision.revocations
-            ]
+            await self.session.execute(
+                insert(processed_events), [_processed(d, now) for d in decided]
+            )
+            granted = [row for d in decided for row in _award_rows(d.decision)]
             if granted:
                 await self.session.execute(insert(awards), granted)
-            messages = [award_event(a) for a in decision.awards]
-            messages += [revocation_event(r) for r in decision.revocations]
-            if decision.tier_change is not None:
-                messages.append(tier_event(decision.tier_change))
-            if messages:
-                await self.session.execute(outbox_insert(outbox, self._topic, messages))
+            if budgets_spent:
+                await self.session.execute(
+                    update(budgets)
+                    .where(budgets.c.rule_id == bindparam("b_rule_id"))
+                    .values(spent=bindparam("b_spent")),
+                    [{"b_rule_id": r, "b_spent": s} for r, s in budgets_spent.items()],
+                )
+            messages = [m for d in decided for m in decision_events(d.decision, d.event)]
+            await queue_events(self.session, outbox, self._topic, messages)
         except IntegrityError as exc:
-            raise RetryLater(f"event {event.event_id} is being processed concurrently") from exc
+            raise RetryLater("events of this chunk are being processed concurrently") from exc
+
+
+def _processed(d: Decided, now: datetime) -> dict[str, Any]:
+    return {
+        "event_id": d.event.event_id,
+        "event_type": d.event.event_type,
+        "member_id": d.event.member_id,
+        "occurred_at": d.event.occurred_at,
+        "processed_at": now,
+    }
+
+
+def _award_rows(decision: Decision) -> list[dict[str, Any]]:
+    return [
+        {
+            "award_id": award_id(a),
+            "event_id": a.source_event_id,
+            "member_id": a.member_id,
+            "rule_id": a.rule_id,
+            "rule_version": a.rule_version,
+            "driver": a.driver,
+            "points": a.points,
+            "occurred_at": a.awarded_at,
+        }
+        for a in decision.awards
+    ] + [
+        {
+            "award_id": revocation_id(r),
+            "event_id": r.source_event_id,
+            "member_id": r.member_id,
+            "rule_id": r.rule_id,
+            "rule_version": r.rule_version,
+            "driver": None,
+            "points": -r.points,
+            "occurred_at": r.revoked_at,
+        }
+        for r in decision.revocations
+    ]

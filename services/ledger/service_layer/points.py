@@ -1,0 +1,139 @@
+"""The ledger's consumer use case: book a chunk of the rules' decisions as sets.
+
+One transaction per chunk: the fingerprints of the operations with one query, every member's
+balance seeded and locked (in member-id order) with one, the open lots with one more, and only
+for members whose operation needs them (a reversal, or a negative balance that a new earning
+settles); an earning alone never reads lots. Operations are posted in memory in the order the
+decisions came, then written with one statement per kind of row. Each operation is idempotent:
+its id is recorded with a fingerprint of the request, so a repeat is a no-op and a different
+request under the same id is refused (rejected, leaving no trace)."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from services.ledger.domain import operations as ops
+from services.ledger.domain.commands import (
+    PointsCommand,
+    RecordAward,
+    RecordDecision,
+    RevokeDecision,
+    RevokePoints,
+)
+from services.ledger.domain.entries import Cause, Operation
+from services.ledger.domain.errors import IdempotencyConflict, LedgerError
+from services.ledger.domain.model import MemberAccount, Policy
+from services.ledger.service_layer.fingerprints import fingerprint
+from services.ledger.service_layer.unit_of_work import UnitOfWork
+
+
+@dataclass(slots=True)
+class BookedChunk:
+    operations: list[Operation] = field(default_factory=list)
+    rejected: dict[int, LedgerError] = field(default_factory=dict)  # command index -> why
+
+
+def operation_id(command: PointsCommand) -> str:
+    match command:
+        case RecordDecision() | RevokeDecision():
+            return command.decision_id
+        case RecordAward():
+            return command.award_id
+        case RevokePoints():
+            return command.revocation_id
+
+
+async def book_points(
+    commands: Sequence[PointsCommand],
+    *,
+    uow: UnitOfWork,
+    policy: Policy,
+    now: datetime | None = None,
+) -> BookedChunk:
+    now = now or datetime.now(UTC)
+    out = BookedChunk()
+    async with uow:
+        done = await uow.fingerprints({operation_id(c) for c in commands})
+        accounts = await uow.balances_for_update({c.member_id for c in commands})
+        revoking = {c.member_id for c in commands if isinstance(c, RevokeDecision | RevokePoints)}
+        await uow.load_open_lots(
+            [a for a in accounts.values() if a.member_id in revoking or a.available < 0]
+        )
+        for index, command in enumerate(commands):
+            op_id, print_ = operation_id(command), fingerprint(command)
+            if op_id in done:
+                if done[op_id] != print_:
+                    out.rejected[index] = IdempotencyConflict(
+                        f"operation {op_id!r} was already done with different content"
+                    )
+                continue
+            try:
+                op = _post(accounts[command.member_id], command, now=now, policy=policy)
+            except LedgerError as exc:
+                out.rejected[index] = exc
+                continue
+            op.fingerprint = done[op_id] = print_
+            out.operations.append(op)
+        if out.operations:
+            await uow.save_all([a for a in accounts.values() if a.operations])
+            await uow.commit()
+    return out
+
+
+def _post(
+    account: MemberAccount, command: PointsCommand, *, now: datetime, policy: Policy
+) -> Operation:
+    match command:
+        case RecordDecision():
+            earnings = [
+                ops.Earning(
+                    lot_id=a.award_id,
+                    points=a.points,
+                    pending_until=a.pending_until,
+                    cause=Cause(a.explanation, a.rule_id, a.rule_version, command.source_event_id),
+                )
+                for a in command.awards
+            ]
+            return ops.earn_all(
+                account, operation_id=command.decision_id, earnings=earnings, now=now, policy=policy
+            )
+        case RevokeDecision():
+            takings = [
+                ops.Taking(
+                    points=r.points,
+                    revokes_event_id=r.revokes_event_id,
+                    cause=Cause(r.explanation, r.rule_id, r.rule_version, command.source_event_id),
+                )
+                for r in command.revocations
+            ]
+            return ops.reverse_all(
+                account, operation_id=command.decision_id, takings=takings, now=now
+            )
+        case RecordAward():
+            return ops.earn(
+                account,
+                operation_id=command.award_id,
+                points=command.points,
+                pending_until=command.pending_until,
+                cause=_rule_cause(command),
+                now=now,
+                policy=policy,
+            )
+        case RevokePoints():
+            return ops.reverse(
+                account,
+                operation_id=command.revocation_id,
+                points=command.points,
+                revokes_event_id=command.revokes_event_id,
+                cause=_rule_cause(command),
+                now=now,
+            )
+
+
+def _rule_cause(command: RecordAward | RevokePoints) -> Cause:
+    return Cause(
+        explanation=command.explanation,
+        rule_id=command.rule_id,
+        rule_version=command.rule_version,
+        source_event_id=command.source_event_id,
+    )

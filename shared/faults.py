@@ -1,0 +1,41 @@
+"""Fault points: named places where a test can make a process die at once, as kill -9 would.
+
+``POINTSTREAM_FAULT=<point>[:<n>]`` makes the n-th time (1st by default) the process passes
+``<point>`` its last: ``os._exit`` skips every cleanup, so nothing is committed, flushed or
+acknowledged that was not already. Unset (production), :func:`fault_point` is a function that
+returns at once. The points are where exactly-once can break:
+
+- ``after-db-commit``: a consumer's chunk is committed to the database, its offsets are not;
+- ``before-offset-commit``: the same window, seen from the runtime, after dead letters went out;
+- ``after-publish-before-delete``: the outbox relay's batch is on Kafka, its rows still queued;
+- ``after-send-before-record``: an email or push went out, the delivery is not yet recorded.
+"""
+
+import logging
+import os
+import sys
+
+log = logging.getLogger(__name__)
+EXIT_CODE = 137  # what a shell reports for a process killed by SIGKILL
+
+
+def _parse(setting: str) -> tuple[str, int] | None:
+    if not setting:
+        return None
+    point, _, nth = setting.partition(":")
+    return point, max(1, int(nth or 1))
+
+
+_armed = _parse(os.environ.get("POINTSTREAM_FAULT", ""))
+_passes = 0
+
+
+def fault_point(name: str) -> None:
+    """Die here if the environment armed this point and its turn has come."""
+    global _passes
+    if _armed is None or _armed[0] != name:
+        return
+    _passes += 1
+    if _passes >= _armed[1]:
+        print(f"fault point {name} reached: exiting", file=sys.stderr, flush=True)
+        os._exit(EXIT_CODE)

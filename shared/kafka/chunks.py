@@ -1,0 +1,133 @@
+"""How a chunk of consumed events is settled: the retry, split and dead-letter policy.
+
+A chunk goes to the service's batch handler in one call, which handles it as sets in one
+transaction and answers the events it rejected (contract errors, each with its reason: they
+left no trace and are dead-lettered after the commit). When the call fails:
+
+- transiently (database or Kafka away, a lost race): the whole chunk is retried with backoff,
+  for as long as it takes, unless the consumer is asked to stop;
+- otherwise (a bug, data the handler cannot take): the chunk is split in halves and each is
+  settled in turn, until the culprit is alone; alone, it is retried ``max_attempts`` times and
+  then dead-lettered with the error. Everything before and after it commits; order is kept.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from aiokafka.errors import KafkaError
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from shared.contracts.envelope import CloudEvent, InvalidMessage
+from shared.errors import RetryLater
+from shared.faults import fault_point
+from shared.lifecycle import wait_for_event
+
+log = logging.getLogger(__name__)
+
+# Handles the events as one unit of work; answers {index: reason} of those it rejected.
+BatchHandler = Callable[[Sequence[CloudEvent]], Awaitable[Mapping[int, str]]]
+_TRANSIENT = (RetryLater, OSError, asyncio.TimeoutError, OperationalError, KafkaError)
+
+T = TypeVar("T")
+
+
+def is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, _TRANSIENT)
+
+
+@dataclass
+class Settlement(Generic[T]):
+    """What became of a chunk's leading ``settled`` items (the rest wait for the next fetch)."""
+
+    settled: int = 0
+    handled: list[T] = field(default_factory=list)
+    dead: list[tuple[T, str]] = field(default_factory=list)
+    splits: int = 0
+
+
+class ChunkPolicy(Generic[T]):
+    def __init__(
+        self,
+        handler: BatchHandler,
+        event_of: Callable[[T], CloudEvent],
+        *,
+        stopping: asyncio.Event,
+        max_attempts: int = 3,
+        max_backoff: float = 5.0,
+        on_retry: Callable[[str], None] = lambda kind: None,
+    ) -> None:
+        self._handler = handler
+        self._event_of = event_of
+        self._stopping = stopping
+        self._max_attempts = max_attempts
+        self._max_backoff = max_backoff
+        self._on_retry = on_retry
+
+    async def settle(self, items: Sequence[T]) -> Settlement[T]:
+        settlement: Settlement[T] = Settlement()
+        if items:
+            await self._settle(items, settlement)
+        return settlement
+
+    async def _settle(self, items: Sequence[T], out: Settlement[T]) -> bool:
+        """Settle ``items`` in order into ``out``; False when asked to stop meanwhile."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                rejected = await self._handler([self._event_of(i) for i in items])
+            except InvalidMessage as exc:  # the handler refused the chunk as a whole
+                if len(items) > 1:
+                    return await self._split(items, out)
+                out.dead.append((items[0], str(exc)))
+                out.settled += 1
+                return True
+            except Exception as exc:
+                transient = is_transient(exc)
+                self._on_retry("transient" if transient else "error")
+                log.warning(
+                    "handler failed",
+                    exc_info=exc,
+                    extra={"events": len(items), "attempt": attempt, **_about(items, self)},
+                )
+                if not transient and len(items) > 1:
+                    return await self._split(items, out)
+                if not transient and attempt >= self._max_attempts:
+                    out.dead.append((items[0], f"handler failed {attempt} times: {exc!r}"))
+                    out.settled += 1
+                    return True
+                if await self._backoff(attempt):
+                    return False
+                continue
+            fault_point("after-db-commit")
+            for index, item in enumerate(items):
+                if index in rejected:
+                    out.dead.append((item, rejected[index]))
+                else:
+                    out.handled.append(item)
+            out.settled += len(items)
+            return True
+
+    async def _split(self, items: Sequence[T], out: Settlement[T]) -> bool:
+        out.splits += 1
+        half = len(items) // 2
+        return await self._settle(items[:half], out) and await self._settle(items[half:], out)
+
+    async def _backoff(self, attempt: int) -> bool:
+        """Wait before the next attempt; True when asked to stop meanwhile."""
+        return await wait_for_event(
+            self._stopping, min(self._max_backoff, 0.1 * 2 ** (attempt - 1))
+        )
+
+
+def _about(items: Sequence[T], policy: "ChunkPolicy[T]") -> dict[str, str]:
+    """Ids for the log line of a lone event (a chunk's would be too many)."""
+    if len(items) != 1:
+        return {}
+    event = policy._event_of(items[0])
+    return {"event_id": event.id, "member_id": event.subject, "event_type": event.type}

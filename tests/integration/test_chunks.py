@@ -1,0 +1,297 @@
+"""What handling messages as chunks makes new, on PostgreSQL: duplicates, a purchase and its
+return, a poison message and one member's events inside one chunk; two replicas locking
+overlapping members; the ledger booking decisions of both message shapes in one chunk.
+
+Expected points are worked out by hand from the default pack (1 point per krone, double on
+dairy, 75 for the 5th visit this month, 100 welcome, 200 + 100 for a referral)."""
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.ledger.adapters.orm import balances, entries
+from services.ledger.adapters.orm import outbox as ledger_outbox
+from services.ledger.domain.model import Policy
+from services.ledger.entrypoints.consumer import award_handler
+from services.ledger.service_layer.unit_of_work import SqlAlchemyUnitOfWork as LedgerUoW
+from services.rules.adapters.orm import member_states, processed_events
+from services.rules.adapters.orm import outbox as rules_outbox
+from services.rules.entrypoints.consumer import event_handler
+from services.rules.service_layer.pack import load_default_pack_if_empty
+from services.rules.service_layer.rulebook import RuleBook
+from services.rules.service_layer.unit_of_work import SqlAlchemyUnitOfWork as RulesUoW
+from shared.contracts.envelope import CloudEvent, derived_id, new_event
+from shared.db import create_engine, session_factory
+from shared.kafka.chunks import BatchHandler
+from tests.conftest import Databases
+
+pytestmark = pytest.mark.integration
+NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)
+
+
+def event(kind: str, member: str, event_id: str | None = None, **data: Any) -> CloudEvent:
+    return new_event(
+        id=event_id or uuid.uuid4().hex,
+        source="pos/test",
+        type=kind,
+        subject=member,
+        data=data,
+        time=NOW,
+    )
+
+
+def purchase(member: str, dairy: str, other: str = "0", event_id: str | None = None) -> CloudEvent:
+    lines = [{"sku": "milk", "category": "dairy", "quantity": 1, "unit_price": dairy}]
+    if other != "0":
+        lines.append({"sku": "bread", "category": "bakery", "quantity": 1, "unit_price": other})
+    total = str(sum(float(x) for x in (dairy, other)))
+    data = {
+        "purchase_id": uuid.uuid4().hex,
+        "channel": "pos",
+        "currency": "DKK",
+        "total": total,
+        "lines": lines,
+    }
+    return event("purchase.completed", member, event_id, **data)
+
+
+@pytest.fixture
+async def rules(databases: Databases) -> AsyncIterator[tuple[BatchHandler, AsyncEngine]]:
+    engine = create_engine(await databases.migrated("rules"))
+    sessions = session_factory(engine)
+    await load_default_pack_if_empty(sessions)
+    book = RuleBook(sessions)
+    yield event_handler(lambda: RulesUoW(sessions, "awards"), book, lambda: None), engine
+    await engine.dispose()
+
+
+async def decided(engine: AsyncEngine) -> list[dict[str, Any]]:
+    async with engine.connect() as conn:
+        rows = await conn.scalars(select(rules_outbox.c.payload).order_by(rules_outbox.c.id))
+        return [json.loads(r) for r in rows]
+
+
+def points(message: dict[str, Any]) -> dict[str, int]:
+    data = message["data"]
+    return {p["rule_id"]: p["points"] for p in data.get("awards", []) + data.get("revocations", [])}
+
+
+async def test_a_chunk_with_a_duplicate_a_return_of_its_purchase_and_a_poison_message(
+    rules: tuple[BatchHandler, AsyncEngine],
+) -> None:
+    handle, engine = rules
+    bought = purchase("anna", dairy="200.00")
+    chunk = [
+        event("member.enrolled", "anna", channel="pos", language="en"),
+        bought,
+        bought,  # delivered twice within the chunk
+        event(
+            "purchase.returned",
+            "anna",
+            return_id="r1",
+            original_event_id=bought.id,
+            currency="DKK",
+            amount="200",
+        ),
+        event(
+            "purchase.returned",
+            "anna",
+            return_id="r2",
+            original_event_id="never-seen",
+            currency="DKK",
+            amount="5",
+        ),
+        purchase("bo", dairy="10.00", other="30.00"),
+    ]
+    rejected = await handle(chunk)
+    assert rejected == {4: "return of unknown purchase 'never-seen'"}
+    messages = [m for m in await decided(engine) if m["type"] == "points.decided"]
+    assert [(m["subject"], points(m)) for m in messages] == [
+        ("anna", {"welcome": 100}),
+        ("anna", {"base-earn": 200, "dairy-double": 200}),
+        ("anna", {"base-earn": 200, "dairy-double": 200}),  # the return takes it all back
+        ("bo", {"base-earn": 40, "dairy-double": 10}),
+    ]
+    assert [m["data"]["revocations"] != [] for m in messages] == [False, False, True, False]
+    async with engine.connect() as conn:
+        seen = set(await conn.scalars(select(processed_events.c.event_id)))
+    assert seen == {chunk[0].id, bought.id, chunk[3].id, chunk[5].id}  # not the poison
+
+
+async def test_one_members_events_in_one_chunk_are_applied_in_order(
+    rules: tuple[BatchHandler, AsyncEngine],
+) -> None:
+    handle, engine = rules
+    visits = [purchase("cleo", dairy="0", other=f"{10 + n}.00") for n in range(6)]
+    assert await handle(visits) == {}
+    earned = [points(m) for m in await decided(engine) if m["type"] == "points.decided"]
+    # The 5th purchase of the month, and only it, sees purchases_this_month == 5.
+    assert earned == [
+        {"base-earn": 10},
+        {"base-earn": 11},
+        {"base-earn": 12},
+        {"base-earn": 13},
+        {"base-earn": 14, "fifth-visit": 75},
+        {"base-earn": 15},
+    ]
+
+
+async def test_a_referral_is_one_message_to_each_member_it_rewards(
+    rules: tuple[BatchHandler, AsyncEngine],
+) -> None:
+    handle, engine = rules
+    referral = event("referral.completed", "dan", referred_member_id="eva")
+    assert await handle([referral]) == {}
+    messages = [m for m in await decided(engine) if m["type"] == "points.decided"]
+    assert [(m["subject"], points(m)) for m in messages] == [
+        ("dan", {"referral": 200}),
+        ("eva", {"referred-welcome": 100}),
+    ]
+    assert messages[0]["id"] == derived_id(referral.id, "decision", "dan")
+
+
+async def test_two_replicas_locking_overlapping_members_neither_deadlock_nor_lose_a_purchase(
+    rules: tuple[BatchHandler, AsyncEngine],
+) -> None:
+    handle, engine = rules
+    members = [f"m-{n:02d}" for n in range(30)]
+    first = [purchase(m, dairy="0", other="10.00") for m in members]
+    second = [purchase(m, dairy="0", other="20.00") for m in reversed(members)]
+    results = await asyncio.gather(*(handle(first[i::3] + second[i::3]) for i in range(3)))
+    assert results == [{}, {}, {}]
+    async with engine.connect() as conn:
+        states = dict(
+            (await conn.execute(select(member_states.c.member_id, member_states.c.state))).all()
+        )
+    assert {m: states[m]["purchases_total"] for m in members} == dict.fromkeys(members, 2)
+
+
+@pytest.fixture
+async def ledger(databases: Databases) -> AsyncIterator[tuple[BatchHandler, AsyncEngine]]:
+    engine = create_engine(await databases.migrated("ledger"))
+    sessions = session_factory(engine)
+    uow = lambda: LedgerUoW(sessions, "ledger")  # noqa: E731
+    yield award_handler(uow, Policy(), lambda: None), engine
+    await engine.dispose()
+
+
+def decision(member: str, source: str, awards: list[tuple[str, int, bool]]) -> CloudEvent:
+    data: dict[str, Any] = {
+        "decision_id": derived_id(source, "decision", member),
+        "member_id": member,
+        "source_event_id": source,
+        "source_event_type": "purchase.completed",
+        "decided_at": NOW.isoformat(),
+        "awards": [
+            {
+                "award_id": derived_id(source, rule),
+                "points": pts,
+                "rule_id": rule,
+                "rule_version": 1,
+                "driver": "economic",
+                "explanation": f"{rule} explained",
+                "pending_until": "2099-01-01T00:00:00+00:00" if pending else None,
+            }
+            for rule, pts, pending in awards
+        ],
+    }
+    return new_event(
+        id=data["decision_id"], source="rules", type="points.decided", subject=member, data=data
+    )
+
+
+def old_award(member: str, source: str, rule: str, pts: int) -> CloudEvent:
+    data: dict[str, Any] = {
+        "award_id": derived_id(source, rule),
+        "member_id": member,
+        "points": pts,
+        "rule_id": rule,
+        "rule_version": 1,
+        "explanation": "before the upgrade",
+        "source_event_id": source,
+        "source_event_type": "purchase.completed",
+        "awarded_at": NOW.isoformat(),
+    }
+    return new_event(
+        id=data["award_id"], source="rules", type="points.awarded", subject=member, data=data
+    )
+
+
+async def test_the_ledger_books_decisions_of_both_shapes_in_one_chunk(
+    ledger: tuple[BatchHandler, AsyncEngine],
+) -> None:
+    handle, engine = ledger
+    earned = decision("anna", "p-1", [("base-earn", 230, True), ("app-purchase", 50, False)])
+    changed = decision("anna", "p-1", [("base-earn", 999, True)])  # same id, other content
+    revoked: dict[str, Any] = {
+        "decision_id": derived_id("r-1", "decision", "anna"),
+        "member_id": "anna",
+        "source_event_id": "r-1",
+        "source_event_type": "purchase.returned",
+        "decided_at": NOW.isoformat(),
+        "revocations": [
+            {
+                "revocation_id": derived_id("r-1", "base-earn", "revoke"),
+                "points": 100,
+                "revokes_event_id": "p-1",
+                "rule_id": "base-earn",
+                "rule_version": 1,
+                "explanation": "returned goods",
+            }
+        ],
+    }
+    chunk = [
+        earned,
+        old_award("bo", "p-2", "base-earn", 40),  # written by rules before the upgrade
+        earned,  # a duplicate
+        changed,
+        new_event(
+            id=revoked["decision_id"],
+            source="rules",
+            type="points.decided",
+            subject="anna",
+            data=revoked,
+        ),
+    ]
+    rejected = await handle(chunk)
+    assert list(rejected) == [3]
+    assert "already done with different content" in rejected[3]
+    async with engine.connect() as conn:
+        found = {
+            r.member_id: (r.available, r.pending, r.lifetime_earned)
+            for r in await conn.execute(select(balances))
+        }
+        rows = (
+            await conn.execute(
+                select(
+                    entries.c.member_id, entries.c.rule_id, entries.c.points, entries.c.kind
+                ).order_by(entries.c.id)
+            )
+        ).all()
+        published = [json.loads(p) for p in await conn.scalars(select(ledger_outbox.c.payload))]
+    # anna: 230 pending + 50 available, then 100 of the pending base-earn taken back.
+    assert found == {"anna": (50, 130, 180), "bo": (40, 0, 40)}
+    assert [tuple(r[1:]) for r in rows if r[0] == "anna"] == [
+        ("base-earn", 230, "earn"),
+        ("app-purchase", 50, "earn"),
+        ("base-earn", 100, "reverse"),
+    ]
+    assert [tuple(r[1:]) for r in rows if r[0] == "bo"] == [("base-earn", 40, "earn")]
+    # One ledger message per operation, each member's in order; an earning names each share.
+    assert [
+        (p["subject"], p["type"], p["data"]["points"]) for p in published if p["subject"] == "anna"
+    ] == [("anna", "points.earned", 280), ("anna", "points.reversed", 100)]
+    assert len(published) == 3
+    first = published[0]["data"]
+    assert first["status"] == "partly_pending"
+    assert [(p["rule_id"], p["points"], p["status"]) for p in first["parts"]] == [
+        ("base-earn", 230, "pending"),
+        ("app-purchase", 50, "available"),
+    ]
