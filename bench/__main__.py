@@ -20,11 +20,13 @@ from typing import Any
 import httpx
 
 from bench import baselines, plot, stages
+from bench.counters import Counters, cpu_by_process, messages_by_topic, statements_by_database
+from bench.ingest import ingest_load
 from bench.load import Load, Observer, producer
 from bench.reads import balance_reads
-from bench.system import API_KEY, Infra, Services
+from bench.system import API_KEY, SERVICES, Infra, Services
 from shared.contracts.topics import Topics
-from tests.infra import REPO
+from tests.infra import REPO, free_port
 
 OUT = REPO / "var" / "bench"
 PARTITIONS = 6  # the services' default (KAFKA_TOPIC_PARTITIONS)
@@ -177,14 +179,19 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         kafka_rate = await baselines.kafka_passthrough(infra.kafka, prefix, sample, PARTITIONS)
         print("baseline: raw ledger-row inserts ...", file=sys.stderr)
         raw_db = await infra.create_database("bench_raw")
-        db_rate = await baselines.database_inserts(raw_db, args.baseline_messages)
-        print(f"  {kafka_rate:,.0f} msg/s through Kafka, {db_rate:,.0f} rows/s", file=sys.stderr)
+        db_rates = await baselines.database_inserts(raw_db, args.baseline_messages)
+        db_rate = max(db_rates.values())
+        print(f"  {kafka_rate:,.0f} msg/s through Kafka, {db_rates} rows/s", file=sys.stderr)
+        await infra.count_statements()
         async with Services(infra, prefix, OUT / "logs") as services:
             observer = Observer(infra.kafka, Topics.with_prefix(prefix).ledger)
             await observer.start()
             try:
                 print(f"throughput: {args.seconds} s saturated ...", file=sys.stderr)
+                before = await read_counters(infra, services, prefix)
                 tp = await throughput(services, load, observer, args.seconds, args.backlog)
+                after = await read_counters(infra, services, prefix)
+                tp["per_purchase"] = before.per_purchase(after, tp["purchases"])
                 print(f"  median {tp['median_per_s']:,.0f} purchases/s", file=sys.stderr)
                 tp["stages"] = await stages.scrape(services.urls)
                 print("  waiting for every service to catch up ...", file=sys.stderr)
@@ -194,31 +201,107 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 lat = await latency(services, load, observer, rate, args.latency_seconds)
             finally:
                 await observer.stop()
-            print("balance reads: wrk ...", file=sys.stderr)
-            reads = balance_reads(
-                services.urls["ledger"],
-                API_KEY,
-                args.members,
-                seconds=args.read_seconds,
-                connections=args.connections,
-            )
             rss_now = services.rss_mb()
+            await start_baselines(services, infra, prefix)
+            print("balance reads: wrk, bare route and ledger ...", file=sys.stderr)
+            reads = {
+                name: balance_reads(
+                    services.urls[name],
+                    API_KEY,
+                    args.members,
+                    seconds=args.read_seconds,
+                    connections=args.connections,
+                )
+                for name in ("bare", "ledger")
+            }
+            print("HTTP ingest: wrk, bare route and rules ...", file=sys.stderr)
+            ingest = {
+                f"{name} x{batch}": ingest_load(
+                    services.urls[name],
+                    API_KEY,
+                    args.members,
+                    batch=batch,
+                    seconds=args.read_seconds,
+                    connections=16,
+                )
+                for name, batch in (("bare", 1), ("rules-api", 1), ("rules-api", 50))
+            }
     finally:
         infra.stop()
     return {
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "baseline": {"kafka_passthrough_per_s": kafka_rate, "db_insert_rows_per_s": db_rate},
+        "baseline": {
+            "kafka_passthrough_per_s": kafka_rate,
+            "db_insert_rows_per_s": db_rate,
+            "db_insert_rows_per_s_by_path": db_rates,
+        },
         "throughput": tp,
         "ratio_to_kafka_passthrough": tp["median_per_s"] / kafka_rate,
         "ratio_to_db_inserts": tp["median_per_s"] / db_rate,
         "latency": lat,
-        "balance_reads": reads,
+        "balance_reads": reads["ledger"],
+        "bare_balance_reads": reads["bare"],
+        "ratio_reads_to_bare": reads["ledger"]["requests_per_s"] / reads["bare"]["requests_per_s"],
+        "ingest": ingest,
+        "ratio_single_ingest_to_bare": ingest["rules-api x1"]["requests_per_s"]
+        / ingest["bare x1"]["requests_per_s"],
         "rss_mb_max": {s: max(tp["rss_mb_max"].get(s, 0), rss_now.get(s, 0)) for s in rss_now},
     }
 
 
+async def read_counters(infra: Infra, services: Services, prefix: str) -> Counters:
+    topics = Topics.with_prefix(prefix)
+    pids = {s: services.processes[s].pid for s in SERVICES}
+    return Counters(
+        cpu=cpu_by_process(pids, infra.kafka_dir, infra.pg_dir),
+        statements={
+            s: found.get(f"bench_{s}", 0.0)
+            for found in [
+                await statements_by_database(infra.postgres, [f"bench_{s}" for s in SERVICES])
+            ]
+            for s in SERVICES
+        },
+        messages=await messages_by_topic(
+            infra.kafka, [topics.events, topics.awards, topics.ledger]
+        ),
+    )
+
+
+async def start_baselines(services: Services, infra: Infra, prefix: str) -> None:
+    """The bare FastAPI routes, and an API-only rules replica whose ingest goes to a topic
+    nobody consumes (so it does what the bare route does: validate, produce, answer)."""
+    port = free_port()
+    database = infra.postgres.replace("+asyncpg", "") + "/bench_ledger"
+    await services.spawn(
+        "bare",
+        [
+            sys.executable,
+            "-m",
+            "bench.bare",
+            f"--port={port}",
+            f"--database={database}",
+            f"--kafka={infra.kafka}",
+            f"--topic={prefix}bench.bare-ingest",
+        ],
+        {},
+        f"http://127.0.0.1:{port}",
+    )
+    port = free_port()
+    await services.spawn(
+        "rules-api",
+        [sys.executable, "-m", "services.rules", "serve"],
+        {
+            "RULES_PORT": str(port),
+            "RULES_ROLES": "api",
+            "KAFKA_TOPIC_PREFIX": f"{prefix}ingest.",
+        },
+        f"http://127.0.0.1:{port}",
+    )
+
+
 def table(r: dict[str, Any]) -> str:
     tp, lat, reads = r["throughput"], r["latency"], r["balance_reads"]
+    bare = r["bare_balance_reads"]
     rows = [
         (
             "raw Kafka passthrough (baseline)",
@@ -228,7 +311,9 @@ def table(r: dict[str, Any]) -> str:
         (
             "raw ledger-row inserts (baseline)",
             f"{r['baseline']['db_insert_rows_per_s']:,.0f} rows/s",
-            "",
+            ", ".join(
+                f"{k} {v:,.0f}" for k, v in r["baseline"]["db_insert_rows_per_s_by_path"].items()
+            ),
         ),
         (
             "end-to-end purchases -> ledger (median/s)",
@@ -249,7 +334,35 @@ def table(r: dict[str, Any]) -> str:
         (
             "balance reads (wrk, 1 worker)",
             f"{reads['requests_per_s']:,.0f} req/s",
-            f"p50 {reads.get('p50_ms', 0):.1f} / p99 {reads.get('p99_ms', 0):.1f} ms",
+            f"p50 {reads.get('p50_ms', 0):.1f} / p99 {reads.get('p99_ms', 0):.1f} ms, "
+            f"{r['ratio_reads_to_bare']:.0%} of bare",
+        ),
+        (
+            "  bare FastAPI + asyncpg read (baseline)",
+            f"{bare['requests_per_s']:,.0f} req/s",
+            f"p50 {bare.get('p50_ms', 0):.1f} / p99 {bare.get('p99_ms', 0):.1f} ms",
+        ),
+        *(
+            (
+                f"HTTP ingest, {name} (wrk, 16 conn.)",
+                f"{i['events_per_s']:,.0f} events/s",
+                f"{i['requests_per_s']:,.0f} req/s, p99 {i.get('p99_ms', 0):.0f} ms, "
+                f"{i['non_2xx']:.0f} errors",
+            )
+            for name, i in r["ingest"].items()
+        ),
+        (
+            "  single-event ingest vs bare route",
+            f"{r['ratio_single_ingest_to_bare']:.0%}",
+            "",
+        ),
+        *(
+            (
+                f"per purchase: {what}",
+                ", ".join(f"{k} {v:.2f}" for k, v in values.items()),
+                "",
+            )
+            for what, values in tp["per_purchase"].items()
         ),
         *(
             (

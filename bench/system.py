@@ -29,6 +29,8 @@ class Infra:
 
     kafka: str = ""
     postgres: str = ""
+    kafka_dir: str = ""
+    pg_dir: str = ""
     _envs: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def start(self) -> None:
@@ -46,6 +48,7 @@ class Infra:
             "PG_PORT": str(free_port()),
             "PG_DATABASES": "",
             "PG_FSYNC": "on",
+            "PG_OPTIONS": "-c shared_preload_libraries=pg_stat_statements",
         }
         for name in ("kafka", "postgres"):
             shutil.rmtree(self._envs[name].get("KAFKA_STATE_DIR", str(pg_dir)), ignore_errors=True)
@@ -53,6 +56,20 @@ class Infra:
         self.kafka = f"127.0.0.1:{kafka_port}"
         pg_port = int((pg_dir / "port").read_text())
         self.postgres = f"postgresql+asyncpg://pointstream@127.0.0.1:{pg_port}"
+        self.kafka_dir = self._envs["kafka"]["KAFKA_STATE_DIR"]
+        self.pg_dir = str(pg_dir)
+
+    async def count_statements(self) -> None:
+        """Statements per database from here on (pg_stat_statements, in the cluster's
+        postgres database)."""
+        port = int(self.postgres.rsplit(":", 1)[1])
+        conn = await asyncpg.connect(
+            host="127.0.0.1", port=port, user="pointstream", database="postgres"
+        )
+        try:
+            await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        finally:
+            await conn.close()
 
     def stop(self) -> None:
         for name, env in self._envs.items():
@@ -79,6 +96,7 @@ class Services:
     logs: Path
     urls: dict[str, str] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
 
     async def __aenter__(self) -> Self:
         env = {
@@ -105,18 +123,29 @@ class Services:
                     stdout=log,
                     stderr=subprocess.STDOUT,
                 )
+        self.env = env
         await self._wait_ready()
         return self
 
-    async def _wait_ready(self) -> None:
+    async def spawn(self, name: str, command: list[str], env: dict[str, str], url: str) -> None:
+        """One more process (a bare baseline, an API-only replica), stopped with the rest."""
+        with (self.logs / f"{name}.log").open("wb") as log:
+            self.processes[name] = subprocess.Popen(
+                command, cwd=REPO, env={**self.env, **env}, stdout=log, stderr=subprocess.STDOUT
+            )
+        self.urls[name] = url
+        await self._wait_ready([name], path="/openapi.json")
+
+    async def _wait_ready(self, names: list[str] | None = None, path: str = "/readyz") -> None:
         deadline = time.monotonic() + 120
         async with httpx.AsyncClient(timeout=2) as client:
-            for service, url in self.urls.items():
+            for service in names or list(SERVICES):
+                url = self.urls[service]
                 while True:
                     if self.processes[service].poll() is not None:
                         raise RuntimeError(f"{service} exited; see {self.logs}/{service}.log")
                     try:
-                        if (await client.get(f"{url}/readyz")).status_code == 200:
+                        if (await client.get(f"{url}{path}")).status_code == 200:
                             break
                     except httpx.TransportError:
                         pass
@@ -144,6 +173,8 @@ class Services:
         """Resident memory of each service process, in MB."""
         sizes = {}
         for service, process in self.processes.items():
+            if service not in SERVICES:
+                continue
             try:
                 status = Path(f"/proc/{process.pid}/status").read_text()
             except OSError:

@@ -18,7 +18,7 @@ if ! as_pg_owner "$bin/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then
   fi
   echo "$PG_PORT" >"$PG_STATE_DIR/port"
   as_pg_owner "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_LOG_FILE" -w -t 60 start \
-    -o "-p $PG_PORT -k $PG_STATE_DIR -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=${PG_FSYNC:-on}" >/dev/null
+    -o "-p $PG_PORT -k $PG_STATE_DIR -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=${PG_FSYNC:-on} ${PG_OPTIONS:-}" >/dev/null
 fi
 deadline=$((SECONDS + 60))
 until "$bin/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT"; do

@@ -88,6 +88,9 @@ class RevokedPart(BaseModel):
     revocation_id: str = _Id
     points: int = Field(gt=0, le=1_000_000_000)
     revokes_event_id: str = _Id
+    revokes_award_id: str | None = Field(
+        default=None, description="the award taken back: its points go first"
+    )
     rule_id: str = _Id
     rule_version: int = Field(ge=1)
     explanation: str = Field(min_length=1, max_length=500)

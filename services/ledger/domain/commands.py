@@ -50,6 +50,7 @@ class RevokedPoints:
     rule_id: str
     rule_version: int
     explanation: str
+    revokes_award_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ class Taking:
     points: int
     revokes_event_id: str
     cause: Cause
+    lot_id: str | None = None  # the lot of the award taken back: it goes first
 
 
 def earn(
@@ -154,7 +155,12 @@ def _take(account: MemberAccount, op: Operation, taking: Taking) -> None:
     left = taking.points
     earned_by_event = sorted(
         (lot for lot in account.lots.values() if lot.source_event_id == taking.revokes_event_id),
-        key=lambda lot: (lot.status is not LotStatus.PENDING, lot.created_at, lot.lot_id),
+        key=lambda lot: (
+            lot.lot_id != taking.lot_id,
+            lot.status is not LotStatus.PENDING,
+            lot.created_at,
+            lot.lot_id,
+        ),
     )
     for lot in earned_by_event:
         if lot.status is LotStatus.EXPIRED or lot.remaining == 0 or left == 0:

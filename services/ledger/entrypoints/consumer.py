@@ -109,6 +109,7 @@ def _decision(d: PointsDecided) -> RecordDecision | RevokeDecision:
                 rule_id=r.rule_id,
                 rule_version=r.rule_version,
                 explanation=r.explanation,
+                revokes_award_id=r.revokes_award_id,
             )
             for r in d.revocations
         ),

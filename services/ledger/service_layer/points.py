@@ -102,6 +102,7 @@ def _post(
                 ops.Taking(
                     points=r.points,
                     revokes_event_id=r.revokes_event_id,
+                    lot_id=r.revokes_award_id,  # an award's lot has the award's id
                     cause=Cause(r.explanation, r.rule_id, r.rule_version, command.source_event_id),
                 )
                 for r in command.revocations

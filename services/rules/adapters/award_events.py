@@ -51,6 +51,7 @@ def decision_events(decision: Decision, event: LoyaltyEvent) -> list[CloudEvent]
                 revocation_id=revocation_id(r),
                 points=r.points,
                 revokes_event_id=r.revokes_event_id,
+                revokes_award_id=derived_id(r.revokes_event_id, r.rule_id),  # = its award_id
                 rule_id=r.rule_id,
                 rule_version=r.rule_version,
                 explanation=r.explanation,

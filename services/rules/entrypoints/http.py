@@ -14,7 +14,7 @@ from services.rules.settings import RulesSettings
 from shared import tracing
 from shared.app import PartsDep, SessionsDep
 from shared.auth import SCOPE_INGEST
-from shared.contracts.envelope import CloudEvent
+from shared.contracts.envelope import TYPE_HEADER, CloudEvent
 from shared.contracts.inbound import PayloadError, parse_inbound
 from shared.contracts.json import JsonDecodeError, loads_exact
 from shared.http import Caller, problem, require_scope
@@ -98,7 +98,10 @@ async def ingest_events(
         await parts.producer.send(
             [
                 OutgoingMessage(
-                    topic=topic, key=e.subject.encode(), value=e.to_bytes(), headers=headers
+                    topic=topic,
+                    key=e.subject.encode(),
+                    value=e.to_bytes(),
+                    headers=(*headers, (TYPE_HEADER, e.type.encode())),
                 )
                 for e in events
             ],

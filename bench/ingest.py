@@ -1,0 +1,57 @@
+"""HTTP ingest under load: wrk posting purchases, one a request or in batches, each with an
+id of its own."""
+
+import subprocess
+import tempfile
+import uuid
+from pathlib import Path
+
+from bench.reads import parse_wrk, wrk_path
+
+_SCRIPT = """
+local counter = 0
+local run = "%(run)s"
+local event = '{"specversion":"1.0","id":"%%s-%%d","source":"pos/bench",' ..
+  '"type":"purchase.completed","time":"2026-11-23T10:00:00+00:00","subject":"m%%07d",' ..
+  '"data":{"purchase_id":"p%%d","channel":"pos","currency":"DKK","total":"120.50",' ..
+  '"lines":[{"sku":"milk","category":"dairy","quantity":2,"unit_price":"60.25","tags":[]}]}}'
+request = function()
+  local parts = {}
+  for i = 1, %(batch)d do
+    counter = counter + 1
+    parts[i] = string.format(event, run, counter, counter %% %(members)d, counter)
+  end
+  local body = parts[1]
+  if %(batch)d > 1 then body = "[" .. table.concat(parts, ",") .. "]" end
+  return wrk.format("POST", "/v1/events",
+    {["X-API-Key"] = "%(key)s", ["Content-Type"] = "application/json"}, body)
+end
+"""
+
+
+def ingest_load(
+    url: str, key: str, members: int, *, batch: int, seconds: int, connections: int
+) -> dict[str, float]:
+    """Requests and events per second, latency percentiles (ms), of POST /v1/events."""
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / "ingest.lua"
+        values = {"run": uuid.uuid4().hex[:8], "batch": batch, "members": members, "key": key}
+        script.write_text(_SCRIPT % values)
+        done = subprocess.run(
+            [
+                wrk_path(),
+                "-t1",
+                f"-c{connections}",
+                f"-d{seconds}s",
+                "--latency",
+                "-s",
+                str(script),
+                url,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+    result = parse_wrk(done.stdout)
+    result["events_per_s"] = result["requests_per_s"] * batch
+    return result
