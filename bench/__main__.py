@@ -270,6 +270,7 @@ async def read_counters(infra: Infra, services: Services, prefix: str) -> Counte
 async def start_baselines(services: Services, infra: Infra, prefix: str) -> None:
     """The bare FastAPI routes, and an API-only rules replica whose ingest goes to a topic
     nobody consumes (so it does what the bare route does: validate, produce, answer)."""
+    await baselines.create_topics(infra.kafka, [f"{prefix}bench.bare-ingest"], PARTITIONS)
     port = free_port()
     database = infra.postgres.replace("+asyncpg", "") + "/bench_ledger"
     await services.spawn(

@@ -23,14 +23,7 @@ async def kafka_passthrough(
     """Messages per second consumed from one topic and produced to another (acks=all,
     idempotent, offsets committed per batch, read_committed): a consumer doing no work."""
     source, sink = f"{prefix}bench.raw-in", f"{prefix}bench.raw-out"
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        await admin.create_topics(
-            [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in (source, sink)]
-        )
-    finally:
-        await admin.close()
+    await create_topics(bootstrap, [source, sink], partitions)
     out = await producer(bootstrap)
     try:
         for key, value in messages:
@@ -65,6 +58,17 @@ async def kafka_passthrough(
             await consumer.stop()
     finally:
         await out.stop()
+
+
+async def create_topics(bootstrap: str, topics: list[str], partitions: int) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics(
+            [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in topics]
+        )
+    finally:
+        await admin.close()
 
 
 async def database_inserts(url: str, rows: int, batch: int = 2000) -> dict[str, float]:

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Dialect,
     Executable,
     Table,
+    TextClause,
     TypeDecorator,
     any_,
     event,
@@ -95,11 +96,16 @@ def upsert(
 
 
 def upsert_many(
-    table: Table, *, key: str | Sequence[str], dialect: str, update: bool = True
+    table: Table,
+    *,
+    key: str | Sequence[str],
+    dialect: str,
+    update: bool = True,
+    where: ColumnElement[bool] | TextClause | None = None,
 ) -> Executable:
     """The same, without values: execute it with a list of rows (one statement for all of
-    them, compiled once and cached)."""
-    return _upsert(table, key=key, dialect=dialect, update=update, rows=None)
+    them, compiled once and cached); ``where`` limits which existing rows are updated."""
+    return _upsert(table, key=key, dialect=dialect, update=update, rows=None, where=where)
 
 
 def _upsert(
@@ -109,6 +115,7 @@ def _upsert(
     dialect: str,
     update: bool,
     rows: list[dict[str, Any]] | None,
+    where: ColumnElement[bool] | TextClause | None = None,
 ) -> Executable:
     keys = [key] if isinstance(key, str) else list(key)
     insert_into = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -118,7 +125,7 @@ def _upsert(
     if not update:
         return statement.on_conflict_do_nothing(index_elements=keys)
     changing = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
-    return statement.on_conflict_do_update(index_elements=keys, set_=changing)
+    return statement.on_conflict_do_update(index_elements=keys, set_=changing, where=where)
 
 
 def one_of(

@@ -45,7 +45,8 @@ async def running(workers: Sequence[Worker], *, grace: float = 30.0) -> AsyncIte
         stopping.set()
         for worker in workers:
             worker.stop()
-        _, late = await asyncio.wait(tasks, timeout=grace)
-        for task in late:
-            task.cancel()
-        await asyncio.gather(*late, return_exceptions=True)
+        if tasks:  # an API-only replica runs none
+            _, late = await asyncio.wait(tasks, timeout=grace)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)

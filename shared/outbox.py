@@ -18,12 +18,12 @@ from sqlalchemy import (
     Table,
     delete,
     func,
-    insert,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared import metrics, tracing
+from shared.bulk import insert_rows
 from shared.contracts.envelope import TYPE_HEADER, CloudEvent
 from shared.db import UtcDateTime
 from shared.faults import fault_point
@@ -80,8 +80,7 @@ async def queue_events(
     session: AsyncSession, table: Table, topic: str, events: list[CloudEvent]
 ) -> None:
     """Write ``events`` to the outbox in the session's transaction."""
-    if events:
-        await session.execute(insert(table), outbox_rows(topic, events))
+    await insert_rows(session, table, outbox_rows(topic, events))
 
 
 class OutboxRelay:

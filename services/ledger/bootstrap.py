@@ -50,7 +50,7 @@ def build_app(
         settings=kafka,
         topics=[kafka.topics.awards],
         group_id=settings.consumer_group,
-        handler=award_handler(uow, policy, relay.wake, rewards_uow=uow),
+        handler=award_handler(uow, policy, relay.wake),
         producer=producer,
     )
     jobs = LedgerJobs(

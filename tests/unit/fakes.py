@@ -111,6 +111,7 @@ class FakeLedger(_FakeTransaction):
         self.entries: list[Entry] = []
         self.published: list[Operation] = []
         self.events: list[CloudEvent] = []
+        self.tiers: dict[str, tuple[str, datetime]] = {}
         self._staged: list[MemberAccount] = []
 
     async def balances_for_update(self, member_ids: Collection[str]) -> dict[str, MemberAccount]:
@@ -175,6 +176,11 @@ class FakeLedger(_FakeTransaction):
 
     async def publish(self, event: CloudEvent) -> None:
         self.events.append(event)
+
+    async def save_tiers(self, tiers: Mapping[str, tuple[str, datetime]]) -> None:
+        for member, (tier, at) in tiers.items():
+            if member not in self.tiers or self.tiers[member][1] <= at:
+                self.tiers[member] = (tier, at)
 
     async def commit(self) -> None:
         staged, self._staged = self._staged, []

@@ -4,7 +4,7 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, or_, select, update
+from sqlalchemy import Table, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.ledger.adapters.orm import balances, entries, lots, operations, redemptions
@@ -12,7 +12,8 @@ from services.ledger.domain.entries import Operation
 from services.ledger.domain.lots import Lot, LotStatus
 from services.ledger.domain.model import MemberAccount
 from services.ledger.domain.redemptions import Redemption, RedemptionStatus
-from shared.db import one_of, upsert_many
+from shared.bulk import insert_rows, update_rows
+from shared.db import one_of
 
 
 class LedgerRepository:
@@ -43,9 +44,12 @@ class LedgerRepository:
         if not ordered:
             return {}
         now = datetime.now(UTC)
-        await self._session.execute(
-            upsert_many(balances, key="member_id", dialect=self._dialect, update=False),
+        await insert_rows(
+            self._session,
+            balances,
             [{"member_id": m, **_ZERO, "updated_at": now} for m in ordered],
+            on_conflict="nothing",
+            key=["member_id"],
         )
         rows = await self._session.execute(
             select(balances)
@@ -119,26 +123,20 @@ class LedgerRepository:
         """Write the accounts' new operations, entries, balances, lots and redemptions; the
         operations written."""
         new = [op for a in accounts for op in a.operations]
-        if new:
-            await self._session.execute(insert(operations), [_operation_row(op) for op in new])
-            await self._session.execute(
-                insert(entries), [_entry_row(e) for op in new for e in op.entries]
-            )
+        session = self._session
+        await insert_rows(session, operations, [_operation_row(op) for op in new])
+        await insert_rows(session, entries, [_entry_row(e) for op in new for e in op.entries])
         await self._save_balances(accounts)
         changed_lots = [_lot_row(a.lots[i]) for a in accounts for i in sorted(a.changed_lots)]
-        if changed_lots:
-            await self._session.execute(
-                upsert_many(lots, key="lot_id", dialect=self._dialect), changed_lots
-            )
+        await insert_rows(session, lots, changed_lots, on_conflict="update", key=["lot_id"])
         changed = [
             _redemption_row(a.redemptions[i])
             for a in accounts
             for i in sorted(a.changed_redemptions)
         ]
-        if changed:
-            await self._session.execute(
-                upsert_many(redemptions, key="redemption_id", dialect=self._dialect), changed
-            )
+        await insert_rows(
+            session, redemptions, changed, on_conflict="update", key=["redemption_id"]
+        )
         for a in accounts:
             a.operations, a.changed_lots, a.changed_redemptions = [], set(), set()
         return new
@@ -146,31 +144,23 @@ class LedgerRepository:
     async def _save_balances(self, accounts: Collection[MemberAccount]) -> None:
         """Rows locked by :meth:`balances_for_update`: plain updates."""
         now = datetime.now(UTC)
-        await self._session.execute(
-            update(balances)
-            .where(balances.c.member_id == bindparam("b_member_id"))
-            .values(
-                available=bindparam("b_available"),
-                pending=bindparam("b_pending"),
-                held=bindparam("b_held"),
-                lifetime_earned=bindparam("b_lifetime_earned"),
-                lifetime_redeemed=bindparam("b_lifetime_redeemed"),
-                version=bindparam("b_version"),
-                updated_at=bindparam("b_updated_at"),
-            ),
+        await update_rows(
+            self._session,
+            balances,
             [
                 {
-                    "b_member_id": a.member_id,
-                    "b_available": a.available,
-                    "b_pending": a.pending,
-                    "b_held": a.held,
-                    "b_lifetime_earned": a.lifetime_earned,
-                    "b_lifetime_redeemed": a.lifetime_redeemed,
-                    "b_version": a.version + 1,
-                    "b_updated_at": now,
+                    "member_id": a.member_id,
+                    "available": a.available,
+                    "pending": a.pending,
+                    "held": a.held,
+                    "lifetime_earned": a.lifetime_earned,
+                    "lifetime_redeemed": a.lifetime_redeemed,
+                    "version": a.version + 1,
+                    "updated_at": now,
                 }
                 for a in accounts
             ],
+            key="member_id",
         )
         for a in accounts:
             a.version += 1

@@ -1,5 +1,6 @@
 """Reads and writes of the catalogue, vouchers and members' tiers."""
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.ledger.adapters.orm import member_tiers, rewards, vouchers
 from services.ledger.adapters.reward_specs import RewardSpec
 from services.ledger.domain.rewards import Reward, Voucher, VoucherStatus
+from shared.bulk import insert_rows
 from shared.db import upsert
 
 
@@ -127,28 +129,18 @@ async def member_tier(session: AsyncSession, member_id: str) -> str | None:
     )
 
 
-async def set_member_tier(
-    session: AsyncSession, member_id: str, tier: str, changed_at: datetime
+async def set_member_tiers(
+    session: AsyncSession, tiers: Mapping[str, tuple[str, datetime]]
 ) -> None:
-    """Keep the newest tier a member was given (events may be redelivered)."""
-    current = await session.scalar(
-        select(member_tiers.c.changed_at).where(member_tiers.c.member_id == member_id)
+    """The same for many members in one statement: ``{member: (tier, changed_at)}``."""
+    await insert_rows(
+        session,
+        member_tiers,
+        [{"member_id": m, "tier": t, "changed_at": at} for m, (t, at) in sorted(tiers.items())],
+        on_conflict="update",
+        key=["member_id"],
+        update_where="member_tiers.changed_at <= EXCLUDED.changed_at",
     )
-    if current is None or current <= changed_at:
-        await session.execute(
-            upsert(
-                member_tiers,
-                [
-                    {
-                        "member_id": member_id,
-                        "tier": tier,
-                        "changed_at": changed_at,
-                    }
-                ],
-                key="member_id",
-                dialect=session.get_bind().dialect.name,
-            )
-        )
 
 
 def _voucher(row: Any) -> Voucher:

@@ -1,6 +1,7 @@
 """Turns awards and revocations from ``loyalty.awards.v1`` into ledger commands."""
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import TypeVar
 
 from pydantic import ValidationError
@@ -15,9 +16,7 @@ from services.ledger.domain.commands import (
     RevokePoints,
 )
 from services.ledger.domain.model import Policy
-from services.ledger.service_layer import rewards
 from services.ledger.service_layer.points import book_points
-from services.ledger.service_layer.rewards_uow import RewardsUnitOfWork
 from services.ledger.service_layer.unit_of_work import UnitOfWork
 from shared.contracts.awards import (
     MEMBER_TIER_CHANGED,
@@ -120,35 +119,32 @@ def award_handler(
     uow_factory: Callable[[], UnitOfWork],
     policy: Policy,
     on_committed: Callable[[], None],
-    *,
-    rewards_uow: Callable[[], RewardsUnitOfWork] | None = None,
 ) -> BatchHandler:
-    """Books a chunk of decisions as one transaction; tier news goes to the rewards."""
+    """Books a chunk of decisions, and the members' tier news, as one transaction."""
 
     async def handle(events: Sequence[CloudEvent]) -> dict[int, str]:
         rejected: dict[int, str] = {}
-        commands, positions, tiers = [], [], []
+        commands, positions = [], []
+        tiers: dict[str, tuple[str, datetime]] = {}
         for index, event in enumerate(events):
             try:
                 if event.type == MEMBER_TIER_CHANGED:  # news about the member, not points
-                    tiers.append(_tier_change(event))
+                    change = _tier_change(event)
+                    newest = tiers.get(change.member_id)
+                    if newest is None or newest[1] <= change.changed_at:
+                        tiers[change.member_id] = (change.tier, change.changed_at)
                     continue
                 commands.append(to_command(event))
             except PayloadError as exc:
                 rejected[index] = str(exc)
                 continue
             positions.append(index)
-        if commands:
-            booked = await book_points(commands, uow=uow_factory(), policy=policy)
+        if commands or tiers:
+            booked = await book_points(commands, uow=uow_factory(), policy=policy, tiers=tiers)
             for index, error in booked.rejected.items():
                 rejected[positions[index]] = str(error)
             if booked.operations:
                 on_committed()
-        if rewards_uow is not None:
-            for change in tiers:  # rare: a transaction each, idempotent
-                await rewards.record_tier(
-                    change.member_id, change.tier, change.changed_at, uow=rewards_uow()
-                )
         return rejected
 
     return handle

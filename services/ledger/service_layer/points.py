@@ -8,7 +8,7 @@ decisions came, then written with one statement per kind of row. Each operation 
 its id is recorded with a fingerprint of the request, so a repeat is a no-op and a different
 request under the same id is refused (rejected, leaving no trace)."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -48,8 +48,11 @@ async def book_points(
     *,
     uow: UnitOfWork,
     policy: Policy,
+    tiers: Mapping[str, tuple[str, datetime]] | None = None,
     now: datetime | None = None,
 ) -> BookedChunk:
+    """``tiers``: the members' newest tiers from the chunk's tier news, kept in the same
+    transaction."""
     now = now or datetime.now(UTC)
     out = BookedChunk()
     async with uow:
@@ -74,7 +77,9 @@ async def book_points(
                 continue
             op.fingerprint = done[op_id] = print_
             out.operations.append(op)
-        if out.operations:
+        if tiers:
+            await uow.save_tiers(tiers)
+        if out.operations or tiers:
             await uow.save_all([a for a in accounts.values() if a.operations])
             await uow.commit()
     return out

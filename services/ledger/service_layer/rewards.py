@@ -187,15 +187,6 @@ def _usable(voucher: Voucher, now: datetime) -> None:
         raise VoucherNotUsable(f"voucher {voucher.code} expired on {voucher.expires_at:%Y-%m-%d}")
 
 
-async def record_tier(
-    member_id: str, tier: str, changed_at: datetime, *, uow: RewardsUnitOfWork
-) -> None:
-    """Remember the tier the rules gave the member, for tier-gated rewards."""
-    async with uow:
-        await uow.set_member_tier(member_id, tier, changed_at)
-        await uow.commit()
-
-
 async def expire_vouchers(
     sessions: async_sessionmaker[AsyncSession],
     uow_factory: Callable[[], RewardsUnitOfWork],

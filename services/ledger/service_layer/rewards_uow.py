@@ -1,6 +1,5 @@
 """The ledger's transaction, with the catalogue and vouchers beside the points."""
 
-from datetime import datetime
 
 from services.ledger.adapters import rewards_repository as repo
 from services.ledger.adapters.ledger_events import SOURCE
@@ -24,9 +23,6 @@ class RewardsUnitOfWork(SqlAlchemyUnitOfWork):
 
     async def member_tier(self, member_id: str) -> str | None:
         return await repo.member_tier(self.session, member_id)
-
-    async def set_member_tier(self, member_id: str, tier: str, changed_at: datetime) -> None:
-        await repo.set_member_tier(self.session, member_id, tier, changed_at)
 
     async def voucher(
         self, *, code: str | None = None, redemption_id: str | None = None, lock: bool = False

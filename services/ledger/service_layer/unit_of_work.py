@@ -1,6 +1,6 @@
 """One ledger transaction: a member's account under lock, and the events its changes cause."""
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Protocol
 
@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.ledger.adapters.ledger_events import ledger_event
 from services.ledger.adapters.orm import outbox, redemptions
 from services.ledger.adapters.repository import LedgerRepository
+from services.ledger.adapters.rewards_repository import set_member_tiers
 from services.ledger.domain.model import MemberAccount
 from services.ledger.domain.redemptions import RedemptionStatus
 from shared.contracts.envelope import CloudEvent
@@ -37,6 +38,11 @@ class UnitOfWork(Transaction, Protocol):
         ...
 
     async def save_all(self, accounts: Collection[MemberAccount]) -> None: ...
+
+    async def save_tiers(self, tiers: Mapping[str, tuple[str, datetime]]) -> None:
+        """Each member's newest tier, ``{member: (tier, changed_at)}``, for tier-gated
+        rewards (an older one never replaces a newer)."""
+        ...
 
     async def expired_holds(self, member_id: str, now: datetime) -> list[str]: ...
 
@@ -95,6 +101,9 @@ class SqlAlchemyUnitOfWork(SqlAlchemyTransaction):
             await queue_events(self.session, outbox, self._topic, [ledger_event(op) for op in done])
         except IntegrityError as exc:
             raise RetryLater("a concurrent write to these accounts") from exc
+
+    async def save_tiers(self, tiers: Mapping[str, tuple[str, datetime]]) -> None:
+        await set_member_tiers(self.session, tiers)
 
     async def publish(self, event: CloudEvent) -> None:
         """Queue an event that is not a ledger operation (e.g. a reminder) in the outbox."""

@@ -14,7 +14,8 @@ from services.notifications.domain.deliveries import Delivery, DeliveryStatus
 from services.notifications.domain.model import InboxMessage
 from services.notifications.domain.notices import Category, Channel
 from services.notifications.domain.preferences import Preferences
-from shared.db import one_of, upsert, upsert_many
+from shared.bulk import insert_rows
+from shared.db import one_of, upsert
 
 
 def _prefs_json(p: Preferences) -> dict[str, Any]:
@@ -83,23 +84,23 @@ async def add_all(
     session: AsyncSession, messages: list[InboxMessage], new_deliveries: list[Delivery]
 ) -> set[str]:
     """Insert what is not there yet, one statement per table; the ids inserted."""
-    dialect = session.get_bind().dialect.name
-    written: set[str] = set()
-    if messages:
-        statement = upsert_many(inbox, key="message_id", dialect=dialect, update=False)
-        found = await session.scalars(
-            statement.returning(inbox.c.message_id),  # type: ignore[attr-defined]
-            [asdict(m) for m in messages],
-        )
-        written.update(found)
-    if new_deliveries:
-        statement = upsert_many(deliveries, key="delivery_id", dialect=dialect, update=False)
-        found = await session.scalars(
-            statement.returning(deliveries.c.delivery_id),  # type: ignore[attr-defined]
-            [_delivery_row(d) for d in new_deliveries],
-        )
-        written.update(found)
-    return written
+    written = await insert_rows(
+        session,
+        inbox,
+        [asdict(m) for m in messages],
+        on_conflict="nothing",
+        key=["message_id"],
+        returning="message_id",
+    )
+    written += await insert_rows(
+        session,
+        deliveries,
+        [_delivery_row(d) for d in new_deliveries],
+        on_conflict="nothing",
+        key=["delivery_id"],
+        returning="delivery_id",
+    )
+    return set(written)
 
 
 async def save_preferences(session: AsyncSession, p: Preferences) -> Preferences:

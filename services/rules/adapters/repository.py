@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.rules.adapters.orm import (
@@ -25,7 +25,8 @@ from services.rules.adapters.state_codec import (
 )
 from services.rules.domain.member import MemberState, celebration_days
 from services.rules.domain.returns import PurchaseRecord
-from shared.db import one_of, upsert, upsert_many
+from shared.bulk import insert_rows, update_rows
+from shared.db import one_of, upsert
 
 
 async def rules_in_force(session: AsyncSession) -> list[tuple[RuleSpec, int]]:
@@ -121,17 +122,15 @@ class MemberRepository:
         if not ordered:
             return {}
         now = datetime.now(UTC)
-        await self.session.execute(
-            upsert_many(member_states, key="member_id", dialect=self._dialect, update=False),
+        await insert_rows(
+            self.session,
+            member_states,
             [
-                {
-                    "member_id": m,
-                    "state": _EMPTY_STATE,
-                    "version": 0,
-                    "updated_at": now,
-                }
+                {"member_id": m, "state": _EMPTY_STATE, "version": 0, "updated_at": now}
                 for m in ordered
             ],
+            on_conflict="nothing",
+            key=["member_id"],
         )
         rows = await self.session.execute(
             select(member_states.c.member_id, member_states.c.state, member_states.c.version)
@@ -156,27 +155,21 @@ class MemberRepository:
         if not members:
             return
         now = datetime.now(UTC)
-        await self.session.execute(
-            update(member_states)
-            .where(member_states.c.member_id == bindparam("b_member_id"))
-            .values(
-                state=bindparam("b_state"),
-                birthday_mmdd=bindparam("b_birthday"),
-                enrolled_mmdd=bindparam("b_enrolled"),
-                version=bindparam("b_version"),
-                updated_at=bindparam("b_updated_at"),
-            ),
+        await update_rows(
+            self.session,
+            member_states,
             [
                 {
-                    "b_member_id": m.member_id,
-                    "b_state": member_to_json(m),
-                    "b_birthday": m.birthday.strftime("%m-%d") if m.birthday else None,
-                    "b_enrolled": m.enrolled_at.strftime("%m-%d") if m.enrolled_at else None,
-                    "b_version": m.version + 1,
-                    "b_updated_at": now,
+                    "member_id": m.member_id,
+                    "state": member_to_json(m),
+                    "birthday_mmdd": m.birthday.strftime("%m-%d") if m.birthday else None,
+                    "enrolled_mmdd": m.enrolled_at.strftime("%m-%d") if m.enrolled_at else None,
+                    "version": m.version + 1,
+                    "updated_at": now,
                 }
                 for m in members
             ],
+            key="member_id",
         )
         for m in members:
             m.version += 1
@@ -194,8 +187,9 @@ class MemberRepository:
     async def save_purchases(self, records: list[tuple[PurchaseRecord, datetime]]) -> None:
         if not records:
             return
-        await self.session.execute(
-            upsert_many(purchases, key="event_id", dialect=self._dialect),
+        await insert_rows(
+            self.session,
+            purchases,
             [
                 {
                     "event_id": record.event_id,
@@ -207,14 +201,19 @@ class MemberRepository:
                 }
                 for record, occurred_at in records
             ],
+            on_conflict="update",
+            key=["event_id"],
         )
 
     async def budgets_for_update(self, rule_ids: Sequence[str]) -> dict[str, int]:
         """Points each rule has spent; the rows stay locked until commit, so replicas never
         overspend a budget together."""
-        await self.session.execute(
-            upsert_many(budgets, key="rule_id", dialect=self._dialect, update=False),
+        await insert_rows(
+            self.session,
+            budgets,
             [{"rule_id": r, "spent": 0} for r in sorted(rule_ids)],
+            on_conflict="nothing",
+            key=["rule_id"],
         )
         rows = await self.session.execute(
             select(budgets.c.rule_id, budgets.c.spent)

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -17,6 +16,7 @@ from services.rules.adapters.repository import MemberRepository
 from services.rules.domain.member import MemberState
 from services.rules.domain.model import Decision, LoyaltyEvent
 from services.rules.domain.returns import PurchaseRecord
+from shared.bulk import insert_rows, update_rows
 from shared.errors import RetryLater
 from shared.outbox import queue_events
 from shared.uow import SqlAlchemyTransaction, Transaction
@@ -86,19 +86,15 @@ class SqlAlchemyUnitOfWork(SqlAlchemyTransaction):
             await self.members.save_purchases(
                 [(d.purchase, d.event.occurred_at) for d in decided if d.purchase is not None]
             )
-            await self.session.execute(
-                insert(processed_events), [_processed(d, now) for d in decided]
-            )
+            await insert_rows(self.session, processed_events, [_processed(d, now) for d in decided])
             granted = [row for d in decided for row in _award_rows(d.decision)]
-            if granted:
-                await self.session.execute(insert(awards), granted)
-            if budgets_spent:
-                await self.session.execute(
-                    update(budgets)
-                    .where(budgets.c.rule_id == bindparam("b_rule_id"))
-                    .values(spent=bindparam("b_spent")),
-                    [{"b_rule_id": r, "b_spent": s} for r, s in budgets_spent.items()],
-                )
+            await insert_rows(self.session, awards, granted)
+            await update_rows(
+                self.session,
+                budgets,
+                [{"rule_id": r, "spent": s} for r, s in budgets_spent.items()],
+                key="rule_id",
+            )
             messages = [m for d in decided for m in decision_events(d.decision, d.event)]
             await queue_events(self.session, outbox, self._topic, messages)
         except IntegrityError as exc:
