@@ -36,8 +36,16 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
         return engine
     # hide_parameters: errors and logs show the SQL, never the values (member data, tokens).
+    # force_custom_plan: a chunk's `= ANY($1)` lookups are planned for the ids they carry. A
+    # generic plan, cached once a table was small, kept scanning whole tables as they grew.
     return create_async_engine(
-        url, pool_size=10, max_overflow=10, pool_pre_ping=True, hide_parameters=True, **kwargs
+        url,
+        pool_size=10,
+        max_overflow=10,
+        pool_pre_ping=True,
+        hide_parameters=True,
+        connect_args={"server_settings": {"plan_cache_mode": "force_custom_plan"}},
+        **kwargs,
     )
 
 
