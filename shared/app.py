@@ -48,6 +48,7 @@ class ServiceParts:
     authenticator: Authenticator
     workers: Sequence[Worker] = field(default_factory=list)
     startup: Sequence[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    closers: Sequence[Callable[[], Awaitable[None]]] = field(default_factory=list)
     roles: frozenset[str] = ROLES
 
     @classmethod
@@ -116,6 +117,8 @@ def create_service_app(parts: ServiceParts, *, title: str, routers: Sequence[API
                 with contextlib.suppress(asyncio.CancelledError):
                     await work
             await parts.producer.stop()
+            for close in parts.closers:
+                await close()
             await parts.engine.dispose()
 
     async def started() -> None:
@@ -140,12 +143,12 @@ def create_service_app(parts: ServiceParts, *, title: str, routers: Sequence[API
     return app
 
 
-def _parts(request: Request) -> ServiceParts:
+async def _parts(request: Request) -> ServiceParts:
     parts: ServiceParts = request.app.state.parts
     return parts
 
 
-def _sessions(request: Request) -> async_sessionmaker[AsyncSession]:
+async def _sessions(request: Request) -> async_sessionmaker[AsyncSession]:
     sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
     return sessions
 

@@ -1,6 +1,7 @@
 """HTTP plumbing every service's app uses: problem+json errors, health, readiness, metrics, auth."""
 
 import logging
+import os
 import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -145,17 +146,33 @@ def operations_router(service: str, checks: Sequence[tuple[str, ReadinessCheck]]
     return router
 
 
+ACCESS_LOGS = ("all", "errors", "off")
+SLOW_SECONDS = 1.0
+
+
 def install_request_metrics(app: FastAPI, service: str) -> None:
-    app.add_middleware(RequestLog, service=service)
+    """Every request counted and timed on /metrics; logged as ``ACCESS_LOG`` says: ``all``,
+    ``errors`` (the default: answers of 400 and up, and requests slower than a second) or
+    ``off``. A log line per request costs more than the balance read it describes."""
+    which = os.environ.get("ACCESS_LOG", "errors").strip().lower()
+    if which not in ACCESS_LOGS:
+        raise ValueError(f"ACCESS_LOG must be one of {', '.join(ACCESS_LOGS)}, not {which!r}")
+    app.add_middleware(RequestLog, service=service, which=which)
 
 
 class RequestLog:
-    """Counts and logs every request by its route's template, never the raw path or query
+    """Counts and logs requests by their route's template, never the raw path or query
     (those may carry tokens). Plain ASGI: no task or thread per request."""
 
-    def __init__(self, app: ASGIApp, service: str) -> None:
+    def __init__(self, app: ASGIApp, service: str, which: str = "all") -> None:
         self._app = app
         self._service = service
+        self._which = which
+
+    def _logs(self, status: int, elapsed: float) -> bool:
+        if self._which == "errors":
+            return status >= 400 or elapsed >= SLOW_SECONDS
+        return self._which == "all"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -177,15 +194,16 @@ class RequestLog:
             elapsed = time.perf_counter() - started
             metrics.HTTP_REQUESTS.labels(self._service, route, str(status)).inc()
             metrics.HTTP_SECONDS.labels(self._service, route).observe(elapsed)
-            access.info(
-                "request",
-                extra={
-                    "method": scope["method"],
-                    "route": route,
-                    "status": status,
-                    "ms": round(elapsed * 1000, 1),
-                },
-            )
+            if self._logs(status, elapsed):
+                access.info(
+                    "request",
+                    extra={
+                        "method": scope["method"],
+                        "route": route,
+                        "status": status,
+                        "ms": round(elapsed * 1000, 1),
+                    },
+                )
 
 
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False)

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.ledger.adapters.balance_reader import BalanceReader
 from services.ledger.adapters.orm import outbox
 from services.ledger.entrypoints import admin_http, http, redemptions_http, rewards_http
 from services.ledger.entrypoints.consumer import award_handler
@@ -82,8 +83,15 @@ def build_app(
         ],
     )
     app.state.settings = settings
+    balances = BalanceReader(settings.database_url, sessions)
+    parts.closers = [balances.close]
     app.state.ledger = LedgerContext(
-        settings=settings, policy=policy, uow=uow, committed=relay.wake, rewards_uow=uow
+        settings=settings,
+        policy=policy,
+        uow=uow,
+        committed=relay.wake,
+        rewards_uow=uow,
+        balances=balances,
     )
     install_ledger_errors(app)
     return app

@@ -73,6 +73,7 @@ async def system(
         "KAFKA_TOPIC_PREFIX": kafka.topic_prefix,
         "KAFKA_TOPIC_PARTITIONS": "3",
         "AUTH_API_KEYS": apps.API_KEYS,
+        "ACCESS_LOG": "all",  # the security test reads every request's log line
         "AUTH_MEMBER_TOKEN_SECRET": apps.TOKEN_SECRET,
         "RULES_JOBS_INTERVAL_SECONDS": "1",
         "LEDGER_JOBS_INTERVAL_SECONDS": "1",

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 
+from services.ledger.adapters.balance_reader import BalanceReader
 from services.ledger.domain import errors
 from services.ledger.domain.model import Policy
 from services.ledger.service_layer.rewards_uow import RewardsUnitOfWork
@@ -22,9 +23,10 @@ class LedgerContext:
     uow: Callable[[], UnitOfWork]
     committed: Callable[[], None]  # wakes the outbox relay
     rewards_uow: Callable[[], RewardsUnitOfWork]
+    balances: BalanceReader
 
 
-def _context(request: Request) -> LedgerContext:
+async def _context(request: Request) -> LedgerContext:
     context: LedgerContext = request.app.state.ledger
     return context
 

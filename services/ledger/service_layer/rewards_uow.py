@@ -1,6 +1,5 @@
 """The ledger's transaction, with the catalogue and vouchers beside the points."""
 
-
 from services.ledger.adapters import rewards_repository as repo
 from services.ledger.adapters.ledger_events import SOURCE
 from services.ledger.adapters.orm import outbox

@@ -45,7 +45,7 @@ class IngestAccepted(BaseModel):
     ids: list[str]
 
 
-def _settings(request: Request) -> RulesSettings:
+async def _settings(request: Request) -> RulesSettings:
     settings: RulesSettings = request.app.state.settings
     return settings
 
