@@ -15,11 +15,8 @@ class KafkaSettings(BaseSettings):
     topic_prefix: str = ""
     topic_partitions: int = Field(default=6, ge=1)
     replication_factor: int = Field(default=1, ge=1)
-    max_batch: int = Field(default=500, ge=1, description="records per consumer batch")
-    max_batch_seconds: float = Field(
-        default=0.25,
-        gt=0,
-        description="work per consumer transaction: bounds how long its row locks are held",
+    max_batch: int = Field(
+        default=500, ge=1, description="records per consumer fetch: one chunk, one transaction"
     )
 
     @property

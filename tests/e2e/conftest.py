@@ -30,12 +30,14 @@ class System:
     logs: dict[str, Path]
     env: dict[str, str]
 
-    def spawn(self, service: str) -> None:
+    def spawn(self, service: str, **env: str) -> None:
+        """Start the service (again); ``env`` adds settings for this process only, e.g.
+        ``POINTSTREAM_FAULT`` to arm a fault point."""
         with self.logs[service].open("ab") as log:  # the child keeps its own copy of the handle
             self.processes[service] = subprocess.Popen(
                 [sys.executable, "-m", f"services.{service}", "serve", "--migrate"],
                 cwd=REPO,
-                env=self.env,
+                env={**self.env, **env},
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )

@@ -19,6 +19,7 @@ from services.notifications.domain.preferences import Preferences
 from services.notifications.service_layer.template_book import TemplateBook, Templates
 from services.notifications.service_layer.unit_of_work import UnitOfWork
 from shared.contracts.envelope import derived_id
+from shared.faults import fault_point
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +142,7 @@ async def deliver_due(
             if folded:
                 await _as_digest(read, delivery, folded, prefs.language if prefs else "en")
         await _attempt(delivery, senders, prefs, public_url, max_attempts, now)
+        fault_point("after-send-before-record")
         async with uow() as write:
             await write.save_delivery(delivery)
             for other in folded:

@@ -76,9 +76,9 @@ class CelPredicate:
             raise ExpressionError(f"{where}: unknown function(s): {', '.join(unknown)}")
         self.source = source
         self._where = where
-        self._variables = tuple(self._program.variables())
         # Most rules have no condition ("true"): they need no facts converted for CEL at all.
         self._always = source.strip() == "true"
+        self.variables = () if self._always else tuple(self._program.variables())
 
     def __call__(self, facts: Mapping[str, Any]) -> bool:
         if self._always:
@@ -88,7 +88,7 @@ class CelPredicate:
         context: cel.Context | dict[str, Any] = (
             facts.cel_context()
             if isinstance(facts, Facts)
-            else {name: facts[name] for name in self._variables if name in facts}
+            else {name: facts[name] for name in self.variables if name in facts}
         )
         try:
             result = self._program.execute(context)

@@ -17,10 +17,13 @@ class Facts(dict[str, Any]):
     (converting per rule cost more than evaluating)."""
 
     _context: cel.Context | None = None
+    needed: frozenset[str] | None = None  # what the conditions read; None: everything
 
     def cel_context(self) -> cel.Context:
         if self._context is None:
-            self._context = cel.Context(variables=dict(self))
+            wanted = self.needed
+            variables = {k: v for k, v in self.items() if wanted is None or k in wanted}
+            self._context = cel.Context(variables=variables)
         return self._context
 
 

@@ -10,12 +10,39 @@ from services.rules.domain.returns import EarnedShare, PurchaseRecord
 
 
 def member_to_json(member: MemberState) -> dict[str, Any]:
-    data = asdict(member)
-    data.pop("version")
-    for key in ("enrolled_at", "last_purchase_at", "birthday"):
-        value = data[key]
-        data[key] = value.isoformat() if value is not None else None
-    return data
+    """Field by field: ``dataclasses.asdict`` deep-copies, and this runs for every event."""
+    m = member
+    return {
+        "member_id": m.member_id,
+        "enrolled_at": _iso(m.enrolled_at),
+        "birthday": _iso(m.birthday),
+        "language": m.language,
+        "timezone": m.timezone,
+        "tier": m.tier,
+        "purchases_total": m.purchases_total,
+        "purchases_by_month": dict(m.purchases_by_month),
+        "spend_by_month": dict(m.spend_by_month),
+        "points_by_month": dict(m.points_by_month),
+        "categories_bought": list(m.categories_bought),
+        "last_purchase_at": _iso(m.last_purchase_at),
+        "referrals": m.referrals,
+        "complaints_resolved": m.complaints_resolved,
+        "usage": {
+            rule: {
+                "day": u.day,
+                "day_points": u.day_points,
+                "month": u.month,
+                "month_points": u.month_points,
+                "total_points": u.total_points,
+                "years": list(u.years),
+            }
+            for rule, u in m.usage.items()
+        },
+    }
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 def member_from_json(member_id: str, data: dict[str, Any], version: int) -> MemberState:

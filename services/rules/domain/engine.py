@@ -29,6 +29,8 @@ _ROUNDING = {
 class Predicate(Protocol):
     """A compiled condition: true or false for the given facts."""
 
+    variables: tuple[str, ...]  # the facts it reads (``member``, ``purchase`` ...)
+
     def __call__(self, facts: Mapping[str, Any]) -> bool: ...
 
 

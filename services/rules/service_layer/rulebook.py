@@ -28,6 +28,7 @@ class RuleBook:
         self.rules: Sequence[Compiled] = ()
         self.tiers: list[TierSpec] = []
         self._compiled: dict[tuple[str, int], Compiled] = {}
+        self._needed: dict[str, frozenset[str]] = {}
 
     @classmethod
     def static(cls, pack: RulePack) -> "RuleBook":
@@ -59,10 +60,27 @@ class RuleBook:
                 self._compiled[key] = compile_rule(spec.to_rule(version))
             compiled.append(self._compiled[key])
         self.rules = tuple(compiled)
+        self._needed = {}
         self._loaded_at = time.monotonic()
 
     def facts(self, event: LoyaltyEvent, member: MemberState) -> dict[str, Any]:
-        return facts(event, member)
+        found = facts(event, member)
+        found.needed = self._read_by(event.event_type)
+        return found
+
+    def _read_by(self, event_type: str) -> frozenset[str]:
+        """The facts the conditions of this event type's rules read: only those are
+        converted for CEL (an event's whole payload, lines and all, is costly)."""
+        needed = self._needed.get(event_type)
+        if needed is None:
+            needed = frozenset(
+                name
+                for c in self.rules
+                if event_type in c.rule.event_types
+                for name in c.condition.variables
+            )
+            self._needed[event_type] = needed
+        return needed
 
     def budgets_for(self, event_types: set[str]) -> dict[str, int]:
         """The budgets of the rules that may award for these event types: the rows a chunk
