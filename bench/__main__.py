@@ -22,7 +22,7 @@ import httpx
 from bench import baselines, plot, stages
 from bench.counters import Counters, cpu_by_process, messages_by_topic, statements_by_database
 from bench.ingest import ingest_load
-from bench.load import Load, Observer, producer
+from bench.load import Load, Observer, producer, send_many
 from bench.reads import balance_reads
 from bench.system import API_KEY, SERVICES, Infra, Services
 from shared.contracts.topics import Topics
@@ -56,12 +56,14 @@ async def throughput(
         while time.monotonic() - started < seconds:
             done = sum(1 for e in expected if e in observer.done)
             if len(expected) - done < backlog:
+                chunk = []
                 for _ in range(500):
                     key, value, purchase = next(stream)
-                    await out.send(topic, value, key=key)
-                    sent += 1
+                    chunk.append((key, value))
                     if purchase is not None:
                         expected.add(purchase)
+                await send_many(out, topic, chunk)
+                sent += len(chunk)
             else:
                 await asyncio.sleep(0.05)
             if time.monotonic() >= next_rss:

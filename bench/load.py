@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.partitioner import DefaultPartitioner
 
 CATEGORIES = ("dairy", "bakery", "produce", "pantry", "drinks", "kitchen", "household")
 CHANNELS = ("pos", "pos", "pos", "web", "app")
@@ -148,3 +149,26 @@ async def producer(bootstrap: str) -> AIOKafkaProducer:
     )
     await started.start()
     return started
+
+
+async def send_many(out: AIOKafkaProducer, topic: str, messages: list[tuple[bytes, bytes]]) -> None:
+    """The load client's cheap path: one batch a partition (the partition the default
+    partitioner gives each key, so a member's events stay in order), so that producing the
+    load costs the machine little next to the system under test."""
+    partitions = sorted(await out.partitions_for(topic))
+    by_partition: dict[int, list[tuple[bytes, bytes]]] = {}
+    for key, value in messages:
+        by_partition.setdefault(_PARTITIONER(key, partitions, partitions), []).append((key, value))
+    acks = []
+    for partition, batch_messages in by_partition.items():
+        batch = out.create_batch()
+        for key, value in batch_messages:
+            if batch.append(key=key, value=value, timestamp=None) is None:  # full: send it
+                acks.append(await out.send_batch(batch, topic, partition=partition))
+                batch = out.create_batch()
+                batch.append(key=key, value=value, timestamp=None)
+        acks.append(await out.send_batch(batch, topic, partition=partition))
+    await asyncio.gather(*acks)
+
+
+_PARTITIONER = DefaultPartitioner()

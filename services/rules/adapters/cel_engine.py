@@ -6,7 +6,7 @@ from typing import Any
 
 import cel
 
-from services.rules.adapters.facts import Facts
+from services.rules.adapters.facts import Facts, LineFacts
 from services.rules.domain.engine import Compiled
 from services.rules.domain.rules import LinePoints, PointsPerAmount, Rule
 
@@ -85,11 +85,13 @@ class CelPredicate:
             return True
         # Converting values for CEL costs more than evaluating: an event's Facts convert once
         # for all rules; other mappings (a line's facts) convert only what the expression reads.
-        context: cel.Context | dict[str, Any] = (
-            facts.cel_context()
-            if isinstance(facts, Facts)
-            else {name: facts[name] for name in self.variables if name in facts}
-        )
+        context: cel.Context | dict[str, Any]
+        if isinstance(facts, Facts):
+            context = facts.cel_context()
+        elif self.variables == ("line",) and isinstance(line := facts.get("line"), LineFacts):
+            context = line.cel_context()  # the usual line filter: the line's facts, converted once
+        else:
+            context = {name: facts[name] for name in self.variables if name in facts}
         try:
             result = self._program.execute(context)
         except KeyError:

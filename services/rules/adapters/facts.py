@@ -27,6 +27,17 @@ class Facts(dict[str, Any]):
         return self._context
 
 
+class LineFacts(dict[str, Any]):
+    """One purchase line's facts; converted to CEL once for every rule's line filter."""
+
+    _context: cel.Context | None = None
+
+    def cel_context(self) -> cel.Context:
+        if self._context is None:
+            self._context = cel.Context(variables={"line": self})
+        return self._context
+
+
 def facts(event: LoyaltyEvent, member: MemberState) -> Facts:
     result = Facts(
         {
@@ -44,14 +55,14 @@ def facts(event: LoyaltyEvent, member: MemberState) -> Facts:
     if event.purchase is not None:
         p = event.purchase
         lines = [
-            {
-                "sku": ln.sku,
-                "category": ln.category,
-                "quantity": float(ln.quantity),
-                "unit_price": float(ln.unit_price),
-                "amount": float(ln.amount),
-                "tags": list(ln.tags),
-            }
+            LineFacts(
+                sku=ln.sku,
+                category=ln.category,
+                quantity=float(ln.quantity),
+                unit_price=float(ln.unit_price),
+                amount=float(ln.amount),
+                tags=list(ln.tags),
+            )
             for ln in p.lines
         ]
         result["purchase"] = {

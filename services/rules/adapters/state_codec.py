@@ -1,6 +1,5 @@
 """Member state and purchase records to and from JSON columns."""
 
-from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -60,7 +59,10 @@ def purchase_to_json(record: PurchaseRecord) -> dict[str, Any]:
         "currency": record.currency,
         "paid": str(record.paid),
         "returned": str(record.returned),
-        "shares": {k: asdict(v) for k, v in record.shares.items()},
+        "shares": {
+            k: {"rule_version": v.rule_version, "points": v.points, "revoked": v.revoked}
+            for k, v in record.shares.items()
+        },
     }
 
 
