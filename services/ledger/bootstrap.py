@@ -4,10 +4,12 @@ from collections.abc import Callable
 
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.middleware import Middleware
 
 from services.ledger.adapters.balance_reader import BalanceReader
 from services.ledger.adapters.orm import outbox
 from services.ledger.entrypoints import admin_http, http, redemptions_http, rewards_http
+from services.ledger.entrypoints.balance_fast_path import BalanceFastPath
 from services.ledger.entrypoints.consumer import award_handler
 from services.ledger.entrypoints.context import LedgerContext, install_ledger_errors
 from services.ledger.entrypoints.jobs import LedgerJobs
@@ -94,4 +96,8 @@ def build_app(
         balances=balances,
     )
     install_ledger_errors(app)
+    # Innermost of the middleware: inside the request log, before FastAPI's routing.
+    app.user_middleware.append(
+        Middleware(BalanceFastPath, authenticator=parts.authenticator, reader=balances)
+    )
     return app

@@ -202,3 +202,31 @@ async def test_awards_from_kafka_post_entries_and_bad_ones_are_dead_lettered(
     assert (
         await client.get("/v1/admin/reconciliation", headers={"X-API-Key": POS_KEY})
     ).status_code == 403
+
+
+async def test_the_balance_fast_path_answers_as_the_route_and_refuses_nothing_itself(
+    client: httpx.AsyncClient,
+) -> None:
+    await credit(client, "m-fast", 75)
+    fast = await client.get("/v1/members/m-fast/balance", headers=TILL)
+    # A query string takes the FastAPI route: both ways give the same document.
+    routed = await client.get("/v1/members/m-fast/balance?via=route", headers=TILL)
+    assert fast.status_code == routed.status_code == 200
+    assert fast.json() == routed.json()
+    assert fast.json()["available"] == 75
+    assert fast.headers["content-type"] == "application/json"
+    token = Authenticator(auth_settings()).issue_member_token("m-fast")
+    mine = await client.get(
+        "/v1/members/m-fast/balance", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert mine.json() == fast.json()
+    # What the fast path does not let in, the route refuses with its problem documents.
+    other = await client.get(
+        "/v1/members/someone-else/balance", headers={"Authorization": f"Bearer {token}"}
+    )
+    missing = await client.get("/v1/members/m-fast/balance")
+    wrong = await client.get("/v1/members/m-fast/balance", headers={"X-API-Key": "nope"})
+    assert (other.status_code, missing.status_code, wrong.status_code) == (403, 401, 401)
+    assert other.headers["content-type"].startswith("application/problem+json")
+    unknown = (await client.get("/v1/members/never-seen/balance", headers=TILL)).json()
+    assert (unknown["available"], unknown["updated_at"]) == (0, None)
