@@ -1,11 +1,12 @@
 """HTTP plumbing every service's app uses: problem+json errors, health, readiness, metrics, auth."""
 
+import inspect
 import logging
 import os
 import re
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Annotated
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Annotated, Any
 
 from aiokafka.errors import KafkaError
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Request, Response
@@ -252,6 +253,37 @@ def require_member_access(principal: Principal, member_id: str, scope: str) -> N
             raise AuthError(403, "a member token reaches only its own member's data")
         return
     require_scope(principal, scope)
+
+
+def scope_caller(auth: Authenticator, scope: Scope) -> Principal | None:
+    """The caller of a plain-ASGI fast path, as :func:`caller` finds it (an API key first,
+    else a member token); None where the route must answer (no or a wrong credential)."""
+    key = bearer = None
+    for name, value in scope["headers"]:
+        if name == b"x-api-key":
+            key = value.decode("latin-1")
+        elif name == b"authorization":
+            scheme, _, credentials = value.decode("latin-1").partition(" ")
+            if scheme.lower() == "bearer":
+                bearer = credentials.strip()
+    try:
+        if key:
+            return auth.from_api_key(key)
+        if bearer:
+            return auth.from_member_token(bearer)
+    except AuthError:
+        return None
+    return None
+
+
+async def problem_for(exc: Exception, scope: Scope, handlers: Mapping[Any, Any]) -> Response:
+    """The app's own answer to an exception raised in a fast path (outside its routing)."""
+    for cls in type(exc).__mro__:
+        if (handler := handlers.get(cls)) is not None:
+            answer = handler(Request(scope), exc)
+            response: Response = await answer if inspect.isawaitable(answer) else answer
+            return response
+    raise exc
 
 
 __all__ = ["Caller", "HTTPException", "problem", "require_member_access", "require_scope"]

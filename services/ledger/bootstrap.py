@@ -96,8 +96,8 @@ def build_app(
         balances=balances,
     )
     install_ledger_errors(app)
-    # Innermost of the middleware: inside the request log, before FastAPI's routing.
-    app.user_middleware.append(
-        Middleware(BalanceFastPath, authenticator=parts.authenticator, reader=balances)
-    )
+    if "api" in parts.roles:  # innermost middleware: inside the request log, before routing
+        app.user_middleware.append(
+            Middleware(BalanceFastPath, authenticator=parts.authenticator, reader=balances)
+        )
     return app

@@ -1,10 +1,13 @@
 """Wires the rules service: settings, database, Kafka, rule book, workers and the HTTP app."""
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
+from starlette.middleware import Middleware
 
 from services.rules.adapters.orm import outbox
 from services.rules.entrypoints import admin_http, http
 from services.rules.entrypoints.consumer import event_handler
+from services.rules.entrypoints.http import accept_events
+from services.rules.entrypoints.ingest_fast_path import IngestFastPath
 from services.rules.entrypoints.jobs import RulesJobs
 from services.rules.service_layer.pack import load_default_pack_if_empty
 from services.rules.service_layer.rulebook import RuleBook
@@ -65,6 +68,21 @@ def build_app(
     app.state.settings = settings
     app.state.rulebook = book
     app.state.uow_factory = uow
+    if "api" in parts.roles:  # innermost middleware: inside the request log, before routing
+
+        async def accept(body: bytes, trace: list[tuple[str, str]]) -> Response:
+            return await accept_events(
+                body, trace=trace, parts=parts, sessions=sessions, settings=settings
+            )
+
+        app.user_middleware.append(
+            Middleware(
+                IngestFastPath,
+                authenticator=parts.authenticator,
+                accept=accept,
+                handlers=app.exception_handlers,
+            )
+        )
     _publish_envelope_schema(app)
     return app
 

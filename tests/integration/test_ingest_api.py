@@ -130,3 +130,16 @@ async def test_an_accepted_batch_is_on_the_topic_keyed_by_member_and_awarded(
     assert by_member["m-3"]["id"] == derived_id(events[0]["id"], "decision", "m-3")
     base = next(a for a in by_member["m-3"]["data"]["awards"] if a["rule_id"] == "base-earn")
     assert base["award_id"] == derived_id(events[0]["id"], "base-earn")
+
+
+async def test_the_ingest_fast_path_answers_as_the_route_does(client: httpx.AsyncClient) -> None:
+    key = {"X-API-Key": POS_KEY}
+    bad = [purchase("m-9"), purchase("m-9", total="-3")]
+    fast = await client.post("/v1/events", json=bad, headers=key)
+    routed = await client.post("/v1/events?via=route", json=bad, headers=key)  # FastAPI's route
+    assert fast.status_code == routed.status_code == 422
+    assert fast.headers["content-type"] == routed.headers["content-type"]
+    assert fast.json() == routed.json()
+    good = purchase("m-9")
+    accepted = await client.post("/v1/events", json=good, headers=key)
+    assert (accepted.status_code, accepted.json()) == (202, {"accepted": 1, "ids": [good["id"]]})

@@ -15,7 +15,8 @@ from types import SimpleNamespace
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.ledger.adapters.balance_reader import BalanceReader
-from shared.auth import SCOPE_MEMBERS_READ, Authenticator, AuthError, Principal
+from shared.auth import SCOPE_MEMBERS_READ, Authenticator
+from shared.http import scope_caller
 
 _PATH = re.compile(r"/v1/members/([A-Za-z0-9._:@-]{1,200})/balance")
 _ROUTE = SimpleNamespace(path="/v1/members/{member_id}/balance")  # the request log's label
@@ -54,27 +55,9 @@ class BalanceFastPath:
         if found is None:
             return None
         member = found.group(1)
-        principal = self._caller(scope)
+        principal = scope_caller(self._auth, scope)
         if principal is None:
             return None
         if principal.member_id is not None:
             return member if principal.member_id == member else None
         return member if principal.may(SCOPE_MEMBERS_READ) else None
-
-    def _caller(self, scope: Scope) -> Principal | None:
-        key = bearer = None
-        for name, value in scope["headers"]:
-            if name == b"x-api-key":
-                key = value.decode("latin-1")
-            elif name == b"authorization":
-                scheme, _, credentials = value.decode("latin-1").partition(" ")
-                if scheme.lower() == "bearer":
-                    bearer = credentials.strip()
-        try:  # as the route's `caller`: an API key first, else a member token
-            if key:
-                return self._auth.from_api_key(key)
-            if bearer:
-                return self._auth.from_member_token(bearer)
-        except AuthError:
-            return None
-        return None

@@ -3,7 +3,7 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from opentelemetry.trace import SpanKind
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.rules.adapters.orm import purchases
 from services.rules.settings import RulesSettings
 from shared import tracing
-from shared.app import PartsDep, SessionsDep
+from shared.app import PartsDep, ServiceParts, SessionsDep
 from shared.auth import SCOPE_INGEST
 from shared.contracts.envelope import TYPE_HEADER, CloudEvent
 from shared.contracts.inbound import PayloadError, parse_inbound
@@ -60,7 +60,22 @@ async def ingest_events(
 ) -> Any:
     """Take one CloudEvent or a batch (all or nothing) and write it to ``loyalty.events.v1``."""
     require_scope(principal, SCOPE_INGEST)
-    body = await request.body()
+    trace = [(k, request.headers[k]) for k in ("traceparent", "tracestate") if k in request.headers]
+    return await accept_events(
+        await request.body(), trace=trace, parts=parts, sessions=sessions, settings=settings
+    )
+
+
+async def accept_events(
+    body: bytes,
+    *,
+    trace: list[tuple[str, str]],
+    parts: ServiceParts,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: RulesSettings,
+) -> Response:
+    """The ingest itself, for the route and its fast path: 202 once Kafka acknowledged every
+    event, else a problem document saying what to fix."""
     if len(body) > MAX_BODY_BYTES:
         return problem(413, "Payload too large", f"the body exceeds {MAX_BODY_BYTES} bytes")
     try:
@@ -83,11 +98,7 @@ async def ingest_events(
         )
     topic = parts.kafka.topics.events
     # A till or web shop may send its own trace context (W3C traceparent): the events continue it.
-    caller_context = tracing.context_from(
-        (k, request.headers[k].encode("latin-1"))
-        for k in ("traceparent", "tracestate")
-        if k in request.headers
-    )
+    caller_context = tracing.context_from((k, v.encode("latin-1")) for k, v in trace)
     with tracing.tracer.start_as_current_span(
         "POST /v1/events",
         context=caller_context,
