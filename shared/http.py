@@ -169,6 +169,7 @@ class RequestLog:
         self._app = app
         self._service = service
         self._which = which
+        self._series: dict[tuple[str, int], tuple[Any, Any]] = {}  # labelled metrics, found once
 
     def _logs(self, status: int, elapsed: float) -> bool:
         if self._which == "errors":
@@ -193,8 +194,14 @@ class RequestLog:
         finally:
             route = getattr(scope.get("route"), "path", "unmatched")
             elapsed = time.perf_counter() - started
-            metrics.HTTP_REQUESTS.labels(self._service, route, str(status)).inc()
-            metrics.HTTP_SECONDS.labels(self._service, route).observe(elapsed)
+            series = self._series.get((route, status))
+            if series is None:
+                series = self._series[(route, status)] = (
+                    metrics.HTTP_REQUESTS.labels(self._service, route, str(status)),
+                    metrics.HTTP_SECONDS.labels(self._service, route),
+                )
+            series[0].inc()
+            series[1].observe(elapsed)
             if self._logs(status, elapsed):
                 access.info(
                     "request",

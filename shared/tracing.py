@@ -41,8 +41,15 @@ def configure(service: str, exporter: SpanExporter | None = None) -> bool:
     return True
 
 
+def enabled() -> bool:
+    """Whether spans are recorded (``configure`` installed a provider)."""
+    return _enabled
+
+
 def current_headers() -> Headers:
     """The current span's context as Kafka headers (none without a recording span)."""
+    if not _enabled:
+        return ()
     carrier: dict[str, str] = {}
     propagate.inject(carrier)
     return tuple((k, v.encode()) for k, v in carrier.items() if k in _FIELDS)

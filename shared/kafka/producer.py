@@ -66,15 +66,13 @@ class EventProducer:
         ``ack_within`` seconds, raise KafkaTimeoutError (the producer may still deliver them
         later: receivers de-duplicate by event id)."""
 
-        async def all_acknowledged() -> None:
-            pending = [
-                await self._producer.send(m.topic, m.value, key=m.key, headers=list(m.headers))
-                for m in messages
-            ]
-            await asyncio.gather(*pending)
-
         try:
-            await asyncio.wait_for(all_acknowledged(), timeout=ack_within)
+            async with asyncio.timeout(ack_within):  # no task per call, unlike wait_for
+                pending = [
+                    await self._producer.send(m.topic, m.value, key=m.key, headers=list(m.headers))
+                    for m in messages
+                ]
+                await (pending[0] if len(pending) == 1 else asyncio.gather(*pending))
         except TimeoutError as exc:
             raise KafkaTimeoutError(f"Kafka did not acknowledge within {ack_within} s") from exc
 
