@@ -1,12 +1,9 @@
 """HTTP ingest under load: wrk posting purchases, one a request or in batches, each with an
 id of its own."""
 
-import subprocess
-import tempfile
 import uuid
-from pathlib import Path
 
-from bench.reads import parse_wrk, wrk_path
+from bench.reads import run_wrk
 
 _SCRIPT = """
 local counter = 0
@@ -33,25 +30,7 @@ def ingest_load(
     url: str, key: str, members: int, *, batch: int, seconds: int, connections: int
 ) -> dict[str, float]:
     """Requests and events per second, latency percentiles (ms), of POST /v1/events."""
-    with tempfile.TemporaryDirectory() as folder:
-        script = Path(folder) / "ingest.lua"
-        values = {"run": uuid.uuid4().hex[:8], "batch": batch, "members": members, "key": key}
-        script.write_text(_SCRIPT % values)
-        done = subprocess.run(
-            [
-                wrk_path(),
-                "-t1",
-                f"-c{connections}",
-                f"-d{seconds}s",
-                "--latency",
-                "-s",
-                str(script),
-                url,
-            ],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-    result = parse_wrk(done.stdout)
+    values = {"run": uuid.uuid4().hex[:8], "batch": batch, "members": members, "key": key}
+    result = run_wrk(_SCRIPT % values, url, seconds, connections)
     result["events_per_s"] = result["requests_per_s"] * batch
     return result

@@ -32,9 +32,14 @@ def balance_reads(
     url: str, key: str, members: int, *, seconds: int, connections: int
 ) -> dict[str, float]:
     """Requests per second and latency percentiles (ms) of GET /v1/members/{id}/balance."""
+    return run_wrk(_SCRIPT % {"members": members, "key": key}, url, seconds, connections)
+
+
+def run_wrk(lua: str, url: str, seconds: int, connections: int) -> dict[str, float]:
+    """wrk, one thread, with the request script ``lua``: its rate and latency percentiles."""
     with tempfile.TemporaryDirectory() as folder:
-        script = Path(folder) / "balance.lua"
-        script.write_text(_SCRIPT % {"members": members, "key": key})
+        script = Path(folder) / "requests.lua"
+        script.write_text(lua)
         done = subprocess.run(
             [
                 wrk_path(),
