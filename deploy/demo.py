@@ -32,7 +32,9 @@ DAY = [  # (member, channel, total, basket)
 def purchase(
     run: str, n: int, member: str, channel: str, total: str, basket: list[tuple[str, str, str]]
 ) -> dict[str, object]:
-    at = datetime.now(UTC).replace(hour=8, minute=0, second=0) + timedelta(minutes=73 * n)
+    # The day just passed: a shop's last hours up to now, never in the future (the program
+    # report counts up to now).
+    at = datetime.now(UTC) - timedelta(minutes=73 * (len(DAY) - n))
     return {
         "specversion": "1.0",
         "id": f"demo-{run}-{n}",
@@ -61,7 +63,7 @@ async def main() -> int:
         "id": f"demo-{run}-enrol",
         "source": "app/demo",
         "type": "member.enrolled",
-        "time": datetime.now(UTC).replace(hour=7).isoformat(),
+        "time": (datetime.now(UTC) - timedelta(minutes=73 * len(DAY) + 30)).isoformat(),
         "subject": anna,
         "data": {"channel": "app", "language": "da"},
     }
