@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from services.rules.adapters.rule_specs import RulePack, RuleSpec
 from services.rules.domain.commands import EvaluateEvent
 from services.rules.domain.member import celebration_days
 from services.rules.domain.model import Decision, LoyaltyEvent, Purchase, PurchaseLine, Return
@@ -248,3 +249,40 @@ async def test_keeping_a_tier_at_the_anniversary_is_news_too() -> None:
     assert review is not None
     assert review.tier_change is not None
     assert (review.tier_change.previous, review.tier_change.tier) == ("silver", "silver")
+
+
+async def test_a_return_gives_a_campaign_back_the_budget_its_purchase_used() -> None:
+    launch = RuleSpec.model_validate(
+        {
+            "id": "launch",
+            "name": "Launch week",
+            "driver": "economic",
+            "events": ["purchase.completed"],
+            "effect": {"type": "fixed", "points": 30},
+            "caps": {"budget": 50},
+            "explanation": {"en": "launch week"},
+        }
+    )
+    book = RuleBook.static(RulePack(rules=[launch]))
+    uow = FakeRulesUnitOfWork()
+    bought = LoyaltyEvent(
+        event_id="p-1",
+        event_type="purchase.completed",
+        member_id="m-1",
+        occurred_at=T0,
+        purchase=Purchase(currency="DKK", total=Decimal("10")),
+    )
+    decision = await evaluate_event(EvaluateEvent(bought), uow=uow, book=book)
+    assert decision is not None
+    assert uow.spent == {"launch": 30}
+    returned = LoyaltyEvent(
+        event_id="r-1",
+        event_type="purchase.returned",
+        member_id="m-1",
+        occurred_at=T0,
+        returned=Return("p-1", "DKK", Decimal("10")),
+    )
+    back = await evaluate_event(EvaluateEvent(returned), uow=uow, book=book)
+    assert back is not None
+    assert [(r.rule_id, r.points) for r in back.revocations] == [("launch", 30)]
+    assert uow.spent == {"launch": 0}  # a return in a chunk of its own refunds the budget

@@ -16,6 +16,9 @@ from services.rules.domain.member import MemberState
 from services.rules.domain.model import LoyaltyEvent
 
 
+RETURN_TYPE = "purchase.returned"
+
+
 class RuleBook:
     """Reloads from the database at most every ``ttl`` seconds, or at once after a local
     change, so a rule saved on one replica is in force on all within ``ttl``."""
@@ -83,12 +86,15 @@ class RuleBook:
         return needed
 
     def budgets_for(self, event_types: set[str]) -> dict[str, int]:
-        """The budgets of the rules that may award for these event types: the rows a chunk
-        of such events locks (all at once, in one order, so replicas never deadlock)."""
+        """The budgets of the rules that may award for these event types, or that a return
+        may refund (any rule may have awarded the purchase): the rows a chunk of such events
+        locks (all at once, in one order, so replicas never deadlock)."""
+        refunds = RETURN_TYPE in event_types
         return {
             c.rule.rule_id: c.rule.caps.budget
             for c in self.rules
-            if c.rule.caps.budget is not None and event_types & set(c.rule.event_types)
+            if c.rule.caps.budget is not None
+            and (refunds or event_types & set(c.rule.event_types))
         }
 
     def lowest_tier(self) -> str:
