@@ -1,4 +1,5 @@
-"""Proves the books: balances equal the sums of entries, every account nets out, lots agree."""
+"""Proves the books: balances equal the sums of entries, members' balances and the program's
+accounts net to zero, issued and redeemed points agree, lots agree."""
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -48,12 +49,15 @@ async def reconcile(
     report = Reconciliation()
     sums = await _entry_sums(session, only)
     report.accounts = sums.program_accounts
-    report.books_balance = sums.books_balance
     report.entries_checked = sums.entries
     expected = dict(sums.per_member)
     in_lots = await _lots_per_member(session, only)
+    held = earned = redeemed = 0  # what the balance rows, a store of their own, say in all
     for row in await session.execute(select(balances).where(only(balances.c.member_id))):
         report.members_checked += 1
+        held += row.available + row.pending + row.held
+        earned += row.lifetime_earned
+        redeemed += row.lifetime_redeemed
         wanted = expected.pop(row.member_id, _ZERO)
         for name, total in wanted.items():
             if getattr(row, name) != total:
@@ -66,6 +70,15 @@ async def reconcile(
                 f"{row.member_id}: lots hold {lots_available} available and {lots_pending} pending"
             )
     report.mismatches.extend(f"{m}: entries but no balance row" for m in expected)
+    # The books balance when what members hold (their balance rows) and the program's accounts
+    # (their own entries) net to zero; issued and redeemed points agree with the members'.
+    report.books_balance = held + sum(report.accounts.values()) == 0
+    issued = -report.accounts.get(acc.PROGRAM_ISSUED, 0)
+    if issued != earned:
+        report.mismatches.append(f"program:issued holds {issued}, members earned {earned}")
+    spent = report.accounts.get(acc.PROGRAM_REDEEMED, 0)
+    if spent != redeemed:
+        report.mismatches.append(f"program:redeemed holds {spent}, members redeemed {redeemed}")
     return report
 
 
@@ -110,7 +123,6 @@ _ZERO = {
 @dataclass
 class _Sums:
     program_accounts: dict[str, int]
-    books_balance: bool
     entries: int
     per_member: dict[str, dict[str, int]]  # the balance row the entries imply
 
@@ -157,7 +169,7 @@ async def _entry_sums(session: AsyncSession, only: "Filter") -> _Sums:
         }
         for member, sums in purposes.items()
     }
-    return _Sums(program, sum(nets.values()) == 0, count, per_member)
+    return _Sums(program, count, per_member)
 
 
 Filter = Callable[[ColumnElement[str]], ColumnElement[bool]]

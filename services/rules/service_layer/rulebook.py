@@ -15,7 +15,6 @@ from services.rules.domain.engine import Compiled
 from services.rules.domain.member import MemberState
 from services.rules.domain.model import LoyaltyEvent
 
-
 RETURN_TYPE = "purchase.returned"
 
 
@@ -93,8 +92,7 @@ class RuleBook:
         return {
             c.rule.rule_id: c.rule.caps.budget
             for c in self.rules
-            if c.rule.caps.budget is not None
-            and (refunds or event_types & set(c.rule.event_types))
+            if c.rule.caps.budget is not None and (refunds or event_types & set(c.rule.event_types))
         }
 
     def lowest_tier(self) -> str:
