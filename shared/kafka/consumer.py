@@ -125,8 +125,9 @@ class ConsumerRuntime:
                 await self._dead_letter(record, str(exc))
                 self._count(record.topic, "other", "dead_lettered")
                 settled.add(id(record))
+        topic = items[0].record.topic if items else self._topics[0]
         with tracing.consuming_chunk(
-            self._topics[0], [i.record.headers for i in items], (i.event.type for i in items)
+            topic, [i.record.headers for i in items], (i.event.type for i in items)
         ):
             outcome = await self._chunks.settle(items)
         for item, reason in outcome.dead:
