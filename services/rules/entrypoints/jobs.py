@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.rules.adapters.repository import members_celebrating
+from services.rules.adapters.celebrations import members_celebrating
 from services.rules.domain.commands import EvaluateEvent
 from services.rules.domain.model import LoyaltyEvent
 from services.rules.service_layer.handlers import evaluate_events
