@@ -13,6 +13,8 @@ import httpx
 import pytest
 
 from shared.auth import Authenticator
+from shared.contracts.envelope import CloudEvent
+from shared.kafka.producer import EventProducer, OutgoingMessage
 from shared.settings import KafkaSettings
 from tests import apps
 from tests.conftest import Databases
@@ -41,6 +43,22 @@ class System:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
+
+    async def send(self, events: list[CloudEvent]) -> None:
+        """Write events to the input topic, as a till's Kafka producer would."""
+        producer = EventProducer(self.kafka, client_id="e2e-till")
+        await producer.start()
+        try:
+            await producer.send(
+                [
+                    OutgoingMessage(
+                        topic=self.kafka.topics.events, key=e.subject.encode(), value=e.to_bytes()
+                    )
+                    for e in events
+                ]
+            )
+        finally:
+            await producer.stop()
 
     def kill(self, service: str) -> None:
         """kill -9: no shutdown, no commit, no goodbye."""

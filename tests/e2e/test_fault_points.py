@@ -18,7 +18,6 @@ import pytest
 
 from shared.contracts.envelope import CloudEvent, new_event
 from shared.faults import EXIT_CODE
-from shared.kafka.producer import EventProducer, OutgoingMessage
 from tests.apps import READER_KEY
 from tests.e2e.conftest import System
 from tests.kafka_helpers import read_all
@@ -68,22 +67,6 @@ def purchases(run: str, members: int = 8, each: int = 3) -> tuple[list[CloudEven
     return events, expected
 
 
-async def send(system: System, events: list[CloudEvent]) -> None:
-    producer = EventProducer(system.kafka, client_id="fault-test")
-    await producer.start()
-    try:
-        await producer.send(
-            [
-                OutgoingMessage(
-                    topic=system.kafka.topics.events, key=e.subject.encode(), value=e.to_bytes()
-                )
-                for e in events
-            ]
-        )
-    finally:
-        await producer.stop()
-
-
 @pytest.mark.parametrize(("service", "point"), POINTS)
 async def test_a_service_dying_at_a_fault_point_loses_and_doubles_nothing(
     system: System, service: str, point: str
@@ -93,7 +76,7 @@ async def test_a_service_dying_at_a_fault_point_loses_and_doubles_nothing(
     # Armed: the first chunk (or outbox batch) it handles is its last, its work half done.
     system.spawn(service, POINTSTREAM_FAULT=point)
     events, expected = purchases(uuid.uuid4().hex[:6])
-    await send(system, events[: len(events) // 2])
+    await system.send(events[: len(events) // 2])
 
     async def exit_code() -> int | None:
         return system.processes[service].poll()
@@ -102,7 +85,7 @@ async def test_a_service_dying_at_a_fault_point_loses_and_doubles_nothing(
     assert code == EXIT_CODE, f"{service} exited with {code}, not at the fault point"
     system.spawn(service)
     await system.wait_ready()
-    await send(system, events[len(events) // 2 :])
+    await system.send(events[len(events) // 2 :])
 
     reader = {"X-API-Key": READER_KEY}
     async with httpx.AsyncClient(timeout=10, headers=reader) as client:

@@ -8,8 +8,6 @@ from typing import Any
 import httpx
 import pytest
 
-from shared.contracts.envelope import CloudEvent
-from shared.kafka.producer import EventProducer, OutgoingMessage
 from tests.apps import POS_KEY, READER_KEY
 from tests.conftest import Databases
 from tests.e2e.conftest import SERVICES, System
@@ -19,22 +17,6 @@ from tests.polling import eventually
 
 pytestmark = pytest.mark.e2e
 WHEN = datetime.now(UTC) - timedelta(days=20)
-
-
-async def send(system: System, events: list[CloudEvent]) -> None:
-    producer = EventProducer(system.kafka, client_id="outage-test")
-    await producer.start()
-    try:
-        await producer.send(
-            [
-                OutgoingMessage(
-                    topic=system.kafka.topics.events, key=e.subject.encode(), value=e.to_bytes()
-                )
-                for e in events
-            ]
-        )
-    finally:
-        await producer.stop()
 
 
 async def readiness(system: System) -> dict[str, Any]:
@@ -71,7 +53,7 @@ async def test_kafka_then_postgres_go_away_and_come_back_and_nothing_is_lost(
     pids = {s: p.pid for s, p in system.processes.items()}
     first, second, third = events[:100], events[100:200], events[200:]
 
-    await send(system, first)
+    await system.send(first)
     partial, _ = await expected(first)
     await eventually(
         lambda: lifetimes(system, sorted(partial)),
@@ -105,7 +87,7 @@ async def test_kafka_then_postgres_go_away_and_come_back_and_nothing_is_lost(
         timeout=90,
         what="ready again after Kafka came back",
     )
-    await send(system, second)
+    await system.send(second)
 
     cluster.stop()  # -- PostgreSQL goes away while events keep arriving -----------------
     try:
@@ -115,7 +97,7 @@ async def test_kafka_then_postgres_go_away_and_come_back_and_nothing_is_lost(
             timeout=30,
             what="every service not ready without PostgreSQL",
         )
-        await send(system, third)  # Kafka keeps them until the databases are back
+        await system.send(third)  # Kafka keeps them until the databases are back
         await asyncio.sleep(10)
     finally:
         cluster.start()
