@@ -91,18 +91,6 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def upsert(
-    table: Table,
-    rows: list[dict[str, Any]],
-    *,
-    key: str | Sequence[str],
-    dialect: str,
-    update: bool = True,
-) -> Executable:
-    """INSERT ... ON CONFLICT (key) DO UPDATE (or DO NOTHING), for PostgreSQL and SQLite."""
-    return _upsert(table, key=key, dialect=dialect, update=update, rows=rows)
-
-
 def upsert_many(
     table: Table,
     *,
@@ -111,25 +99,12 @@ def upsert_many(
     update: bool = True,
     where: ColumnElement[bool] | TextClause | None = None,
 ) -> Executable:
-    """The same, without values: execute it with a list of rows (one statement for all of
-    them, compiled once and cached); ``where`` limits which existing rows are updated."""
-    return _upsert(table, key=key, dialect=dialect, update=update, rows=None, where=where)
-
-
-def _upsert(
-    table: Table,
-    *,
-    key: str | Sequence[str],
-    dialect: str,
-    update: bool,
-    rows: list[dict[str, Any]] | None,
-    where: ColumnElement[bool] | TextClause | None = None,
-) -> Executable:
+    """INSERT ... ON CONFLICT (key) DO UPDATE (or DO NOTHING), for PostgreSQL and SQLite,
+    without values: execute it with a list of rows (one statement for all of them, compiled
+    once and cached); ``where`` limits which existing rows are updated."""
     keys = [key] if isinstance(key, str) else list(key)
     insert_into = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert_into(table)
-    if rows is not None:
-        statement = statement.values(rows)
     if not update:
         return statement.on_conflict_do_nothing(index_elements=keys)
     changing = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}

@@ -11,11 +11,9 @@ returns at once. The points are where exactly-once can break:
 - ``after-send-before-record``: an email or push went out, the delivery is not yet recorded.
 """
 
-import logging
 import os
 import sys
 
-log = logging.getLogger(__name__)
 EXIT_CODE = 137  # what a shell reports for a process killed by SIGKILL
 
 

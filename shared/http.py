@@ -224,10 +224,15 @@ async def caller(  # async: a sync dependency would cost a thread hop on every r
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     auth: Authenticator = request.app.state.authenticator
+    return _authenticate(auth, key, bearer.credentials if bearer else None)
+
+
+def _authenticate(auth: Authenticator, key: str | None, token: str | None) -> Principal:
+    """An API key first, else a member token; AuthError when neither is good."""
     if key:
         return auth.from_api_key(key)
-    if bearer:
-        return auth.from_member_token(bearer.credentials)
+    if token:
+        return auth.from_member_token(token)
     raise AuthError(401, "send an API key (X-API-Key) or a member token (Authorization: Bearer)")
 
 
@@ -274,13 +279,9 @@ def scope_caller(auth: Authenticator, scope: Scope) -> Principal | None:
             if scheme.lower() == "bearer":
                 bearer = credentials.strip()
     try:
-        if key:
-            return auth.from_api_key(key)
-        if bearer:
-            return auth.from_member_token(bearer)
+        return _authenticate(auth, key, bearer)
     except AuthError:
         return None
-    return None
 
 
 async def problem_for(exc: Exception, scope: Scope, handlers: Mapping[Any, Any]) -> Response:

@@ -32,12 +32,44 @@ BatchHandler = Callable[[Sequence[CloudEvent]], Awaitable[Mapping[int, str]]]
 _TRANSIENT = (RetryLater, OSError, asyncio.TimeoutError, OperationalError, KafkaError)
 
 T = TypeVar("T")
+C = TypeVar("C")
 
 
 def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
     return isinstance(exc, _TRANSIENT)
+
+
+@dataclass
+class Commands(Generic[C]):
+    """A chunk's events as a handler's commands, and the events refused on the way."""
+
+    commands: list[C] = field(default_factory=list)
+    positions: list[int] = field(default_factory=list)  # each command's index in the chunk
+    rejected: dict[int, str] = field(default_factory=dict)  # chunk index -> reason
+
+    def reject(self, command_index: int, reason: str) -> None:
+        """A command the use case refused: recorded under its event's index in the chunk."""
+        self.rejected[self.positions[command_index]] = reason
+
+
+def commands_of(
+    events: Sequence[CloudEvent], to_command: Callable[[CloudEvent], C | None]
+) -> Commands[C]:
+    """Each event's command (None: nothing to do for it); an event that breaks the contract
+    (``InvalidMessage``) is rejected with its reason and the others go on."""
+    found: Commands[C] = Commands()
+    for index, event in enumerate(events):
+        try:
+            command = to_command(event)
+        except InvalidMessage as exc:
+            found.rejected[index] = str(exc)
+            continue
+        if command is not None:
+            found.commands.append(command)
+            found.positions.append(index)
+    return found
 
 
 @dataclass
@@ -93,7 +125,7 @@ class ChunkPolicy(Generic[T]):
                 log.warning(
                     "handler failed",
                     exc_info=exc,
-                    extra={"events": len(items), "attempt": attempt, **_about(items, self)},
+                    extra={"events": len(items), "attempt": attempt, **self._about(items)},
                 )
                 if not transient and len(items) > 1:
                     return await self._split(items, out)
@@ -118,16 +150,15 @@ class ChunkPolicy(Generic[T]):
         half = len(items) // 2
         return await self._settle(items[:half], out) and await self._settle(items[half:], out)
 
+    def _about(self, items: Sequence[T]) -> dict[str, str]:
+        """Ids for the log line of a lone event (a chunk's would be too many)."""
+        if len(items) != 1:
+            return {}
+        event = self._event_of(items[0])
+        return {"event_id": event.id, "member_id": event.subject, "event_type": event.type}
+
     async def _backoff(self, attempt: int) -> bool:
         """Wait before the next attempt; True when asked to stop meanwhile."""
         return await wait_for_event(
             self._stopping, min(self._max_backoff, 0.1 * 2 ** (attempt - 1))
         )
-
-
-def _about(items: Sequence[T], policy: "ChunkPolicy[T]") -> dict[str, str]:
-    """Ids for the log line of a lone event (a chunk's would be too many)."""
-    if len(items) != 1:
-        return {}
-    event = policy._event_of(items[0])
-    return {"event_id": event.id, "member_id": event.subject, "event_type": event.type}

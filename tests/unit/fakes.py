@@ -225,7 +225,7 @@ class FakeNotifications(_FakeTransaction):
     async def add_all(self, messages: list[InboxMessage], deliveries: list[Delivery]) -> set[str]:
         written = set()
         for message in messages:
-            if not await self.message_exists(message.message_id):
+            if all(m.message_id != message.message_id for m in self.messages):
                 self.messages.append(message)
                 written.add(message.message_id)
         for delivery in deliveries:
@@ -238,18 +238,6 @@ class FakeNotifications(_FakeTransaction):
         texts = self.templates.get(kind, {})
         found = texts.get(language) or texts.get("en")
         return None if found is None else (found["title"], found["body"])
-
-    async def message_exists(self, message_id: str) -> bool:
-        return any(m.message_id == message_id for m in self.messages)
-
-    async def add(self, message: InboxMessage) -> None:
-        self.messages.append(message)
-
-    async def delivery_exists(self, delivery_id: str) -> bool:
-        return delivery_id in self.deliveries
-
-    async def add_delivery(self, delivery: Delivery) -> None:
-        self.deliveries[delivery.delivery_id] = delivery
 
     async def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[Delivery]:
         due = [

@@ -51,7 +51,7 @@ class BalanceReader:
         except _BROKEN:  # a connection the database dropped (a restart): once more, afresh
             row = await (await self._connected()).fetchrow(_BALANCE, member_id)
         if row is None:
-            return _unknown(member_id)
+            return views.no_balance(member_id).model_dump(mode="json")
         updated: datetime | None = row["updated_at"]
         return {
             "member_id": member_id,
@@ -80,15 +80,3 @@ class BalanceReader:
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
-
-
-def _unknown(member_id: str) -> dict[str, Any]:
-    return {
-        "member_id": member_id,
-        "available": 0,
-        "pending": 0,
-        "held": 0,
-        "lifetime_earned": 0,
-        "lifetime_redeemed": 0,
-        "updated_at": None,
-    }

@@ -11,7 +11,6 @@ from services.ledger.adapters.orm import member_tiers, rewards, vouchers
 from services.ledger.adapters.reward_specs import RewardSpec
 from services.ledger.domain.rewards import Reward, Voucher, VoucherStatus
 from shared.bulk import insert_rows
-from shared.db import upsert
 
 
 async def catalogue(session: AsyncSession) -> list[Reward]:
@@ -106,9 +105,7 @@ async def voucher(
 
 async def save_voucher(session: AsyncSession, v: Voucher) -> None:
     values = {c.name: getattr(v, c.name) for c in vouchers.columns} | {"status": v.status.value}
-    await session.execute(
-        upsert(vouchers, [values], key="code", dialect=session.get_bind().dialect.name)
-    )
+    await insert_rows(session, vouchers, [values], on_conflict="update", key=["code"])
 
 
 async def expired_vouchers(session: AsyncSession, now: datetime, limit: int) -> list[str]:

@@ -82,7 +82,6 @@ def earn_all(
         account.lifetime_earned += earning.points
         op.pending_points += earning.points if pending else 0
     account.settle_debt()
-    op.pending = op.pending_points == op.points
     return account.finish(op)
 
 

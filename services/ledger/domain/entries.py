@@ -80,7 +80,6 @@ class Operation:
     cause: Cause
     recorded_at: datetime
     fingerprint: str = ""
-    pending: bool = False
     pending_points: int = 0  # of an earning: how many of its points wait for a return window
     entries: list[Entry] = field(default_factory=list)
     balance: BalanceView | None = None

@@ -30,7 +30,7 @@ from shared.contracts.awards import (
 )
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.inbound import PayloadError
-from shared.kafka.consumer import BatchHandler
+from shared.kafka.chunks import BatchHandler, Commands, commands_of
 
 M = TypeVar("M", PointsAwarded, PointsRevoked, PointsDecided)
 
@@ -123,29 +123,27 @@ def award_handler(
     """Books a chunk of decisions, and the members' tier news, as one transaction."""
 
     async def handle(events: Sequence[CloudEvent]) -> dict[int, str]:
-        rejected: dict[int, str] = {}
-        commands, positions = [], []
         tiers: dict[str, tuple[str, datetime]] = {}
-        for index, event in enumerate(events):
-            try:
-                if event.type == MEMBER_TIER_CHANGED:  # news about the member, not points
-                    change = _tier_change(event)
-                    newest = tiers.get(change.member_id)
-                    if newest is None or newest[1] <= change.changed_at:
-                        tiers[change.member_id] = (change.tier, change.changed_at)
-                    continue
-                commands.append(to_command(event))
-            except PayloadError as exc:
-                rejected[index] = str(exc)
-                continue
-            positions.append(index)
-        if commands or tiers:
-            booked = await book_points(commands, uow=uow_factory(), policy=policy, tiers=tiers)
+
+        def points_or_tier(event: CloudEvent) -> PointsCommand | None:
+            if event.type != MEMBER_TIER_CHANGED:
+                return to_command(event)
+            change = _tier_change(event)  # news about the member, not points: kept aside
+            newest = tiers.get(change.member_id)
+            if newest is None or newest[1] <= change.changed_at:
+                tiers[change.member_id] = (change.tier, change.changed_at)
+            return None
+
+        chunk: Commands[PointsCommand] = commands_of(events, points_or_tier)
+        if chunk.commands or tiers:
+            booked = await book_points(
+                chunk.commands, uow=uow_factory(), policy=policy, tiers=tiers
+            )
             for index, error in booked.rejected.items():
-                rejected[positions[index]] = str(error)
+                chunk.reject(index, str(error))
             if booked.operations:
                 on_committed()
-        return rejected
+        return chunk.rejected
 
     return handle
 

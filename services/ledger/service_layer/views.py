@@ -71,16 +71,21 @@ class RedemptionPublic(BaseModel):
 async def balance(session: AsyncSession, member_id: str) -> BalancePublic:
     row = (await session.execute(select(balances).where(balances.c.member_id == member_id))).first()
     if row is None:
-        return BalancePublic(
-            member_id=member_id,
-            available=0,
-            pending=0,
-            held=0,
-            lifetime_earned=0,
-            lifetime_redeemed=0,
-            updated_at=None,
-        )
+        return no_balance(member_id)
     return BalancePublic.model_validate(row, from_attributes=True)
+
+
+def no_balance(member_id: str) -> BalancePublic:
+    """The balance of a member the ledger has no points for."""
+    return BalancePublic(
+        member_id=member_id,
+        available=0,
+        pending=0,
+        held=0,
+        lifetime_earned=0,
+        lifetime_redeemed=0,
+        updated_at=None,
+    )
 
 
 async def entry_page(

@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifications.adapters.orm import deliveries, inbox, preferences, templates
@@ -15,7 +15,7 @@ from services.notifications.domain.model import InboxMessage
 from services.notifications.domain.notices import Category, Channel
 from services.notifications.domain.preferences import Preferences
 from shared.bulk import insert_rows
-from shared.db import one_of, upsert
+from shared.db import one_of
 
 
 def _prefs_json(p: Preferences) -> dict[str, Any]:
@@ -105,20 +105,19 @@ async def add_all(
 
 async def save_preferences(session: AsyncSession, p: Preferences) -> Preferences:
     p.unsubscribe_token = p.unsubscribe_token or secrets.token_urlsafe(24)
-    await session.execute(
-        upsert(
-            preferences,
-            [
-                {
-                    "member_id": p.member_id,
-                    "prefs": _prefs_json(p),
-                    "unsubscribe_token": p.unsubscribe_token,
-                    "updated_at": datetime.now(UTC),
-                }
-            ],
-            key="member_id",
-            dialect=session.get_bind().dialect.name,
-        )
+    await insert_rows(
+        session,
+        preferences,
+        [
+            {
+                "member_id": p.member_id,
+                "prefs": _prefs_json(p),
+                "unsubscribe_token": p.unsubscribe_token,
+                "updated_at": datetime.now(UTC),
+            }
+        ],
+        on_conflict="update",
+        key=["member_id"],
     )
     return p
 
@@ -146,33 +145,21 @@ async def all_templates(session: AsyncSession) -> list[dict[str, str]]:
 async def save_template(
     session: AsyncSession, kind: str, language: str, title: str, body: str
 ) -> None:
-    await session.execute(
-        upsert(
-            templates,
-            [
-                {
-                    "kind": kind,
-                    "language": language,
-                    "title": title,
-                    "body": body,
-                    "updated_at": datetime.now(UTC),
-                }
-            ],
-            key=("kind", "language"),
-            dialect=session.get_bind().dialect.name,
-        )
+    await insert_rows(
+        session,
+        templates,
+        [
+            {
+                "kind": kind,
+                "language": language,
+                "title": title,
+                "body": body,
+                "updated_at": datetime.now(UTC),
+            }
+        ],
+        on_conflict="update",
+        key=["kind", "language"],
     )
-
-
-async def delivery_exists(session: AsyncSession, delivery_id: str) -> bool:
-    found = await session.scalar(
-        select(deliveries.c.delivery_id).where(deliveries.c.delivery_id == delivery_id)
-    )
-    return found is not None
-
-
-async def add_delivery(session: AsyncSession, d: Delivery) -> None:
-    await session.execute(insert(deliveries).values(**_delivery_row(d)))
 
 
 async def save_delivery(session: AsyncSession, d: Delivery) -> None:

@@ -33,7 +33,7 @@ from shared.contracts.ledger import (
     PointsExpiring,
     VoucherEvent,
 )
-from shared.kafka.consumer import BatchHandler
+from shared.kafka.chunks import BatchHandler, commands_of
 
 log = logging.getLogger(__name__)
 # On the awards topic, all but tier news: consumers skip these by their type header unread.
@@ -79,20 +79,14 @@ def notice_handler(
     digest_window: timedelta = timedelta(0),
 ) -> BatchHandler:
     async def handle(events: Sequence[CloudEvent]) -> dict[int, str]:
-        rejected: dict[int, str] = {}
-        commands = []
-        for index, event in enumerate(events):
-            try:
-                notice = to_notice(event)
-            except PayloadError as exc:
-                rejected[index] = str(exc)
-                continue
-            if notice is not None:
-                commands.append(NotifyMember(notice))
-        if commands:
+        chunk = commands_of(events, to_notice)
+        if chunk.commands:
             await notify_members(
-                commands, uow=uow_factory(), templates=templates, digest_window=digest_window
+                [NotifyMember(n) for n in chunk.commands],
+                uow=uow_factory(),
+                templates=templates,
+                digest_window=digest_window,
             )
-        return rejected
+        return chunk.rejected
 
     return handle

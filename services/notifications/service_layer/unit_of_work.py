@@ -1,20 +1,14 @@
 """One notification transaction: preferences, templates, the inbox and queued deliveries."""
 
 from collections.abc import Collection
-from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
-
 from services.notifications.adapters import repository as repo
-from services.notifications.adapters.orm import inbox
 from services.notifications.domain.deliveries import Delivery
 from services.notifications.domain.model import InboxMessage
 from services.notifications.domain.preferences import Preferences
 from services.notifications.service_layer.template_book import Templates
-from shared.errors import RetryLater
 from shared.uow import SqlAlchemyTransaction, Transaction
 
 
@@ -30,14 +24,6 @@ class UnitOfWork(Transaction, Protocol):
         ...
 
     async def template(self, kind: str, language: str) -> tuple[str, str] | None: ...
-
-    async def message_exists(self, message_id: str) -> bool: ...
-
-    async def add(self, message: InboxMessage) -> None: ...
-
-    async def delivery_exists(self, delivery_id: str) -> bool: ...
-
-    async def add_delivery(self, delivery: Delivery) -> None: ...
 
     async def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[Delivery]: ...
 
@@ -59,27 +45,6 @@ class SqlAlchemyUnitOfWork(SqlAlchemyTransaction):
 
     async def template(self, kind: str, language: str) -> tuple[str, str] | None:
         return await repo.template(self.session, kind, language)
-
-    async def message_exists(self, message_id: str) -> bool:
-        found = await self.session.scalar(
-            select(inbox.c.id).where(inbox.c.message_id == message_id)
-        )
-        return found is not None
-
-    async def add(self, message: InboxMessage) -> None:
-        try:
-            await self.session.execute(insert(inbox).values(**asdict(message)))
-        except IntegrityError as exc:
-            raise RetryLater(f"message {message.message_id} written concurrently") from exc
-
-    async def delivery_exists(self, delivery_id: str) -> bool:
-        return await repo.delivery_exists(self.session, delivery_id)
-
-    async def add_delivery(self, delivery: Delivery) -> None:
-        try:
-            await repo.add_delivery(self.session, delivery)
-        except IntegrityError as exc:
-            raise RetryLater(f"delivery {delivery.delivery_id} written concurrently") from exc
 
     async def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[Delivery]:
         return await repo.claim_due(self.session, now, limit, lease)

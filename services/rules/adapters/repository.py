@@ -25,7 +25,7 @@ from services.rules.adapters.state_codec import (
 from services.rules.domain.member import MemberState
 from services.rules.domain.returns import PurchaseRecord
 from shared.bulk import insert_rows, update_rows
-from shared.db import one_of, upsert
+from shared.db import one_of
 
 
 async def rules_in_force(session: AsyncSession) -> list[tuple[RuleSpec, int]]:
@@ -87,13 +87,8 @@ async def save_tiers(session: AsyncSession, specs: list[TierSpec]) -> None:
     if not specs:
         return
     await session.execute(delete(tiers).where(tiers.c.name.not_in([t.name for t in specs])))
-    await session.execute(
-        upsert(
-            tiers,
-            [t.model_dump() for t in specs],
-            key="name",
-            dialect=session.get_bind().dialect.name,
-        )
+    await insert_rows(
+        session, tiers, [t.model_dump() for t in specs], on_conflict="update", key=["name"]
     )
 
 

@@ -10,12 +10,11 @@ from services.rules.service_layer.unit_of_work import UnitOfWork
 from shared import metrics
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.inbound import (
-    PayloadError,
     PurchaseCompleted,
     PurchaseReturned,
     parse_inbound,
 )
-from shared.kafka.consumer import BatchHandler
+from shared.kafka.chunks import BatchHandler, commands_of
 
 
 def to_command(event: CloudEvent) -> EvaluateEvent:
@@ -60,26 +59,18 @@ def event_handler(
     uow_factory: Callable[[], UnitOfWork], book: RuleBook, on_committed: Callable[[], None]
 ) -> BatchHandler:
     async def handle(events: Sequence[CloudEvent]) -> dict[int, str]:
-        rejected: dict[int, str] = {}
-        commands, positions = [], []
-        for index, event in enumerate(events):
-            try:
-                commands.append(to_command(event))
-            except PayloadError as exc:
-                rejected[index] = str(exc)
-                continue
-            positions.append(index)
-        if not commands:
-            return rejected
-        result = await evaluate_events(commands, uow=uow_factory(), book=book)
+        chunk = commands_of(events, to_command)
+        if not chunk.commands:
+            return chunk.rejected
+        result = await evaluate_events(chunk.commands, uow=uow_factory(), book=book)
         for index, reason in result.rejected.items():
-            rejected[positions[index]] = str(reason)
+            chunk.reject(index, str(reason))
         decisions = [d.decision for d in result.decided]
         if any(d.awards or d.revocations or d.tier_change for d in decisions):
             on_committed()
         for decision in decisions:
             count_points(decision)
-        return rejected
+        return chunk.rejected
 
     return handle
 
