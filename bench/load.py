@@ -105,6 +105,7 @@ class Observer:
 
     def __init__(self, bootstrap: str, topic: str) -> None:
         self.done: dict[str, float] = {}
+        self.arrived: list[str] = []  # done's keys, in the order they came
         self._bootstrap, self._topic = bootstrap, topic
         self._task: asyncio.Task[None] | None = None
 
@@ -132,7 +133,10 @@ class Observer:
                             data.get("rule_id") == BASE_RULE
                             or any(p.get("rule_id") == BASE_RULE for p in data.get("parts", ()))
                         ):
-                            self.done.setdefault(data["source_event_id"], now)
+                            purchase = data["source_event_id"]
+                            if purchase not in self.done:
+                                self.done[purchase] = now
+                                self.arrived.append(purchase)
         finally:
             await consumer.stop()
 

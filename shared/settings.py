@@ -18,6 +18,12 @@ class KafkaSettings(BaseSettings):
     max_batch: int = Field(
         default=500, ge=1, description="records per consumer fetch: one chunk, one transaction"
     )
+    fetch_min_bytes: int = Field(
+        default=1, ge=1, description="bytes a fetch waits for (up to fetch_max_wait_ms)"
+    )
+    fetch_max_wait_ms: int = Field(
+        default=500, ge=0, description="how long a fetch waits for fetch_min_bytes"
+    )
 
     @property
     def topics(self) -> Topics:

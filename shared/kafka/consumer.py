@@ -93,6 +93,8 @@ class ConsumerRuntime:
             auto_offset_reset="earliest",
             isolation_level="read_committed",
             max_partition_fetch_bytes=4 * 1024 * 1024,
+            fetch_min_bytes=self._settings.fetch_min_bytes,
+            fetch_max_wait_ms=self._settings.fetch_max_wait_ms,
         )
         await self._consumer.start()
         try:

@@ -7,6 +7,7 @@ from typing import Any
 import cel
 
 from services.rules.adapters.facts import Facts, LineFacts
+from services.rules.adapters.simple_cel import UNSURE, compile_simple
 from services.rules.domain.engine import Compiled
 from services.rules.domain.rules import LinePoints, PointsPerAmount, Rule
 
@@ -53,6 +54,8 @@ ALLOWED_FUNCTIONS = frozenset(
         "replace",
         "indexOf",
         "substring",
+        "!_",  # logical not
+        "-_",  # numeric negation
     }
 )
 
@@ -79,10 +82,17 @@ class CelPredicate:
         # Most rules have no condition ("true"): they need no facts converted for CEL at all.
         self._always = source.strip() == "true"
         self.variables = () if self._always else tuple(self._program.variables())
+        # Simple conditions are answered from the facts as they are, with no conversion;
+        # whatever the shortcut is unsure of, CEL answers (see simple_cel).
+        self._simple = None if self._always else compile_simple(source)
 
     def __call__(self, facts: Mapping[str, Any]) -> bool:
         if self._always:
             return True
+        if self._simple is not None:
+            answer = self._simple(facts)
+            if answer is not UNSURE:
+                return bool(answer)
         # Converting values for CEL costs more than evaluating: an event's Facts convert once
         # for all rules; other mappings (a line's facts) convert only what the expression reads.
         context: cel.Context | dict[str, Any]

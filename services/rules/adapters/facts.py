@@ -38,20 +38,23 @@ class LineFacts(dict[str, Any]):
         return self._context
 
 
-def facts(event: LoyaltyEvent, member: MemberState) -> Facts:
-    result = Facts(
-        {
-            "event": {
-                "id": event.event_id,
-                "type": event.event_type,
-                "time": event.occurred_at.isoformat(),
-                "weekday": event.occurred_at.isoweekday(),
-                "hour": event.occurred_at.hour,
-            },
-            "data": _plain(event.data),
-            "member": member.facts(event.occurred_at),
+def facts(event: LoyaltyEvent, member: MemberState, needed: frozenset[str] | None = None) -> Facts:
+    """The facts of ``event``: those the conditions read (``needed``; None: all of them), and
+    the purchase whenever there is one (line filters read its lines)."""
+    result = Facts()
+    result.needed = needed
+    if needed is None or "event" in needed:
+        result["event"] = {
+            "id": event.event_id,
+            "type": event.event_type,
+            "time": event.occurred_at.isoformat(),
+            "weekday": event.occurred_at.isoweekday(),
+            "hour": event.occurred_at.hour,
         }
-    )
+    if needed is None or "data" in needed:
+        result["data"] = _plain(event.data)
+    if needed is None or "member" in needed:
+        result["member"] = member.facts(event.occurred_at)
     if event.purchase is not None:
         p = event.purchase
         lines = [

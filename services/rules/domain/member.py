@@ -1,6 +1,7 @@
 """What the rules know of a member: the facts conditions use, and how much each rule gave."""
 
 import calendar
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -19,12 +20,19 @@ def month_key(moment: datetime) -> str:
     return f"{moment.year:04d}-{moment.month:02d}"
 
 
-def _last_12_months(moment: datetime) -> set[str]:
-    months, year, month = set(), moment.year, moment.month
+def _last_12_months(moment: datetime) -> frozenset[str]:
+    return _twelve_months_to(moment.year, moment.month)
+
+
+@functools.lru_cache(maxsize=64)
+def _twelve_months_to(year: int, month: int) -> frozenset[str]:
+    """The ``YYYY-MM`` keys of the twelve months ending with this one (asked for on every
+    event, for a handful of distinct months)."""
+    months = set()
     for _ in range(12):
         months.add(f"{year:04d}-{month:02d}")
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return months
+    return frozenset(months)
 
 
 @dataclass(slots=True)

@@ -66,20 +66,20 @@ class RuleBook:
         self._loaded_at = time.monotonic()
 
     def facts(self, event: LoyaltyEvent, member: MemberState) -> dict[str, Any]:
-        found = facts(event, member)
-        found.needed = self._read_by(event.event_type)
-        return found
+        return facts(event, member, self._read_by(event.event_type))
 
     def _read_by(self, event_type: str) -> frozenset[str]:
-        """The facts the conditions of this event type's rules read: only those are
-        converted for CEL (an event's whole payload, lines and all, is costly)."""
+        """The facts the conditions and line filters of this event type's rules read: only
+        those are gathered and converted for CEL (an event's whole payload is costly)."""
         needed = self._needed.get(event_type)
         if needed is None:
             needed = frozenset(
                 name
                 for c in self.rules
                 if event_type in c.rule.event_types
-                for name in c.condition.variables
+                for predicate in (c.condition, c.line_filter)
+                if predicate is not None
+                for name in predicate.variables
             )
             self._needed[event_type] = needed
         return needed
