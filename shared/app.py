@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -74,6 +75,17 @@ class ServiceParts:
         )
 
 
+def settle_garbage_collector() -> None:
+    """Once started: what exists now (modules, the app, compiled rules, caches) lives as long as
+    the process, so the cyclic collector stops walking it (``gc.freeze``), and collects young
+    objects less often. A chunk of messages makes tens of thousands of short-lived objects;
+    with the defaults the collector ran through the whole heap many times a chunk (a fifth of
+    the rules' CPU in a profile). Reference counting still frees nearly everything at once."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+
+
 def create_service_app(parts: ServiceParts, *, title: str, routers: Sequence[APIRouter]) -> FastAPI:
     booted = asyncio.Event()
 
@@ -96,6 +108,7 @@ def create_service_app(parts: ServiceParts, *, title: str, routers: Sequence[API
         else:
             return
         booted.set()
+        settle_garbage_collector()
         # An API-only replica runs no workers: the workers replicas consume, relay its outbox
         # rows and run the jobs.
         async with running(parts.workers if "workers" in parts.roles else []):

@@ -6,7 +6,6 @@ On PostgreSQL the rows travel as one array per column and the statement reads th
 default) the rows go through SQLAlchemy's ``executemany``.
 """
 
-import json
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, Literal
@@ -15,6 +14,7 @@ from sqlalchemy import JSON, Table, bindparam, insert, text, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.contracts.json import dumps_column
 from shared.db import upsert_many
 
 Conflict = Literal["error", "nothing", "update"]
@@ -88,7 +88,7 @@ def _arrays(
     for i, column in enumerate(columns):
         values = [r[column] for r in rows]
         if isinstance(table.c[column].type, JSON):
-            values = [None if v is None else json.dumps(v) for v in values]
+            values = [None if v is None else dumps_column(v) for v in values]
         arrays[f"c{i}"] = values
     return arrays
 

@@ -26,11 +26,18 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from shared.contracts.json import dumps_column, loads_column
+
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_async_engine(
-            url, connect_args={"timeout": 30}, hide_parameters=True, **kwargs
+            url,
+            connect_args={"timeout": 30},
+            hide_parameters=True,
+            json_serializer=dumps_column,
+            json_deserializer=loads_column,
+            **kwargs,
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
@@ -45,6 +52,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         pool_pre_ping=True,
         hide_parameters=True,
         connect_args={"server_settings": {"plan_cache_mode": "force_custom_plan"}},
+        json_serializer=dumps_column,
+        json_deserializer=loads_column,
         **kwargs,
     )
 

@@ -3,11 +3,11 @@ transaction, and a relay publishes them to Kafka afterwards (at least once; ids 
 
 import asyncio
 import hashlib
-import json
 import logging
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -60,7 +60,7 @@ def outbox_rows(topic: str, events: list[CloudEvent]) -> list[dict[str, Any]]:
             "key": e.subject,
             "payload": e.to_bytes(),
             "created_at": now,
-            "headers": json.dumps({**trace, TYPE_HEADER: e.type}).encode(),
+            "headers": orjson.dumps({**trace, TYPE_HEADER: e.type}),
         }
         for e in events
     ]
@@ -71,7 +71,7 @@ def _headers(stored: bytes | None) -> tuple[tuple[str, bytes], ...]:
     if not stored:
         return ()
     try:
-        return tuple((k, str(v).encode()) for k, v in json.loads(stored).items())
+        return tuple((k, str(v).encode()) for k, v in orjson.loads(stored).items())
     except (ValueError, AttributeError):
         return ()  # damaged headers never stop an event
 
