@@ -1,9 +1,9 @@
 """Exact JSON: numbers with a fraction become Decimal, never float, so money stays exact."""
 
-import json
 from decimal import Decimal
 from typing import Any
 
+import msgspec
 import orjson
 
 
@@ -11,10 +11,16 @@ class JsonDecodeError(ValueError):
     """The bytes are not a JSON document."""
 
 
+# msgspec hands every number with a fraction or exponent to Decimal as its text: exact, and
+# several times faster than the standard library (this parses every message of every topic).
+_EXACT = msgspec.json.Decoder(float_hook=Decimal)
+
+
 def loads_exact(raw: bytes | str) -> Any:
+    """Strict JSON (RFC 8259): no NaN, no byte order mark, no unpaired surrogates."""
     try:
-        return json.loads(raw, parse_float=Decimal)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return _EXACT.decode(raw)
+    except msgspec.DecodeError as exc:
         raise JsonDecodeError(f"not valid JSON: {exc}") from exc
 
 

@@ -2,7 +2,7 @@
 
 import secrets
 from collections.abc import Collection
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -87,7 +87,7 @@ async def add_all(
     written = await insert_rows(
         session,
         inbox,
-        [asdict(m) for m in messages],
+        [_shallow(m) for m in messages],
         on_conflict="nothing",
         key=["message_id"],
         returning="message_id",
@@ -209,8 +209,13 @@ async def delivery_log(
     return [_delivery(r._mapping) for r in rows]
 
 
+def _shallow(item: Any) -> dict[str, Any]:
+    """A dataclass's fields as a row (``asdict`` deep-copies every value, for every row)."""
+    return {f.name: getattr(item, f.name) for f in fields(item)}
+
+
 def _delivery_row(d: Delivery) -> dict[str, Any]:
-    return asdict(d) | {"channel": d.channel.value, "status": d.status.value}
+    return _shallow(d) | {"channel": d.channel.value, "status": d.status.value}
 
 
 def _delivery(row: Any) -> Delivery:
