@@ -20,7 +20,13 @@ from typing import Any
 import httpx
 
 from bench import baselines, plot, stages
-from bench.counters import Counters, cpu_by_process, messages_by_topic, statements_by_database
+from bench.counters import (
+    Counters,
+    costliest_statements,
+    cpu_by_process,
+    messages_by_topic,
+    statements_by_database,
+)
 from bench.ingest import ingest_load
 from bench.load import Load, Observer, producer, send_many
 from bench.reads import balance_reads
@@ -210,6 +216,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 before = await read_counters(infra, services, prefix)
                 tp = await throughput(services, load, observer, args.seconds, args.backlog)
                 after = await read_counters(infra, services, prefix)
+                tp["postgres_costliest"] = await costliest_statements(
+                    infra.postgres, [f"bench_{s}" for s in SERVICES]
+                )
                 tp["per_purchase"] = before.per_purchase(after, tp["purchases"])
                 print(f"  median {tp['median_per_s']:,.0f} purchases/s", file=sys.stderr)
                 tp["stages"] = await stages.scrape(services.urls)

@@ -5,6 +5,7 @@ before and after a phase; the difference is divided by the purchases of the phas
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -71,6 +72,34 @@ async def statements_by_database(server_url: str, databases: list[str]) -> dict[
     finally:
         await conn.close()
     return {r["datname"]: float(r["calls"]) for r in rows}
+
+
+async def costliest_statements(
+    server_url: str, databases: list[str], limit: int = 12
+) -> list[dict[str, Any]]:
+    """Where PostgreSQL's time went: the statements with the most execution time so far."""
+    host, port = server_url.rsplit("@", 1)[1].split(":")
+    conn = await asyncpg.connect(host=host, port=int(port), user="pointstream", database="postgres")
+    try:
+        rows = await conn.fetch(
+            "SELECT d.datname, s.calls, s.rows, s.total_exec_time, s.query "
+            "FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid "
+            "WHERE d.datname = ANY($1) ORDER BY s.total_exec_time DESC LIMIT $2",
+            databases,
+            limit,
+        )
+    finally:
+        await conn.close()
+    return [
+        {
+            "database": r["datname"],
+            "calls": r["calls"],
+            "rows": r["rows"],
+            "total_ms": round(r["total_exec_time"], 1),
+            "query": " ".join(r["query"].split())[:160],
+        }
+        for r in rows
+    ]
 
 
 async def messages_by_topic(bootstrap: str, topics: list[str]) -> dict[str, float]:
