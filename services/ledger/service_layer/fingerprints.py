@@ -1,12 +1,32 @@
 """A request's fingerprint: kept with its operation id, so a repeat of the same request is
 recognised and a different request under the same id is refused."""
 
+import dataclasses
 import hashlib
 import json
-from dataclasses import asdict
 from typing import Any
 
 
 def fingerprint(command: Any) -> str:
-    canonical = json.dumps(asdict(command), sort_keys=True, default=str)
+    """The SHA-256 of the command as canonical JSON. The text is the one
+    ``json.dumps(dataclasses.asdict(command), sort_keys=True, default=str)`` gives (stored
+    fingerprints stay valid), built without ``asdict``'s deep copy of every value."""
+    canonical = json.dumps(_plain(command), sort_keys=True, default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _plain(value: Any) -> Any:
+    kind = type(value)
+    names = _FIELDS.get(kind)
+    if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
+    if names is not None:
+        return {name: _plain(getattr(value, name)) for name in names}
+    if kind is list or kind is tuple:
+        return [_plain(v) for v in value]
+    if kind is dict:
+        return {k: _plain(v) for k, v in value.items()}
+    return value
