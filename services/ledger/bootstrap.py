@@ -10,7 +10,7 @@ from services.ledger.adapters.balance_reader import BalanceReader
 from services.ledger.adapters.orm import outbox
 from services.ledger.entrypoints import admin_http, http, redemptions_http, rewards_http
 from services.ledger.entrypoints.balance_fast_path import BalanceFastPath
-from services.ledger.entrypoints.consumer import award_handler
+from services.ledger.entrypoints.consumer import NOT_FOR_THE_LEDGER, award_handler
 from services.ledger.entrypoints.context import LedgerContext, install_ledger_errors
 from services.ledger.entrypoints.jobs import LedgerJobs
 from services.ledger.service_layer import reminders, rewards
@@ -55,6 +55,7 @@ def build_app(
         group_id=settings.consumer_group,
         handler=award_handler(uow, policy, relay.wake),
         producer=producer,
+        skip_types=NOT_FOR_THE_LEDGER,
     )
     jobs = LedgerJobs(
         sessions,

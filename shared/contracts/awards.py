@@ -10,6 +10,7 @@ POINTS_DECIDED = "points.decided"
 POINTS_AWARDED = "points.awarded"
 POINTS_REVOKED = "points.revoked"
 MEMBER_TIER_CHANGED = "member.tier_changed"
+MEMBER_PROFILE_CHANGED = "member.profile_changed"
 
 _Id = Field(min_length=1, max_length=200)
 
@@ -63,6 +64,30 @@ class TierChanged(BaseModel):
     previous_tier: str = Field(min_length=1, max_length=50)
     qualifying_points: int
     changed_at: AwareDatetime
+
+
+class ProfileConsents(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    email: bool
+    push: bool
+
+
+class ProfileChanged(BaseModel):
+    """What a member told us about themselves (enrolment or a profile event), for the services
+    that speak to them. A field that is None was not stated: it changes nothing. ``stated_at``
+    is when the member said it (the cause's time): the newest statement wins."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    member_id: str = _Id
+    source_event_id: str = _Id
+    stated_at: AwareDatetime
+    language: str | None = Field(default=None, max_length=10)
+    timezone: str | None = Field(default=None, max_length=60)
+    email: str | None = Field(default=None, max_length=320)
+    push_token: str | None = Field(default=None, max_length=400)
+    consents: ProfileConsents | None = None
 
 
 class AwardedPart(BaseModel):

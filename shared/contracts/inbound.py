@@ -2,8 +2,9 @@
 
 from decimal import Decimal
 from typing import Annotated, Literal
+from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, ValidationError
 
 from shared.contracts.currencies import CURRENCIES
 from shared.contracts.envelope import CloudEvent, InvalidMessage
@@ -64,16 +65,55 @@ class PurchaseReturned(_Payload):
     lines: list[ReturnedLine] = Field(default_factory=list, max_length=1000)
 
 
-class MemberEnrolled(_Payload):
+def _known_zone(name: str | None) -> str | None:
+    if name is not None and name not in _ZONES:
+        raise ValueError(f"{name!r} is not an IANA timezone, e.g. Europe/Copenhagen")
+    return name
+
+
+_ZONES = frozenset(available_timezones())
+Language = Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$", description="e.g. da, sv-SE")]
+Timezone = Annotated[
+    str | None,
+    Field(default=None, max_length=60, description="IANA, e.g. Europe/Oslo"),
+    AfterValidator(_known_zone),
+]
+
+
+class Consents(_Payload):
+    """What the member agreed to be sent (Danish and Swedish marketing law: email and push
+    marketing only with consent). Receipts, such as a voucher, are service messages: sent
+    regardless."""
+
+    email: bool = False
+    push: bool = False
+
+
+class _Profile(_Payload):
+    """What a member tells us about themselves; a field left out is not changed."""
+
+    timezone: Timezone = None
+    email: EmailStr | None = Field(default=None, max_length=320)
+    push_token: str | None = Field(default=None, min_length=1, max_length=400)
+    consents: Consents | None = None
+
+
+class MemberEnrolled(_Profile):
     channel: Channel
     birthday: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
-    language: str = Field(default="en", pattern=r"^[a-z]{2}(-[A-Z]{2})?$")
-    timezone: str | None = Field(default=None, max_length=60, description="IANA, e.g. Europe/Oslo")
-    email: str | None = Field(default=None, max_length=320)
+    language: Language = "en"
 
 
-class MemberProfileCompleted(_Payload):
+class MemberProfileCompleted(_Profile):
     fields: list[str] = Field(default_factory=list, max_length=50)
+    language: Language | None = None
+
+
+class MemberProfileUpdated(_Profile):
+    """A change to the profile (language, timezone, email, push token, consents): no points,
+    but every service that speaks to the member hears of it."""
+
+    language: Language | None = None
 
 
 class MemberActivity(_Payload):
@@ -105,6 +145,7 @@ InboundPayload = (
     | PurchaseReturned
     | MemberEnrolled
     | MemberProfileCompleted
+    | MemberProfileUpdated
     | MemberActivity
     | ReferralCompleted
     | ComplaintResolved
@@ -115,6 +156,7 @@ INBOUND_TYPES: dict[str, type[InboundPayload]] = {
     "purchase.returned": PurchaseReturned,
     "member.enrolled": MemberEnrolled,
     "member.profile_completed": MemberProfileCompleted,
+    "member.profile_updated": MemberProfileUpdated,
     "member.activity": MemberActivity,
     "referral.completed": ReferralCompleted,
     "complaint.resolved": ComplaintResolved,

@@ -6,11 +6,15 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import Message
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from aiosmtpd.controller import Controller
 
 from shared.auth import Authenticator
 from shared.contracts.envelope import CloudEvent
@@ -24,6 +28,20 @@ from tests.polling import eventually
 SERVICES = ("rules", "ledger", "notifications")
 
 
+class Mailbox:
+    """A real SMTP server's received mail (aiosmtpd): the notifications' email goes here."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    def to(self, address: str) -> list[Message]:
+        return [m for m in self.messages if m["To"] == address]
+
+
 @dataclass
 class System:
     urls: dict[str, str]
@@ -31,6 +49,7 @@ class System:
     processes: dict[str, subprocess.Popen[bytes]]
     logs: dict[str, Path]
     env: dict[str, str]
+    mailbox: Mailbox = field(default_factory=Mailbox)
 
     def spawn(self, service: str, **env: str) -> None:
         """Start the service (again); ``env`` adds settings for this process only, e.g.
@@ -108,8 +127,14 @@ async def system(
         urls[service] = f"http://127.0.0.1:{port}"
     env["RULES_LEDGER_URL"] = urls["ledger"]  # the program report's liability and breakage
     env["RULES_LEDGER_API_KEY"] = apps.ADMIN_KEY
+    mailbox = Mailbox()
+    smtp_port = free_port()
+    smtp = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
+    smtp.start()
+    env["NOTIFICATIONS_SMTP_HOST"] = "127.0.0.1"
+    env["NOTIFICATIONS_SMTP_PORT"] = str(smtp_port)
     logs = {service: logs_dir / f"{service}.log" for service in SERVICES}
-    started = System(urls=urls, kafka=kafka, processes={}, logs=logs, env=env)
+    started = System(urls=urls, kafka=kafka, processes={}, logs=logs, env=env, mailbox=mailbox)
     for service in SERVICES:
         started.spawn(service)
     try:
@@ -119,7 +144,10 @@ async def system(
         _dump_logs(started)
         raise
     finally:
-        _stop(started)
+        try:
+            _stop(started)
+        finally:
+            smtp.stop()
 
 
 async def _ready(client: httpx.AsyncClient, url: str, process: subprocess.Popen[bytes]) -> bool:

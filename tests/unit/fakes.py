@@ -215,6 +215,13 @@ class FakeNotifications(_FakeTransaction):
     async def preferences_of(self, member_ids: Collection[str]) -> dict[str, Preferences]:
         return {m: self.prefs[m] for m in member_ids if m in self.prefs}
 
+    async def preferences_for_update(self, member_ids: Collection[str]) -> dict[str, Preferences]:
+        return {m: copy.deepcopy(self.prefs[m]) for m in member_ids if m in self.prefs}
+
+    async def save_preferences(self, found: Collection[Preferences]) -> None:
+        for p in found:
+            self.prefs[p.member_id] = copy.deepcopy(p)
+
     async def all_templates(self) -> dict[tuple[str, str], tuple[str, str]]:
         return {
             (kind, language): (text["title"], text["body"])

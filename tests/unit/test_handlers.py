@@ -9,8 +9,8 @@ import yaml
 from services.notifications.domain.commands import NotifyMember
 from services.notifications.domain.deliveries import Delivery, DeliveryError, DeliveryStatus
 from services.notifications.domain.notices import Category, Channel, Notice, notice_for_ledger
-from services.notifications.domain.preferences import Preferences
-from services.notifications.service_layer.handlers import deliver_due, notify_member
+from services.notifications.domain.preferences import Preferences, Profile
+from services.notifications.service_layer.handlers import deliver_due, notify_member, take_profiles
 from services.notifications.service_layer.setup import DEFAULT_TEMPLATES
 from tests.unit.fakes import FakeNotifications
 
@@ -77,8 +77,24 @@ async def test_the_members_language_is_used_and_english_is_the_fallback() -> Non
     )
     assert [m.title for m in store.messages] == [
         "120 point på vej",
-        "5 points are now yours to spend",
+        "5 point er nu dine at bruge",
     ]
+    # A kind without a Danish text: the whole message in English.
+    english_only = {kind: {"en": texts["en"]} for kind, texts in TEMPLATES.items()}
+    store = FakeNotifications(english_only)
+    store.prefs["m-1"] = Preferences("m-1", language="da")
+    await notify_member(NotifyMember(earned(pending=True)), uow=store, now=NOON)
+    assert [m.title for m in store.messages] == ["120 points on their way"]
+
+
+def test_every_default_text_is_in_every_language_members_are_written_to_in() -> None:
+    missing = [
+        (kind, language)
+        for kind, texts in TEMPLATES.items()
+        for language in ("en", "da", "sv")
+        if language not in texts
+    ]
+    assert missing == []
 
 
 async def test_email_waits_for_the_end_of_quiet_hours_in_the_members_timezone() -> None:
@@ -220,3 +236,68 @@ async def test_small_earnings_close_together_go_as_one_digest() -> None:
     statuses = sorted(d.status.value for d in store.deliveries.values())
     assert statuses == ["folded", "folded", "sent"]
     assert len(store.messages) == 3  # the inbox keeps every message
+
+
+def told(at: datetime, **stated: Any) -> Profile:
+    return Profile("m-1", stated_at=at, **stated)
+
+
+async def test_what_a_member_tells_at_enrolment_becomes_their_preferences() -> None:
+    store = FakeNotifications(TEMPLATES)
+    enrolled = told(
+        NOON,
+        language="sv-SE",
+        timezone="Europe/Stockholm",
+        email="eva@example.se",
+        email_consent=True,
+        push_consent=False,
+    )
+    assert await take_profiles([enrolled], uow=store) == 1
+    prefs = store.prefs["m-1"]
+    assert (prefs.language, prefs.timezone, prefs.email) == (
+        "sv",
+        "Europe/Stockholm",
+        "eva@example.se",
+    )
+    assert (prefs.email_consent, prefs.push_consent) == (True, False)
+    # The same event again, or an older one, changes nothing; a newer one does.
+    assert (
+        await take_profiles([enrolled, told(NOON - timedelta(days=1), language="da")], uow=store)
+        == 1
+    )
+    assert store.prefs["m-1"].language == "sv"
+    await take_profiles([told(NOON + timedelta(days=1), language="da")], uow=store)
+    assert store.prefs["m-1"].language == "da"
+
+
+async def test_a_choice_made_in_the_app_outlives_older_profile_events() -> None:
+    store = with_prefs(language="en", chosen_at=NOON)
+    assert await take_profiles([told(NOON - timedelta(minutes=1), language="sv")], uow=store) == 0
+    assert store.prefs["m-1"].language == "en"
+    assert await take_profiles([told(NOON + timedelta(minutes=1), language="sv")], uow=store) == 1
+    assert store.prefs["m-1"].language == "sv"
+
+
+async def test_without_consent_only_receipts_go_by_email() -> None:
+    store = FakeNotifications(TEMPLATES)
+    await take_profiles([told(NOON, email="bo@example.dk", email_consent=False)], uow=store)
+    store.prefs["m-1"].channels[Category.POINTS] = frozenset({Channel.INBOX, Channel.EMAIL})
+    assert await notify_member(NotifyMember(earned()), uow=store, now=NOON) == [Channel.INBOX]
+    receipt = Notice(
+        "v-1",
+        "m-1",
+        "voucher_issued",
+        Category.REWARDS,
+        NOON,
+        {
+            "code": "ABC",
+            "reward_name": "Coffee",
+            "points": 100,
+            "expires_at": "2027-01-01",
+        },
+        transactional=True,
+    )
+    assert await notify_member(NotifyMember(receipt), uow=store, now=NOON) == [
+        Channel.EMAIL,
+        Channel.INBOX,
+    ]

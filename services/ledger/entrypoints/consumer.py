@@ -19,6 +19,7 @@ from services.ledger.domain.model import Policy
 from services.ledger.service_layer.points import book_points
 from services.ledger.service_layer.unit_of_work import UnitOfWork
 from shared.contracts.awards import (
+    MEMBER_PROFILE_CHANGED,
     MEMBER_TIER_CHANGED,
     POINTS_AWARDED,
     POINTS_DECIDED,
@@ -115,6 +116,10 @@ def _decision(d: PointsDecided) -> RecordDecision | RevokeDecision:
     )
 
 
+# On the awards topic for the services that speak to members: skipped by the type header.
+NOT_FOR_THE_LEDGER = frozenset({MEMBER_PROFILE_CHANGED})
+
+
 def award_handler(
     uow_factory: Callable[[], UnitOfWork],
     policy: Policy,
@@ -126,6 +131,8 @@ def award_handler(
         tiers: dict[str, tuple[str, datetime]] = {}
 
         def points_or_tier(event: CloudEvent) -> PointsCommand | None:
+            if event.type in NOT_FOR_THE_LEDGER:
+                return None
             if event.type != MEMBER_TIER_CHANGED:
                 return to_command(event)
             change = _tier_change(event)  # news about the member, not points: kept aside

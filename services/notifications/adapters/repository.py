@@ -27,6 +27,10 @@ def _prefs_json(p: Preferences) -> dict[str, Any]:
         "channels": {c.value: sorted(ch.value for ch in chans) for c, chans in p.channels.items()},
         "quiet_start": p.quiet_start.isoformat() if p.quiet_start else None,
         "quiet_end": p.quiet_end.isoformat() if p.quiet_end else None,
+        "email_consent": p.email_consent,
+        "push_consent": p.push_consent,
+        "stated_at": p.stated_at.isoformat() if p.stated_at else None,
+        "chosen_at": p.chosen_at.isoformat() if p.chosen_at else None,
     }
 
 
@@ -44,7 +48,15 @@ def _prefs(member_id: str, data: dict[str, Any], token: str) -> Preferences:
         quiet_start=time.fromisoformat(data["quiet_start"]) if data.get("quiet_start") else None,
         quiet_end=time.fromisoformat(data["quiet_end"]) if data.get("quiet_end") else None,
         unsubscribe_token=token,
+        email_consent=data.get("email_consent", True),  # rows from before consents: the app's
+        push_consent=data.get("push_consent", True),
+        stated_at=_moment(data.get("stated_at")),
+        chosen_at=_moment(data.get("chosen_at")),
     )
+
+
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
 
 
 async def load_preferences(
@@ -60,16 +72,17 @@ async def load_preferences(
 
 
 async def preferences_of(
-    session: AsyncSession, member_ids: Collection[str]
+    session: AsyncSession, member_ids: Collection[str], *, for_update: bool = False
 ) -> dict[str, Preferences]:
     if not member_ids:
         return {}
     dialect = session.get_bind().dialect.name
-    rows = await session.execute(
-        select(preferences.c.member_id, preferences.c.prefs, preferences.c.unsubscribe_token).where(
-            one_of(preferences.c.member_id, member_ids, dialect)
-        )
-    )
+    query = select(
+        preferences.c.member_id, preferences.c.prefs, preferences.c.unsubscribe_token
+    ).where(one_of(preferences.c.member_id, member_ids, dialect))
+    if for_update:
+        query = query.order_by(preferences.c.member_id).with_for_update()
+    rows = await session.execute(query)
     return {r.member_id: _prefs(r.member_id, r.prefs, r.unsubscribe_token) for r in rows}
 
 
@@ -104,7 +117,14 @@ async def add_all(
 
 
 async def save_preferences(session: AsyncSession, p: Preferences) -> Preferences:
-    p.unsubscribe_token = p.unsubscribe_token or secrets.token_urlsafe(24)
+    await save_all_preferences(session, [p])
+    return p
+
+
+async def save_all_preferences(session: AsyncSession, found: Collection[Preferences]) -> None:
+    now = datetime.now(UTC)
+    for p in found:
+        p.unsubscribe_token = p.unsubscribe_token or secrets.token_urlsafe(24)
     await insert_rows(
         session,
         preferences,
@@ -113,13 +133,13 @@ async def save_preferences(session: AsyncSession, p: Preferences) -> Preferences
                 "member_id": p.member_id,
                 "prefs": _prefs_json(p),
                 "unsubscribe_token": p.unsubscribe_token,
-                "updated_at": datetime.now(UTC),
+                "updated_at": now,
             }
+            for p in sorted(found, key=lambda p: p.member_id)
         ],
         on_conflict="update",
         key=["member_id"],
     )
-    return p
 
 
 async def template(session: AsyncSession, kind: str, language: str) -> tuple[str, str] | None:

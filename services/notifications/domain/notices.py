@@ -13,7 +13,7 @@ class Category(StrEnum):
     REWARDS = "rewards"  # redemptions and vouchers
     TIER = "tier"
     BIRTHDAY = "birthday"
-    SERVICE = "service"  # goodwill after a complaint
+    SERVICE = "service"  # the welcome, goodwill after a complaint
 
 
 class Channel(StrEnum):
@@ -36,6 +36,10 @@ class Notice:
     digestible: bool = False  # small news that may be folded into a digest
 
 
+# The default program's rules for joining (directly, or invited by a member).
+WELCOME_RULES = frozenset({"welcome", "referred-welcome"})
+
+
 def notice_for_ledger(cause_id: str, kind: str, data: dict[str, Any]) -> Notice | None:
     """The notice for a ledger event (``points.<kind>``), or None when it is not news."""
     rule = data.get("rule_id") or ""
@@ -51,6 +55,8 @@ def notice_for_ledger(cause_id: str, kind: str, data: dict[str, Any]) -> Notice 
         return Notice(cause_id, member, "birthday", Category.BIRTHDAY, occurred, values)
     if kind == "earned" and rule == "goodwill":
         return Notice(cause_id, member, "goodwill", Category.SERVICE, occurred, values)
+    if kind == "earned" and rule in WELCOME_RULES:
+        return Notice(cause_id, member, "welcome", Category.SERVICE, occurred, values)
     if kind in ("earned", "matured", "reversed", "expired", "adjusted", "refunded"):
         return Notice(
             cause_id,

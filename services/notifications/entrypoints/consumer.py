@@ -1,4 +1,5 @@
-"""Turns ledger events (points, vouchers) and tier changes into notices for members."""
+"""Turns ledger events (points, vouchers) and tier changes into notices for members, and
+members' profile news into their preferences."""
 
 import logging
 from collections.abc import Callable, Sequence
@@ -14,14 +15,17 @@ from services.notifications.domain.notices import (
     notice_for_tier,
     notice_for_voucher,
 )
-from services.notifications.service_layer.handlers import notify_members
+from services.notifications.domain.preferences import Profile
+from services.notifications.service_layer.handlers import notify_members, take_profiles
 from services.notifications.service_layer.template_book import TemplateBook
 from services.notifications.service_layer.unit_of_work import UnitOfWork
 from shared.contracts.awards import (
+    MEMBER_PROFILE_CHANGED,
     MEMBER_TIER_CHANGED,
     POINTS_AWARDED,
     POINTS_DECIDED,
     POINTS_REVOKED,
+    ProfileChanged,
     TierChanged,
 )
 from shared.contracts.envelope import CloudEvent
@@ -38,6 +42,23 @@ from shared.kafka.chunks import BatchHandler, commands_of
 log = logging.getLogger(__name__)
 # On the awards topic, all but tier news: consumers skip these by their type header unread.
 NOT_NEWS = frozenset({POINTS_DECIDED, POINTS_AWARDED, POINTS_REVOKED})
+
+
+def to_profile(event: CloudEvent) -> Profile:
+    try:
+        p = ProfileChanged.model_validate(event.data)
+    except ValidationError as exc:
+        raise PayloadError(f"invalid data for {event.type}: {exc}") from exc
+    return Profile(
+        member_id=p.member_id,
+        stated_at=p.stated_at,
+        language=p.language,
+        timezone=p.timezone,
+        email=p.email,
+        push_token=p.push_token,
+        email_consent=None if p.consents is None else p.consents.email,
+        push_consent=None if p.consents is None else p.consents.push,
+    )
 
 
 def to_notice(event: CloudEvent) -> Notice | None:
@@ -79,7 +100,12 @@ def notice_handler(
     digest_window: timedelta = timedelta(0),
 ) -> BatchHandler:
     async def handle(events: Sequence[CloudEvent]) -> dict[int, str]:
-        chunk = commands_of(events, to_notice)
+        # Profiles first: a welcome message in the same chunk already finds the language.
+        profiles = commands_of(events, lambda e: to_profile(e) if _is_profile(e) else None)
+        if profiles.commands:
+            await take_profiles(profiles.commands, uow=uow_factory())
+        chunk = commands_of(events, lambda e: None if _is_profile(e) else to_notice(e))
+        chunk.rejected.update(profiles.rejected)
         if chunk.commands:
             await notify_members(
                 [NotifyMember(n) for n in chunk.commands],
@@ -90,3 +116,7 @@ def notice_handler(
         return chunk.rejected
 
     return handle
+
+
+def _is_profile(event: CloudEvent) -> bool:
+    return event.type == MEMBER_PROFILE_CHANGED

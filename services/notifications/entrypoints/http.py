@@ -21,6 +21,11 @@ from shared.http import Caller, MemberId, require_member_access
 router = APIRouter(prefix="/v1", tags=["members"])
 
 
+class ConsentsPublic(BaseModel):
+    email: bool = True
+    push: bool = True
+
+
 class PreferencesPublic(BaseModel):
     language: str = Field(pattern=r"^(en|da|sv)$")
     timezone: str = "UTC"
@@ -29,6 +34,11 @@ class PreferencesPublic(BaseModel):
     channels: dict[Category, list[Channel]]
     quiet_start: time | None = None
     quiet_end: time | None = None
+    consents: ConsentsPublic = Field(
+        default_factory=lambda: ConsentsPublic(),
+        description="email and push beyond receipts; an app that leaves this out is taken "
+        "to have asked (as before consents existed)",
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -47,6 +57,7 @@ def _public(p: Preferences) -> PreferencesPublic:
         channels={c: sorted(ch) for c, ch in p.channels.items()},
         quiet_start=p.quiet_start,
         quiet_end=p.quiet_end,
+        consents=ConsentsPublic(email=p.email_consent, push=p.push_consent),
     )
 
 
@@ -121,6 +132,10 @@ async def put_preferences(
             quiet_start=body.quiet_start,
             quiet_end=body.quiet_end,
             unsubscribe_token=current.unsubscribe_token if current else "",
+            email_consent=body.consents.email,
+            push_consent=body.consents.push,
+            stated_at=current.stated_at if current else None,
+            chosen_at=datetime.now(UTC),  # newer than any profile event stated before now
         )
         await repo.save_preferences(session, prefs)
     return _public(prefs)

@@ -15,13 +15,37 @@ from services.notifications.domain.deliveries import (
 )
 from services.notifications.domain.model import InboxMessage
 from services.notifications.domain.notices import Channel, Notice
-from services.notifications.domain.preferences import Preferences
+from services.notifications.domain.preferences import Preferences, Profile
 from services.notifications.service_layer.template_book import TemplateBook, Templates
 from services.notifications.service_layer.unit_of_work import UnitOfWork
 from shared.contracts.envelope import derived_id
 from shared.faults import fault_point
 
 log = logging.getLogger(__name__)
+
+
+async def take_profiles(profiles: Sequence[Profile], *, uow: UnitOfWork) -> int:
+    """What members told us about themselves (language, timezone, email, push token,
+    consents), in order; a statement older than the member's newest is passed over. A member
+    we hear of first this way consented to nothing the profile does not say. How many
+    applied."""
+    applied = 0
+    async with uow:
+        known = await uow.preferences_for_update({p.member_id for p in profiles})
+        changed: dict[str, Preferences] = {}
+        for profile in profiles:
+            member = known.get(profile.member_id)
+            if member is None:
+                member = known[profile.member_id] = Preferences(
+                    profile.member_id, email_consent=False, push_consent=False
+                )
+            if member.state(profile):
+                changed[profile.member_id] = member
+                applied += 1
+        if changed:
+            await uow.save_preferences(list(changed.values()))
+            await uow.commit()
+    return applied
 
 
 async def notify_member(

@@ -1,4 +1,4 @@
-"""The texts `make run` starts with, loaded when no template exists yet."""
+"""The texts `make run` starts with, loaded for every kind and language that has none yet."""
 
 from pathlib import Path
 
@@ -12,15 +12,24 @@ DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "default_templates.
 
 
 async def load_default_templates_if_empty(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """The default texts for every kind and language that has none yet: a first start loads
+    them all, an upgrade adds the kinds and languages it brings. A text already there, edited
+    or not, is kept."""
     async with sessions() as session:
-        if await repo.all_templates(session):
-            return
+        present = set(await repo.templates_by_kind(session))
     texts = yaml.safe_load(DEFAULT_TEMPLATES.read_text())
+    missing = [
+        (kind, language, text)
+        for kind, languages in texts.items()
+        for language, text in languages.items()
+        if (kind, language) not in present
+    ]
+    if not missing:
+        return
     try:
         async with sessions() as session, session.begin():
-            for kind, languages in texts.items():
-                for language, text in languages.items():
-                    await repo.save_template(session, kind, language, text["title"], text["body"])
+            for kind, language, text in missing:
+                await repo.save_template(session, kind, language, text["title"], text["body"])
     except IntegrityError:
         pass  # another replica starting at the same moment loaded them first
 

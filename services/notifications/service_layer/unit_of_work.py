@@ -17,6 +17,12 @@ class UnitOfWork(Transaction, Protocol):
 
     async def preferences_of(self, member_ids: Collection[str]) -> dict[str, Preferences]: ...
 
+    async def preferences_for_update(
+        self, member_ids: Collection[str]
+    ) -> dict[str, Preferences]: ...
+
+    async def save_preferences(self, found: Collection[Preferences]) -> None: ...
+
     async def all_templates(self) -> Templates: ...
 
     async def add_all(self, messages: list[InboxMessage], deliveries: list[Delivery]) -> set[str]:
@@ -36,6 +42,12 @@ class SqlAlchemyUnitOfWork(SqlAlchemyTransaction):
 
     async def preferences_of(self, member_ids: Collection[str]) -> dict[str, Preferences]:
         return await repo.preferences_of(self.session, member_ids)
+
+    async def preferences_for_update(self, member_ids: Collection[str]) -> dict[str, Preferences]:
+        return await repo.preferences_of(self.session, member_ids, for_update=True)
+
+    async def save_preferences(self, found: Collection[Preferences]) -> None:
+        await repo.save_all_preferences(self.session, found)
 
     async def all_templates(self) -> Templates:
         return await repo.templates_by_kind(self.session)

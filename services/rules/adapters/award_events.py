@@ -2,10 +2,12 @@
 
 from services.rules.domain.model import Award, Decision, LoyaltyEvent, Revocation, TierChange
 from shared.contracts.awards import (
+    MEMBER_PROFILE_CHANGED,
     MEMBER_TIER_CHANGED,
     POINTS_DECIDED,
     AwardedPart,
     PointsDecided,
+    ProfileChanged,
     RevokedPart,
     TierChanged,
 )
@@ -27,9 +29,15 @@ def decision_id(source_event_id: str, member_id: str) -> str:
     return derived_id(source_event_id, "decision", member_id)
 
 
+# Events in which members tell us about themselves: passed on, before what they earned, so a
+# welcome message already finds the member's language, timezone and consents.
+PROFILE_TYPES = frozenset({"member.enrolled", "member.profile_completed", "member.profile_updated"})
+
+
 def decision_events(decision: Decision, event: LoyaltyEvent) -> list[CloudEvent]:
-    """One ``points.decided`` per member the decision gives points to (a referral rule may
-    reward another member than the one who acted) or takes points from; then the tier news."""
+    """The member's profile news (for a profile event), one ``points.decided`` per member the
+    decision gives points to (a referral rule may reward another member than the one who
+    acted) or takes points from; then the tier news."""
     awards: dict[str, list[AwardedPart]] = {}
     for a in decision.awards:
         awards.setdefault(a.member_id, []).append(
@@ -57,9 +65,9 @@ def decision_events(decision: Decision, event: LoyaltyEvent) -> list[CloudEvent]
                 explanation=r.explanation,
             )
         )
-    events = [_decided(event, member, awards=parts) for member, parts in awards.items()] + [
-        _decided(event, member, revocations=parts) for member, parts in revocations.items()
-    ]
+    events = [profile_event(event)] if event.event_type in PROFILE_TYPES else []
+    events += [_decided(event, member, awards=parts) for member, parts in awards.items()]
+    events += [_decided(event, member, revocations=parts) for member, parts in revocations.items()]
     if decision.tier_change is not None:
         events.append(tier_event(decision.tier_change))
     return events
@@ -106,4 +114,30 @@ def tier_event(change: TierChange) -> CloudEvent:
         subject=change.member_id,
         data=payload.model_dump(mode="json"),
         time=change.changed_at,
+    )
+
+
+def profile_event(event: LoyaltyEvent) -> CloudEvent:
+    """What the member stated in ``event``, for the services that speak to them."""
+    data = event.data
+    consents = data.get("consents")
+    if consents is None and event.event_type == "member.enrolled":
+        consents = {"email": False, "push": False}  # enrolment is where consent is asked
+    payload = ProfileChanged(
+        member_id=event.member_id,
+        source_event_id=event.event_id,
+        stated_at=event.occurred_at,
+        language=data.get("language"),
+        timezone=data.get("timezone"),
+        email=data.get("email"),
+        push_token=data.get("push_token"),
+        consents=consents,
+    )
+    return new_event(
+        id=derived_id(event.event_id, "profile"),
+        source=SOURCE,
+        type=MEMBER_PROFILE_CHANGED,
+        subject=event.member_id,
+        data=payload.model_dump(mode="json"),
+        time=event.occurred_at,
     )

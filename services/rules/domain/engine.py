@@ -50,7 +50,8 @@ def to_points(value: Decimal, rounding: Rounding) -> int:
 def explain(rule: Rule, language: str, **values: Any) -> str:
     """The rule's explanation in the member's language (English if it has none); ``$name``
     placeholders only, so a template cannot reach anything but these values."""
-    template = rule.explanation.get(language) or rule.explanation.get("en") or rule.name
+    texts = rule.explanation
+    template = texts.get(language) or texts.get(language[:2]) or texts.get("en") or rule.name
     return Template(template).safe_substitute(name=rule.name, **values)
 
 

@@ -20,8 +20,9 @@ def observe(member: MemberState, event: LoyaltyEvent) -> None:
             member.last_purchase_at = moment
         case "purchase.returned" if event.returned is not None:
             member.spend(moment, -event.returned.amount)
-        case "member.enrolled":
-            member.enrolled_at = member.enrolled_at or moment
+        case "member.enrolled" | "member.profile_completed" | "member.profile_updated":
+            if event.event_type == "member.enrolled":
+                member.enrolled_at = member.enrolled_at or moment
             member.language = str(event.data.get("language") or member.language)
             member.timezone = str(event.data.get("timezone") or member.timezone)
             if birthday := event.data.get("birthday"):

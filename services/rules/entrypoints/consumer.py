@@ -66,7 +66,7 @@ def event_handler(
         for index, reason in result.rejected.items():
             chunk.reject(index, str(reason))
         decisions = [d.decision for d in result.decided]
-        if any(d.awards or d.revocations or d.tier_change for d in decisions):
+        if decisions:  # their messages wait in the outbox
             on_committed()
         for decision in decisions:
             count_points(decision)
