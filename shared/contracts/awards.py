@@ -138,6 +138,9 @@ class PointsDecided(BaseModel):
     decided_at: AwareDatetime
     awards: list[AwardedPart] = Field(default_factory=list, max_length=1000)
     revocations: list[RevokedPart] = Field(default_factory=list, max_length=1000)
+    language: str | None = Field(
+        default=None, max_length=10, description="of every explanation in it (None: unknown)"
+    )
 
     @model_validator(mode="after")
     def _one_kind(self) -> Self:

@@ -83,6 +83,9 @@ class LedgerEvent(BaseModel):
     parts: list[EarnedPart] = Field(
         default_factory=list, description="each rule's share, when several rules moved points"
     )
+    language: str | None = Field(
+        default=None, max_length=10, description="of the explanations, when the rules said"
+    )
 
 
 POINTS_EXPIRING = "points.expiring"

@@ -301,3 +301,48 @@ async def test_without_consent_only_receipts_go_by_email() -> None:
         Channel.EMAIL,
         Channel.INBOX,
     ]
+
+
+async def test_a_message_follows_the_language_its_explanation_is_in() -> None:
+    store = with_prefs(language="da")
+    data = {
+        "member_id": "m-1",
+        "points": 10,
+        "explanation": "launch week",
+        "status": "available",
+        "rule_id": "launch",
+        "recorded_at": NOON.isoformat(),
+        "balance": {"available": 10},
+        "language": "en",  # the rule had no Danish text: the whole message is English
+    }
+    notice = notice_for_ledger("l-9", "earned", data)
+    assert notice is not None
+    await notify_member(NotifyMember(notice), uow=store, now=NOON)
+    [message] = store.messages
+    assert (message.title, message.body) == (
+        "You earned 10 points",
+        "Why: launch week. You now have 10 points to spend.",
+    )
+
+
+async def test_quiet_hours_are_judged_where_the_member_lives() -> None:
+    store = FakeNotifications(TEMPLATES)
+    await take_profiles(
+        [told(NOON, timezone="Europe/Stockholm", email="eva@example.se", email_consent=True)],
+        uow=store,
+    )
+    evening = datetime(2026, 11, 23, 20, 30, tzinfo=UTC)  # 21:30 in Stockholm: quiet
+    tier = Notice(
+        "t-1",
+        "m-1",
+        "tier_changed",
+        Category.TIER,
+        evening,
+        {
+            "tier": "silver",
+            "previous_tier": "base",
+        },
+    )
+    assert Channel.EMAIL in await notify_member(NotifyMember(tier), uow=store, now=evening)
+    [email] = store.deliveries.values()
+    assert email.next_attempt_at == datetime(2026, 11, 24, 7, 0, tzinfo=UTC)  # 08:00 there

@@ -286,3 +286,45 @@ async def test_a_return_gives_a_campaign_back_the_budget_its_purchase_used() -> 
     assert back is not None
     assert [(r.rule_id, r.points) for r in back.revocations] == [("launch", 30)]
     assert uow.spent == {"launch": 0}  # a return in a chunk of its own refunds the budget
+
+
+async def test_a_decision_is_explained_in_one_language_the_members_or_else_english() -> None:
+    def rule(rule_id: str, texts: dict[str, str]) -> RuleSpec:
+        return RuleSpec.model_validate(
+            {
+                "id": rule_id,
+                "name": rule_id,
+                "driver": "economic",
+                "events": ["purchase.completed"],
+                "effect": {"type": "fixed", "points": 10},
+                "explanation": texts,
+            }
+        )
+
+    both = rule("both", {"en": "thank you", "sv": "tack"})
+    english_only = rule("english-only", {"en": "launch week"})
+    bought = LoyaltyEvent(
+        event_id="p-1",
+        event_type="purchase.completed",
+        member_id="m-1",
+        occurred_at=T0,
+        purchase=Purchase(currency="DKK", total=Decimal("10")),
+    )
+    for rules, expected in (
+        ([both], ["tack"]),
+        ([both, english_only], ["launch week", "thank you"]),
+    ):
+        uow = FakeRulesUnitOfWork()
+        await evaluate_event(
+            EvaluateEvent(
+                LoyaltyEvent("e-0", "member.enrolled", "m-1", T0, data={"language": "sv-SE"})
+            ),
+            uow=uow,
+            book=RuleBook.static(RulePack(rules=rules)),
+        )
+        decision = await evaluate_event(
+            EvaluateEvent(bought), uow=uow, book=RuleBook.static(RulePack(rules=rules))
+        )
+        assert decision is not None
+        assert sorted(a.explanation for a in decision.awards) == expected
+        assert {a.language for a in decision.awards} == {"sv-SE" if len(rules) == 1 else "en"}

@@ -37,6 +37,7 @@ def ledger_event(op: Operation) -> CloudEvent:
             for e in op.entries
         ],
         parts=_parts(op),
+        language=op.cause.language,
         balance=BalanceSnapshot(
             available=op.balance.available,
             pending=op.balance.pending,

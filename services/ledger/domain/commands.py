@@ -1,7 +1,11 @@
 """What the ledger is asked to do."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+
+# The language the explanations are written in: how to tell the member, not what was asked,
+# so not part of a command's fingerprint (decisions booked before it existed stay repeats).
+NOT_FINGERPRINTED = {"fingerprint": False}
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +65,7 @@ class RecordDecision:
     member_id: str
     source_event_id: str
     awards: tuple[AwardedPoints, ...]
+    language: str | None = field(default=None, metadata=NOT_FINGERPRINTED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +76,7 @@ class RevokeDecision:
     member_id: str
     source_event_id: str
     revocations: tuple[RevokedPoints, ...]
+    language: str | None = field(default=None, metadata=NOT_FINGERPRINTED)
 
 
 # What the awards topic asks of the ledger: today's decisions, and the one-award messages of

@@ -89,9 +89,11 @@ def joined_cause(parts: Sequence[Earning | Taking]) -> Cause:
     """The cause of an operation of several rules' points: each reason with its points."""
     if len(parts) == 1:
         return parts[0].cause
+    languages = {p.cause.language for p in parts}
     return Cause(
         explanation=", ".join(f"{p.cause.explanation}: {p.points}" for p in parts),
         source_event_id=parts[0].cause.source_event_id,
+        language=languages.pop() if len(languages) == 1 else None,
     )
 
 

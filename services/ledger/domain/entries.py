@@ -42,6 +42,7 @@ class Cause:
     rule_version: int | None = None
     source_event_id: str | None = None
     actor: str | None = None
+    language: str | None = None  # of the explanation, when the rules said (not stored)
 
 
 @dataclass(frozen=True, slots=True)

@@ -96,6 +96,7 @@ def _decision(d: PointsDecided) -> RecordDecision | RevokeDecision:
                 )
                 for a in d.awards
             ),
+            language=d.language,
         )
     return RevokeDecision(
         decision_id=d.decision_id,
@@ -113,6 +114,7 @@ def _decision(d: PointsDecided) -> RecordDecision | RevokeDecision:
             )
             for r in d.revocations
         ),
+        language=d.language,
     )
 
 

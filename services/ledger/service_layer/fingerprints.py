@@ -10,7 +10,8 @@ from typing import Any
 def fingerprint(command: Any) -> str:
     """The SHA-256 of the command as canonical JSON. The text is the one
     ``json.dumps(dataclasses.asdict(command), sort_keys=True, default=str)`` gives (stored
-    fingerprints stay valid), built without ``asdict``'s deep copy of every value."""
+    fingerprints stay valid), built without ``asdict``'s deep copy of every value, and without
+    fields marked ``{"fingerprint": False}`` (how to tell the member, not what was asked)."""
     canonical = json.dumps(_plain(command), sort_keys=True, default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -22,7 +23,9 @@ def _plain(value: Any) -> Any:
     kind = type(value)
     names = _FIELDS.get(kind)
     if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
-        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
+        names = _FIELDS[kind] = tuple(
+            f.name for f in dataclasses.fields(value) if f.metadata.get("fingerprint", True)
+        )
     if names is not None:
         return {name: _plain(getattr(value, name)) for name in names}
     if kind is list or kind is tuple:

@@ -95,7 +95,13 @@ def _post(
                     lot_id=a.award_id,
                     points=a.points,
                     pending_until=a.pending_until,
-                    cause=Cause(a.explanation, a.rule_id, a.rule_version, command.source_event_id),
+                    cause=Cause(
+                        a.explanation,
+                        a.rule_id,
+                        a.rule_version,
+                        command.source_event_id,
+                        language=command.language,
+                    ),
                 )
                 for a in command.awards
             ]
@@ -108,7 +114,13 @@ def _post(
                     points=r.points,
                     revokes_event_id=r.revokes_event_id,
                     lot_id=r.revokes_award_id,  # an award's lot has the award's id
-                    cause=Cause(r.explanation, r.rule_id, r.rule_version, command.source_event_id),
+                    cause=Cause(
+                        r.explanation,
+                        r.rule_id,
+                        r.rule_version,
+                        command.source_event_id,
+                        language=command.language,
+                    ),
                 )
                 for r in command.revocations
             ]

@@ -48,6 +48,8 @@ def notice_for_ledger(cause_id: str, kind: str, data: dict[str, Any]) -> Notice 
         "explanation": data.get("explanation", ""),
         "available": data.get("balance", {}).get("available", 0),
         "pending": data.get("status") == "pending",
+        # The language the explanation is in: the message follows it (one language each).
+        "language": data.get("language"),
     }
     occurred = datetime.fromisoformat(str(data["recorded_at"]))
     member = str(data["member_id"])

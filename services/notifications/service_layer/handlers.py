@@ -15,7 +15,7 @@ from services.notifications.domain.deliveries import (
 )
 from services.notifications.domain.model import InboxMessage
 from services.notifications.domain.notices import Channel, Notice
-from services.notifications.domain.preferences import Preferences, Profile
+from services.notifications.domain.preferences import Preferences, Profile, message_language
 from services.notifications.service_layer.template_book import TemplateBook, Templates
 from services.notifications.service_layer.unit_of_work import UnitOfWork
 from shared.contracts.envelope import derived_id
@@ -130,7 +130,10 @@ async def notify_members(
     return sent
 
 
-def _text(texts: Templates, notice: Notice, language: str) -> Rendered | None:
+def _text(texts: Templates, notice: Notice, preferred: str) -> Rendered | None:
+    """The notice in the member's language; one that carries an explanation in another (the
+    rules had no text in the member's language) is written in that one, frame and all."""
+    language = message_language(str(notice.values.get("language") or preferred))
     found = texts.get((notice.kind, language)) or texts.get((notice.kind, "en"))
     if found is None:
         log.warning("no template", extra={"kind": notice.kind})

@@ -66,8 +66,16 @@ def decision_events(decision: Decision, event: LoyaltyEvent) -> list[CloudEvent]
             )
         )
     events = [profile_event(event)] if event.event_type in PROFILE_TYPES else []
-    events += [_decided(event, member, awards=parts) for member, parts in awards.items()]
-    events += [_decided(event, member, revocations=parts) for member, parts in revocations.items()]
+    # One language per decision (the engine explains all of it in one).
+    parts: list[Award | Revocation] = [*decision.awards, *decision.revocations]
+    language = parts[0].language if parts else "en"
+    events += [
+        _decided(event, member, awards=parts, language=language) for member, parts in awards.items()
+    ]
+    events += [
+        _decided(event, member, revocations=parts, language=language)
+        for member, parts in revocations.items()
+    ]
     if decision.tier_change is not None:
         events.append(tier_event(decision.tier_change))
     return events
@@ -79,6 +87,7 @@ def _decided(
     *,
     awards: list[AwardedPart] | None = None,
     revocations: list[RevokedPart] | None = None,
+    language: str,
 ) -> CloudEvent:
     payload = PointsDecided(
         decision_id=decision_id(event.event_id, member_id),
@@ -88,6 +97,7 @@ def _decided(
         decided_at=event.occurred_at,
         awards=awards or [],
         revocations=revocations or [],
+        language=language,
     )
     return new_event(
         id=payload.decision_id,

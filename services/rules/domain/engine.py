@@ -48,11 +48,21 @@ def to_points(value: Decimal, rounding: Rounding) -> int:
 
 
 def explain(rule: Rule, language: str, **values: Any) -> str:
-    """The rule's explanation in the member's language (English if it has none); ``$name``
+    """The rule's explanation in ``language`` (English if it has none); ``$name``
     placeholders only, so a template cannot reach anything but these values."""
     texts = rule.explanation
     template = texts.get(language) or texts.get(language[:2]) or texts.get("en") or rule.name
     return Template(template).safe_substitute(name=rule.name, **values)
+
+
+def speaks(rule: Rule, language: str) -> bool:
+    return language in rule.explanation or language[:2] in rule.explanation
+
+
+def explanation_language(rules: Sequence[Rule], language: str) -> str:
+    """The language a decision is explained in: the member's, if every rule that moved points
+    has a text in it; else English for all of them, so a message is never two languages."""
+    return language if all(speaks(rule, language) for rule in rules) else "en"
 
 
 def _lines(compiled: Compiled, event: LoyaltyEvent, facts: Mapping[str, Any]) -> list[PurchaseLine]:
@@ -124,15 +134,21 @@ def evaluate(
             p for r, p, _ in earned if not effect.applies_to or r.rule_id in effect.applies_to
         )
         earned.append((rule, to_points(pool * (effect.factor - 1), effect.rounding), Decimal(0)))
+    language = explanation_language([rule for rule, _, _ in earned], member.language)
     return [
         award
         for rule, points, amount in earned
-        if (award := _award(rule, points, amount, event, member)) is not None
+        if (award := _award(rule, points, amount, event, member, language)) is not None
     ]
 
 
 def _award(
-    rule: Rule, points: int, amount: Decimal, event: LoyaltyEvent, member: MemberState
+    rule: Rule,
+    points: int,
+    amount: Decimal,
+    event: LoyaltyEvent,
+    member: MemberState,
+    language: str,
 ) -> Award | None:
     caps = rule.caps
     points = member.allowed(
@@ -160,7 +176,8 @@ def _award(
         rule_id=rule.rule_id,
         rule_version=rule.version,
         driver=rule.driver.value,
-        explanation=explain(rule, member.language, points=points, amount=amount, currency=currency),
+        explanation=explain(rule, language, points=points, amount=amount, currency=currency),
+        language=language,
         source_event_id=event.event_id,
         source_event_type=event.event_type,
         awarded_at=event.occurred_at,

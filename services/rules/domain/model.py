@@ -67,6 +67,7 @@ class Award:
     awarded_at: datetime
     pending_until: datetime | None = None
     funded_by: str | None = None
+    language: str = "en"  # of the explanation
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +82,7 @@ class Revocation:
     revokes_event_id: str
     source_event_id: str
     revoked_at: datetime
+    language: str = "en"  # of the explanation
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,6 +64,7 @@ class PurchaseRecord:
                     rule_id=rule_id,
                     rule_version=share.rule_version,
                     explanation=_returned(member_language, ret.amount, ret.currency),
+                    language=_returned_language(member_language),
                     revokes_event_id=self.event_id,
                     source_event_id=return_event_id,
                     revoked_at=now,
@@ -79,5 +80,9 @@ _RETURNED = {
 }
 
 
+def _returned_language(language: str) -> str:
+    return next((tag for tag in (language, language[:2]) if tag in _RETURNED), "en")
+
+
 def _returned(language: str, amount: Decimal, currency: str) -> str:
-    return _RETURNED.get(language, _RETURNED["en"]).format(amount=amount, currency=currency)
+    return _RETURNED[_returned_language(language)].format(amount=amount, currency=currency)
