@@ -86,6 +86,9 @@ class LedgerEvent(BaseModel):
     language: str | None = Field(
         default=None, max_length=10, description="of the explanations, when the rules said"
     )
+    explanations: dict[str, str] | None = Field(
+        default=None, description="the ledger's own explanation in each language it has"
+    )
 
 
 POINTS_EXPIRING = "points.expiring"
@@ -116,6 +119,9 @@ class VoucherEvent(BaseModel):
     member_id: str
     reward_id: str
     reward_name: str
+    reward_names: dict[str, str] = Field(
+        default_factory=dict, description="the reward's name in each language it has"
+    )
     status: Literal["issued", "used", "cancelled", "expired"]
     points: int
     expires_at: AwareDatetime

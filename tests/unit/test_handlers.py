@@ -8,7 +8,13 @@ import yaml
 
 from services.notifications.domain.commands import NotifyMember
 from services.notifications.domain.deliveries import Delivery, DeliveryError, DeliveryStatus
-from services.notifications.domain.notices import Category, Channel, Notice, notice_for_ledger
+from services.notifications.domain.notices import (
+    Category,
+    Channel,
+    Notice,
+    notice_for_ledger,
+    notice_for_voucher,
+)
 from services.notifications.domain.preferences import Preferences, Profile
 from services.notifications.service_layer.handlers import deliver_due, notify_member, take_profiles
 from services.notifications.service_layer.setup import DEFAULT_TEMPLATES
@@ -346,3 +352,42 @@ async def test_quiet_hours_are_judged_where_the_member_lives() -> None:
     assert Channel.EMAIL in await notify_member(NotifyMember(tier), uow=store, now=evening)
     [email] = store.deliveries.values()
     assert email.next_attempt_at == datetime(2026, 11, 24, 7, 0, tzinfo=UTC)  # 08:00 there
+
+
+async def test_reward_names_and_the_ledgers_own_reasons_are_in_the_members_language() -> None:
+    store = with_prefs(language="da")
+    redeemed = notice_for_ledger(
+        "l-r",
+        "redeemed",
+        {
+            "member_id": "m-1",
+            "points": 100,
+            "explanation": "reward: Plant a tree",
+            "explanations": {"en": "Plant a tree", "da": "Plant et træ"},
+            "recorded_at": NOON.isoformat(),
+            "balance": {"available": 20},
+        },
+    )
+    assert redeemed is not None
+    voucher = notice_for_voucher(
+        "v-1",
+        {
+            "member_id": "m-1",
+            "code": "ABCD",
+            "reward_name": "Plant a tree",
+            "reward_names": {"en": "Plant a tree", "da": "Plant et træ"},
+            "status": "issued",
+            "points": 100,
+            "expires_at": "2026-12-28T00:00:00+00:00",
+        },
+        NOON,
+    )
+    for notice in (redeemed, voucher):
+        await notify_member(NotifyMember(notice), uow=store, now=NOON)
+    assert [(m.title, m.body) for m in store.messages] == [
+        ("Du har brugt 100 point", "På: Plant et træ. Du har nu 20 point at bruge."),
+        (
+            "Din voucher til Plant et træ",
+            "Vis koden ved kassen eller brug den online: ABCD. Den gælder til 2026-12-28.",
+        ),
+    ]

@@ -38,6 +38,7 @@ def ledger_event(op: Operation) -> CloudEvent:
         ],
         parts=_parts(op),
         language=op.cause.language,
+        explanations=dict(op.cause.translations) or None,
         balance=BalanceSnapshot(
             available=op.balance.available,
             pending=op.balance.pending,

@@ -43,6 +43,8 @@ class Cause:
     source_event_id: str | None = None
     actor: str | None = None
     language: str | None = None  # of the explanation, when the rules said (not stored)
+    # The ledger's own explanations (a reward, a refund) in each language: (language, text)
+    translations: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,8 +44,10 @@ def redeem(
     description: str,
     now: datetime,
     hold_until: datetime | None = None,
+    translations: tuple[tuple[str, str], ...] = (),
 ) -> Operation:
-    """Spend available points at once, or hold them until captured or released."""
+    """Spend available points at once, or hold them until captured or released;
+    ``translations``: the description in the languages members read."""
     positive(points)
     if account.available < points:
         raise InsufficientPoints(
@@ -54,7 +56,8 @@ def redeem(
     allocations = take_oldest_first(account.available_lots(), points)
     account.touch(allocations)
     kind = EntryKind.HOLD if hold_until else EntryKind.REDEEM
-    op = account.begin(redemption_id, kind, Cause(explanation=description), now)
+    cause = Cause(explanation=description, translations=translations)
+    op = account.begin(redemption_id, kind, cause, now)
     if hold_until:
         account.post(op, points, account.account(acc.AVAILABLE), account.account(acc.HELD))
     else:

@@ -2,7 +2,7 @@
 a voucher in one transaction; vouchers are used once, cancelled (points back) or expire."""
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -86,6 +86,7 @@ async def redeem_reward(
             points=reward.cost_points,
             description=f"reward: {reward.name('en')}",
             now=now,
+            translations=tuple(sorted(reward.names.items())),
         )
         if reward.stock_left is not None:
             reward.stock_left -= 1
@@ -100,7 +101,7 @@ async def redeem_reward(
             issued_at=now,
             expires_at=now + timedelta(days=reward.voucher_valid_days),
         )
-        await uow.save_voucher(voucher, reward.name("en"))
+        await uow.save_voucher(voucher, reward.names)
         await commit_operations(uow, account, command)
     redemption = account.redemptions[command.redemption_id]
     return RewardOutcome(redemption, voucher, account.view(), replayed=False)
@@ -127,7 +128,7 @@ async def use_voucher(
         if minimum is not None and (basket_total is None or basket_total < Decimal(minimum)):
             raise VoucherNotUsable(f"voucher {code} needs a basket of at least {minimum}")
         voucher.status, voucher.used_at, voucher.used_where = VoucherStatus.USED, now, where
-        await uow.save_voucher(voucher, reward.name("en") if reward else voucher.reward_id)
+        await uow.save_voucher(voucher, reward.names if reward else {"en": voucher.reward_id})
         await uow.commit()
     return voucher
 
@@ -153,7 +154,8 @@ async def cancel_voucher(
         assert voucher is not None
         _usable(voucher, now if not expired else voucher.expires_at - timedelta(microseconds=1))
         reward = await uow.reward_for_update(voucher.reward_id)
-        name = reward.name("en") if reward else voucher.reward_id
+        names = reward.names if reward else {"en": voucher.reward_id}
+        name = names.get("en") or voucher.reward_id
         refund = not expired or (reward is not None and reward.refund_on_expiry)
         if refund:
             why = "expired" if expired else "cancelled"
@@ -163,13 +165,16 @@ async def cancel_voucher(
                 points=voucher.points,
                 now=now,
                 policy=policy,
-                cause=Cause(explanation=f"voucher {code} for {name} {why}"),
+                cause=Cause(
+                    explanation=f"voucher {code} for {name} {why}",
+                    translations=_refund_texts(code, names, expired=expired),
+                ),
             )
         if reward is not None and reward.stock_left is not None and not expired:
             reward.stock_left += 1
             await uow.set_stock(reward)
         voucher.status = VoucherStatus.EXPIRED if expired else VoucherStatus.CANCELLED
-        await uow.save_voucher(voucher, name, refunded=refund)
+        await uow.save_voucher(voucher, names, refunded=refund)
         await uow.save(account)
         await uow.commit()
     return voucher
@@ -221,3 +226,21 @@ async def load_default_catalogue_if_empty(sessions: async_sessionmaker[AsyncSess
                 await rewards_repository.save_reward(session, spec)
     except IntegrityError:
         pass  # another replica starting at the same moment loaded it first
+
+
+_REFUND_TEXTS = {
+    "en": ("voucher {code} for {name} cancelled", "voucher {code} for {name} expired"),
+    "da": ("voucher {code} til {name} annulleret", "voucher {code} til {name} udløbet"),
+    "sv": ("voucher {code} för {name} annullerad", "voucher {code} för {name} har gått ut"),
+}
+
+
+def _refund_texts(
+    code: str, names: Mapping[str, str], *, expired: bool
+) -> tuple[tuple[str, str], ...]:
+    """A refund's reason in each language members read, with the reward's name in it."""
+    english = names.get("en", "")
+    return tuple(
+        (language, texts[expired].format(code=code, name=names.get(language) or english))
+        for language, texts in _REFUND_TEXTS.items()
+    )

@@ -1,5 +1,7 @@
 """The ledger's transaction, with the catalogue and vouchers beside the points."""
 
+from collections.abc import Mapping
+
 from services.ledger.adapters import rewards_repository as repo
 from services.ledger.adapters.ledger_events import SOURCE
 from services.ledger.adapters.orm import outbox
@@ -29,7 +31,7 @@ class RewardsUnitOfWork(SqlAlchemyUnitOfWork):
         return await repo.voucher(self.session, code=code, redemption_id=redemption_id, lock=lock)
 
     async def save_voucher(
-        self, voucher: Voucher, reward_name: str, *, refunded: bool = False
+        self, voucher: Voucher, reward_names: Mapping[str, str], *, refunded: bool = False
     ) -> None:
         """Store the voucher and announce its new status on ``loyalty.ledger.v1``."""
         await repo.save_voucher(self.session, voucher)
@@ -38,7 +40,8 @@ class RewardsUnitOfWork(SqlAlchemyUnitOfWork):
             code=voucher.code,
             member_id=voucher.member_id,
             reward_id=voucher.reward_id,
-            reward_name=reward_name,
+            reward_name=reward_names.get("en") or voucher.reward_id,
+            reward_names=dict(reward_names),
             status=status,
             points=voucher.points,
             expires_at=voucher.expires_at,

@@ -50,6 +50,7 @@ def notice_for_ledger(cause_id: str, kind: str, data: dict[str, Any]) -> Notice 
         "pending": data.get("status") == "pending",
         # The language the explanation is in: the message follows it (one language each).
         "language": data.get("language"),
+        "explanations": data.get("explanations") or {},  # the ledger's own, per language
     }
     occurred = datetime.fromisoformat(str(data["recorded_at"]))
     member = str(data["member_id"])
@@ -83,7 +84,10 @@ def notice_for_ledger(cause_id: str, kind: str, data: dict[str, Any]) -> Notice 
 
 
 def notice_for_voucher(cause_id: str, data: dict[str, Any], occurred: datetime) -> Notice:
-    values = {k: data.get(k) for k in ("code", "reward_name", "points", "expires_at", "refunded")}
+    values = {
+        k: data.get(k)
+        for k in ("code", "reward_name", "reward_names", "points", "expires_at", "refunded")
+    }
     status = str(data["status"])
     return Notice(
         cause_id,

@@ -138,8 +138,12 @@ def _text(texts: Templates, notice: Notice, preferred: str) -> Rendered | None:
     if found is None:
         log.warning("no template", extra={"kind": notice.kind})
         return None
+    values = {**notice.values, "language": language}
+    for name, per_language in (("explanation", "explanations"), ("reward_name", "reward_names")):
+        if text := (notice.values.get(per_language) or {}).get(language):
+            values[name] = text  # the ledger's text or the reward's name in that language
     try:
-        return render(*found, {**notice.values, "language": language})
+        return render(*found, values)
     except InvalidTemplate:
         log.exception("template failed", extra={"kind": notice.kind})
         return None
