@@ -182,7 +182,8 @@ def _path(path: tuple[str, ...]) -> Evaluator:
     def resolve(facts: Mapping[str, Any]) -> Any:
         value: Any = facts
         for name in path:
-            if not isinstance(value, Mapping) or name not in value:
+            # Facts are dicts (a plain isinstance: the Mapping ABC's check cost more)
+            if not isinstance(value, dict) or name not in value:
                 return UNSURE  # CEL: an undefined variable or a missing key
             value = value[name]
         return value
@@ -194,9 +195,7 @@ def _size(inner: Evaluator) -> Evaluator:
     def size(facts: Mapping[str, Any]) -> Any:
         value = inner(facts)
         # The CEL engine counts a string's UTF-8 bytes, not its characters: ASCII only here.
-        if isinstance(value, list | tuple | Mapping) or (
-            isinstance(value, str) and value.isascii()
-        ):
+        if isinstance(value, list | tuple | dict) or (isinstance(value, str) and value.isascii()):
             return len(value)
         return UNSURE
 

@@ -145,4 +145,6 @@ def _granted(award: Award, budgets: Budgets, member: MemberState) -> Award | Non
     granted = budgets.reserve(award.rule_id, award.points)
     if granted < award.points:
         member.record_award(award.rule_id, granted - award.points, award.awarded_at)
+    if granted == award.points:
+        return award
     return dataclasses.replace(award, points=granted) if granted > 0 else None
