@@ -29,11 +29,22 @@ members_app = typer.Typer(help="Members: import them.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 app.add_typer(members_app, name="members")
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # an error (a file path, a line) stays on one line
 
 SERVICES = ("rules", "ledger", "notifications")
 DEFAULT_PORTS = {"rules": 8001, "ledger": 8002, "notifications": 8003}
-ENROLMENT_COLUMNS = ("member_id", "channel", "language", "birthday", "timezone", "email")
+ENROLMENT_COLUMNS = (
+    "member_id",
+    "channel",
+    "language",
+    "birthday",
+    "timezone",
+    "email",
+    "push_token",
+    "email_consent",
+    "push_consent",
+)
+_YES, _NO = {"true", "yes", "1", "ja"}, {"false", "no", "0", "nej", ""}
 
 
 def url(service: str) -> str:
@@ -170,8 +181,15 @@ def enrolments(path: Path) -> Iterator[dict[str, Any]]:
             member = (row.pop("member_id") or "").strip()
             if not member:
                 fail(f"{path}:{line}: member_id is empty")
-            data = {k: v.strip() for k, v in row.items() if v and v.strip()}
+            consents = {}
+            for channel in ("email", "push"):
+                given = (row.pop(f"{channel}_consent", None) or "").strip().lower()
+                if given not in _YES | _NO:
+                    fail(f"{path}:{line}: {channel}_consent must be true or false, not {given!r}")
+                consents[channel] = given in _YES
+            data: dict[str, Any] = {k: v.strip() for k, v in row.items() if v and v.strip()}
             data.setdefault("channel", "pos")
+            data["consents"] = consents  # only what the file says yes to
             yield {
                 "specversion": "1.0",
                 "id": f"import-{uuid.uuid5(uuid.NAMESPACE_URL, f'enrol:{member}')}",

@@ -71,6 +71,12 @@ async def test_members_imported_from_csv_are_welcomed_once_and_have_a_statement(
     assert "pending 10" in done.stdout
     assert "velkommen i klubben" in done.stdout  # her language, from the CSV
 
+    unclear = tmp_path / "unclear.csv"
+    unclear.write_text("member_id,email,email_consent\nx-1,x@example.dk,maybe\n")
+    refused = pointstream(system, "members", "import", str(unclear))
+    assert refused.returncode != 0
+    assert "unclear.csv:2: email_consent must be true or false, not 'maybe'" in refused.stderr
+
 
 async def test_rules_export_simulate_load_and_the_report(system: System, tmp_path: Path) -> None:
     exported = pointstream(system, "rules", "export")
