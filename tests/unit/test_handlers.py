@@ -384,6 +384,11 @@ async def test_reward_names_and_the_ledgers_own_reasons_are_in_the_members_langu
     )
     for notice in (redeemed, voucher):
         await notify_member(NotifyMember(notice), uow=store, now=NOON)
+    # Where an operator left a text untranslated, the reasons and names follow the English.
+    english_only = FakeNotifications({k: {"en": t["en"]} for k, t in TEMPLATES.items()})
+    english_only.prefs["m-1"] = Preferences("m-1", language="da")
+    await notify_member(NotifyMember(redeemed), uow=english_only, now=NOON)
+    assert english_only.messages[0].body == "On: Plant a tree. You now have 20 points to spend."
     assert [(m.title, m.body) for m in store.messages] == [
         ("Du har brugt 100 point", "På: Plant et træ. Du har nu 20 point at bruge."),
         (

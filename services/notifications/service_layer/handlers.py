@@ -134,7 +134,9 @@ def _text(texts: Templates, notice: Notice, preferred: str) -> Rendered | None:
     """The notice in the member's language; one that carries an explanation in another (the
     rules had no text in the member's language) is written in that one, frame and all."""
     language = message_language(str(notice.values.get("language") or preferred))
-    found = texts.get((notice.kind, language)) or texts.get((notice.kind, "en"))
+    found = texts.get((notice.kind, language))
+    if found is None:  # a text an operator left untranslated: English, reasons and names too
+        language, found = "en", texts.get((notice.kind, "en"))
     if found is None:
         log.warning("no template", extra={"kind": notice.kind})
         return None
