@@ -1,5 +1,7 @@
-"""A stream of loyalty events and what the default rules make of it, computed in process:
-the oracle the distributed runs are checked against."""
+"""Random streams of loyalty events, and what pointstream's own rules engine makes of them in
+process. The distributed runs are checked against the handbook (tests/e2e/handbook.py), an
+independent model; the engine in process is checked against the same handbook in
+tests/unit/test_handbook.py."""
 
 import random
 from collections import Counter, defaultdict

@@ -13,7 +13,8 @@ import pytest
 from shared.kafka.producer import EventProducer, OutgoingMessage
 from tests.apps import ADMIN_KEY, READER_KEY
 from tests.e2e.conftest import SERVICES, System
-from tests.e2e.oracle import expected, stream
+from tests.e2e.handbook import handbook_expected
+from tests.e2e.oracle import stream
 from tests.kafka_helpers import read_all
 from tests.polling import eventually
 
@@ -35,7 +36,7 @@ async def test_no_point_is_lost_or_doubled_when_services_crash_mid_stream(system
     events = stream(
         7, members=MEMBERS, purchases=PURCHASES, duplicates=DUPLICATES, returns=RETURNS, when=WHEN
     )
-    net, earnings = await expected(events)
+    net, earnings = handbook_expected(events)
     producer = EventProducer(system.kafka, client_id="crash-test")
     await producer.start()
     killer = asyncio.create_task(crash_now_and_then(system, random.Random(11)))

@@ -11,7 +11,8 @@ import pytest
 from tests.apps import POS_KEY, READER_KEY
 from tests.conftest import Databases
 from tests.e2e.conftest import SERVICES, System
-from tests.e2e.oracle import expected, stream
+from tests.e2e.handbook import handbook_expected
+from tests.e2e.oracle import stream
 from tests.infra import OWN
 from tests.polling import eventually
 
@@ -48,13 +49,13 @@ async def test_kafka_then_postgres_go_away_and_come_back_and_nothing_is_lost(
     events = stream(
         3, members=12, purchases=300, duplicates=30, returns=12, when=WHEN, prefix="outage"
     )
-    net, _ = await expected(events)
+    net, _ = handbook_expected(events)
     members = sorted(net)
     pids = {s: p.pid for s, p in system.processes.items()}
     first, second, third = events[:100], events[100:200], events[200:]
 
     await system.send(first)
-    partial, _ = await expected(first)
+    partial, _ = handbook_expected(first)
     await eventually(
         lambda: lifetimes(system, sorted(partial)),
         lambda got: got == partial,

@@ -14,7 +14,8 @@ from shared.contracts.envelope import CloudEvent
 from shared.kafka.producer import EventProducer, OutgoingMessage
 from tests.apps import READER_KEY
 from tests.e2e.conftest import SERVICES, System
-from tests.e2e.oracle import expected, stream
+from tests.e2e.handbook import handbook_expected
+from tests.e2e.oracle import stream
 from tests.infra import REPO, free_port
 from tests.polling import eventually
 
@@ -55,7 +56,7 @@ async def test_replicas_join_and_leave_mid_stream_and_nothing_is_lost_or_reorder
     events = stream(
         5, members=20, purchases=900, duplicates=60, returns=20, when=WHEN, prefix="scale"
     )
-    net, _ = await expected(events)
+    net, _ = handbook_expected(events)
     producer = EventProducer(system.kafka, client_id="scale-test")
     await producer.start()
     batches = [events[start : start + 50] for start in range(0, len(events), 50)]
