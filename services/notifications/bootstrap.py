@@ -83,6 +83,7 @@ def build_app(
         public_url=settings.public_url,
         max_attempts=settings.max_attempts,
         interval=settings.delivery_interval_seconds,
+        lease=timedelta(seconds=settings.delivery_lease_seconds),
     )
 
     async def default_templates() -> None:

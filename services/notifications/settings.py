@@ -33,6 +33,11 @@ class NotificationsSettings(BaseSettings):
         default=600, ge=0, description="earnings by email or push wait this long to be digested"
     )
     delivery_interval_seconds: float = Field(default=1.0, gt=0)
+    delivery_lease_seconds: float = Field(
+        default=120,
+        gt=0,
+        description="a delivery taken by a replica that dies is tried again after this long",
+    )
     load_default_templates: bool = True
     templates_refresh_seconds: float = Field(
         default=5.0, gt=0, description="an edited template is used by every replica within this"

@@ -3,8 +3,9 @@ points while a chunk of work is in flight, is restarted, and every purchase is s
 once and told once.
 
 The points (shared/faults.py): after a chunk's database commit and before its offsets are
-committed (seen from the chunk policy and from the runtime), and after the outbox relay
-published a batch and before it deleted the rows. The expected points are worked out by hand:
+committed (seen from the chunk policy and from the runtime), after the outbox relay published
+a batch and before it deleted the rows, and after an email was sent and before it was
+recorded (sent again, as the same message). The expected points are worked out by hand:
 each purchase is one line of pantry goods under 300 DKK, paid at a till, three per member, so
 only the base rule (1 point per whole krone) applies and no tier is reached."""
 
@@ -18,7 +19,7 @@ import pytest
 
 from shared.contracts.envelope import CloudEvent, new_event
 from shared.faults import EXIT_CODE
-from tests.apps import READER_KEY
+from tests.apps import ADMIN_KEY, READER_KEY
 from tests.e2e.conftest import System
 from tests.kafka_helpers import read_all
 from tests.polling import eventually
@@ -117,3 +118,67 @@ async def test_a_service_dying_at_a_fault_point_loses_and_doubles_nothing(
             page = (await client.get(f"{system.urls['ledger']}/v1/members/{member}/entries")).json()
             assert [e["kind"] for e in page["entries"]] == ["earn"] * 3
     assert await read_all(system.kafka, system.kafka.topics.dead_letter) == []
+
+
+def a_zone_where_it_is_midday() -> str:
+    """An IANA zone whose local time is now between 10:00 and 18:00: outside quiet hours."""
+    hour = datetime.now(UTC).hour
+    offset = (13 - hour + 12) % 24 - 12  # UTC offset that puts the local hour near 13
+    return "UTC" if offset == 0 else f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
+
+
+async def test_an_email_sent_before_the_sender_died_is_sent_again_as_the_same_message(
+    system: System,
+) -> None:
+    """SMTP cannot be made exactly-once: a mail server that accepted a message before the
+    notifications replica died, unrecorded, gets it again. It is the same message (the same
+    Message-ID, which mail systems de-duplicate by), and the delivery is recorded once."""
+    await system.wait_ready()
+    system.kill("notifications")
+    lease = {"NOTIFICATIONS_DELIVERY_LEASE_SECONDS": "3"}
+    system.spawn("notifications", POINTSTREAM_FAULT="after-send-before-record", **lease)
+    member = f"fault-mail-{uuid.uuid4().hex[:6]}"
+    address = f"{member}@example.dk"
+    enrolment = new_event(
+        id=f"enrol-{member}",
+        source="pos/fault",
+        type="member.enrolled",
+        subject=member,
+        data={
+            "channel": "pos",
+            "language": "da",
+            "timezone": a_zone_where_it_is_midday(),
+            "email": address,
+            "consents": {"email": True},
+        },
+    )
+    await system.send([enrolment])
+
+    async def exit_code() -> int | None:
+        return system.processes["notifications"].poll()
+
+    code = await eventually(exit_code, lambda c: c is not None, timeout=60, what="send, then die")
+    assert code == EXIT_CODE
+    assert len(system.mailbox.to(address)) == 1  # the server had it when the sender died
+    system.spawn("notifications", **lease)
+    await system.wait_ready("notifications")
+
+    async with httpx.AsyncClient(timeout=10, headers={"X-API-Key": ADMIN_KEY}) as client:
+
+        async def deliveries() -> list[dict[str, Any]]:
+            r = await client.get(
+                f"{system.urls['notifications']}/v1/admin/deliveries", params={"member_id": member}
+            )
+            found: list[dict[str, Any]] = r.json()
+            return found
+
+        [delivery] = await eventually(
+            deliveries,
+            lambda found: [d["status"] for d in found] == ["sent"],
+            timeout=60,
+            what="the email recorded as sent",
+        )
+    mails = system.mailbox.to(address)
+    assert len(mails) == 2  # once before the crash, once after: never lost
+    assert {m["Message-ID"] for m in mails} == {f"<{delivery['delivery_id']}@pointstream>"}
+    assert {m["Subject"] for m in mails} == {"Velkommen! Du har optjent 100 point"}

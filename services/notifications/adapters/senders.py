@@ -39,6 +39,9 @@ class SmtpSender:
         message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         message["X-Pointstream-Delivery"] = delivery.delivery_id
+        # The same id on every attempt: a message sent again after a crash (sent, then the
+        # replica died before recording it) is recognisably the same message.
+        message["Message-ID"] = f"<{delivery.delivery_id}@pointstream>"
         message.set_content(delivery.body)
         if delivery.html:
             message.add_alternative(delivery.html, subtype="html")

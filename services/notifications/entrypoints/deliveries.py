@@ -3,6 +3,7 @@
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 
 from services.notifications.adapters.senders import Sender
 from services.notifications.domain.notices import Channel
@@ -22,10 +23,11 @@ class DeliveryWorker:
         public_url: str,
         max_attempts: int,
         interval: float,
+        lease: timedelta = timedelta(minutes=2),
     ) -> None:
         self._uow_factory, self._senders = uow_factory, senders
         self._public_url, self._max_attempts = public_url, max_attempts
-        self._interval = interval
+        self._interval, self._lease = interval, lease
         self._stopping = asyncio.Event()
 
     def stop(self) -> None:
@@ -38,6 +40,7 @@ class DeliveryWorker:
                 senders=self._senders,
                 public_url=self._public_url,
                 max_attempts=self._max_attempts,
+                lease=self._lease,
             )
             if not attempted:
                 await wait_for_event(self._stopping, self._interval)
