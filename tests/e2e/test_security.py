@@ -8,6 +8,7 @@ from shared.auth import Authenticator
 from tests import apps
 from tests.apps import POS_KEY
 from tests.e2e.conftest import System
+from tests.polling import eventually
 
 pytestmark = pytest.mark.e2e
 PUBLIC = {
@@ -67,7 +68,13 @@ async def test_no_key_token_or_unsubscribe_secret_reaches_the_logs(system: Syste
             )
             await client.get(f"{url}/v1/members/m-secret/balance", headers={"X-API-Key": WRONG_KEY})
         await client.get(f"{system.urls['notifications']}/v1/unsubscribe/{WRONG_KEY}")
-    logs = "".join(path.read_text(errors="replace") for path in system.logs.values())
-    assert '"route": "/v1/unsubscribe/{token}"' in logs  # requests are logged ...
+
+    async def logs() -> str:
+        return "".join(path.read_text(errors="replace") for path in system.logs.values())
+
+    # Requests are logged (the line follows the answer: wait for it) ...
+    text = await eventually(
+        logs, lambda t: '"route": "/v1/unsubscribe/{token}"' in t, timeout=10, what="access log"
+    )
     for secret in (token, WRONG_KEY, apps.TOKEN_SECRET, POS_KEY):
-        assert secret not in logs  # ... without their secrets
+        assert secret not in text  # ... without their secrets

@@ -11,6 +11,7 @@ from services.ledger.service_layer import handlers, rewards, views
 from shared.app import SessionsDep
 from shared.auth import SCOPE_REDEEM
 from shared.contracts.envelope import derived_id
+from shared.faults import fault_point
 from shared.http import Caller, MemberId, require_member_access
 
 router = APIRouter(prefix="/v1/members/{member_id}/redemptions", tags=["redemptions"])
@@ -72,6 +73,7 @@ async def redeem(
         hold_seconds=body.hold_seconds,
     )
     outcome = await handlers.with_retries(lambda: handlers.redeem_points(command, uow=ledger.uow()))
+    fault_point("after-redemption-commit")  # the till never hears: it retries with its key
     if outcome.replayed:
         response.status_code = 200
     else:
@@ -129,6 +131,7 @@ async def _redeem_reward(
             command, uow=ledger.rewards_uow(), tier_order=ledger.settings.tiers()
         )
     )
+    fault_point("after-redemption-commit")
     if outcome.replayed:
         response.status_code = 200
     else:

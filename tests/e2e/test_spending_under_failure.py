@@ -1,0 +1,127 @@
+"""Spending when things fail: a till that never heard the ledger's answer (it died after
+committing) retries with its idempotency key and gets the same redemption and voucher, the
+points spent once; two tills spending the same points at two ledger replicas at once get one
+yes and one no."""
+
+import asyncio
+import subprocess
+import sys
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from shared.contracts.envelope import new_event
+from shared.faults import EXIT_CODE
+from tests.apps import READER_KEY, TILL_KEY
+from tests.e2e.conftest import System
+from tests.infra import REPO, free_port
+from tests.polling import eventually
+
+pytestmark = pytest.mark.e2e
+
+
+async def enrolled(system: System, client: httpx.AsyncClient, member: str) -> None:
+    """A member with the welcome's 100 points available."""
+    await system.send(
+        [
+            new_event(
+                id=f"enrol-{member}",
+                source="pos/spend",
+                type="member.enrolled",
+                subject=member,
+                data={"channel": "pos"},
+            )
+        ]
+    )
+
+    async def balance() -> dict[str, Any]:
+        r = await client.get(f"{system.urls['ledger']}/v1/members/{member}/balance")
+        return dict(r.json()) if r.status_code == 200 else {}
+
+    await eventually(balance, lambda b: b.get("available") == 100, what="welcome points")
+
+
+def redeem(client: httpx.AsyncClient, url: str, member: str, key: str, body: dict[str, Any]) -> Any:
+    return client.post(
+        f"{url}/v1/members/{member}/redemptions",
+        json=body,
+        headers={"X-API-Key": TILL_KEY, "Idempotency-Key": key},
+    )
+
+
+async def test_a_till_that_never_heard_the_answer_retries_and_spends_once(
+    system: System,
+) -> None:
+    member = f"spend-{uuid.uuid4().hex[:6]}"
+    async with httpx.AsyncClient(timeout=10, headers={"X-API-Key": READER_KEY}) as client:
+        await enrolled(system, client, member)
+        system.kill("ledger")
+        system.spawn("ledger", POINTSTREAM_FAULT="after-redemption-commit")
+        await system.wait_ready("ledger")
+        body = {"reward_id": "plant-a-tree"}
+        with pytest.raises(httpx.TransportError):  # the ledger died before it answered
+            await redeem(client, system.urls["ledger"], member, "till-7-0042", body)
+        code = await eventually(
+            lambda: _poll(system.processes["ledger"]), lambda c: c is not None, what="died"
+        )
+        assert code == EXIT_CODE
+        system.spawn("ledger")
+        await system.wait_ready("ledger")
+
+        retried = await redeem(client, system.urls["ledger"], member, "till-7-0042", body)
+        assert retried.status_code == 200, retried.text  # a replay: it was done before the crash
+        again = await redeem(client, system.urls["ledger"], member, "till-7-0042", body)
+        assert again.status_code == 200
+        assert again.json()["voucher"]["code"] == retried.json()["voucher"]["code"]
+        ledger = system.urls["ledger"]
+        balance = (await client.get(f"{ledger}/v1/members/{member}/balance")).json()
+        assert (balance["available"], balance["lifetime_redeemed"]) == (0, 100)
+        vouchers = (await client.get(f"{ledger}/v1/members/{member}/vouchers")).json()
+        assert [v["code"] for v in vouchers] == [retried.json()["voucher"]["code"]]
+
+
+async def test_two_tills_spending_the_same_points_at_two_replicas_get_one_yes(
+    system: System,
+) -> None:
+    member = f"spend-{uuid.uuid4().hex[:6]}"
+    port = free_port()
+    env = {**system.env, "LEDGER_PORT": str(port), "LEDGER_ROLES": "api"}
+    with system.logs["ledger"].open("ab") as log:
+        replica = subprocess.Popen(
+            [sys.executable, "-m", "services.ledger", "serve"],
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    second = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(timeout=10, headers={"X-API-Key": READER_KEY}) as client:
+            await enrolled(system, client, member)
+
+            async def ready() -> bool:
+                try:
+                    return (await client.get(f"{second}/readyz")).status_code == 200
+                except httpx.TransportError:
+                    return False
+
+            await eventually(ready, bool, timeout=60, what="second ledger replica ready")
+            body = {"points": 80, "description": "paid with points at the till"}
+            answers = await asyncio.gather(
+                redeem(client, system.urls["ledger"], member, "till-1-0001", body),
+                redeem(client, second, member, "till-2-0001", body),
+            )
+            assert sorted(a.status_code for a in answers) == [201, 409], [a.text for a in answers]
+            balance = (
+                await client.get(f"{system.urls['ledger']}/v1/members/{member}/balance")
+            ).json()
+            assert (balance["available"], balance["lifetime_redeemed"]) == (20, 80)
+    finally:
+        replica.terminate()
+        replica.wait(timeout=40)
+
+
+async def _poll(process: subprocess.Popen[bytes]) -> int | None:
+    return process.poll()
