@@ -20,10 +20,10 @@ class LedgerSettings(BaseSettings):
         default="api,workers",
         description="what this process runs: api (HTTP), workers (consumers, relay, jobs), or both",
     )
-    points_expire_after_days: int = Field(
+    points_expire_after_days: float = Field(
         default=730,
         ge=0,
-        description="days available points live after maturing; 0: forever",
+        description="days available points live after maturing (fractions allowed); 0: forever",
     )
     expiry_reminder_days: int = Field(
         default=30, ge=0, description="remind members this many days before points expire; 0: never"
