@@ -1,7 +1,7 @@
 """Spending when things fail: a till that never heard the ledger's answer (it died after
 committing) retries with its idempotency key and gets the same redemption and voucher, the
-points spent once; two tills spending the same points at two ledger replicas at once get one
-yes and one no."""
+points spent once; a hold's capture retried after the same crash captures once; two tills
+spending the same points at two ledger replicas at once get one yes and one no."""
 
 import asyncio
 import subprocess
@@ -125,3 +125,36 @@ async def test_two_tills_spending_the_same_points_at_two_replicas_get_one_yes(
 
 async def _poll(process: subprocess.Popen[bytes]) -> int | None:
     return process.poll()
+
+
+async def test_a_hold_captured_when_the_ledger_died_is_captured_once(system: System) -> None:
+    """Two-phase: points held, then the capture commits and the ledger dies before answering;
+    the retried capture (and a late release) change nothing more."""
+    member = f"spend-{uuid.uuid4().hex[:6]}"
+    ledger = system.urls["ledger"]
+    async with httpx.AsyncClient(timeout=10, headers={"X-API-Key": READER_KEY}) as client:
+        await enrolled(system, client, member)
+        body = {"points": 60, "description": "a bike, held until it ships", "hold_seconds": 3600}
+        held = await redeem(client, ledger, member, "shop-9-0007", body)
+        assert held.status_code == 201, held.text
+        redemption = held.json()["redemption_id"]
+        system.kill("ledger")
+        system.spawn("ledger", POINTSTREAM_FAULT="after-redemption-commit")
+        await system.wait_ready("ledger")
+        till = {"X-API-Key": TILL_KEY}
+        capture = f"{ledger}/v1/members/{member}/redemptions/{redemption}/capture"
+        with pytest.raises(httpx.TransportError):
+            await client.post(capture, headers=till)
+        code = await eventually(
+            lambda: _poll(system.processes["ledger"]), lambda c: c is not None, what="died"
+        )
+        assert code == EXIT_CODE
+        system.spawn("ledger")
+        await system.wait_ready("ledger")
+        again = await client.post(capture, headers=till)
+        assert again.status_code == 200, again.text
+        assert again.json()["status"] == "captured"
+        late = await client.post(capture.replace("/capture", "/release"), headers=till)
+        assert late.status_code == 409, late.text  # captured points are not given back
+        balance = (await client.get(f"{ledger}/v1/members/{member}/balance")).json()
+        assert (balance["available"], balance["held"], balance["lifetime_redeemed"]) == (40, 0, 60)

@@ -101,6 +101,7 @@ async def _settle(
     outcome = await handlers.with_retries(
         lambda: handlers.settle_redemption(command, uow=ledger.uow())
     )
+    fault_point("after-redemption-commit")
     if not outcome.replayed:
         ledger.committed()
     return views.redemption_public(outcome.redemption, outcome.balance)
