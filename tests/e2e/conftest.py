@@ -7,10 +7,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from email import message_from_bytes, policy
-from email.message import Message
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -24,22 +21,9 @@ from tests import apps
 from tests.conftest import Databases
 from tests.infra import REPO, free_port
 from tests.polling import eventually
+from tests.smtp import Mailbox
 
 SERVICES = ("rules", "ledger", "notifications")
-
-
-class Mailbox:
-    """A real SMTP server's received mail (aiosmtpd): the notifications' email goes here."""
-
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-    def to(self, address: str) -> list[Message]:
-        return [m for m in self.messages if m["To"] == address]
 
 
 @dataclass

@@ -8,8 +8,6 @@ import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes, policy
-from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,19 +25,11 @@ from tests.conftest import Databases
 from tests.infra import free_port
 from tests.kafka_helpers import create_topics, produce
 from tests.polling import eventually
+from tests.smtp import Mailbox
 
 pytestmark = pytest.mark.integration
 SECRET = "push-secret-for-tests"
 READER, ADMIN = {"X-API-Key": READER_KEY}, {"X-API-Key": ADMIN_KEY}
-
-
-class Mailbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
 
 
 class PushServer(ThreadingHTTPServer):

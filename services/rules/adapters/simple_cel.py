@@ -254,28 +254,25 @@ def _not(inner: Evaluator) -> Evaluator:
 
 
 def _all_of(parts: list[Evaluator]) -> Evaluator:
-    def conjunction(facts: Mapping[str, Any]) -> Any:
-        unsure = False
-        for part in parts:
-            value = part(facts)
-            if value is False:
-                return False  # CEL too: false absorbs an error on the other side
-            if value is not True:
-                unsure = True
-        return UNSURE if unsure else True
-
-    return conjunction
+    return _joined(parts, absorbing=False)
 
 
 def _any_of(parts: list[Evaluator]) -> Evaluator:
-    def disjunction(facts: Mapping[str, Any]) -> Any:
+    return _joined(parts, absorbing=True)
+
+
+def _joined(parts: list[Evaluator], *, absorbing: bool) -> Evaluator:
+    """``&&`` (absorbing: false) or ``||`` (absorbing: true). As in CEL, the absorbing value
+    decides even when another part is unsure (an error); otherwise unsure stays unsure."""
+
+    def joined(facts: Mapping[str, Any]) -> Any:
         unsure = False
         for part in parts:
             value = part(facts)
-            if value is True:
-                return True  # CEL too: true absorbs an error on the other side
-            if value is not False:
+            if value is absorbing:
+                return absorbing
+            if value is not (not absorbing):
                 unsure = True
-        return UNSURE if unsure else False
+        return UNSURE if unsure else not absorbing
 
-    return disjunction
+    return joined
