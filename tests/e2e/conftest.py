@@ -8,13 +8,14 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from aiosmtpd.controller import Controller
 
 from shared.auth import Authenticator
-from shared.contracts.envelope import CloudEvent
+from shared.contracts.envelope import CloudEvent, new_event
 from shared.kafka.producer import EventProducer, OutgoingMessage
 from shared.settings import KafkaSettings
 from tests import apps
@@ -24,6 +25,17 @@ from tests.polling import eventually
 from tests.smtp import Mailbox
 
 SERVICES = ("rules", "ledger", "notifications")
+
+
+def enrolment(member: str, **profile: Any) -> CloudEvent:
+    """A till's ``member.enrolled`` for ``member``: the welcome's 100 points, and the profile."""
+    return new_event(
+        id=f"enrol-{member}",
+        source="pos/e2e",
+        type="member.enrolled",
+        subject=member,
+        data={"channel": "pos", **profile},
+    )
 
 
 @dataclass
@@ -62,6 +74,16 @@ class System:
             )
         finally:
             await producer.stop()
+
+    async def deliveries(self, member: str) -> list[dict[str, Any]]:
+        """The member's email and push deliveries, from the notifications' admin API."""
+        async with httpx.AsyncClient(timeout=5, headers={"X-API-Key": apps.ADMIN_KEY}) as client:
+            r = await client.get(
+                f"{self.urls['notifications']}/v1/admin/deliveries", params={"member_id": member}
+            )
+        r.raise_for_status()
+        found: list[dict[str, Any]] = r.json()
+        return found
 
     def kill(self, service: str) -> None:
         """kill -9: no shutdown, no commit, no goodbye."""

@@ -19,8 +19,8 @@ import pytest
 
 from shared.contracts.envelope import CloudEvent, new_event
 from shared.faults import EXIT_CODE
-from tests.apps import ADMIN_KEY, READER_KEY
-from tests.e2e.conftest import System
+from tests.apps import READER_KEY
+from tests.e2e.conftest import System, enrolment
 from tests.kafka_helpers import read_all
 from tests.polling import eventually
 
@@ -139,20 +139,14 @@ async def test_an_email_sent_before_the_sender_died_is_sent_again_as_the_same_me
     system.spawn("notifications", POINTSTREAM_FAULT="after-send-before-record", **lease)
     member = f"fault-mail-{uuid.uuid4().hex[:6]}"
     address = f"{member}@example.dk"
-    enrolment = new_event(
-        id=f"enrol-{member}",
-        source="pos/fault",
-        type="member.enrolled",
-        subject=member,
-        data={
-            "channel": "pos",
-            "language": "da",
-            "timezone": a_zone_where_it_is_midday(),
-            "email": address,
-            "consents": {"email": True},
-        },
+    enrolled = enrolment(
+        member,
+        language="da",
+        timezone=a_zone_where_it_is_midday(),
+        email=address,
+        consents={"email": True},
     )
-    await system.send([enrolment])
+    await system.send([enrolled])
 
     async def exit_code() -> int | None:
         return system.processes["notifications"].poll()
@@ -163,21 +157,12 @@ async def test_an_email_sent_before_the_sender_died_is_sent_again_as_the_same_me
     system.spawn("notifications", **lease)
     await system.wait_ready("notifications")
 
-    async with httpx.AsyncClient(timeout=10, headers={"X-API-Key": ADMIN_KEY}) as client:
-
-        async def deliveries() -> list[dict[str, Any]]:
-            r = await client.get(
-                f"{system.urls['notifications']}/v1/admin/deliveries", params={"member_id": member}
-            )
-            found: list[dict[str, Any]] = r.json()
-            return found
-
-        [delivery] = await eventually(
-            deliveries,
-            lambda found: [d["status"] for d in found] == ["sent"],
-            timeout=60,
-            what="the email recorded as sent",
-        )
+    [delivery] = await eventually(
+        lambda: system.deliveries(member),
+        lambda found: [d["status"] for d in found] == ["sent"],
+        timeout=60,
+        what="the email recorded as sent",
+    )
     mails = system.mailbox.to(address)
     assert len(mails) == 2  # once before the crash, once after: never lost
     assert {m["Message-ID"] for m in mails} == {f"<{delivery['delivery_id']}@pointstream>"}

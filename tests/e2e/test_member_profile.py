@@ -13,7 +13,7 @@ import pytest
 
 from shared.contracts.awards import MEMBER_PROFILE_CHANGED
 from shared.contracts.envelope import new_event
-from tests.apps import ADMIN_KEY, POS_KEY
+from tests.apps import POS_KEY
 from tests.e2e.conftest import System
 from tests.kafka_helpers import produce, read_until
 from tests.polling import eventually
@@ -53,18 +53,6 @@ async def inbox(system: System, member: str, token: str) -> list[dict[str, Any]]
     return found
 
 
-async def deliveries(system: System, member: str) -> list[dict[str, Any]]:
-    async with httpx.AsyncClient(timeout=5) as client:
-        r = await client.get(
-            f"{system.urls['notifications']}/v1/admin/deliveries",
-            params={"member_id": member},
-            headers={"X-API-Key": ADMIN_KEY},
-        )
-    r.raise_for_status()
-    found: list[dict[str, Any]] = r.json()
-    return found
-
-
 def in_quiet_hours(moment: datetime) -> bool:
     """The default quiet hours, 21:00 to 08:00, where the member lives."""
     local = moment.astimezone(STOCKHOLM)
@@ -96,7 +84,7 @@ async def test_a_swedish_member_hears_from_us_in_swedish_by_email_with_consent(
 
     # By email too (she consented), judged by the quiet hours in Stockholm.
     [email] = await eventually(
-        lambda: deliveries(system, eva),
+        lambda: system.deliveries(eva),
         lambda found: any(d["channel"] == "email" for d in found),
         what="Eva's welcome email queued",
     )
@@ -170,7 +158,7 @@ async def test_a_member_who_did_not_consent_gets_inbox_messages_only(
     assert welcome["title"] == "Velkommen! Du har optjent 100 point"
     assert welcome["body"] == "Hvorfor: velkommen i klubben. Du har nu 100 point at bruge."
     # Deliveries are queued with the inbox message, in one transaction: none is coming.
-    assert await deliveries(system, bo) == []
+    assert await system.deliveries(bo) == []
 
 
 async def mail_to(system: System, address: str) -> list[Any]:

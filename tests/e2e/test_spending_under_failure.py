@@ -12,10 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
-from shared.contracts.envelope import new_event
 from shared.faults import EXIT_CODE
 from tests.apps import READER_KEY, TILL_KEY
-from tests.e2e.conftest import System
+from tests.e2e.conftest import System, enrolment
 from tests.infra import REPO, free_port
 from tests.polling import eventually
 
@@ -24,17 +23,7 @@ pytestmark = pytest.mark.e2e
 
 async def enrolled(system: System, client: httpx.AsyncClient, member: str) -> None:
     """A member with the welcome's 100 points available."""
-    await system.send(
-        [
-            new_event(
-                id=f"enrol-{member}",
-                source="pos/spend",
-                type="member.enrolled",
-                subject=member,
-                data={"channel": "pos"},
-            )
-        ]
-    )
+    await system.send([enrolment(member)])
 
     async def balance() -> dict[str, Any]:
         r = await client.get(f"{system.urls['ledger']}/v1/members/{member}/balance")

@@ -14,10 +14,12 @@ from datetime import UTC, datetime
 
 from services.ledger.domain import operations as ops
 from services.ledger.domain.commands import (
+    AwardedPoints,
     PointsCommand,
     RecordAward,
     RecordDecision,
     RevokeDecision,
+    RevokedPoints,
     RevokePoints,
 )
 from services.ledger.domain.entries import Cause, Operation
@@ -95,13 +97,7 @@ def _post(
                     lot_id=a.award_id,
                     points=a.points,
                     pending_until=a.pending_until,
-                    cause=Cause(
-                        a.explanation,
-                        a.rule_id,
-                        a.rule_version,
-                        command.source_event_id,
-                        language=command.language,
-                    ),
+                    cause=_part_cause(a, command),
                 )
                 for a in command.awards
             ]
@@ -114,13 +110,7 @@ def _post(
                     points=r.points,
                     revokes_event_id=r.revokes_event_id,
                     lot_id=r.revokes_award_id,  # an award's lot has the award's id
-                    cause=Cause(
-                        r.explanation,
-                        r.rule_id,
-                        r.rule_version,
-                        command.source_event_id,
-                        language=command.language,
-                    ),
+                    cause=_part_cause(r, command),
                 )
                 for r in command.revocations
             ]
@@ -146,6 +136,19 @@ def _post(
                 cause=_rule_cause(command),
                 now=now,
             )
+
+
+def _part_cause(
+    part: AwardedPoints | RevokedPoints, decision: RecordDecision | RevokeDecision
+) -> Cause:
+    """One rule's share of a decision: its reason, in the decision's language."""
+    return Cause(
+        explanation=part.explanation,
+        rule_id=part.rule_id,
+        rule_version=part.rule_version,
+        source_event_id=decision.source_event_id,
+        language=decision.language,
+    )
 
 
 def _rule_cause(command: RecordAward | RevokePoints) -> Cause:
