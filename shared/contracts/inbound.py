@@ -1,7 +1,7 @@
 """Payloads of the inbound event types on ``loyalty.events.v1`` (design.md §3)."""
 
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 from zoneinfo import available_timezones
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, ValidationError
@@ -163,6 +163,9 @@ INBOUND_TYPES: dict[str, type[InboundPayload]] = {
 }
 
 
+P = TypeVar("P", bound=BaseModel)
+
+
 class PayloadError(InvalidMessage):
     """The event's ``type`` is unknown or its ``data`` does not match that type's schema."""
 
@@ -172,6 +175,11 @@ def parse_inbound(event: CloudEvent) -> InboundPayload:
     if model is None:
         known = ", ".join(sorted(INBOUND_TYPES))
         raise PayloadError(f"unknown event type {event.type!r}; expected one of: {known}")
+    return payload_of(event, model)
+
+
+def payload_of(event: CloudEvent, model: type[P]) -> P:
+    """The event's ``data`` as ``model``; PayloadError (dead-letter it) saying why not."""
     try:
         return model.model_validate(event.data)
     except ValidationError as exc:

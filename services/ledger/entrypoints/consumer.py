@@ -4,8 +4,6 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TypeVar
 
-from pydantic import ValidationError
-
 from services.ledger.domain.commands import (
     AwardedPoints,
     PointsCommand,
@@ -30,17 +28,14 @@ from shared.contracts.awards import (
     TierChanged,
 )
 from shared.contracts.envelope import CloudEvent
-from shared.contracts.inbound import PayloadError
+from shared.contracts.inbound import PayloadError, payload_of
 from shared.kafka.chunks import BatchHandler, Commands, commands_of
 
 M = TypeVar("M", PointsAwarded, PointsRevoked, PointsDecided)
 
 
 def _payload(event: CloudEvent, model: type[M]) -> M:
-    try:
-        payload = model.model_validate(event.data)
-    except ValidationError as exc:
-        raise PayloadError(f"invalid data for {event.type}: {exc}") from exc
+    payload = payload_of(event, model)
     if payload.member_id != event.subject:
         raise PayloadError("the payload's member_id differs from the event's subject")
     return payload
@@ -158,7 +153,4 @@ def award_handler(
 
 
 def _tier_change(event: CloudEvent) -> TierChanged:
-    try:
-        return TierChanged.model_validate(event.data)
-    except ValidationError as exc:
-        raise PayloadError(f"invalid data for {event.type}: {exc}") from exc
+    return payload_of(event, TierChanged)

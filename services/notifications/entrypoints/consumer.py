@@ -29,7 +29,7 @@ from shared.contracts.awards import (
     TierChanged,
 )
 from shared.contracts.envelope import CloudEvent
-from shared.contracts.inbound import PayloadError
+from shared.contracts.inbound import PayloadError, payload_of
 from shared.contracts.ledger import (
     POINTS_EXPIRING,
     VOUCHER_EVENT_PREFIX,
@@ -45,10 +45,7 @@ NOT_NEWS = frozenset({POINTS_DECIDED, POINTS_AWARDED, POINTS_REVOKED})
 
 
 def to_profile(event: CloudEvent) -> Profile:
-    try:
-        p = ProfileChanged.model_validate(event.data)
-    except ValidationError as exc:
-        raise PayloadError(f"invalid data for {event.type}: {exc}") from exc
+    p = payload_of(event, ProfileChanged)
     return Profile(
         member_id=p.member_id,
         stated_at=p.stated_at,
