@@ -7,7 +7,8 @@ for dir in "$root"/var/test-kafka-*; do
   KAFKA_STATE_DIR="$dir" "$root/deploy/kafka/stop.sh" >/dev/null 2>&1
   rm -rf "$dir"
 done
-if [ -d "$root/var/test-postgres" ]; then
-  PG_STATE_DIR="$root/var/test-postgres" "$root/deploy/postgres/stop.sh" >/dev/null 2>&1
-fi
+for dir in "$root"/var/test-postgres*; do
+  [ -d "$dir" ] || continue
+  PG_STATE_DIR="$dir" "$root/deploy/postgres/stop.sh" >/dev/null 2>&1
+done
 exit 0

@@ -9,8 +9,10 @@ returns at once. The points are where exactly-once can break:
 - ``before-offset-commit``: the same window, seen from the runtime, after dead letters went out;
 - ``after-publish-before-delete``: the outbox relay's batch is on Kafka, its rows still queued;
 - ``after-send-before-record``: an email or push went out, the delivery is not yet recorded;
-- ``after-redemption-commit``: a redemption (or a hold's capture or release) is committed, the
-  till never hears the answer.
+- ``after-redemption-commit``: a redemption (a hold's capture or release, a voucher's use or
+  cancellation) is committed, the till never hears the answer;
+- ``after-job-step``: the ledger's scheduled job committed one member's due work (maturing,
+  expiry, a lapsed hold's release) and dies before the next member's.
 """
 
 import os

@@ -12,6 +12,7 @@ import contextlib
 import os
 import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,34 @@ class OwnService:
 
     def start(self) -> None:
         subprocess.run([self.script_dir / "start.sh"], env=self.env, check=True)
+
+    def kill(self) -> None:
+        """kill -9 all of its processes at once, as a power cut would: no shutdown, no flush.
+        The next :meth:`start` recovers from what reached the disk."""
+        if "KAFKA_STATE_DIR" in self.env:
+            pid_file = Path(self.env["KAFKA_STATE_DIR"]) / "broker.pid"
+        else:
+            pid_file = Path(self.env["PG_STATE_DIR"]) / "data" / "postmaster.pid"
+        main = pid_file.read_text().split()[0]
+        children = subprocess.run(
+            ["pgrep", "-P", main], capture_output=True, text=True, check=False
+        ).stdout.split()
+        pids = [main, *children]
+        subprocess.run(["kill", "-KILL", *pids], check=False)
+        deadline = time.monotonic() + 30
+        while any(_alive(pid) for pid in pids):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{self.script_dir.name} still running after kill -9")
+            time.sleep(0.05)
+
+
+def _alive(pid: str) -> bool:
+    """Running, and not a zombie waiting for its parent to reap it."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 OWN: dict[str, OwnService] = {}  # by bootstrap servers or server URL
@@ -82,6 +111,13 @@ def kafka_bootstrap_servers() -> Iterator[str]:
 
 
 def _deploy_script_kafka() -> Iterator[str]:
+    with own_kafka() as broker:
+        yield broker
+
+
+@contextlib.contextmanager
+def own_kafka() -> Iterator[str]:
+    """A broker of this session's own (``deploy/kafka``), whatever else the tests use."""
     port, controller = free_port(), free_port()
     env = {
         **os.environ,
@@ -94,6 +130,7 @@ def _deploy_script_kafka() -> Iterator[str]:
     try:
         yield f"127.0.0.1:{port}"
     finally:
+        OWN.pop(f"127.0.0.1:{port}", None)
         subprocess.run([REPO / "deploy/kafka/stop.sh"], env=env, check=False)
         subprocess.run(["rm", "-rf", env["KAFKA_STATE_DIR"]], check=False)
 
@@ -113,21 +150,29 @@ def postgres_server_url() -> Iterator[str]:
 
 
 def _deploy_script_postgres() -> Iterator[str]:
+    # A throwaway cluster: durability is not under test here (the outage test has its own).
+    with own_postgres("test-postgres", fsync=False) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def own_postgres(name: str, *, fsync: bool) -> Iterator[str]:
+    """A cluster of this session's own (``deploy/postgres``) under ``var/<name>``."""
     port = free_port()
     env = {
         **os.environ,
-        "PG_STATE_DIR": str(REPO / "var" / "test-postgres"),
+        "PG_STATE_DIR": str(REPO / "var" / name),
         "PG_PORT": str(port),
         "PG_DATABASES": "",
-        "PG_FSYNC": "off",  # throwaway test cluster: durability is not under test here
+        "PG_FSYNC": "on" if fsync else "off",
     }
     subprocess.run([REPO / "deploy/postgres/start.sh"], env=env, check=True)
     port = int((Path(env["PG_STATE_DIR"]) / "port").read_text())  # moved if ours was taken
     env["PG_PORT"] = str(port)
-    OWN[f"postgresql+asyncpg://pointstream@127.0.0.1:{port}"] = OwnService(
-        REPO / "deploy/postgres", env
-    )
+    url = f"postgresql+asyncpg://pointstream@127.0.0.1:{port}"
+    OWN[url] = OwnService(REPO / "deploy/postgres", env)
     try:
-        yield f"postgresql+asyncpg://pointstream@127.0.0.1:{port}"
+        yield url
     finally:
+        OWN.pop(url, None)
         subprocess.run([REPO / "deploy/postgres/stop.sh"], env=env, check=False)

@@ -5,7 +5,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,6 +84,30 @@ class System:
         r.raise_for_status()
         found: list[dict[str, Any]] = r.json()
         return found
+
+    async def balances(self, members: list[str]) -> dict[str, dict[str, int]]:
+        """Each member's whole balance from the ledger's API, as a mobile app reads it."""
+        fields = ("available", "pending", "held", "lifetime_earned", "lifetime_redeemed")
+        async with httpx.AsyncClient(timeout=10, headers={"X-API-Key": apps.READER_KEY}) as c:
+            found = {}
+            for member in members:
+                r = await c.get(f"{self.urls['ledger']}/v1/members/{member}/balance")
+                found[member] = {f: r.json()[f] for f in fields} if r.status_code == 200 else {}
+            return found
+
+    async def died(self, service: str, timeout: float = 60) -> int:
+        """Waits for the service's process to exit (at a fault point); its exit code."""
+        code: int | None = await eventually(
+            self._exit_code(service), lambda c: c is not None, timeout=timeout, what="an exit"
+        )
+        assert code is not None
+        return code
+
+    def _exit_code(self, service: str) -> Callable[[], Awaitable[int | None]]:
+        async def poll() -> int | None:
+            return self.processes[service].poll()
+
+        return poll
 
     def kill(self, service: str) -> None:
         """kill -9: no shutdown, no commit, no goodbye."""

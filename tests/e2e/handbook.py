@@ -164,3 +164,18 @@ def handbook_expected(
                     member.count(rule, -due, moment)
                     net[purchase.member] -= due
     return dict(net), earnings
+
+
+def settled(net: dict[str, int]) -> dict[str, dict[str, int]]:
+    """Each member's whole balance once every return window has closed, nothing spent: all
+    net points available and earned, none pending, held or redeemed."""
+    return {
+        member: {
+            "available": points,
+            "pending": 0,
+            "held": 0,
+            "lifetime_earned": points,
+            "lifetime_redeemed": 0,
+        }
+        for member, points in net.items()
+    }

@@ -13,12 +13,13 @@ import httpx
 import pytest
 
 from shared.faults import EXIT_CODE
-from tests.apps import READER_KEY, TILL_KEY
+from tests.apps import POS_KEY, READER_KEY, TILL_KEY
 from tests.e2e.conftest import System, enrolment
 from tests.infra import REPO, free_port
 from tests.polling import eventually
 
 pytestmark = pytest.mark.e2e
+TREE = "plant-a-tree"  # 100 points: the welcome's
 
 
 async def enrolled(system: System, client: httpx.AsyncClient, member: str) -> None:
@@ -52,10 +53,7 @@ async def test_a_till_that_never_heard_the_answer_retries_and_spends_once(
         body = {"reward_id": "plant-a-tree"}
         with pytest.raises(httpx.TransportError):  # the ledger died before it answered
             await redeem(client, system.urls["ledger"], member, "till-7-0042", body)
-        code = await eventually(
-            lambda: _poll(system.processes["ledger"]), lambda c: c is not None, what="died"
-        )
-        assert code == EXIT_CODE
+        assert await system.died("ledger") == EXIT_CODE
         system.spawn("ledger")
         await system.wait_ready("ledger")
 
@@ -112,10 +110,6 @@ async def test_two_tills_spending_the_same_points_at_two_replicas_get_one_yes(
         replica.wait(timeout=40)
 
 
-async def _poll(process: subprocess.Popen[bytes]) -> int | None:
-    return process.poll()
-
-
 async def test_a_hold_captured_when_the_ledger_died_is_captured_once(system: System) -> None:
     """Two-phase: points held, then the capture commits and the ledger dies before answering;
     the retried capture (and a late release) change nothing more."""
@@ -134,10 +128,7 @@ async def test_a_hold_captured_when_the_ledger_died_is_captured_once(system: Sys
         capture = f"{ledger}/v1/members/{member}/redemptions/{redemption}/capture"
         with pytest.raises(httpx.TransportError):
             await client.post(capture, headers=till)
-        code = await eventually(
-            lambda: _poll(system.processes["ledger"]), lambda c: c is not None, what="died"
-        )
-        assert code == EXIT_CODE
+        assert await system.died("ledger") == EXIT_CODE
         system.spawn("ledger")
         await system.wait_ready("ledger")
         again = await client.post(capture, headers=till)
@@ -147,3 +138,53 @@ async def test_a_hold_captured_when_the_ledger_died_is_captured_once(system: Sys
         assert late.status_code == 409, late.text  # captured points are not given back
         balance = (await client.get(f"{ledger}/v1/members/{member}/balance")).json()
         assert (balance["available"], balance["held"], balance["lifetime_redeemed"]) == (40, 0, 60)
+
+
+async def test_a_voucher_used_or_cancelled_when_the_ledger_died_is_so_once(
+    system: System,
+) -> None:
+    """The till's retry of a use with its key is that use (200); another till's use of the
+    same voucher is refused; a retried cancellation gives the points back once."""
+    used, cancelled = (f"voucher-{uuid.uuid4().hex[:6]}" for _ in range(2))
+    ledger, till = system.urls["ledger"], {"X-API-Key": TILL_KEY}
+    async with httpx.AsyncClient(timeout=10, headers={"X-API-Key": READER_KEY}) as client:
+        codes = {}
+        for member in (used, cancelled):
+            await enrolled(system, client, member)
+            r = await redeem(client, ledger, member, f"app-{member}", {"reward_id": TREE})
+            assert r.status_code == 201, r.text
+            codes[member] = r.json()["voucher"]["code"]
+
+        async def dies_answering(url: str, headers: dict[str, str], **kwargs: Any) -> None:
+            system.kill("ledger")
+            system.spawn("ledger", POINTSTREAM_FAULT="after-redemption-commit")
+            await system.wait_ready("ledger")
+            with pytest.raises(httpx.TransportError):
+                await client.post(url, headers=headers, **kwargs)
+            assert await system.died("ledger") == EXIT_CODE
+            system.spawn("ledger")
+            await system.wait_ready("ledger")
+
+        def keyed(key: str) -> dict[str, str]:  # a shop's till using a voucher (ingest scope)
+            return {"X-API-Key": POS_KEY, "Idempotency-Key": key}
+
+        use = f"{ledger}/v1/vouchers/{codes[used]}/use"
+        at_till = {"where": "store-12/till-3"}
+        await dies_answering(use, keyed("till-3-0099"), json=at_till)
+        retried = await client.post(use, json=at_till, headers=keyed("till-3-0099"))
+        assert retried.status_code == 200, retried.text
+        assert retried.json()["status"] == "used"
+        other = await client.post(use, json=at_till, headers=keyed("till-3-0100"))
+        assert other.status_code == 409, other.text  # a second basket: refused, saying why
+        assert "already used" in other.json()["detail"]
+
+        cancel = f"{ledger}/v1/vouchers/{codes[cancelled]}/cancel"
+        await dies_answering(cancel, till)  # the member's app, through the retailer
+        again = await client.post(cancel, headers=till)
+        assert again.status_code == 200, again.text
+        assert again.json()["status"] == "cancelled"
+        balances = await system.balances([used, cancelled])
+        assert (balances[used]["available"], balances[used]["lifetime_redeemed"]) == (0, 100)
+        assert balances[cancelled]["available"] == 100  # given back once
+        entries = (await client.get(f"{ledger}/v1/members/{cancelled}/entries")).json()
+        assert sorted(e["kind"] for e in entries["entries"]) == ["earn", "redeem", "refund"]

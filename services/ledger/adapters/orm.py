@@ -131,6 +131,7 @@ vouchers = Table(
     Column("expires_at", UtcDateTime(), nullable=False),
     Column("used_at", UtcDateTime(), nullable=True),
     Column("used_where", String(200), nullable=True),
+    Column("used_key", String(100), nullable=True),
     Index("ix_vouchers_member_id_reward_id", "member_id", "reward_id"),
     Index("ix_vouchers_status_expires_at", "status", "expires_at"),
 )

@@ -97,3 +97,4 @@ class Voucher:
     expires_at: datetime
     used_at: datetime | None = None
     used_where: str | None = None
+    used_key: str | None = None  # the till's idempotency key for its use: its retry is no use

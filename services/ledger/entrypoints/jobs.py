@@ -17,6 +17,7 @@ from services.ledger.domain.entries import Operation
 from services.ledger.domain.model import Policy
 from services.ledger.service_layer.handlers import run_due_work, with_retries
 from services.ledger.service_layer.unit_of_work import UnitOfWork
+from shared.faults import fault_point
 from shared.lifecycle import wait_for_event
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ async def run_due_jobs(
                 return await run_due_work(command, uow=uow_factory(), policy=policy, now=now)
 
             posted += len(await with_retries(step))
+            fault_point("after-job-step")  # this member's due work is committed, the rest not
         if len(members) < batch:
             return posted
         after = members[-1]

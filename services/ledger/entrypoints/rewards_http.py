@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query
+from fastapi import APIRouter, Body, Depends, Header, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
 from services.ledger.adapters import rewards_repository as repo
@@ -13,11 +13,21 @@ from services.ledger.entrypoints.context import LedgerDep
 from services.ledger.service_layer import handlers, rewards, views
 from shared.app import SessionsDep
 from shared.auth import SCOPE_ADMIN, SCOPE_INGEST, SCOPE_MEMBERS_READ, SCOPE_REDEEM
+from shared.faults import fault_point
 from shared.http import Caller, MemberId, require_member_access, require_scope, scoped
 
 router = APIRouter(prefix="/v1", tags=["rewards"])
 Code = Annotated[str, Path(min_length=4, max_length=20, pattern=r"^[A-Z0-9-]+$")]
 Language = Annotated[str, Query(pattern=r"^(en|da|sv)$")]
+UseKey = Annotated[
+    str | None,
+    Header(
+        min_length=1,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9._:-]+$",
+        description="the till's id for this use; a retry with the same key is the same use",
+    ),
+]
 
 
 class RewardOffer(BaseModel):
@@ -97,16 +107,25 @@ async def member_vouchers(
 
 @router.post("/vouchers/{code}/use", response_model=views.VoucherPublic)
 async def use(
-    code: Code, body: Annotated[VoucherUse, Body()], principal: Caller, ledger: LedgerDep
+    code: Code,
+    body: Annotated[VoucherUse, Body()],
+    principal: Caller,
+    ledger: LedgerDep,
+    idempotency_key: UseKey = None,
 ) -> views.VoucherPublic:
     """A till or web shop accepts the voucher: once. A second use is a 409 saying when and
-    where it was used."""
+    where it was used, unless it is the same use retried with its ``Idempotency-Key``."""
     require_scope(principal, SCOPE_INGEST)
     voucher = await handlers.with_retries(
         lambda: rewards.use_voucher(
-            code, where=body.where, uow=ledger.rewards_uow(), basket_total=body.basket_total
+            code,
+            where=body.where,
+            uow=ledger.rewards_uow(),
+            basket_total=body.basket_total,
+            key=idempotency_key,
         )
     )
+    fault_point("after-redemption-commit")  # the till never hears: it retries with its key
     ledger.committed()
     return views.voucher_public(voucher)
 
@@ -121,6 +140,7 @@ async def cancel(code: Code, principal: Caller, ledger: LedgerDep) -> views.Vouc
             code, member_id=principal.member_id, uow=ledger.rewards_uow(), policy=ledger.policy
         )
     )
+    fault_point("after-redemption-commit")
     ledger.committed()
     return views.voucher_public(voucher)
 

@@ -114,20 +114,25 @@ async def use_voucher(
     uow: RewardsUnitOfWork,
     now: datetime | None = None,
     basket_total: Decimal | None = None,
+    key: str | None = None,
 ) -> Voucher:
     """Mark a voucher used, exactly once; any later use is refused saying why, and so is a
-    basket below the reward's minimum."""
+    basket below the reward's minimum. A retry with the use's idempotency ``key`` (a till that
+    never heard the answer) is that same use, answered again."""
     now = now or datetime.now(UTC)
     async with uow:
         voucher = await uow.voucher(code=code, lock=True)
         if voucher is None:
             raise UnknownVoucher(f"no voucher {code!r}")
+        if key is not None and voucher.status is VoucherStatus.USED and voucher.used_key == key:
+            return voucher
         _usable(voucher, now)
         reward = await uow.reward_for_update(voucher.reward_id)
         minimum = reward.details.get("min_basket") if reward else None
         if minimum is not None and (basket_total is None or basket_total < Decimal(minimum)):
             raise VoucherNotUsable(f"voucher {code} needs a basket of at least {minimum}")
         voucher.status, voucher.used_at, voucher.used_where = VoucherStatus.USED, now, where
+        voucher.used_key = key
         await uow.save_voucher(voucher, reward.names if reward else {"en": voucher.reward_id})
         await uow.commit()
     return voucher
@@ -143,12 +148,15 @@ async def cancel_voucher(
     expired: bool = False,
 ) -> Voucher:
     """Cancel (or expire) an unused voucher. A cancellation gives the points back with a new
-    entry, and the stock; an expiry does so only if the reward says so."""
+    entry, and the stock; an expiry does so only if the reward says so. Cancelling a cancelled
+    voucher answers it again and changes nothing (a retry after a lost answer)."""
     now = now or datetime.now(UTC)
     async with uow:
         found = await uow.voucher(code=code)
         if found is None or (member_id is not None and found.member_id != member_id):
             raise UnknownVoucher(f"no voucher {code!r}")
+        if not expired and found.status is VoucherStatus.CANCELLED:
+            return found
         account = await uow.load(found.member_id)  # lock order: member, voucher, reward
         voucher = await uow.voucher(code=code, lock=True)
         assert voucher is not None
