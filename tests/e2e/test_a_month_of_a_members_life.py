@@ -134,3 +134,106 @@ async def test_a_month_with_purchases_a_return_a_referral_a_complaint_and_a_birt
     birthday = next(e for e in entries if e["rule_id"] == "birthday")
     assert birthday["explanation"] == "grattis på födelsedagen!"
     assert report["ok"] is True
+
+
+LAUNCH = {  # a web-shop campaign with a budget of 50 points for all members together
+    "id": "web-launch",
+    "name": "Web shop launch",
+    "driver": "economic",
+    "events": ["purchase.completed"],
+    "condition": 'purchase.channel == "web"',
+    "effect": {"type": "fixed", "points": 30},
+    "caps": {"budget": 50},
+    "explanation": {"en": "web shop launch", "da": "webshoppen åbner", "sv": "webbutiken öppnar"},
+}
+
+
+async def test_a_big_day_gold_from_the_next_basket_a_day_cap_a_spent_budget_a_full_return(
+    system: System,
+) -> None:
+    """Worked out by hand from the default program's wording: 5,000 kroner of electronics
+    (5,000 points + 100 for a basket over 1,000; the member is Gold from then on, 5,100 earned),
+    then 1,200 kroner of dairy (1,200 + Gold's half 600 + dairy double capped at 500 a day +
+    100 basket bonus), then 100 kroner of dairy (100 + 50; the dairy cap is used up). The web
+    campaign's budget of 50 gives 30, then the 20 left, then nothing. The dairy basket is
+    returned in full: every point it brought goes back, the cap and multiplier included."""
+    m = f"gold-{uuid.uuid4().hex[:8]}"
+    admin, pos = {"X-API-Key": ADMIN_KEY}, {"X-API-Key": POS_KEY}
+    async with httpx.AsyncClient(timeout=10) as client:
+        saved = await client.put(
+            f"{system.urls['rules']}/v1/rules/web-launch", json=LAUNCH, headers=admin
+        )
+        assert saved.status_code == 200, saved.text
+        try:
+            q1 = purchase(m, 9, "web", ("electronics", "5000.00", []))
+            q2 = purchase(m, 9, "web", ("dairy", "1200.00", []))
+            q3 = purchase(m, 9, "web", ("dairy", "100.00", []))
+            back = event(
+                m,
+                8,
+                "purchase.returned",
+                return_id="r-all",
+                original_event_id=q2["id"],
+                currency="DKK",
+                amount="1200.00",
+            )
+
+            async def entries() -> list[dict[str, Any]]:
+                r = await client.get(
+                    f"{system.urls['ledger']}/v1/members/{m}/entries?limit=200",
+                    headers={"X-API-Key": TILL_KEY},
+                )
+                return list(r.json()["entries"]) if r.status_code == 200 else []
+
+            for sent in ([q1], [q2], [q3]):  # one at a time: the order is the story
+                posted = await client.post(
+                    f"{system.urls['rules']}/v1/events", headers=pos, json=sent
+                )
+                assert posted.status_code == 202, posted.text
+
+            await eventually(  # a return is accepted once its purchase is booked
+                entries, lambda e: q3["id"] in {x["source_event_id"] for x in e}, what="q3"
+            )
+            posted = await client.post(f"{system.urls['rules']}/v1/events", headers=pos, json=back)
+            assert posted.status_code == 202, posted.text
+            found = await eventually(
+                entries, lambda e: any(x["kind"] == "reverse" for x in e), what="the return booked"
+            )
+        finally:
+            await client.put(
+                f"{system.urls['rules']}/v1/rules/web-launch",
+                json={**LAUNCH, "enabled": False},
+                headers=admin,
+            )
+        earned = {
+            (e["source_event_id"], e["rule_id"]): e["points"] for e in found if e["kind"] == "earn"
+        }
+        assert earned == {
+            (q1["id"], "base-earn"): 5000,
+            (q1["id"], "big-basket"): 100,
+            (q1["id"], "web-launch"): 30,
+            (q2["id"], "base-earn"): 1200,
+            (q2["id"], "gold-multiplier"): 600,
+            (q2["id"], "dairy-double"): 500,
+            (q2["id"], "big-basket"): 100,
+            (q2["id"], "web-launch"): 20,
+            (q3["id"], "base-earn"): 100,
+            (q3["id"], "gold-multiplier"): 50,
+        }
+        taken = {e["rule_id"]: e["points"] for e in found if e["kind"] == "reverse"}
+        assert taken == {
+            "base-earn": 1200,
+            "gold-multiplier": 600,
+            "dairy-double": 500,
+            "big-basket": 100,
+            "web-launch": 20,
+        }
+        balance = (
+            await client.get(
+                f"{system.urls['ledger']}/v1/members/{m}/balance", headers={"X-API-Key": TILL_KEY}
+            )
+        ).json()
+        # Bought 9 days ago: purchase points wait out the 14-day return window; the campaign's
+        # do not (the rule sets no pending days).
+        assert (balance["available"], balance["pending"], balance["held"]) == (30, 5250, 0)
+        assert (balance["lifetime_earned"], balance["lifetime_redeemed"]) == (5280, 0)
