@@ -13,7 +13,7 @@ import pytest
 from shared.kafka.producer import EventProducer, OutgoingMessage
 from tests.apps import ADMIN_KEY, READER_KEY
 from tests.e2e.conftest import SERVICES, System
-from tests.e2e.handbook import handbook_expected
+from tests.e2e.handbook import handbook_expected, settled
 from tests.e2e.oracle import stream
 from tests.kafka_helpers import read_all
 from tests.polling import eventually
@@ -58,17 +58,9 @@ async def test_no_point_is_lost_or_doubled_when_services_crash_mid_stream(system
 
     reader = {"X-API-Key": READER_KEY}
     async with httpx.AsyncClient(timeout=10, headers=reader) as client:
-
-        async def lifetimes() -> dict[str, int]:
-            found = {}
-            for member in net:
-                r = await client.get(f"{system.urls['ledger']}/v1/members/{member}/balance")
-                found[member] = r.json()["lifetime_earned"]
-            return found
-
         await eventually(
-            lifetimes,
-            lambda got: got == net,
+            lambda: system.balances(sorted(net)),
+            lambda got: got == settled(net),
             timeout=180,
             interval=1,
             what="every member's points as the rules define them",

@@ -21,6 +21,7 @@ from shared.contracts.envelope import CloudEvent, new_event
 from shared.faults import EXIT_CODE
 from tests.apps import READER_KEY
 from tests.e2e.conftest import System, enrolment
+from tests.e2e.handbook import settled
 from tests.kafka_helpers import read_all
 from tests.polling import eventually
 
@@ -90,17 +91,12 @@ async def test_a_service_dying_at_a_fault_point_loses_and_doubles_nothing(
 
     reader = {"X-API-Key": READER_KEY}
     async with httpx.AsyncClient(timeout=10, headers=reader) as client:
-
-        async def booked() -> dict[str, tuple[int, int]]:
-            found = {}
-            for member in expected:
-                r = await client.get(f"{system.urls['ledger']}/v1/members/{member}/balance")
-                body = r.json()
-                found[member] = (body["available"], body["lifetime_earned"])
-            return found
-
-        want = {m: (p, p) for m, p in expected.items()}
-        await eventually(booked, lambda got: got == want, timeout=90, what="every purchase booked")
+        await eventually(
+            lambda: system.balances(sorted(expected)),
+            lambda got: got == settled(expected),
+            timeout=90,
+            what="every purchase booked",
+        )
 
         async def told() -> dict[str, int]:
             counts = {}
