@@ -126,8 +126,8 @@ async def test_cancelling_an_unused_voucher_gives_the_points_and_the_stock_back(
     cancelled = await client.post(f"/v1/vouchers/{code}/cancel", headers=TILL)
     twice = await client.post(f"/v1/vouchers/{code}/cancel", headers=TILL)
     assert cancelled.json()["status"] == "cancelled"
-    assert twice.status_code == 409
-    assert await available(client, member) == 1000
+    assert (twice.status_code, twice.json()) == (200, cancelled.json())  # a retry: the same
+    assert await available(client, member) == 1000  # given back once
     entries = (await client.get(f"/v1/members/{member}/entries", headers=TILL)).json()
     assert [e["kind"] for e in entries["entries"]] == ["refund", "redeem", "adjust"]
     offers = (await client.get(f"/v1/members/{member}/rewards", headers=TILL)).json()
