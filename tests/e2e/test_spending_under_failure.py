@@ -203,10 +203,11 @@ async def test_tills_spending_concurrently_while_the_ledger_is_killed_spend_each
     system: System,
 ) -> None:
     """Eight members, each with 200 points; tills redeem mugs (50 points, 6 in stock) and pay
-    with points (30) for them concurrently, 48 requests, while the ledger is killed -9 twice and
-    restarted. Each till retries on timeouts, dropped connections and 5xx with the request's
-    idempotency key until it gets an answer. Every accepted spending is spent once, every
-    refused one not at all, no balance goes below zero, and the stock is exact."""
+    with points (30) for them concurrently, 48 requests, while the ledger is killed -9 once
+    and then dies after committing a spending it never answers. Each till retries on
+    timeouts, dropped connections and 5xx with the request's idempotency key until it gets an
+    answer. Every accepted spending is spent once, every refused one not at all, no balance
+    goes below zero, and the stock is exact."""
     run = uuid.uuid4().hex[:6]
     members = [f"busy-{run}-{n}" for n in range(8)]
     ledger = system.urls["ledger"]
@@ -249,15 +250,20 @@ async def test_tills_spending_concurrently_while_the_ledger_is_killed_spend_each
                 assert asyncio.get_running_loop().time() < deadline, f"{key}: no answer"
                 await asyncio.sleep(0.2)
 
-        async def kill_twice() -> None:  # once 8 and once 24 of the 48 have their answer
-            for after in (8, 24):
+        async def kill_twice() -> None:
+            """kill -9 once 8 of the 48 have their answer; the ledger started again dies by
+            itself after committing its third spending, before answering; then it runs."""
+            for after, fault in ((8, {"POINTSTREAM_FAULT": "after-redemption-commit:3"}), (0, {})):
 
                 def enough(n: int, after: int = after) -> bool:
                     return n >= after
 
                 await eventually(lambda: _value(answered[0]), enough, what="answers")
-                system.kill("ledger")
-                system.spawn("ledger")
+                if fault:
+                    system.kill("ledger")
+                else:
+                    assert await system.died("ledger") == EXIT_CODE
+                system.spawn("ledger", **fault)
 
         limit = asyncio.Semaphore(8)
 
