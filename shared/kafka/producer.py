@@ -40,6 +40,10 @@ class EventProducer:
             acks="all",
             linger_ms=2,
             request_timeout_ms=15_000,
+            max_batch_size=self._settings.producer_batch_bytes,
+            compression_type=None
+            if self._settings.compression_type == "none"
+            else self._settings.compression_type,
         )
         await producer.start()
         self._started = producer
