@@ -4,6 +4,8 @@ recognised and a different request under the same id is refused."""
 import dataclasses
 import hashlib
 import json
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 
@@ -17,17 +19,25 @@ def fingerprint(command: Any) -> str:
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
+# What json.dumps writes as it is (or through default=str): nothing to look into.
+_SCALARS = frozenset({str, int, float, bool, type(None), datetime, date, Decimal})
 
 
 def _plain(value: Any) -> Any:
     kind = type(value)
+    if kind in _SCALARS:
+        return value
     names = _FIELDS.get(kind)
     if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
         names = _FIELDS[kind] = tuple(
             f.name for f in dataclasses.fields(value) if f.metadata.get("fingerprint", True)
         )
     if names is not None:
-        return {name: _plain(getattr(value, name)) for name in names}
+        plain = {}
+        for name in names:
+            field = getattr(value, name)
+            plain[name] = field if type(field) in _SCALARS else _plain(field)
+        return plain
     if kind is list or kind is tuple:
         return [_plain(v) for v in value]
     if kind is dict:
