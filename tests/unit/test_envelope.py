@@ -1,3 +1,4 @@
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -65,3 +66,10 @@ def test_derived_ids_are_stable_and_distinct_per_cause() -> None:
     assert derived_id("e1", "base-earn") == derived_id("e1", "base-earn")
     assert derived_id("e1", "base-earn") != derived_id("e2", "base-earn")
     assert derived_id("e1", "base-earn") != derived_id("e1", "birthday")
+
+
+def test_derived_ids_are_the_uuid5_of_the_causes_so_ids_already_written_still_match() -> None:
+    for causes in [("e-1",), ("bench-abc-123", "base-earn"), ("ø", "søndag", ""), ("a/b", "c")]:
+        namespace = uuid.UUID("6f1c1a52-5d4e-4b7e-9b2a-0c9a3f6f2d11")
+        expected = str(uuid.uuid5(namespace, "/".join(causes)))
+        assert derived_id(*causes) == expected
