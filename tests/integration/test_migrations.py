@@ -1,11 +1,12 @@
 """Each service's migration history applies to PostgreSQL and SQLite, and rolls back."""
 
 import asyncio
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from shared.cli import alembic_config, migrate
 from shared.db import create_engine
@@ -47,3 +48,55 @@ async def test_migrations_apply_on_sqlite(service: str, tmp_path: Path) -> None:
     assert "outbox" in await table_names(url) or service == "notifications"
     await asyncio.to_thread(downgrade, service, url)
     assert await table_names(url) == {"alembic_version"}
+
+
+def upgrade(service: str, url: str, revision: str) -> None:
+    command.upgrade(alembic_config(REPO / "services" / service, url), revision)
+
+
+@pytest.mark.parametrize("database", ["postgres", "sqlite"])
+async def test_the_rules_awards_log_moves_into_totals_per_day_and_rule(
+    database: str, databases: Databases, tmp_path: Path
+) -> None:
+    """An upgrade keeps the program report's figures: the log's sums per UTC day, rule and
+    driver (take-backs with none) become the totals."""
+    if database == "postgres":
+        url = await databases.create("rules")
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path}/rules.db"
+    await asyncio.to_thread(upgrade, "rules", url, "0004")
+    engine = create_engine(url)
+    log = [  # (award_id, rule_id, driver, points, occurred_at)
+        ("a1", "base-earn", "economic", 100, "2026-11-01 23:30:00+00:00"),
+        ("a2", "base-earn", "economic", 50, "2026-11-01 08:00:00+00:00"),
+        ("a3", "base-earn", None, -20, "2026-11-02 00:30:00+00:00"),
+        ("a4", "birthday", "emotional", 100, "2026-11-02 12:00:00+00:00"),
+    ]
+    try:
+        async with engine.begin() as conn:
+            for award_id, rule_id, driver, points, at in log:
+                await conn.execute(
+                    text(
+                        "INSERT INTO awards (award_id, event_id, member_id, rule_id, rule_version,"
+                        " driver, points, occurred_at) VALUES (:a, 'e', 'm', :r, 1, :d, :p, :t)"
+                    ),
+                    {"a": award_id, "r": rule_id, "d": driver, "p": points, "t": at_utc(at)},
+                )
+        await asyncio.to_thread(upgrade, "rules", url, "head")
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                text("SELECT day, rule_id, driver, points, awards FROM award_totals")
+            )
+            totals = {(str(r.day), r.rule_id, r.driver): (r.points, r.awards) for r in rows}
+    finally:
+        await engine.dispose()
+    assert totals == {
+        ("2026-11-01", "base-earn", "economic"): (150, 2),
+        ("2026-11-02", "base-earn", None): (-20, 1),
+        ("2026-11-02", "birthday", "emotional"): (100, 1),
+    }
+    assert "awards" not in await table_names(url)
+
+
+def at_utc(text_time: str) -> datetime:
+    return datetime.fromisoformat(text_time)

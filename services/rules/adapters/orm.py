@@ -5,6 +5,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     Integer,
     MetaData,
     Numeric,
@@ -68,19 +69,21 @@ purchases = Table(
     Column("paid", Numeric(14, 2), nullable=True),
 )
 
-# Every grant (points > 0) and take-back (points < 0), append-only: the program report's
-# points by driver, rule and campaign. Written in the transaction that decides them.
-awards = Table(
-    "awards",
+# Points granted (> 0) and taken back (< 0) per rule and UTC day, for the program report's
+# points by driver, rule and campaign. Each chunk adds its own sums, in the transaction that
+# decides them: append-only, one row per rule and day a chunk touched (not one per award), and
+# no row that two replicas both update. The report adds them up.
+award_totals = Table(
+    "award_totals",
     metadata,
-    Column("award_id", String(250), primary_key=True),
-    Column("event_id", String(200), nullable=False),
-    Column("member_id", String(200), nullable=False),
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("day", Date, nullable=False, index=True),
     Column("rule_id", String(100), nullable=False),
-    Column("rule_version", Integer, nullable=False),
     Column("driver", String(40), nullable=True),  # NULL for a take-back: its rule's driver
     Column("points", BigInteger, nullable=False),
-    Column("occurred_at", UtcDateTime(), nullable=False, index=True),
+    Column("awards", Integer, nullable=False),  # how many grants or take-backs
 )
 
 # Points a budgeted rule has awarded, across all members and replicas.

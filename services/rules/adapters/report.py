@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.rules.adapters.orm import awards, member_states, purchases
+from services.rules.adapters.orm import award_totals, member_states, purchases
 from services.rules.adapters.repository import rules_in_force
 
 CENT = Decimal("0.01")
@@ -59,10 +59,11 @@ async def program_figures(
     )
 
     specs = {spec.id: spec for spec, _ in await rules_in_force(session)}
+    totals = award_totals.c
     rows = await session.execute(
-        select(awards.c.rule_id, awards.c.driver, func.sum(awards.c.points).label("points"))
-        .where(awards.c.occurred_at.between(start, end))
-        .group_by(awards.c.rule_id, awards.c.driver)
+        select(totals.rule_id, totals.driver, func.sum(totals.points).label("points"))
+        .where(totals.day.between(start.date(), end.date()))
+        .group_by(totals.rule_id, totals.driver)
     )
     by_rule: dict[str, int] = defaultdict(int)
     drivers: dict[str, str] = {}

@@ -1,7 +1,7 @@
 """Rules administration (admin scope): rules with versions, packs as YAML, and simulation."""
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Any
 
 import httpx
@@ -175,16 +175,19 @@ async def report(
     principal: Caller,
     request: Request,
     sessions: SessionsDep,
-    days: Annotated[int, Query(ge=1, le=3660, description="the period, ending now")] = 30,
+    days: Annotated[
+        int, Query(ge=1, le=3660, description="the period: this many UTC days, today included")
+    ] = 30,
 ) -> dict[str, Any]:
     """The program report: members, purchases, points and their cost by driver, rule and
     campaign; with ``RULES_LEDGER_URL`` set, also the ledger's liability and breakage."""
     settings: RulesSettings = request.app.state.settings
     end = datetime.now(UTC)
+    start = datetime.combine(end.date() - timedelta(days=days - 1), time.min, tzinfo=UTC)
     async with sessions() as session:
         figures = await program_figures(
             session,
-            start=end - timedelta(days=days),
+            start=start,
             end=end,
             currency=settings.currency,
             point_value=settings.point_value,

@@ -4,14 +4,14 @@ of row."""
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.rules.adapters.award_events import award_id, decision_events, revocation_id
-from services.rules.adapters.orm import awards, budgets, outbox, processed_events
+from services.rules.adapters.award_events import decision_events
+from services.rules.adapters.orm import award_totals, budgets, outbox, processed_events
 from services.rules.adapters.repository import MemberRepository
 from services.rules.domain.member import MemberState
 from services.rules.domain.model import Decision, LoyaltyEvent
@@ -87,8 +87,7 @@ class SqlAlchemyUnitOfWork(SqlAlchemyTransaction):
                 [(d.purchase, d.event.occurred_at) for d in decided if d.purchase is not None]
             )
             await insert_rows(self.session, processed_events, [_processed(d, now) for d in decided])
-            granted = [row for d in decided for row in _award_rows(d.decision)]
-            await insert_rows(self.session, awards, granted)
+            await insert_rows(self.session, award_totals, _award_totals(decided))
             await update_rows(
                 self.session,
                 budgets,
@@ -111,29 +110,28 @@ def _processed(d: Decided, now: datetime) -> dict[str, Any]:
     }
 
 
-def _award_rows(decision: Decision) -> list[dict[str, Any]]:
+def _award_totals(decided: Sequence[Decided]) -> list[dict[str, Any]]:
+    """The chunk's grants and take-backs summed per UTC day, rule and driver."""
+    totals: dict[tuple[date, str, str | None], list[int]] = {}
+    for d in decided:
+        for a in d.decision.awards:
+            day = a.awarded_at.astimezone(UTC).date()
+            total = totals.setdefault((day, a.rule_id, a.driver), [0, 0])
+            total[0] += a.points
+            total[1] += 1
+        for r in d.decision.revocations:
+            day = r.revoked_at.astimezone(UTC).date()
+            total = totals.setdefault((day, r.rule_id, None), [0, 0])
+            total[0] -= r.points
+            total[1] += 1
     return [
-        {
-            "award_id": award_id(a),
-            "event_id": a.source_event_id,
-            "member_id": a.member_id,
-            "rule_id": a.rule_id,
-            "rule_version": a.rule_version,
-            "driver": a.driver,
-            "points": a.points,
-            "occurred_at": a.awarded_at,
-        }
-        for a in decision.awards
-    ] + [
-        {
-            "award_id": revocation_id(r),
-            "event_id": r.source_event_id,
-            "member_id": r.member_id,
-            "rule_id": r.rule_id,
-            "rule_version": r.rule_version,
-            "driver": None,
-            "points": -r.points,
-            "occurred_at": r.revoked_at,
-        }
-        for r in decision.revocations
+        {"day": day, "rule_id": rule_id, "driver": driver, "points": points, "awards": n}
+        for (day, rule_id, driver), (points, n) in sorted(totals.items(), key=_by_day_and_rule)
     ]
+
+
+def _by_day_and_rule(
+    item: tuple[tuple[date, str, str | None], list[int]],
+) -> tuple[date, str, str]:
+    (day, rule_id, driver), _ = item
+    return day, rule_id, driver or ""
