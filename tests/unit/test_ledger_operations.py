@@ -188,3 +188,42 @@ def test_an_adjustment_names_its_actor_and_cannot_take_more_than_is_there() -> N
     with pytest.raises(InvalidPoints):
         ops.adjust(account, operation_id="adj-3", points=0, cause=cause, now=T0, policy=POLICY)
     assert balances(account) == (25, 0, 0)
+
+
+def test_a_decisions_points_that_wait_out_the_same_window_are_one_lot_with_an_entry_per_rule() -> (
+    None
+):
+    account = MemberAccount("m")
+    window = T0 + timedelta(days=14)
+
+    def part(award: str, rule: str, points: int, until: datetime | None) -> ops.Earning:
+        cause = Cause(explanation=rule, rule_id=rule, source_event_id="purchase-1")
+        return ops.Earning(lot_id=award, points=points, pending_until=until, cause=cause)
+
+    parts = [
+        part("aw-base", "base-earn", 300, window),
+        part("aw-dairy", "dairy-double", 100, window),
+        part("aw-app", "app-purchase", 20, None),  # no return window: available now
+    ]
+    op = ops.earn_all(account, operation_id="d1", earnings=parts, now=T0, policy=POLICY)
+    assert [(e.cause.rule_id, e.points, e.lot_id) for e in op.entries] == [
+        ("base-earn", 300, "aw-base"),
+        ("dairy-double", 100, "aw-base"),
+        ("app-purchase", 20, "aw-app"),
+    ]
+    assert {k: (v.points, v.status) for k, v in account.lots.items()} == {
+        "aw-base": (400, LotStatus.PENDING),
+        "aw-app": (20, LotStatus.AVAILABLE),
+    }
+    assert balances(account) == (20, 400, 0)
+    taking = ops.Taking(
+        points=50,
+        revokes_event_id="purchase-1",
+        lot_id="aw-dairy",  # merged into its window's lot: taken from there
+        cause=Cause(explanation="returned", rule_id="dairy-double"),
+    )
+    ops.reverse_all(account, operation_id="r1", takings=[taking], now=T0 + timedelta(days=1))
+    assert balances(account) == (20, 350, 0)
+    [lot] = account.lots_due_to_mature(window)
+    ops.mature(account, lot.lot_id, now=window, policy=POLICY)
+    assert balances(account) == (370, 0, 0)

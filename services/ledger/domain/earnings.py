@@ -1,5 +1,6 @@
 """Earning and taking back: what the rules decided for one event, booked as one operation
-with an entry (and, for an earning, a lot) per rule. Pure: the standard library only."""
+with an entry per rule and, for an earning, a lot per return window (the rules' points that
+mature together are one lot). Pure: the standard library only."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -7,7 +8,7 @@ from datetime import datetime
 
 from services.ledger.domain import accounts as acc
 from services.ledger.domain.entries import Cause, EntryKind, Operation
-from services.ledger.domain.lots import LotStatus, take_oldest_first
+from services.ledger.domain.lots import Lot, LotStatus, take_oldest_first
 from services.ledger.domain.model import MemberAccount, Policy, positive
 
 
@@ -54,22 +55,30 @@ def earn_all(
     now: datetime,
     policy: Policy,
 ) -> Operation:
-    """Credit what several rules awarded for one event, as one operation: an entry and a lot
-    per rule, each pending for its own return window or available now."""
+    """Credit what several rules awarded for one event, as one operation: an entry per rule,
+    and a lot per return window (named after its first rule's award: an award's lot has the
+    award's id when the award is alone in its window), pending until then or available now."""
     for earning in earnings:
         positive(earning.points)
     op = account.begin(operation_id, EntryKind.EARN, joined_cause(earnings), now)
+    lots: dict[datetime | None, Lot] = {}  # by the window the points wait out (None: none)
     for earning in earnings:
         until = earning.pending_until
         pending = until is not None and until > now
-        lot = account.new_lot(
-            earning.lot_id,
-            earning.points,
-            earning.cause.source_event_id,
-            pending_until=until if pending else None,
-            now=now,
-            policy=policy,
-        )
+        window = until if pending else None
+        lot = lots.get(window)
+        if lot is None:
+            lot = lots[window] = account.new_lot(
+                earning.lot_id,
+                earning.points,
+                earning.cause.source_event_id,
+                pending_until=window,
+                now=now,
+                policy=policy,
+            )
+        else:
+            lot.points += earning.points
+            lot.remaining += earning.points
         purpose = acc.PENDING if pending else acc.AVAILABLE
         account.post(
             op,
