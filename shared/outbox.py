@@ -128,7 +128,8 @@ class OutboxRelay:
                 await wait_for_event(self._wake, self._idle_poll)
 
     async def relay_once(self) -> int:
-        """Publish the oldest queued events; their rows go once Kafka acknowledged them.
+        """Publish the oldest queued events; their rows go once Kafka acknowledged them (the
+        transaction that deletes them commits after Kafka's answer).
 
         One relay at a time publishes (a transaction-scoped advisory lock on PostgreSQL), so
         replicas neither publish a row twice nor overtake each other: every member's events
@@ -140,13 +141,15 @@ class OutboxRelay:
         async with self._sessions() as session, session.begin():
             if not await _claim(session, self._table.name):
                 return 0  # another replica is relaying; its rows would be ours
-            rows = (
-                await session.execute(
-                    select(t.c.id, t.c.topic, t.c.key, t.c.payload, t.c.headers)
-                    .order_by(t.c.id)
-                    .limit(self._batch)
-                )
-            ).all()
+            # Taken off the queue and read in one statement; the deletion commits only once
+            # Kafka has them (a failure or a death before that leaves them queued).
+            oldest = select(t.c.id).order_by(t.c.id).limit(self._batch).scalar_subquery()
+            taken = await session.execute(
+                delete(t)
+                .where(t.c.id.in_(oldest))
+                .returning(t.c.id, t.c.topic, t.c.key, t.c.payload, t.c.headers)
+            )
+            rows = sorted(taken.all(), key=lambda r: r.id)  # RETURNING keeps no order
             if not rows:
                 metrics.OUTBOX_BACKLOG.labels(self._service).set(0)
                 return 0
@@ -162,7 +165,6 @@ class OutboxRelay:
                 ]
             )
             fault_point("after-publish-before-delete")
-            await session.execute(delete(t).where(t.c.id.in_([r.id for r in rows])))
             backlog = 0
             if len(rows) == self._batch:  # more may wait
                 # The span of the ids left: two index lookups. (A count(*) read the whole
