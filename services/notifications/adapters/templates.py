@@ -2,7 +2,8 @@
 the values it is given), autoescaped for the HTML of emails."""
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from html import escape
 from typing import Any
 
 from jinja2 import StrictUndefined, Template, TemplateError
@@ -16,11 +17,21 @@ class InvalidTemplate(ValueError):
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass
 class Rendered:
+    """A notice's title and text; its HTML (emails only) is rendered when first asked for."""
+
     title: str
     text: str
-    html: str
+    _body: str
+    _values: dict[str, Any]
+
+    @cached_property
+    def html(self) -> str:
+        try:
+            return _compiled(self._body, html=True).render(self._values)
+        except TemplateError:  # the text rendered, so this is unlikely: send the text as HTML
+            return "<p>" + escape(self.text).replace("\n\n", "</p><p>") + "</p>"
 
 
 def check(title: str, body: str) -> None:
@@ -46,7 +57,8 @@ def render(title: str, body: str, values: dict[str, Any]) -> Rendered:
         return Rendered(
             title=_compiled(title, html=False).render(values).strip(),
             text=_compiled(body, html=False).render(values).strip(),
-            html=_compiled(body, html=True).render(values),
+            _body=body,
+            _values=values,
         )
     except TemplateError as exc:
         raise InvalidTemplate(str(exc)) from exc
