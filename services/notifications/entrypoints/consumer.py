@@ -84,7 +84,10 @@ def to_notice(event: CloudEvent) -> Notice | None:
             ledger = LedgerEvent.model_validate(event.data)
             if event.type != f"points.{ledger.kind}":
                 raise PayloadError(f"event type {event.type!r} does not match {ledger.kind!r}")
-            return notice_for_ledger(event.id, ledger.kind, ledger.model_dump(mode="json"))
+            # Valid, so its JSON is the contract's: read as it came (a dump of the model would
+            # copy the postings the notice never reads), the time as validated.
+            data = {**event.data, "recorded_at": ledger.recorded_at.isoformat()}
+            return notice_for_ledger(event.id, ledger.kind, data)
     except ValidationError as exc:
         raise PayloadError(f"invalid data for {event.type}: {exc}") from exc
     raise PayloadError(f"unknown event type {event.type!r} on the awards or ledger topic")
