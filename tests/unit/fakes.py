@@ -14,7 +14,7 @@ from services.notifications.domain.deliveries import Delivery, DeliveryStatus
 from services.notifications.domain.model import InboxMessage
 from services.notifications.domain.preferences import Preferences
 from services.rules.domain.member import MemberState
-from services.rules.domain.model import Award, Revocation, TierChange
+from services.rules.domain.model import Award, LoyaltyEvent, Revocation, TierChange
 from services.rules.domain.returns import PurchaseRecord
 from services.rules.service_layer.unit_of_work import Decided
 from shared.contracts.envelope import CloudEvent
@@ -52,8 +52,13 @@ class FakeRulesUnitOfWork(_FakeTransaction):
         self.tier_changes: list[TierChange] = []
         self._staged: tuple[Sequence[Decided], Mapping[str, int]] | None = None
 
-    async def processed(self, event_ids: Collection[str]) -> set[str]:
-        return set(event_ids) & self.processed_ids
+    async def claim(self, events: Sequence[LoyaltyEvent]) -> set[str]:
+        """The claims hold on commit: there, the decided events are marked processed (the
+        refused ones, released, are not)."""
+        return {e.event_id for e in events} & self.processed_ids
+
+    async def release(self, event_ids: Collection[str]) -> None:
+        self.released = set(event_ids)
 
     async def members_for_update(self, member_ids: Collection[str]) -> dict[str, MemberState]:
         return {m: await self.member(m) for m in member_ids}

@@ -23,6 +23,7 @@ from services.rules.adapters.state_codec import (
     purchase_to_json,
 )
 from services.rules.domain.member import MemberState
+from services.rules.domain.model import LoyaltyEvent
 from services.rules.domain.returns import PurchaseRecord
 from shared.bulk import insert_rows, update_rows
 from shared.db import one_of
@@ -99,15 +100,39 @@ class MemberRepository:
         self.session = session
         self._dialect = session.get_bind().dialect.name
 
-    async def processed(self, event_ids: Collection[str]) -> set[str]:
-        if not event_ids:
-            return set()
-        found = await self.session.scalars(
-            select(processed_events.c.event_id).where(
-                one_of(processed_events.c.event_id, event_ids, self._dialect)
-            )
+    async def claim(self, events: Sequence[LoyaltyEvent], now: datetime) -> set[str]:
+        """Record the events as processed (it holds once the transaction commits); the ids
+        of those processed before. One statement: the unique key finds the repeats, in id
+        order so that two replicas claiming overlapping chunks wait, never deadlock."""
+        first = {e.event_id: e for e in reversed(events)}  # the first of each id
+        rows = [
+            {
+                "event_id": e.event_id,
+                "event_type": e.event_type,
+                "member_id": e.member_id,
+                "occurred_at": e.occurred_at,
+                "processed_at": now,
+            }
+            for _, e in sorted(first.items())
+        ]
+        new = await insert_rows(
+            self.session,
+            processed_events,
+            rows,
+            on_conflict="nothing",
+            key=["event_id"],
+            returning="event_id",
         )
-        return set(found)
+        return set(first) - set(new)
+
+    async def release(self, event_ids: Collection[str]) -> None:
+        """Forget claims of events this chunk refused: a replay of them is handled anew."""
+        if event_ids:
+            await self.session.execute(
+                delete(processed_events).where(
+                    one_of(processed_events.c.event_id, event_ids, self._dialect)
+                )
+            )
 
     async def members_for_update(self, member_ids: Collection[str]) -> dict[str, MemberState]:
         """Missing rows are seeded first, then all are locked in member-id order, so two

@@ -37,7 +37,7 @@ async def evaluate_events(
     events = [c.event for c in commands]
     out = ChunkDecisions()
     async with uow:
-        seen = await uow.processed({e.event_id for e in events})
+        seen = await uow.claim(events)
         members = await uow.members_for_update({e.member_id for e in events})
         purchases = await uow.purchases(
             {e.returned.original_event_id for e in events if e.returned is not None}
@@ -58,7 +58,9 @@ async def evaluate_events(
             if decided.purchase is not None:
                 purchases[decided.purchase.event_id] = decided.purchase
             out.decided.append(decided)
-        if out.decided:
+        if out.decided:  # (else nothing is committed: the claims go with the rollback)
+            refused = {events[i].event_id for i in out.rejected}
+            await uow.release(refused - {d.event.event_id for d in out.decided})
             await uow.save(out.decided, budgets.changed())
             await uow.commit()
     return out

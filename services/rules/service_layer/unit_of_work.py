@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.rules.adapters.award_events import decision_events
-from services.rules.adapters.orm import award_totals, budgets, outbox, processed_events
+from services.rules.adapters.orm import award_totals, budgets, outbox
 from services.rules.adapters.repository import MemberRepository
 from services.rules.domain.member import MemberState
 from services.rules.domain.model import Decision, LoyaltyEvent
@@ -32,7 +32,13 @@ class Decided:
 
 
 class UnitOfWork(Transaction, Protocol):
-    async def processed(self, event_ids: Collection[str]) -> set[str]: ...
+    async def claim(self, events: Sequence[LoyaltyEvent]) -> set[str]:
+        """Mark the events processed (holds on commit); the ids processed before."""
+        ...
+
+    async def release(self, event_ids: Collection[str]) -> None:
+        """Unmark events this chunk refused."""
+        ...
 
     async def members_for_update(self, member_ids: Collection[str]) -> dict[str, MemberState]:
         """Every member's state (a fresh one for new members), locked until commit."""
@@ -61,8 +67,11 @@ class SqlAlchemyUnitOfWork(SqlAlchemyTransaction):
             self._members = MemberRepository(self.session)
         return self._members
 
-    async def processed(self, event_ids: Collection[str]) -> set[str]:
-        return await self.members.processed(event_ids)
+    async def claim(self, events: Sequence[LoyaltyEvent]) -> set[str]:
+        return await self.members.claim(events, datetime.now(UTC))
+
+    async def release(self, event_ids: Collection[str]) -> None:
+        await self.members.release(event_ids)
 
     async def members_for_update(self, member_ids: Collection[str]) -> dict[str, MemberState]:
         return await self.members.members_for_update(member_ids)
@@ -77,16 +86,14 @@ class SqlAlchemyUnitOfWork(SqlAlchemyTransaction):
         return await self.members.budgets_for_update(rule_ids)
 
     async def save(self, decided: Sequence[Decided], budgets_spent: Mapping[str, int]) -> None:
-        """Mark the events seen, keep members, purchases and budgets, log the awards and
-        queue their messages; a lost race (another replica had the events) means: retry."""
-        now = datetime.now(UTC)
+        """Keep members, purchases and budgets, add the award totals and queue the messages
+        (the events were claimed as processed first); a lost race means: retry."""
         try:
             members = {d.decision.member.member_id: d.decision.member for d in decided}
             await self.members.save_members(list(members.values()))
             await self.members.save_purchases(
                 [(d.purchase, d.event.occurred_at) for d in decided if d.purchase is not None]
             )
-            await insert_rows(self.session, processed_events, [_processed(d, now) for d in decided])
             await insert_rows(self.session, award_totals, _award_totals(decided))
             await update_rows(
                 self.session,
@@ -98,16 +105,6 @@ class SqlAlchemyUnitOfWork(SqlAlchemyTransaction):
             await queue_events(self.session, outbox, self._topic, messages)
         except IntegrityError as exc:
             raise RetryLater("events of this chunk are being processed concurrently") from exc
-
-
-def _processed(d: Decided, now: datetime) -> dict[str, Any]:
-    return {
-        "event_id": d.event.event_id,
-        "event_type": d.event.event_type,
-        "member_id": d.event.member_id,
-        "occurred_at": d.event.occurred_at,
-        "processed_at": now,
-    }
 
 
 def _award_totals(decided: Sequence[Decided]) -> list[dict[str, Any]]:
