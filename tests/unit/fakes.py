@@ -10,6 +10,7 @@ from services.ledger.domain.entries import Entry, Operation
 from services.ledger.domain.lots import Lot, LotStatus
 from services.ledger.domain.model import MemberAccount
 from services.ledger.domain.redemptions import Redemption, RedemptionStatus
+from services.ledger.service_layer.unit_of_work import RepeatedOperations
 from services.notifications.domain.deliveries import Delivery, DeliveryStatus
 from services.notifications.domain.model import InboxMessage
 from services.notifications.domain.preferences import Preferences
@@ -177,6 +178,9 @@ class FakeLedger(_FakeTransaction):
         await self.save_all([account])
 
     async def save_all(self, accounts: Collection[MemberAccount]) -> None:
+        """Like the operations' unique key: one recorded before refuses the whole write."""
+        if any(op.operation_id in self.fingerprint_of for a in accounts for op in a.operations):
+            raise RepeatedOperations("recorded before")
         self._staged.extend(accounts)
 
     async def publish(self, event: CloudEvent) -> None:

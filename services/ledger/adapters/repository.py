@@ -14,6 +14,13 @@ from services.ledger.domain.model import MemberAccount
 from services.ledger.domain.redemptions import Redemption, RedemptionStatus
 from shared.bulk import insert_rows, update_rows
 from shared.db import one_of
+from shared.errors import RetryLater
+
+
+class RepeatedOperations(RetryLater):
+    """Operations already recorded (by an earlier delivery, or a replica just now): the
+    transaction must not commit; done again after reading their fingerprints, they are
+    recognised as repeats."""
 
 
 class LedgerRepository:
@@ -124,7 +131,16 @@ class LedgerRepository:
         operations written."""
         new = [op for a in accounts for op in a.operations]
         session = self._session
-        await insert_rows(session, operations, [_operation_row(op) for op in new])
+        written = await insert_rows(
+            session,
+            operations,
+            [_operation_row(op) for op in new],
+            on_conflict="nothing",
+            key=["operation_id"],
+            returning="operation_id",
+        )
+        if len(written) < len(new):
+            raise RepeatedOperations(f"{len(new) - len(written)} operation(s) recorded before")
         await insert_rows(session, entries, [_entry_row(e) for op in new for e in op.entries])
         await self._save_balances(accounts)
         changed_lots = [_lot_row(a.lots[i]) for a in accounts for i in sorted(a.changed_lots)]

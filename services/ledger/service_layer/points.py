@@ -26,7 +26,7 @@ from services.ledger.domain.entries import Cause, Operation
 from services.ledger.domain.errors import IdempotencyConflict, LedgerError
 from services.ledger.domain.model import MemberAccount, Policy
 from services.ledger.service_layer.fingerprints import fingerprint
-from services.ledger.service_layer.unit_of_work import UnitOfWork
+from services.ledger.service_layer.unit_of_work import RepeatedOperations, UnitOfWork
 
 
 @dataclass(slots=True)
@@ -54,11 +54,31 @@ async def book_points(
     now: datetime | None = None,
 ) -> BookedChunk:
     """``tiers``: the members' newest tiers from the chunk's tier news, kept in the same
-    transaction."""
+    transaction.
+
+    Most chunks hold only new operations: they are posted without reading fingerprints
+    first, and the operations' unique ids catch any that were booked before (a redelivery
+    after a crash or a rebalance). Then the chunk is done again, reading the fingerprints
+    first, so that repeats are recognised before anything is posted."""
     now = now or datetime.now(UTC)
+    try:
+        return await _book(commands, uow, policy, tiers, now, look_up=False)
+    except RepeatedOperations:
+        return await _book(commands, uow, policy, tiers, now, look_up=True)
+
+
+async def _book(
+    commands: Sequence[PointsCommand],
+    uow: UnitOfWork,
+    policy: Policy,
+    tiers: Mapping[str, tuple[str, datetime]] | None,
+    now: datetime,
+    *,
+    look_up: bool,
+) -> BookedChunk:
     out = BookedChunk()
     async with uow:
-        done = await uow.fingerprints({operation_id(c) for c in commands})
+        done = await uow.fingerprints({operation_id(c) for c in commands}) if look_up else {}
         accounts = await uow.balances_for_update({c.member_id for c in commands})
         revoking = {c.member_id for c in commands if isinstance(c, RevokeDecision | RevokePoints)}
         await uow.load_open_lots(

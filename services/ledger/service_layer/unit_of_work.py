@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.ledger.adapters.ledger_events import ledger_event
 from services.ledger.adapters.orm import outbox, redemptions
 from services.ledger.adapters.repository import LedgerRepository
+from services.ledger.adapters.repository import RepeatedOperations as RepeatedOperations
 from services.ledger.adapters.rewards_repository import set_member_tiers
 from services.ledger.domain.model import MemberAccount
 from services.ledger.domain.redemptions import RedemptionStatus
@@ -95,7 +96,8 @@ class SqlAlchemyUnitOfWork(SqlAlchemyTransaction):
         await self.save_all([account])
 
     async def save_all(self, accounts: Collection[MemberAccount]) -> None:
-        """Write the accounts and queue their events; a lost race means: try again."""
+        """Write the accounts and queue their events; a lost race means: try again
+        (:class:`RepeatedOperations` when an operation id was there already)."""
         try:
             done = await self.repository.save_all(accounts)
             await queue_events(self.session, outbox, self._topic, [ledger_event(op) for op in done])
