@@ -44,20 +44,27 @@ class LedgerRepository:
         return {r.operation_id: r.fingerprint for r in rows}
 
     async def balances_for_update(self, member_ids: Collection[str]) -> dict[str, MemberAccount]:
-        """The accounts, without their lots; the balance rows (seeded for new members) stay
-        locked until commit. Every writer locks balance rows first, in member-id order, so
-        writers of one member queue up there and two never deadlock."""
+        """The accounts, without their lots; the balance rows stay locked until commit. Every
+        writer locks balance rows first, in member-id order (the rows there, then the missing
+        ones, seeded), so writers of one member queue up there and two never deadlock."""
         ordered = sorted(member_ids)
         if not ordered:
             return {}
-        now = datetime.now(UTC)
-        await insert_rows(
-            self._session,
-            balances,
-            [{"member_id": m, **_ZERO, "updated_at": now} for m in ordered],
-            on_conflict="nothing",
-            key=["member_id"],
-        )
+        found = await self._locked_balances(ordered)
+        missing = [m for m in ordered if m not in found]
+        if missing:
+            now = datetime.now(UTC)
+            await insert_rows(
+                self._session,
+                balances,
+                [{"member_id": m, **_ZERO, "updated_at": now} for m in missing],
+                on_conflict="nothing",
+                key=["member_id"],
+            )
+            found |= await self._locked_balances(missing)
+        return found
+
+    async def _locked_balances(self, ordered: list[str]) -> dict[str, MemberAccount]:
         rows = await self._session.execute(
             select(balances)
             .where(one_of(balances.c.member_id, ordered, self._dialect))

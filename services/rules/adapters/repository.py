@@ -135,22 +135,30 @@ class MemberRepository:
             )
 
     async def members_for_update(self, member_ids: Collection[str]) -> dict[str, MemberState]:
-        """Missing rows are seeded first, then all are locked in member-id order, so two
-        replicas that share members (during a rebalance) queue instead of deadlocking."""
+        """All locked in member-id order, so two replicas that share members (during a
+        rebalance) queue instead of deadlocking: the rows there first, then the missing ones,
+        seeded (a replica seeding the same member waits for the other's insert)."""
         ordered = sorted(member_ids)
         if not ordered:
             return {}
-        now = datetime.now(UTC)
-        await insert_rows(
-            self.session,
-            member_states,
-            [
-                {"member_id": m, "state": _EMPTY_STATE, "version": 0, "updated_at": now}
-                for m in ordered
-            ],
-            on_conflict="nothing",
-            key=["member_id"],
-        )
+        found = await self._locked(ordered)
+        missing = [m for m in ordered if m not in found]
+        if missing:
+            now = datetime.now(UTC)
+            await insert_rows(
+                self.session,
+                member_states,
+                [
+                    {"member_id": m, "state": _EMPTY_STATE, "version": 0, "updated_at": now}
+                    for m in missing
+                ],
+                on_conflict="nothing",
+                key=["member_id"],
+            )
+            found |= await self._locked(missing)
+        return found
+
+    async def _locked(self, ordered: list[str]) -> dict[str, MemberState]:
         rows = await self.session.execute(
             select(member_states.c.member_id, member_states.c.state, member_states.c.version)
             .where(one_of(member_states.c.member_id, ordered, self._dialect))
