@@ -6,9 +6,9 @@ On PostgreSQL the rows travel as one array per column and the statement reads th
 default) the rows go through SQLAlchemy's ``executemany``.
 """
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import JSON, Table, bindparam, insert, text, update
 from sqlalchemy.dialects import postgresql
@@ -18,6 +18,7 @@ from shared.contracts.json import dumps_column
 from shared.db import upsert_many
 
 Conflict = Literal["error", "nothing", "update"]
+T = TypeVar("T")
 _PG = postgresql.dialect()  # type: ignore[no-untyped-call]
 
 
@@ -60,6 +61,31 @@ async def insert_rows(
         return list(found)
     await session.execute(statement, list(rows))
     return []
+
+
+async def locked_or_seeded(
+    session: AsyncSession,
+    table: Table,
+    keys: Sequence[str],
+    lock: Callable[[list[str]], Awaitable[dict[str, T]]],
+    seed: Callable[[list[str]], list[dict[str, Any]]],
+) -> dict[str, T]:
+    """The rows of ``keys`` locked until commit, those missing seeded first. ``lock`` reads
+    and locks rows (``SELECT ... FOR UPDATE`` in key order); ``seed`` makes the rows of new
+    keys. The rows there are locked first, then the missing ones are inserted (a writer
+    inserting the same key waits for the other's) and locked: every writer takes its locks
+    in key order, so two that share keys queue instead of deadlocking, and a chunk of known
+    keys costs one statement."""
+    ordered = sorted(keys)
+    if not ordered:
+        return {}
+    found = await lock(ordered)
+    missing = [k for k in ordered if k not in found]
+    if missing:
+        key = table.primary_key.columns.values()[0].name
+        await insert_rows(session, table, seed(missing), on_conflict="nothing", key=[key])
+        found |= await lock(missing)
+    return found
 
 
 async def update_rows(

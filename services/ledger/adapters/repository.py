@@ -12,7 +12,7 @@ from services.ledger.domain.entries import Operation
 from services.ledger.domain.lots import Lot, LotStatus
 from services.ledger.domain.model import MemberAccount
 from services.ledger.domain.redemptions import Redemption, RedemptionStatus
-from shared.bulk import insert_rows, update_rows
+from shared.bulk import insert_rows, locked_or_seeded, update_rows
 from shared.db import one_of
 from shared.errors import RetryLater
 
@@ -44,25 +44,17 @@ class LedgerRepository:
         return {r.operation_id: r.fingerprint for r in rows}
 
     async def balances_for_update(self, member_ids: Collection[str]) -> dict[str, MemberAccount]:
-        """The accounts, without their lots; the balance rows stay locked until commit. Every
-        writer locks balance rows first, in member-id order (the rows there, then the missing
-        ones, seeded), so writers of one member queue up there and two never deadlock."""
-        ordered = sorted(member_ids)
-        if not ordered:
-            return {}
-        found = await self._locked_balances(ordered)
-        missing = [m for m in ordered if m not in found]
-        if missing:
-            now = datetime.now(UTC)
-            await insert_rows(
-                self._session,
-                balances,
-                [{"member_id": m, **_ZERO, "updated_at": now} for m in missing],
-                on_conflict="nothing",
-                key=["member_id"],
-            )
-            found |= await self._locked_balances(missing)
-        return found
+        """The accounts, without their lots; the balance rows (seeded for new members) stay
+        locked until commit. Every writer locks balance rows first, in member-id order, so
+        writers of one member queue up there and two never deadlock."""
+        now = datetime.now(UTC)
+        return await locked_or_seeded(
+            self._session,
+            balances,
+            list(member_ids),
+            self._locked_balances,
+            lambda missing: [{"member_id": m, **_ZERO, "updated_at": now} for m in missing],
+        )
 
     async def _locked_balances(self, ordered: list[str]) -> dict[str, MemberAccount]:
         rows = await self._session.execute(

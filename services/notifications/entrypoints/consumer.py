@@ -5,8 +5,6 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
-from pydantic import ValidationError
-
 from services.notifications.domain.commands import NotifyMember
 from services.notifications.domain.notices import (
     Category,
@@ -62,34 +60,30 @@ def to_notice(event: CloudEvent) -> Notice | None:
     """The notice for an event, None for events members need not hear about."""
     if event.type in NOT_NEWS:
         return None  # the ledger's events tell the member what they did to the points
-    try:
-        if event.type == MEMBER_TIER_CHANGED:
-            return notice_for_tier(
-                event.id, TierChanged.model_validate(event.data).model_dump(mode="json")
-            )
-        if event.type == POINTS_EXPIRING:
-            expiring = PointsExpiring.model_validate(event.data)
-            return Notice(
-                event.id,
-                expiring.member_id,
-                "points_expiring",
-                Category.POINTS,
-                event.time,
-                expiring.model_dump(mode="json"),
-            )
-        if event.type.startswith(VOUCHER_EVENT_PREFIX):
-            voucher = VoucherEvent.model_validate(event.data)
-            return notice_for_voucher(event.id, voucher.model_dump(mode="json"), event.time)
-        if event.type.startswith("points."):
-            ledger = LedgerEvent.model_validate(event.data)
-            if event.type != f"points.{ledger.kind}":
-                raise PayloadError(f"event type {event.type!r} does not match {ledger.kind!r}")
-            # Valid, so its JSON is the contract's: read as it came (a dump of the model would
-            # copy the postings the notice never reads), the time as validated.
-            data = {**event.data, "recorded_at": ledger.recorded_at.isoformat()}
-            return notice_for_ledger(event.id, ledger.kind, data)
-    except ValidationError as exc:
-        raise PayloadError(f"invalid data for {event.type}: {exc}") from exc
+    if event.type == MEMBER_TIER_CHANGED:
+        tier = payload_of(event, TierChanged)
+        return notice_for_tier(event.id, tier.model_dump(mode="json"))
+    if event.type == POINTS_EXPIRING:
+        expiring = payload_of(event, PointsExpiring)
+        return Notice(
+            event.id,
+            expiring.member_id,
+            "points_expiring",
+            Category.POINTS,
+            event.time,
+            expiring.model_dump(mode="json"),
+        )
+    if event.type.startswith(VOUCHER_EVENT_PREFIX):
+        voucher = payload_of(event, VoucherEvent)
+        return notice_for_voucher(event.id, voucher.model_dump(mode="json"), event.time)
+    if event.type.startswith("points."):
+        ledger = payload_of(event, LedgerEvent)
+        if event.type != f"points.{ledger.kind}":
+            raise PayloadError(f"event type {event.type!r} does not match {ledger.kind!r}")
+        # Valid, so its JSON is the contract's: read as it came (a dump of the model would
+        # copy the postings the notice never reads), the time as validated.
+        data = {**event.data, "recorded_at": ledger.recorded_at.isoformat()}
+        return notice_for_ledger(event.id, ledger.kind, data)
     raise PayloadError(f"unknown event type {event.type!r} on the awards or ledger topic")
 
 

@@ -25,7 +25,7 @@ from services.rules.adapters.state_codec import (
 from services.rules.domain.member import MemberState
 from services.rules.domain.model import LoyaltyEvent
 from services.rules.domain.returns import PurchaseRecord
-from shared.bulk import insert_rows, update_rows
+from shared.bulk import insert_rows, locked_or_seeded, update_rows
 from shared.db import one_of
 
 
@@ -136,27 +136,18 @@ class MemberRepository:
 
     async def members_for_update(self, member_ids: Collection[str]) -> dict[str, MemberState]:
         """All locked in member-id order, so two replicas that share members (during a
-        rebalance) queue instead of deadlocking: the rows there first, then the missing ones,
-        seeded (a replica seeding the same member waits for the other's insert)."""
-        ordered = sorted(member_ids)
-        if not ordered:
-            return {}
-        found = await self._locked(ordered)
-        missing = [m for m in ordered if m not in found]
-        if missing:
-            now = datetime.now(UTC)
-            await insert_rows(
-                self.session,
-                member_states,
-                [
-                    {"member_id": m, "state": _EMPTY_STATE, "version": 0, "updated_at": now}
-                    for m in missing
-                ],
-                on_conflict="nothing",
-                key=["member_id"],
-            )
-            found |= await self._locked(missing)
-        return found
+        rebalance) queue instead of deadlocking; new members' rows seeded."""
+        now = datetime.now(UTC)
+        return await locked_or_seeded(
+            self.session,
+            member_states,
+            list(member_ids),
+            self._locked,
+            lambda missing: [
+                {"member_id": m, "state": _EMPTY_STATE, "version": 0, "updated_at": now}
+                for m in missing
+            ],
+        )
 
     async def _locked(self, ordered: list[str]) -> dict[str, MemberState]:
         rows = await self.session.execute(
