@@ -17,8 +17,6 @@ import uuid
 from collections import Counter
 from typing import Any
 
-import httpx
-
 from bench import baselines, plot, stages
 from bench.counters import (
     Counters,
@@ -31,6 +29,7 @@ from bench.ingest import ingest_load
 from bench.load import Load, Observer, producer, send_many
 from bench.reads import balance_reads
 from bench.system import API_KEY, SERVICES, Infra, Services
+from bench.watch import until_points
 from shared.contracts.topics import Topics
 from tests.infra import REPO, free_port
 
@@ -116,9 +115,7 @@ async def throughput(
     }
 
 
-async def latency(
-    services: Services, load: Load, observer: Observer, rate: int, seconds: int
-) -> dict[str, Any]:
+async def latency(services: Services, load: Load, rate: int, seconds: int) -> dict[str, Any]:
     """Purchases at ``rate`` per second, all told; up to 20 of them a second (half the rate at
     most) are for fresh members, timed from their write to Kafka until the balance API shows
     their points."""
@@ -130,45 +127,36 @@ async def latency(
     url = services.urls["ledger"]
     probe_run = uuid.uuid4().hex[:6]
 
-    async def watch(client: httpx.AsyncClient, member: str, written: float) -> None:
-        deadline = written + 60
-        while time.monotonic() < deadline:
-            response = await client.get(f"{url}/v1/members/{member}/balance")
-            if response.status_code == 200:
-                body = response.json()
-                if body["available"] + body["pending"] > 0:
-                    samples.append((written - started, (time.monotonic() - written) * 1000))
-                    return
-            await asyncio.sleep(0.02)  # 20 ms resolution; faster polling would load the API
-        samples.append((written - started, float("inf")))
+    async def watch(member: str, written: float) -> None:
+        ms = await until_points(url, API_KEY, member, written, deadline=written + 60)
+        samples.append((written - started, ms))
 
     probes_per_s = min(20.0, rate / 2)
     tick = 0.01
     per_tick = (rate - probes_per_s) * tick
     owed = 0.0
     probe = 0
-    async with httpx.AsyncClient(headers={"X-API-Key": API_KEY}, timeout=10) as client:
-        started = time.monotonic()
-        try:
-            while (now := time.monotonic()) - started < seconds:
-                owed += per_tick
-                while owed >= 1:
-                    owed -= 1
-                    key, value, _ = next(stream)
-                    await out.send(topic, value, key=key)
-                if int((now - started) * probes_per_s) >= probe:
-                    probe += 1
-                    member = f"probe-{probe_run}-{probe}"
-                    key, value, _ = load.purchase(member)
-                    written = time.monotonic()
-                    await (await out.send(topic, value, key=key))
-                    pollers.append(asyncio.create_task(watch(client, member, written)))
-                await asyncio.sleep(
-                    max(0.0, started + tick * (1 + int((now - started) / tick)) - time.monotonic())
-                )
-        finally:
-            await out.stop()
-        await asyncio.gather(*pollers)
+    started = time.monotonic()
+    try:
+        while (now := time.monotonic()) - started < seconds:
+            owed += per_tick
+            while owed >= 1:
+                owed -= 1
+                key, value, _ = next(stream)
+                await out.send(topic, value, key=key)
+            if int((now - started) * probes_per_s) >= probe:
+                probe += 1
+                member = f"probe-{probe_run}-{probe}"
+                key, value, _ = load.purchase(member)
+                written = time.monotonic()
+                await (await out.send(topic, value, key=key))
+                pollers.append(asyncio.create_task(watch(member, written)))
+            await asyncio.sleep(
+                max(0.0, started + tick * (1 + int((now - started) / tick)) - time.monotonic())
+            )
+    finally:
+        await out.stop()
+    await asyncio.gather(*pollers)
     values = [ms for _, ms in samples]
     return {
         "rate_per_s": rate,
@@ -226,7 +214,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 await stages.wait_until_idle(services.urls)
                 rate = min(args.latency_rate, max(5, int(tp["median_per_s"] * 0.6)))
                 print(f"latency: {rate} events/s for {args.latency_seconds} s ...", file=sys.stderr)
-                lat = await latency(services, load, observer, rate, args.latency_seconds)
+                await observer.stop()  # it has counted the throughput; it would only load
+                lat = await latency(services, load, rate, args.latency_seconds)
             finally:
                 await observer.stop()
             rss_now = services.rss_mb()

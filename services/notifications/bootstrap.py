@@ -66,7 +66,12 @@ def build_app(
     )
     consumer = ConsumerRuntime(
         service=SERVICE,
-        settings=kafka,
+        settings=kafka.model_copy(
+            update={
+                "fetch_min_bytes": settings.fetch_min_bytes,
+                "fetch_max_wait_ms": settings.fetch_max_wait_ms,
+            }
+        ),
         topics=[kafka.topics.ledger, kafka.topics.awards],
         group_id=settings.consumer_group,
         handler=notice_handler(

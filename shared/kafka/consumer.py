@@ -97,6 +97,11 @@ class ConsumerRuntime:
             fetch_max_wait_ms=self._settings.fetch_max_wait_ms,
         )
         await self._consumer.start()
+        # A chunk's offsets are committed while the next chunk is fetched and handled (its
+        # transaction committed first, as ever): the broker's answer (several milliseconds on
+        # a busy machine) no longer stands between one chunk and the next. Commits stay in
+        # order: each waits for the one before.
+        committing: asyncio.Task[None] | None = None
         try:
             while not self._stopping.is_set():
                 batch = await self._consumer.getmany(
@@ -107,9 +112,12 @@ class ConsumerRuntime:
                     continue
                 done = await self._process(records)
                 fault_point("before-offset-commit")
-                await self._commit(done)
-                await self._report_lag()
+                if committing is not None:
+                    await committing
+                committing = asyncio.create_task(self._commit(done))
         finally:
+            if committing is not None:
+                await asyncio.gather(committing, return_exceptions=True)
             await self._consumer.stop()
 
     async def _process(self, records: list[Record]) -> dict[TopicPartition, int]:
@@ -211,13 +219,16 @@ class ConsumerRuntime:
                 await asyncio.sleep(1)
 
     async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
-        if not offsets or self._consumer is None:
-            return
-        try:
-            await self._consumer.commit(offsets)
-        except CommitFailedError:
-            # The group rebalanced: the new owner re-reads these messages; handlers are idempotent.
-            log.warning("offset commit failed after a rebalance", extra={"offsets": str(offsets)})
+        if offsets and self._consumer is not None:
+            try:
+                await self._consumer.commit(offsets)
+            except CommitFailedError:
+                # The group rebalanced: the new owner re-reads these messages; handlers are
+                # idempotent.
+                log.warning(
+                    "offset commit failed after a rebalance", extra={"offsets": str(offsets)}
+                )
+        await self._report_lag()
 
 
 def _offsets(records: list[Record], settled: set[int]) -> dict[TopicPartition, int]:
