@@ -18,25 +18,13 @@ from shared.http import install_problem_handlers, install_request_metrics, opera
 from shared.kafka.admin import ensure_topics
 from shared.kafka.producer import EventProducer
 from shared.lifecycle import Worker, running, wait_for_event
-from shared.settings import AuthSettings, KafkaSettings
+from shared.settings import ROLES, AuthSettings, KafkaSettings, Role, ServiceSettings
 
 log = logging.getLogger(__name__)
 
 
 class ServiceStarting(Exception):
     """Start-up has not finished (Kafka or the database did not answer yet)."""
-
-
-ROLES = frozenset({"api", "workers"})
-
-
-def parse_roles(text: str) -> frozenset[str]:
-    """``api``, ``workers`` or both (``api,workers``, the default): what this process runs.
-    API replicas and worker replicas of one service then scale apart."""
-    roles = frozenset(r.strip() for r in text.split(",") if r.strip())
-    if not roles or not roles <= ROLES:
-        raise ValueError(f"roles must be api, workers or api,workers; got {text!r}")
-    return roles
 
 
 @dataclass
@@ -50,27 +38,21 @@ class ServiceParts:
     workers: Sequence[Worker] = field(default_factory=list)
     startup: Sequence[Callable[[], Awaitable[None]]] = field(default_factory=list)
     closers: Sequence[Callable[[], Awaitable[None]]] = field(default_factory=list)
-    roles: frozenset[str] = ROLES
+    roles: frozenset[Role] = ROLES
 
     @classmethod
     def assemble(
-        cls,
-        name: str,
-        *,
-        database_url: str,
-        kafka: KafkaSettings,
-        auth: AuthSettings | None,
-        roles: str = "api,workers",
+        cls, settings: ServiceSettings, *, kafka: KafkaSettings, auth: AuthSettings | None
     ) -> "ServiceParts":
         """The parts every service has; it adds its workers and start-up steps after."""
-        engine = create_engine(database_url)
+        engine = create_engine(settings.database_url)
         return cls(
-            roles=parse_roles(roles),
-            name=name,
+            roles=settings.roles,
+            name=settings.service,
             kafka=kafka,
             engine=engine,
             sessions=session_factory(engine),
-            producer=EventProducer(kafka, client_id=name),
+            producer=EventProducer(kafka, client_id=settings.service),
             authenticator=Authenticator(auth or AuthSettings()),
         )
 

@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from shared import tracing
 from shared.kafka.replay import replay_dead_letters
 from shared.logs import configure_logging
-from shared.settings import KafkaSettings
+from shared.settings import KafkaSettings, ServiceSettings
 
 log = logging.getLogger(__name__)
 
@@ -47,14 +47,9 @@ async def _replay(group_id: str) -> int:
 
 
 def run(
+    settings: ServiceSettings,
     *,
-    service: str,
     service_dir: Path,
-    database_url: str,
-    host: str,
-    port: int,
-    log_level: str,
-    group_id: str,
     build_app: Callable[[], FastAPI],
     tasks: dict[str, tuple[str, Task]] | None = None,
 ) -> None:
@@ -63,7 +58,7 @@ def run(
     tasks = {
         "replay-dead-letters": (
             "send this service's dead letters back, once, after a fix",
-            lambda: _replay(group_id),
+            lambda: _replay(settings.consumer_group),
         ),
         **(tasks or {}),
     }
@@ -73,22 +68,22 @@ def run(
     }
     verbs |= {verb: text for verb, (text, _) in tasks.items()}
     parser = argparse.ArgumentParser(
-        prog=f"python -m services.{service}",
+        prog=f"python -m services.{settings.service}",
         epilog="; ".join(f"{verb}: {text}" for verb, text in verbs.items()),
     )
     parser.add_argument("verb", choices=list(verbs))
     parser.add_argument("--migrate", action="store_true", help="with serve: migrate first")
     args = parser.parse_args()
-    configure_logging(service, log_level)
+    configure_logging(settings.service, settings.log_level)
     if args.verb == "migrate" or args.migrate:
-        migrate(service_dir, database_url)
+        migrate(service_dir, settings.database_url)
     if args.verb == "serve":
-        if tracing.configure(service):
+        if tracing.configure(settings.service):
             log.info("tracing: spans exported over OTLP")
         uvicorn.run(
             build_app(),
-            host=host,
-            port=port,
+            host=settings.host,
+            port=settings.port,
             log_config=None,
             timeout_graceful_shutdown=30,
             access_log=False,  # our own access log names routes, not paths with tokens

@@ -1,11 +1,55 @@
-"""Settings every service shares; each service adds its own ``BaseSettings`` with an env prefix."""
+"""Settings every service shares: Kafka, auth, and the base of each service's own."""
 
-from typing import Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from shared.contracts.topics import Topics
+
+Role = Literal["api", "workers"]
+ROLES: frozenset[Role] = frozenset({"api", "workers"})
+
+
+def parse_roles(text: str) -> frozenset[Role]:
+    """``api``, ``workers`` or both (``api,workers``, the default): what this process runs.
+    API replicas and worker replicas of one service then scale apart."""
+    named = {r.strip() for r in text.split(",") if r.strip()}
+    roles = frozenset(r for r in ROLES if r in named)
+    if not named or len(roles) != len(named):
+        raise ValueError(f"roles must be api, workers or api,workers; got {text!r}")
+    return roles
+
+
+class ServiceSettings(BaseSettings):
+    """What every service's settings have, read from ``<SERVICE>_*``. A service's class sets
+    its ``env_prefix``, its ``service`` name and ``default_port``, and adds its own fields."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+    service: ClassVar[str]
+    default_port: ClassVar[int]
+
+    database_url: str = Field(default="", description="empty: SQLite in var/<service>.db")
+    consumer_group: str = Field(default="", description="empty: pointstream-<service>")
+    host: str = "127.0.0.1"
+    port: int = Field(default=0, ge=0, le=65535, description="0: the service's own port")
+    log_level: str = "INFO"
+    roles: Annotated[frozenset[Role], NoDecode] = Field(
+        default=ROLES,
+        description="what this process runs: api (HTTP), workers (consumers, relay, jobs), or both",
+    )
+
+    @field_validator("roles", mode="before")
+    @classmethod
+    def _roles(cls, value: Any) -> Any:
+        return parse_roles(value) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _service_defaults(self) -> "ServiceSettings":
+        self.database_url = self.database_url or f"sqlite+aiosqlite:///var/{self.service}.db"
+        self.consumer_group = self.consumer_group or f"pointstream-{self.service}"
+        self.port = self.port or self.default_port
+        return self
 
 
 class KafkaSettings(BaseSettings):

@@ -2,7 +2,7 @@ import json
 from pathlib import Path
 
 from services.ledger.adapters.reconciliation import reconcile
-from services.ledger.bootstrap import SERVICE, build_app, uow_factory
+from services.ledger.bootstrap import build_app, uow_factory
 from services.ledger.entrypoints.jobs import run_due_jobs
 from services.ledger.settings import LedgerSettings
 from shared import cli
@@ -50,13 +50,8 @@ async def reconciliation() -> int:
 
 
 cli.run(
-    service=SERVICE,
+    settings,
     service_dir=Path(__file__).parent,
-    database_url=settings.database_url,
-    host=settings.host,
-    port=settings.port,
-    log_level=settings.log_level,
-    group_id=settings.consumer_group,
     build_app=lambda: build_app(settings),
     tasks={
         "jobs": ("mature, expire and release what is due, once", jobs),

@@ -21,8 +21,6 @@ from shared.kafka.consumer import ConsumerRuntime
 from shared.outbox import OutboxRelay
 from shared.settings import AuthSettings, KafkaSettings
 
-SERVICE = "ledger"
-
 
 def uow_factory(
     sessions: async_sessionmaker[AsyncSession], kafka: KafkaSettings
@@ -37,19 +35,15 @@ def build_app(
 ) -> FastAPI:
     settings = settings or LedgerSettings()
     kafka = kafka or KafkaSettings()
-    parts = ServiceParts.assemble(
-        SERVICE,
-        database_url=settings.database_url,
-        kafka=kafka,
-        auth=auth,
-        roles=settings.roles,
-    )
+    parts = ServiceParts.assemble(settings, kafka=kafka, auth=auth)
     sessions, producer = parts.sessions, parts.producer
-    relay = OutboxRelay(service=SERVICE, sessions=sessions, table=outbox, producer=producer)
+    relay = OutboxRelay(
+        service=settings.service, sessions=sessions, table=outbox, producer=producer
+    )
     uow = uow_factory(sessions, kafka)
     policy = settings.policy()
     consumer = ConsumerRuntime(
-        service=SERVICE,
+        service=settings.service,
         settings=kafka,
         topics=[kafka.topics.awards],
         group_id=settings.consumer_group,

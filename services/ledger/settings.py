@@ -3,23 +3,17 @@
 from datetime import timedelta
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from services.ledger.domain.model import Policy
+from shared.settings import ServiceSettings
 
 
-class LedgerSettings(BaseSettings):
+class LedgerSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="LEDGER_", extra="ignore")
+    service = "ledger"
+    default_port = 8002
 
-    database_url: str = "sqlite+aiosqlite:///var/ledger.db"
-    consumer_group: str = "pointstream-ledger"
-    host: str = "127.0.0.1"
-    port: int = 8002
-    log_level: str = "INFO"
-    roles: str = Field(
-        default="api,workers",
-        description="what this process runs: api (HTTP), workers (consumers, relay, jobs), or both",
-    )
     points_expire_after_days: float = Field(
         default=730,
         ge=0,

@@ -21,8 +21,6 @@ from shared.app import ServiceParts, create_service_app
 from shared.kafka.consumer import ConsumerRuntime
 from shared.settings import AuthSettings, KafkaSettings
 
-SERVICE = "notifications"
-
 
 def senders(settings: NotificationsSettings) -> dict[Channel, Sender]:
     found: dict[Channel, Sender] = {}
@@ -49,13 +47,7 @@ def build_app(
 ) -> FastAPI:
     settings = settings or NotificationsSettings()
     kafka = kafka or KafkaSettings()
-    parts = ServiceParts.assemble(
-        SERVICE,
-        database_url=settings.database_url,
-        kafka=kafka,
-        auth=auth,
-        roles=settings.roles,
-    )
+    parts = ServiceParts.assemble(settings, kafka=kafka, auth=auth)
     sessions, producer = parts.sessions, parts.producer
 
     def uow() -> UnitOfWork:
@@ -65,7 +57,7 @@ def build_app(
         functools.partial(load_templates, sessions), ttl=settings.templates_refresh_seconds
     )
     consumer = ConsumerRuntime(
-        service=SERVICE,
+        service=settings.service,
         settings=kafka.model_copy(
             update={
                 "fetch_min_bytes": settings.fetch_min_bytes,

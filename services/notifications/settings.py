@@ -1,21 +1,16 @@
 """Settings of the notification service, from ``NOTIFICATIONS_*`` environment variables."""
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import ServiceSettings
 
 
-class NotificationsSettings(BaseSettings):
+class NotificationsSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="NOTIFICATIONS_", extra="ignore")
+    service = "notifications"
+    default_port = 8003
 
-    database_url: str = "sqlite+aiosqlite:///var/notifications.db"
-    consumer_group: str = "pointstream-notifications"
-    host: str = "127.0.0.1"
-    port: int = 8003
-    log_level: str = "INFO"
-    roles: str = Field(
-        default="api,workers",
-        description="what this process runs: api (HTTP), workers (consumers, relay, jobs), or both",
-    )
     public_url: str = Field(
         default="http://127.0.0.1:8003",
         description="where members reach this service (unsubscribe links)",

@@ -1,7 +1,7 @@
 import json
 from pathlib import Path
 
-from services.rules.bootstrap import SERVICE, build_app
+from services.rules.bootstrap import build_app
 from services.rules.entrypoints.jobs import celebrate
 from services.rules.service_layer.rulebook import RuleBook
 from services.rules.service_layer.unit_of_work import SqlAlchemyUnitOfWork
@@ -29,13 +29,8 @@ async def celebrations() -> int:
 
 
 cli.run(
-    service=SERVICE,
+    settings,
     service_dir=Path(__file__).parent,
-    database_url=settings.database_url,
-    host=settings.host,
-    port=settings.port,
-    log_level=settings.log_level,
-    group_id=settings.consumer_group,
     build_app=lambda: build_app(settings),
     tasks={"celebrate": ("evaluate today's birthdays and anniversaries, once", celebrations)},
 )

@@ -19,8 +19,6 @@ from shared.kafka.consumer import ConsumerRuntime
 from shared.outbox import OutboxRelay
 from shared.settings import AuthSettings, KafkaSettings
 
-SERVICE = "rules"
-
 
 def build_app(
     settings: RulesSettings | None = None,
@@ -29,22 +27,18 @@ def build_app(
 ) -> FastAPI:
     settings = settings or RulesSettings()
     kafka = kafka or KafkaSettings()
-    parts = ServiceParts.assemble(
-        SERVICE,
-        database_url=settings.database_url,
-        kafka=kafka,
-        auth=auth,
-        roles=settings.roles,
-    )
+    parts = ServiceParts.assemble(settings, kafka=kafka, auth=auth)
     sessions, producer = parts.sessions, parts.producer
-    relay = OutboxRelay(service=SERVICE, sessions=sessions, table=outbox, producer=producer)
+    relay = OutboxRelay(
+        service=settings.service, sessions=sessions, table=outbox, producer=producer
+    )
     book = RuleBook(sessions, ttl=settings.rules_refresh_seconds)
 
     def uow() -> UnitOfWork:
         return SqlAlchemyUnitOfWork(sessions, kafka.topics.awards)
 
     consumer = ConsumerRuntime(
-        service=SERVICE,
+        service=settings.service,
         settings=kafka,
         topics=[kafka.topics.events],
         group_id=settings.consumer_group,

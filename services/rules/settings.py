@@ -3,22 +3,21 @@
 from decimal import Decimal
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import ServiceSettings
 
 
-class RulesSettings(BaseSettings):
+class RulesSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="RULES_", extra="ignore")
+    service = "rules"
+    default_port = 8001
 
-    database_url: str = "sqlite+aiosqlite:///var/rules.db"
-    consumer_group: str = "pointstream-rules"
-    host: str = "127.0.0.1"
-    port: int = 8001
     max_batch_events: int = 500
     ingest_ack_timeout_seconds: float = 10.0  # longer without Kafka's ack: 503, retry later
     load_default_pack: bool = True  # when the rules table is empty at start-up
     jobs_interval_seconds: float = 3600  # how often birthdays and anniversaries are checked
     rules_refresh_seconds: float = 5.0  # how soon a rule saved on another replica applies
-    log_level: str = "INFO"
     # The program report (GET /v1/report, `pointstream report`).
     currency: str = Field(default="DKK", pattern=r"^[A-Z]{3}$", description="the program's")
     point_value: Decimal = Field(
@@ -28,7 +27,3 @@ class RulesSettings(BaseSettings):
         default=None, description="the ledger's base URL: adds liability and breakage"
     )
     ledger_api_key: str | None = Field(default=None, description="an admin key for the ledger")
-    roles: str = Field(
-        default="api,workers",
-        description="what this process runs: api (HTTP), workers (consumers, relay, jobs), or both",
-    )

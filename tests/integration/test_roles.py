@@ -8,8 +8,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from services.rules.bootstrap import build_app
 from services.rules.settings import RulesSettings
-from shared.app import parse_roles
-from shared.settings import KafkaSettings
+from shared.settings import KafkaSettings, parse_roles
 from tests.apps import POS_KEY, auth_settings, serving
 from tests.conftest import Databases
 from tests.integration.test_ingest_api import purchase
