@@ -87,7 +87,6 @@ def build_app(
         policy=policy,
         uow=uow,
         committed=relay.wake,
-        rewards_uow=uow,
         balances=balances,
     )
     install_ledger_errors(app)

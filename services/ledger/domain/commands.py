@@ -124,3 +124,8 @@ class RedeemReward:
     redemption_id: str
     member_id: str
     reward_id: str
+
+
+# Everything asked of the ledger that is booked once under its operation id (the fingerprint
+# of the command is kept with it).
+LedgerCommand = PointsCommand | RedeemPoints | SettleRedemption | AdjustPoints | RedeemReward

@@ -11,7 +11,6 @@ from services.ledger.adapters.balance_reader import BalanceReader
 from services.ledger.domain import errors
 from services.ledger.domain.model import Policy
 from services.ledger.service_layer.rewards_uow import RewardsUnitOfWork
-from services.ledger.service_layer.unit_of_work import UnitOfWork
 from services.ledger.settings import LedgerSettings
 from shared.http import problem
 
@@ -20,9 +19,10 @@ from shared.http import problem
 class LedgerContext:
     settings: LedgerSettings
     policy: Policy
-    uow: Callable[[], UnitOfWork]
+    # One unit of work for points, redemptions, rewards and vouchers (the rewards' repository
+    # beside the ledger's).
+    uow: Callable[[], RewardsUnitOfWork]
     committed: Callable[[], None]  # wakes the outbox relay
-    rewards_uow: Callable[[], RewardsUnitOfWork]
     balances: BalanceReader
 
 

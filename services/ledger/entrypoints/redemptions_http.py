@@ -128,9 +128,7 @@ async def _redeem_reward(
 ) -> views.RedemptionPublic:
     command = RedeemReward(redemption_id=redemption_id, member_id=member_id, reward_id=reward_id)
     outcome = await handlers.with_retries(
-        lambda: rewards.redeem_reward(
-            command, uow=ledger.rewards_uow(), tier_order=ledger.settings.tiers()
-        )
+        lambda: rewards.redeem_reward(command, uow=ledger.uow(), tier_order=ledger.settings.tiers())
     )
     fault_point("after-redemption-commit")
     if outcome.replayed:

@@ -120,7 +120,7 @@ async def use(
         lambda: rewards.use_voucher(
             code,
             where=body.where,
-            uow=ledger.rewards_uow(),
+            uow=ledger.uow(),
             basket_total=body.basket_total,
             key=idempotency_key,
         )
@@ -137,7 +137,7 @@ async def cancel(code: Code, principal: Caller, ledger: LedgerDep) -> views.Vouc
         require_scope(principal, SCOPE_REDEEM)
     voucher = await handlers.with_retries(
         lambda: rewards.cancel_voucher(
-            code, member_id=principal.member_id, uow=ledger.rewards_uow(), policy=ledger.policy
+            code, member_id=principal.member_id, uow=ledger.uow(), policy=ledger.policy
         )
     )
     fault_point("after-redemption-commit")

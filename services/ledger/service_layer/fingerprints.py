@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 
-def fingerprint(command: Any) -> str:
+def fingerprint(command: object) -> str:
     """The SHA-256 of the command as canonical JSON. The text is the one
     ``json.dumps(dataclasses.asdict(command), sort_keys=True, default=str)`` gives (stored
     fingerprints stay valid), built without ``asdict``'s deep copy of every value, and without

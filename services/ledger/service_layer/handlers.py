@@ -6,11 +6,12 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from services.ledger.domain import operations as ops
 from services.ledger.domain.commands import (
     AdjustPoints,
+    LedgerCommand,
     PointsCommand,
     RecordAward,
     RedeemPoints,
@@ -37,7 +38,7 @@ class RedemptionOutcome:
     replayed: bool
 
 
-async def already_done(uow: UnitOfWork, operation_id: str, command: Any) -> bool:
+async def already_done(uow: UnitOfWork, operation_id: str, command: LedgerCommand) -> bool:
     prior = await uow.operation_fingerprint(operation_id)
     if prior is None:
         return False
@@ -48,7 +49,9 @@ async def already_done(uow: UnitOfWork, operation_id: str, command: Any) -> bool
     return True
 
 
-async def commit_operations(uow: UnitOfWork, account: MemberAccount, command: Any) -> None:
+async def commit_operations(
+    uow: UnitOfWork, account: MemberAccount, command: LedgerCommand
+) -> None:
     if account.operations:
         account.operations[0].fingerprint = fingerprint(command)
     await uow.save(account)
@@ -57,7 +60,7 @@ async def commit_operations(uow: UnitOfWork, account: MemberAccount, command: An
 
 async def _once(
     uow: UnitOfWork,
-    command: Any,
+    command: LedgerCommand,
     member_id: str,
     operation_id: str,
     post: Callable[[MemberAccount], Operation],

@@ -33,7 +33,7 @@ async def evaluate_events(
     commands: Sequence[EvaluateEvent], *, uow: UnitOfWork, book: RuleBook
 ) -> ChunkDecisions:
     """Award (or, for a return, take back) what each event is worth, once per event id."""
-    book = await book.current()
+    book = await book.refreshed()
     events = [c.event for c in commands]
     out = ChunkDecisions()
     async with uow:
@@ -78,7 +78,7 @@ async def evaluate_event(
 
 async def simulate_event(command: EvaluateEvent, *, uow: UnitOfWork, book: RuleBook) -> Decision:
     """What the event would earn this member now, and why; nothing is written or locked."""
-    book = await book.current()
+    book = await book.refreshed()
     event = command.event
     async with uow:  # left without commit: nothing is written
         member = await uow.member(event.member_id)

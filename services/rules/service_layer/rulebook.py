@@ -44,7 +44,8 @@ class RuleBook:
     def invalidate(self) -> None:
         self._loaded_at = float("-inf")
 
-    async def current(self) -> "RuleBook":
+    async def refreshed(self) -> "RuleBook":
+        """This book, reloaded first if it is older than ``ttl``."""
         if time.monotonic() - self._loaded_at > self._ttl:
             async with self._lock:
                 if time.monotonic() - self._loaded_at > self._ttl:
