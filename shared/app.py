@@ -7,9 +7,8 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.auth import Authenticator
@@ -121,8 +120,6 @@ def create_service_app(parts: ServiceParts, *, title: str, routers: Sequence[API
             raise ServiceStarting()
 
     app = FastAPI(title=title, lifespan=lifespan, version="0.1.0")
-    app.state.parts = parts
-    app.state.sessions = parts.sessions
     app.state.authenticator = parts.authenticator
     install_problem_handlers(app)
     install_request_metrics(app, parts.name)
@@ -136,17 +133,3 @@ def create_service_app(parts: ServiceParts, *, title: str, routers: Sequence[API
         for router in routers:
             app.include_router(router)
     return app
-
-
-async def _parts(request: Request) -> ServiceParts:
-    parts: ServiceParts = request.app.state.parts
-    return parts
-
-
-async def _sessions(request: Request) -> async_sessionmaker[AsyncSession]:
-    sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
-    return sessions
-
-
-PartsDep = Annotated[ServiceParts, Depends(_parts)]
-SessionsDep = Annotated[async_sessionmaker[AsyncSession], Depends(_sessions)]

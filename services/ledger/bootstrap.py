@@ -79,10 +79,10 @@ def build_app(
             rewards_http.router,
         ],
     )
-    app.state.settings = settings
     balances = BalanceReader(settings.database_url, sessions)
     parts.closers = [balances.close]
-    app.state.ledger = LedgerContext(
+    app.state.context = LedgerContext(
+        parts=parts,
         settings=settings,
         policy=policy,
         uow=uow,

@@ -9,6 +9,7 @@ from services.notifications.adapters.senders import Sender, SmtpSender, WebhookS
 from services.notifications.domain.notices import Channel
 from services.notifications.entrypoints import admin_http, http
 from services.notifications.entrypoints.consumer import NOT_NEWS, notice_handler
+from services.notifications.entrypoints.context import NotificationsContext
 from services.notifications.entrypoints.deliveries import DeliveryWorker
 from services.notifications.service_layer.setup import (
     load_default_templates_if_empty,
@@ -92,6 +93,7 @@ def build_app(
     app = create_service_app(
         parts, title="pointstream notifications", routers=[http.router, admin_http.router]
     )
-    app.state.settings = settings
-    app.state.templates = templates  # an edit here is in force here at once
+    app.state.context = NotificationsContext(
+        parts=parts, settings=settings, uow=uow, templates=templates
+    )
     return app

@@ -6,6 +6,7 @@ from starlette.middleware import Middleware
 from services.rules.adapters.orm import outbox
 from services.rules.entrypoints import admin_http, http
 from services.rules.entrypoints.consumer import event_handler
+from services.rules.entrypoints.context import RulesContext
 from services.rules.entrypoints.http import accept_events
 from services.rules.entrypoints.ingest_fast_path import IngestFastPath
 from services.rules.entrypoints.jobs import RulesJobs
@@ -59,15 +60,12 @@ def build_app(
     app = create_service_app(
         parts, title="pointstream rules", routers=[http.router, admin_http.router]
     )
-    app.state.settings = settings
-    app.state.rulebook = book
-    app.state.uow_factory = uow
+    context = RulesContext(parts=parts, settings=settings, uow=uow, book=book)
+    app.state.context = context
     if "api" in parts.roles:  # innermost middleware: inside the request log, before routing
 
         async def accept(body: bytes, trace: list[tuple[str, str]]) -> Response:
-            return await accept_events(
-                body, trace=trace, parts=parts, sessions=sessions, settings=settings
-            )
+            return await accept_events(body, trace=trace, context=context)
 
         app.user_middleware.append(
             Middleware(

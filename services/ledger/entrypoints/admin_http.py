@@ -11,7 +11,6 @@ from services.ledger.adapters.report import points_figures
 from services.ledger.domain.commands import AdjustPoints
 from services.ledger.entrypoints.context import LedgerDep
 from services.ledger.service_layer import handlers, views
-from shared.app import SessionsDep
 from shared.auth import SCOPE_ADMIN
 from shared.http import Caller, MemberId, scoped
 
@@ -45,7 +44,6 @@ async def adjust(
     body: Annotated[AdjustmentCreate, Body()],
     principal: Caller,
     ledger: LedgerDep,
-    sessions: SessionsDep,
     response: Response,
 ) -> views.BalancePublic:
     """Credit or debit a member by hand; the entry names the API key and the reason."""
@@ -63,14 +61,14 @@ async def adjust(
         response.status_code = 200
     else:
         ledger.committed()
-    async with sessions() as session:
+    async with ledger.sessions() as session:
         return await views.balance(session, member_id)
 
 
 @router.get("/reconciliation", response_model=ReconciliationPublic)
-async def reconciliation(principal: Caller, sessions: SessionsDep) -> ReconciliationPublic:
+async def reconciliation(principal: Caller, ledger: LedgerDep) -> ReconciliationPublic:
     """Balances equal the sums of entries, every account nets out, lots agree."""
-    async with sessions() as session:
+    async with ledger.sessions() as session:
         report: Reconciliation = await reconcile(session)
     return ReconciliationPublic(
         ok=report.ok,
@@ -89,16 +87,16 @@ class RebuildPublic(BaseModel):
 
 
 @router.post("/rebuild-balances", response_model=RebuildPublic)
-async def rebuild(principal: Caller, sessions: SessionsDep) -> RebuildPublic:
+async def rebuild(principal: Caller, ledger: LedgerDep) -> RebuildPublic:
     """Rewrite every balance that differs from the sums of its member's entries (the entries
     are the truth; balances are their running read model)."""
-    async with sessions() as session, session.begin():
+    async with ledger.sessions() as session, session.begin():
         members, entries_read, rebuilt = await rebuild_balances(session)
     return RebuildPublic(members=members, entries=entries_read, rebuilt=rebuilt)
 
 
 @router.get("/report")
-async def report(principal: Caller, sessions: SessionsDep) -> dict[str, int | float]:
+async def report(principal: Caller, ledger: LedgerDep) -> dict[str, int | float]:
     """Outstanding points (the liability), lifetime earned, redeemed and expired, breakage."""
-    async with sessions() as session:
+    async with ledger.sessions() as session:
         return await points_figures(session)

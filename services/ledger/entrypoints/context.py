@@ -6,17 +6,20 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.ledger.adapters.balance_reader import BalanceReader
 from services.ledger.domain import errors
 from services.ledger.domain.model import Policy
 from services.ledger.service_layer.rewards_uow import RewardsUnitOfWork
 from services.ledger.settings import LedgerSettings
+from shared.app import ServiceParts
 from shared.http import problem
 
 
 @dataclass(frozen=True)
 class LedgerContext:
+    parts: ServiceParts  # the database, the producer, the Kafka settings
     settings: LedgerSettings
     policy: Policy
     # One unit of work for points, redemptions, rewards and vouchers (the rewards' repository
@@ -25,9 +28,13 @@ class LedgerContext:
     committed: Callable[[], None]  # wakes the outbox relay
     balances: BalanceReader
 
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]:
+        return self.parts.sessions
+
 
 async def _context(request: Request) -> LedgerContext:
-    context: LedgerContext = request.app.state.ledger
+    context: LedgerContext = request.app.state.context
     return context
 
 

@@ -7,7 +7,6 @@ from fastapi import APIRouter, Query, Response
 
 from services.ledger.entrypoints.context import LedgerDep
 from services.ledger.service_layer import views
-from shared.app import SessionsDep
 from shared.auth import SCOPE_MEMBERS_READ
 from shared.http import Caller, MemberId, require_member_access
 
@@ -26,11 +25,11 @@ async def get_balance(member_id: MemberId, principal: Caller, ledger: LedgerDep)
 async def list_entries(
     member_id: MemberId,
     principal: Caller,
-    sessions: SessionsDep,
+    ledger: LedgerDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=100)] = None,
 ) -> views.EntryPage:
     """The member's entries, newest first; pass ``next_cursor`` back for the next page."""
     require_member_access(principal, member_id, SCOPE_MEMBERS_READ)
-    async with sessions() as session:
+    async with ledger.sessions() as session:
         return await views.entry_page(session, member_id, limit=limit, cursor=cursor)

@@ -8,7 +8,6 @@ from pydantic import BaseModel, Field, model_validator
 from services.ledger.domain.commands import RedeemPoints, RedeemReward, SettleRedemption
 from services.ledger.entrypoints.context import LedgerDep
 from services.ledger.service_layer import handlers, rewards, views
-from shared.app import SessionsDep
 from shared.auth import SCOPE_REDEEM
 from shared.contracts.envelope import derived_id
 from shared.faults import fault_point
@@ -83,10 +82,10 @@ async def redeem(
 
 @router.get("/{redemption_id}", response_model=views.RedemptionPublic)
 async def get_redemption(
-    member_id: MemberId, redemption_id: RedemptionId, principal: Caller, sessions: SessionsDep
+    member_id: MemberId, redemption_id: RedemptionId, principal: Caller, ledger: LedgerDep
 ) -> views.RedemptionPublic:
     require_member_access(principal, member_id, SCOPE_REDEEM)
-    async with sessions() as session:
+    async with ledger.sessions() as session:
         found = await views.redemption(session, member_id, redemption_id)
     if found is None:
         raise HTTPException(404, f"no redemption {redemption_id!r} for this member")

@@ -11,7 +11,6 @@ from services.ledger.adapters import rewards_repository as repo
 from services.ledger.adapters.reward_specs import RewardSpec
 from services.ledger.entrypoints.context import LedgerDep
 from services.ledger.service_layer import handlers, rewards, views
-from shared.app import SessionsDep
 from shared.auth import SCOPE_ADMIN, SCOPE_INGEST, SCOPE_MEMBERS_READ, SCOPE_REDEEM
 from shared.faults import fault_point
 from shared.http import Caller, MemberId, require_member_access, require_scope, scoped
@@ -57,7 +56,6 @@ class VoucherUse(BaseModel):
 async def member_rewards(
     member_id: MemberId,
     principal: Caller,
-    sessions: SessionsDep,
     ledger: LedgerDep,
     lang: Language = "en",
 ) -> list[RewardOffer]:
@@ -65,7 +63,7 @@ async def member_rewards(
     tier, stock, not enough points, limit reached)."""
     require_member_access(principal, member_id, SCOPE_MEMBERS_READ)
     now = datetime.now(UTC)
-    async with sessions() as session:
+    async with ledger.sessions() as session:
         balance = await views.balance(session, member_id)
         tier = await repo.member_tier(session, member_id) or ledger.settings.tiers()[0]
         counts = await repo.redeemed_counts(session, member_id)
@@ -98,10 +96,10 @@ async def member_rewards(
 
 @router.get("/members/{member_id}/vouchers", response_model=list[views.VoucherPublic])
 async def member_vouchers(
-    member_id: MemberId, principal: Caller, sessions: SessionsDep
+    member_id: MemberId, principal: Caller, ledger: LedgerDep
 ) -> list[views.VoucherPublic]:
     require_member_access(principal, member_id, SCOPE_MEMBERS_READ)
-    async with sessions() as session:
+    async with ledger.sessions() as session:
         return [views.voucher_public(v) for v in await repo.vouchers_of(session, member_id)]
 
 
@@ -148,8 +146,8 @@ async def cancel(code: Code, principal: Caller, ledger: LedgerDep) -> views.Vouc
 @router.get(
     "/admin/rewards", response_model=list[RewardSpec], dependencies=[Depends(scoped(SCOPE_ADMIN))]
 )
-async def list_catalogue(principal: Caller, sessions: SessionsDep) -> list[RewardSpec]:
-    async with sessions() as session:
+async def list_catalogue(principal: Caller, ledger: LedgerDep) -> list[RewardSpec]:
+    async with ledger.sessions() as session:
         return [_spec(r) for r in await repo.catalogue(session)]
 
 
@@ -162,12 +160,12 @@ async def save_reward(
     reward_id: Annotated[str, Path(max_length=100)],
     spec: Annotated[RewardSpec, Body()],
     principal: Caller,
-    sessions: SessionsDep,
+    ledger: LedgerDep,
 ) -> RewardSpec:
     """Create or change a reward; changing ``stock`` moves what is left by the difference."""
     if spec.id != reward_id:
         raise HTTPException(422, f"the body's id {spec.id!r} differs from the path's")
-    async with sessions() as session, session.begin():
+    async with ledger.sessions() as session, session.begin():
         await repo.save_reward(session, spec)
     return spec
 

@@ -3,12 +3,12 @@
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
 from services.notifications.adapters import repository as repo
 from services.notifications.adapters.templates import InvalidTemplate, check
-from shared.app import SessionsDep
+from services.notifications.entrypoints.context import NotificationsDep
 from shared.auth import SCOPE_ADMIN
 from shared.http import Caller, scoped
 
@@ -41,8 +41,8 @@ class DeliveryPublic(BaseModel):
 
 
 @router.get("/templates", response_model=list[Template])
-async def list_templates(principal: Caller, sessions: SessionsDep) -> list[Template]:
-    async with sessions() as session:
+async def list_templates(principal: Caller, notifications: NotificationsDep) -> list[Template]:
+    async with notifications.sessions() as session:
         return [Template(**t) for t in await repo.all_templates(session)]
 
 
@@ -52,30 +52,29 @@ async def put_template(
     language: Annotated[str, Path(pattern=r"^(en|da|sv)$")],
     text: Annotated[TemplateText, Body()],
     principal: Caller,
-    sessions: SessionsDep,
-    request: Request,
+    notifications: NotificationsDep,
 ) -> Template:
     """Change a text; a template that does not parse is refused with where it fails."""
     try:
         check(text.title, text.body)
     except InvalidTemplate as exc:
         raise HTTPException(422, str(exc)) from exc
-    async with sessions() as session, session.begin():
+    async with notifications.sessions() as session, session.begin():
         await repo.save_template(session, kind, language, text.title, text.body)
-    request.app.state.templates.invalidate()
+    notifications.templates.invalidate()
     return Template(kind=kind, language=language, title=text.title, body=text.body)
 
 
 @router.get("/deliveries", response_model=list[DeliveryPublic])
 async def deliveries(
     principal: Caller,
-    sessions: SessionsDep,
+    notifications: NotificationsDep,
     member_id: Annotated[str | None, Query(max_length=200)] = None,
     status: Annotated[str | None, Query(pattern=r"^(queued|sent|failed|gave_up)$")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[DeliveryPublic]:
     """The delivery log, newest first: what was sent, what is retried, what was given up."""
-    async with sessions() as session:
+    async with notifications.sessions() as session:
         found = await repo.delivery_log(session, member_id=member_id, status=status, limit=limit)
     return [
         DeliveryPublic(

@@ -13,8 +13,8 @@ from services.notifications.adapters import repository as repo
 from services.notifications.adapters.orm import inbox
 from services.notifications.domain.notices import Category, Channel
 from services.notifications.domain.preferences import LANGUAGES, Preferences
+from services.notifications.entrypoints.context import NotificationsDep
 from services.notifications.service_layer import views
-from shared.app import SessionsDep
 from shared.auth import SCOPE_MEMBERS_READ
 from shared.http import Caller, MemberId, require_member_access
 
@@ -65,13 +65,13 @@ def _public(p: Preferences) -> PreferencesPublic:
 async def get_inbox(
     member_id: MemberId,
     principal: Caller,
-    sessions: SessionsDep,
+    notifications: NotificationsDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=100)] = None,
 ) -> views.InboxPage:
     """The member's messages, newest first; pass ``next_cursor`` back for the next page."""
     require_member_access(principal, member_id, SCOPE_MEMBERS_READ)
-    async with sessions() as session:
+    async with notifications.sessions() as session:
         return await views.inbox_page(session, member_id, limit=limit, cursor=cursor)
 
 
@@ -80,10 +80,10 @@ async def mark_read(
     member_id: MemberId,
     message_id: Annotated[str, Path(max_length=200)],
     principal: Caller,
-    sessions: SessionsDep,
+    notifications: NotificationsDep,
 ) -> None:
     require_member_access(principal, member_id, SCOPE_MEMBERS_READ)
-    async with sessions() as session, session.begin():
+    async with notifications.sessions() as session, session.begin():
         result = await session.execute(
             update(inbox)
             .where(
@@ -100,10 +100,10 @@ async def mark_read(
 
 @router.get("/members/{member_id}/preferences", response_model=PreferencesPublic)
 async def get_preferences(
-    member_id: MemberId, principal: Caller, sessions: SessionsDep
+    member_id: MemberId, principal: Caller, notifications: NotificationsDep
 ) -> PreferencesPublic:
     require_member_access(principal, member_id, SCOPE_MEMBERS_READ)
-    async with sessions() as session:
+    async with notifications.sessions() as session:
         found = await repo.load_preferences(session, member_id=member_id)
     return _public(found or Preferences(member_id))
 
@@ -113,14 +113,14 @@ async def put_preferences(
     member_id: MemberId,
     body: Annotated[PreferencesPublic, Body()],
     principal: Caller,
-    sessions: SessionsDep,
+    notifications: NotificationsDep,
 ) -> PreferencesPublic:
     """Channels per category, language, timezone and quiet hours. Receipts (a redemption's
     voucher) still reach the inbox and email."""
     require_member_access(principal, member_id, SCOPE_MEMBERS_READ)
     if (body.quiet_start is None) != (body.quiet_end is None):
         raise HTTPException(422, "give both quiet_start and quiet_end, or neither")
-    async with sessions() as session, session.begin():
+    async with notifications.sessions() as session, session.begin():
         current = await repo.load_preferences(session, member_id=member_id)
         prefs = Preferences(
             member_id=member_id,
@@ -144,11 +144,11 @@ async def put_preferences(
 @router.get("/unsubscribe/{token}")
 @router.post("/unsubscribe/{token}")
 async def unsubscribe(
-    token: Annotated[str, Path(min_length=16, max_length=64)], sessions: SessionsDep
+    token: Annotated[str, Path(min_length=16, max_length=64)], notifications: NotificationsDep
 ) -> dict[str, str]:
     """One click from an email: no more email for any category. No login needed: the token
     is the member's secret."""
-    async with sessions() as session, session.begin():
+    async with notifications.sessions() as session, session.begin():
         prefs = await repo.load_preferences(session, token=token)
         if prefs is None:
             raise HTTPException(404, "this unsubscribe link is not known")

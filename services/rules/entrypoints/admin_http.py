@@ -14,12 +14,10 @@ from services.rules.adapters.report import cost, program_figures
 from services.rules.adapters.rule_specs import RuleSpec, TierSpec
 from services.rules.domain.returns import InvalidReturn
 from services.rules.entrypoints.consumer import to_command
+from services.rules.entrypoints.context import RulesDep
 from services.rules.service_layer import pack
 from services.rules.service_layer.handlers import simulate_event
-from services.rules.service_layer.rulebook import RuleBook
 from services.rules.service_layer.unit_of_work import UnitOfWork
-from services.rules.settings import RulesSettings
-from shared.app import SessionsDep
 from shared.auth import SCOPE_ADMIN
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.inbound import PayloadError
@@ -53,22 +51,17 @@ class Simulation(BaseModel):
     member: dict[str, Any]
 
 
-def _book(request: Request) -> RuleBook:
-    book: RuleBook = request.app.state.rulebook
-    return book
-
-
 @router.get("/rules", response_model=list[RulePublic])
-async def list_rules(principal: Caller, sessions: SessionsDep) -> list[RulePublic]:
-    async with sessions() as session:
+async def list_rules(principal: Caller, rules: RulesDep) -> list[RulePublic]:
+    async with rules.sessions() as session:
         return [RulePublic(version=v, spec=s) for s, v in await repository.rules_in_force(session)]
 
 
 @router.get("/rules/{rule_id}/versions")
 async def rule_versions(
-    rule_id: RuleId, principal: Caller, sessions: SessionsDep
+    rule_id: RuleId, principal: Caller, rules: RulesDep
 ) -> list[dict[str, Any]]:
-    async with sessions() as session:
+    async with rules.sessions() as session:
         history = await repository.rule_history(session, rule_id)
     if not history:
         raise HTTPException(404, f"no rule {rule_id!r}")
@@ -80,8 +73,7 @@ async def save_rule(
     rule_id: RuleId,
     spec: Annotated[RuleSpec, Body()],
     principal: Caller,
-    sessions: SessionsDep,
-    request: Request,
+    rules: RulesDep,
 ) -> RulePublic:
     """Create the rule or save a new version of it; expressions are compiled first and an
     error in one is a 422 naming its position. ``enabled: false`` deactivates it."""
@@ -91,39 +83,39 @@ async def save_rule(
         compile_rule(spec.to_rule(1))
     except ExpressionError as exc:
         raise HTTPException(422, str(exc)) from exc
-    async with sessions() as session, session.begin():
+    async with rules.sessions() as session, session.begin():
         version = await repository.save_rule(session, spec, by=principal.name)
-    _book(request).invalidate()
+    rules.book.invalidate()
     return RulePublic(version=version, spec=spec)
 
 
 @router.get("/rules.yaml", response_class=Response)
-async def export_rules(principal: Caller, sessions: SessionsDep) -> Response:
-    async with sessions() as session:
+async def export_rules(principal: Caller, rules: RulesDep) -> Response:
+    async with rules.sessions() as session:
         return Response(await pack.export_pack(session), media_type="application/yaml")
 
 
 @router.put("/rules.yaml")
 async def import_rules(
-    request: Request, principal: Caller, sessions: SessionsDep
+    request: Request, principal: Caller, rules: RulesDep
 ) -> dict[str, list[str]]:
     """Import a whole pack (tiers and rules); changed rules get a new version."""
     try:
         parsed = pack.parse_pack((await request.body()).decode())
     except (pack.InvalidPack, ExpressionError, UnicodeDecodeError) as exc:
         raise HTTPException(422, str(exc)) from exc
-    async with sessions() as session, session.begin():
+    async with rules.sessions() as session, session.begin():
         saved = await pack.import_pack(session, parsed, by=principal.name)
-    _book(request).invalidate()
+    rules.book.invalidate()
     return {"saved": saved}
 
 
 @router.post("/simulate", response_model=Simulation)
-async def simulate(event: CloudEvent, principal: Caller, request: Request) -> Simulation:
+async def simulate(event: CloudEvent, principal: Caller, rules: RulesDep) -> Simulation:
     """What this event would earn its member now, and why. Nothing is written."""
-    uow: UnitOfWork = request.app.state.uow_factory()
+    uow: UnitOfWork = rules.uow()
     try:
-        decision = await simulate_event(to_command(event), uow=uow, book=_book(request))
+        decision = await simulate_event(to_command(event), uow=uow, book=rules.book)
     except (PayloadError, InvalidReturn) as exc:
         raise HTTPException(422, str(exc)) from exc
     awards = [
@@ -148,8 +140,8 @@ async def simulate(event: CloudEvent, principal: Caller, request: Request) -> Si
 
 
 @router.get("/tiers", response_model=list[TierSpec])
-async def list_tiers(principal: Caller, sessions: SessionsDep) -> list[TierSpec]:
-    async with sessions() as session:
+async def list_tiers(principal: Caller, rules: RulesDep) -> list[TierSpec]:
+    async with rules.sessions() as session:
         return await repository.load_tiers(session)
 
 
@@ -157,34 +149,32 @@ async def list_tiers(principal: Caller, sessions: SessionsDep) -> list[TierSpec]
 async def replace_tiers(
     tiers: Annotated[list[TierSpec], Body(min_length=1)],
     principal: Caller,
-    sessions: SessionsDep,
-    request: Request,
+    rules: RulesDep,
 ) -> list[TierSpec]:
     """Replace the tiers. Members move up at once; down only at their anniversary."""
     if len({t.name for t in tiers}) != len(tiers):
         raise HTTPException(422, "tier names must be unique")
-    async with sessions() as session, session.begin():
+    async with rules.sessions() as session, session.begin():
         await repository.save_tiers(session, tiers)
         saved = await repository.load_tiers(session)
-    _book(request).invalidate()
+    rules.book.invalidate()
     return saved
 
 
 @router.get("/report")
 async def report(
     principal: Caller,
-    request: Request,
-    sessions: SessionsDep,
+    rules: RulesDep,
     days: Annotated[
         int, Query(ge=1, le=3660, description="the period: this many UTC days, today included")
     ] = 30,
 ) -> dict[str, Any]:
     """The program report: members, purchases, points and their cost by driver, rule and
     campaign; with ``RULES_LEDGER_URL`` set, also the ledger's liability and breakage."""
-    settings: RulesSettings = request.app.state.settings
+    settings = rules.settings
     end = datetime.now(UTC)
     start = datetime.combine(end.date() - timedelta(days=days - 1), time.min, tzinfo=UTC)
-    async with sessions() as session:
+    async with rules.sessions() as session:
         figures = await program_figures(
             session,
             start=start,

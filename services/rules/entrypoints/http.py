@@ -1,9 +1,9 @@
 """Ingest API: for systems that cannot speak Kafka. Answers once Kafka acknowledged the write."""
 
 import contextlib
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from opentelemetry.trace import SpanKind
 from pydantic import BaseModel, ValidationError
@@ -11,9 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.rules.adapters.orm import purchases
-from services.rules.settings import RulesSettings
+from services.rules.entrypoints.context import RulesContext, RulesDep
 from shared import tracing
-from shared.app import PartsDep, ServiceParts, SessionsDep
 from shared.auth import SCOPE_INGEST
 from shared.contracts.envelope import TYPE_HEADER, CloudEvent
 from shared.contracts.inbound import PayloadError, parse_inbound
@@ -46,37 +45,23 @@ class IngestAccepted(BaseModel):
     ids: list[str]
 
 
-async def _settings(request: Request) -> RulesSettings:
-    settings: RulesSettings = request.app.state.settings
-    return settings
-
-
 @router.post("/events", status_code=202, response_model=IngestAccepted, openapi_extra=_BODY_SCHEMA)
-async def ingest_events(
-    request: Request,
-    principal: Caller,
-    parts: PartsDep,
-    sessions: SessionsDep,
-    settings: Annotated[RulesSettings, Depends(_settings)],
-) -> Any:
+async def ingest_events(request: Request, principal: Caller, rules: RulesDep) -> Any:
     """Take one CloudEvent or a batch (all or nothing) and write it to ``loyalty.events.v1``."""
     require_scope(principal, SCOPE_INGEST)
     trace = [(k, request.headers[k]) for k in ("traceparent", "tracestate") if k in request.headers]
-    return await accept_events(
-        await request.body(), trace=trace, parts=parts, sessions=sessions, settings=settings
-    )
+    return await accept_events(await request.body(), trace=trace, context=rules)
 
 
 async def accept_events(
     body: bytes,
     *,
     trace: list[tuple[str, str]],
-    parts: ServiceParts,
-    sessions: async_sessionmaker[AsyncSession],
-    settings: RulesSettings,
+    context: RulesContext,
 ) -> Response:
     """The ingest itself, for the route and its fast path: 202 once Kafka acknowledged every
     event, else a problem document saying what to fix."""
+    parts, sessions, settings = context.parts, context.sessions, context.settings
     if len(body) > MAX_BODY_BYTES:
         return problem(413, "Payload too large", f"the body exceeds {MAX_BODY_BYTES} bytes")
     try:
