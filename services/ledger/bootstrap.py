@@ -8,13 +8,15 @@ from starlette.middleware import Middleware
 
 from services.ledger.adapters.balance_reader import BalanceReader
 from services.ledger.adapters.orm import outbox
-from services.ledger.entrypoints import admin_http, http, redemptions_http, rewards_http
+from services.ledger.entrypoints import admin_http, http, redemptions_http
 from services.ledger.entrypoints.balance_fast_path import BalanceFastPath
 from services.ledger.entrypoints.consumer import NOT_FOR_THE_LEDGER, award_handler
 from services.ledger.entrypoints.context import LedgerContext, install_ledger_errors
 from services.ledger.entrypoints.jobs import LedgerJobs
-from services.ledger.service_layer import reminders, rewards
-from services.ledger.service_layer.rewards_uow import RewardsUnitOfWork
+from services.ledger.rewards import handlers as rewards_handlers
+from services.ledger.rewards import http as rewards_http
+from services.ledger.rewards.unit_of_work import RewardsUnitOfWork
+from services.ledger.service_layer import reminders
 from services.ledger.settings import LedgerSettings
 from shared.app import ServiceParts, create_service_app
 from shared.kafka.consumer import ConsumerRuntime
@@ -58,14 +60,14 @@ def build_app(
         interval=settings.jobs_interval_seconds,
         on_posted=relay.wake,
         also=[
-            lambda: rewards.expire_vouchers(sessions, uow, policy),
+            lambda: rewards_handlers.expire_vouchers(sessions, uow, policy),
             lambda: reminders.remind_expiring(sessions, uow, days=settings.expiry_reminder_days),
         ],
     )
 
     async def default_catalogue() -> None:
         if settings.load_default_rewards:
-            await rewards.load_default_catalogue_if_empty(sessions)
+            await rewards_handlers.load_default_catalogue_if_empty(sessions)
 
     parts.workers = [consumer, relay, jobs]
     parts.startup = [default_catalogue]

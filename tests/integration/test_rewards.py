@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from services.ledger.bootstrap import build_app, uow_factory
-from services.ledger.service_layer.rewards import expire_vouchers
+from services.ledger.rewards.handlers import expire_vouchers
 from services.ledger.settings import LedgerSettings
 from shared.contracts.envelope import new_event
 from shared.db import create_engine, session_factory

@@ -1,20 +1,29 @@
 """Loads a member's account under a row lock and writes back what its operations changed."""
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy import Table, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.ledger.adapters.orm import balances, entries, lots, operations, redemptions
+from services.ledger.adapters.orm import balances, entries, lots, operations, outbox, redemptions
+from services.ledger.adapters.rows import (
+    entry_row,
+    lot_of,
+    lot_row,
+    operation_row,
+    redemption_of,
+    redemption_row,
+)
 from services.ledger.domain.entries import Operation
-from services.ledger.domain.lots import Lot, LotStatus
+from services.ledger.domain.lots import LotStatus
 from services.ledger.domain.model import MemberAccount
-from services.ledger.domain.redemptions import Redemption, RedemptionStatus
+from services.ledger.domain.redemptions import RedemptionStatus
 from shared.bulk import insert_rows, locked_or_seeded, update_rows
+from shared.contracts.envelope import CloudEvent
 from shared.db import one_of
 from shared.errors import RetryLater
+from shared.outbox import queue_events
 
 
 class RepeatedOperations(RetryLater):
@@ -94,7 +103,7 @@ class LedgerRepository:
             select(lots).where(one_of(lots.c.member_id, by_member, self._dialect), open_)
         )
         for row in rows:
-            lot = _lot(row._mapping)
+            lot = lot_of(row._mapping)
             by_member[lot.member_id].lots.setdefault(lot.lot_id, lot)
 
     async def load(
@@ -115,7 +124,7 @@ class LedgerRepository:
             else []
         )
         for r in redemption_rows:
-            redemption = _redemption(r._mapping)
+            redemption = redemption_of(r._mapping)
             account.redemptions[redemption.redemption_id] = redemption
         # Open lots, plus those a loaded redemption took points from (a release returns them).
         wanted = {*lot_ids, *(i for r in account.redemptions.values() for i in r.allocations)}
@@ -133,19 +142,19 @@ class LedgerRepository:
         written = await insert_rows(
             session,
             operations,
-            [_operation_row(op) for op in new],
+            [operation_row(op) for op in new],
             on_conflict="nothing",
             key=["operation_id"],
             returning="operation_id",
         )
         if len(written) < len(new):
             raise RepeatedOperations(f"{len(new) - len(written)} operation(s) recorded before")
-        await insert_rows(session, entries, [_entry_row(e) for op in new for e in op.entries])
+        await insert_rows(session, entries, [entry_row(e) for op in new for e in op.entries])
         await self._save_balances(accounts)
-        changed_lots = [_lot_row(a.lots[i]) for a in accounts for i in sorted(a.changed_lots)]
+        changed_lots = [lot_row(a.lots[i]) for a in accounts for i in sorted(a.changed_lots)]
         await insert_rows(session, lots, changed_lots, on_conflict="update", key=["lot_id"])
         changed = [
-            _redemption_row(a.redemptions[i])
+            redemption_row(a.redemptions[i])
             for a in accounts
             for i in sorted(a.changed_redemptions)
         ]
@@ -155,6 +164,20 @@ class LedgerRepository:
         for a in accounts:
             a.operations, a.changed_lots, a.changed_redemptions = [], set(), set()
         return new
+
+    async def queue(self, topic: str, events: Sequence[CloudEvent]) -> None:
+        """Queue events in the outbox (they leave with the commit)."""
+        await queue_events(self._session, outbox, topic, list(events))
+
+    async def expired_holds(self, member_id: str, now: datetime) -> list[str]:
+        found = await self._session.scalars(
+            select(redemptions.c.redemption_id).where(
+                redemptions.c.member_id == member_id,
+                redemptions.c.status == RedemptionStatus.HELD.value,
+                redemptions.c.hold_expires_at <= now,
+            )
+        )
+        return list(found)
 
     async def _save_balances(self, accounts: Collection[MemberAccount]) -> None:
         """Rows locked by :meth:`balances_for_update`: plain updates."""
@@ -189,55 +212,3 @@ _ZERO = {
     "lifetime_redeemed": 0,
     "version": 0,
 }
-
-
-def _operation_row(op: Operation) -> dict[str, Any]:
-    return {
-        "operation_id": op.operation_id,
-        "kind": op.kind.value,
-        "member_id": op.member_id,
-        "fingerprint": op.fingerprint,
-        "recorded_at": op.recorded_at,
-    }
-
-
-def _entry_row(e: Any) -> dict[str, Any]:
-    return {
-        "entry_id": e.entry_id,
-        "operation_id": e.operation_id,
-        "member_id": e.member_id,
-        "kind": e.kind.value,
-        "points": e.points,
-        "debit_account": e.debit_account,
-        "credit_account": e.credit_account,
-        "available_after": e.available_after,
-        "pending_after": e.pending_after,
-        "held_after": e.held_after,
-        "lot_id": e.lot_id,
-        "rule_id": e.cause.rule_id,
-        "rule_version": e.cause.rule_version,
-        "explanation": e.cause.explanation[:500],
-        "source_event_id": e.cause.source_event_id,
-        "actor": e.cause.actor,
-        "recorded_at": e.recorded_at,
-    }
-
-
-def _lot(row: Any) -> Lot:
-    return Lot(**{**row, "status": LotStatus(row["status"])})
-
-
-def _lot_row(lot: Lot) -> dict[str, Any]:
-    return _row(lot, lots) | {"status": lot.status.value}
-
-
-def _redemption(row: Any) -> Redemption:
-    return Redemption(**{**row, "status": RedemptionStatus(row["status"])})
-
-
-def _redemption_row(r: Redemption) -> dict[str, Any]:
-    return _row(r, redemptions) | {"status": r.status.value}
-
-
-def _row(obj: object, table: Table) -> dict[str, Any]:
-    return {column.name: getattr(obj, column.name) for column in table.columns}

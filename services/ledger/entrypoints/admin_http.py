@@ -7,10 +7,10 @@ from fastapi import APIRouter, Body, Depends, Response
 from pydantic import BaseModel, Field
 
 from services.ledger.adapters.reconciliation import Reconciliation, rebuild_balances, reconcile
-from services.ledger.adapters.report import points_figures
 from services.ledger.domain.commands import AdjustPoints
 from services.ledger.entrypoints.context import LedgerDep
 from services.ledger.service_layer import handlers, views
+from services.ledger.service_layer.views import points_figures
 from shared.auth import SCOPE_ADMIN
 from shared.http import Caller, MemberId, scoped
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.ledger.adapters.balance_reader import BalanceReader
 from services.ledger.domain import errors
 from services.ledger.domain.model import Policy
-from services.ledger.service_layer.rewards_uow import RewardsUnitOfWork
+from services.ledger.rewards.unit_of_work import RewardsUnitOfWork
 from services.ledger.settings import LedgerSettings
 from shared.app import ServiceParts
 from shared.http import problem

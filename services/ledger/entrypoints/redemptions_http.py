@@ -7,7 +7,8 @@ from pydantic import BaseModel, Field, model_validator
 
 from services.ledger.domain.commands import RedeemPoints, RedeemReward, SettleRedemption
 from services.ledger.entrypoints.context import LedgerDep
-from services.ledger.service_layer import handlers, rewards, views
+from services.ledger.rewards import handlers as rewards
+from services.ledger.service_layer import handlers, views
 from shared.auth import SCOPE_REDEEM
 from shared.contracts.envelope import derived_id
 from shared.faults import fault_point

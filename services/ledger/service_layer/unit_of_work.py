@@ -4,21 +4,17 @@ from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.ledger.adapters.ledger_events import ledger_event
-from services.ledger.adapters.orm import outbox, redemptions
 from services.ledger.adapters.repository import LedgerRepository
 from services.ledger.adapters.repository import RepeatedOperations as RepeatedOperations
-from services.ledger.adapters.rewards_repository import set_member_tiers
 from services.ledger.domain.model import MemberAccount
-from services.ledger.domain.redemptions import RedemptionStatus
+from services.ledger.rewards.repository import set_member_tiers
 from shared.contracts.envelope import CloudEvent
 from shared.errors import RetryLater
-from shared.outbox import queue_events
-from shared.uow import SqlAlchemyTransaction, Transaction
+from shared.uow import RepositoryTransaction, Transaction
 
 
 class UnitOfWork(Transaction, Protocol):
@@ -52,18 +48,10 @@ class UnitOfWork(Transaction, Protocol):
     async def publish(self, event: CloudEvent) -> None: ...
 
 
-class SqlAlchemyUnitOfWork(SqlAlchemyTransaction):
+class SqlAlchemyUnitOfWork(RepositoryTransaction[LedgerRepository]):
     def __init__(self, sessions: async_sessionmaker[AsyncSession], topic: str) -> None:
-        super().__init__(sessions)
+        super().__init__(sessions, LedgerRepository)
         self._topic = topic
-        self._repository: LedgerRepository | None = None
-
-    @property
-    def repository(self) -> LedgerRepository:
-        """Built once per transaction."""
-        if self._repository is None or self._repository.session is not self.session:
-            self._repository = LedgerRepository(self.session)
-        return self._repository
 
     async def load(
         self, member_id: str, *, lot_ids: Collection[str] = (), redemption_ids: Collection[str] = ()
@@ -83,14 +71,7 @@ class SqlAlchemyUnitOfWork(SqlAlchemyTransaction):
         await self.repository.load_open_lots(accounts)
 
     async def expired_holds(self, member_id: str, now: datetime) -> list[str]:
-        found = await self.session.scalars(
-            select(redemptions.c.redemption_id).where(
-                redemptions.c.member_id == member_id,
-                redemptions.c.status == RedemptionStatus.HELD.value,
-                redemptions.c.hold_expires_at <= now,
-            )
-        )
-        return list(found)
+        return await self.repository.expired_holds(member_id, now)
 
     async def save(self, account: MemberAccount) -> None:
         await self.save_all([account])
@@ -100,7 +81,7 @@ class SqlAlchemyUnitOfWork(SqlAlchemyTransaction):
         (:class:`RepeatedOperations` when an operation id was there already)."""
         try:
             done = await self.repository.save_all(accounts)
-            await queue_events(self.session, outbox, self._topic, [ledger_event(op) for op in done])
+            await self.repository.queue(self._topic, [ledger_event(op) for op in done])
         except IntegrityError as exc:
             raise RetryLater("a concurrent write to these accounts") from exc
 
@@ -109,4 +90,4 @@ class SqlAlchemyUnitOfWork(SqlAlchemyTransaction):
 
     async def publish(self, event: CloudEvent) -> None:
         """Queue an event that is not a ledger operation (e.g. a reminder) in the outbox."""
-        await queue_events(self.session, outbox, self._topic, [event])
+        await self.repository.queue(self._topic, [event])

@@ -1,15 +1,17 @@
-"""Read models for the HTTP API: straight queries, no locks, no domain objects."""
+"""Read models for the HTTP API: straight queries, no locks, no domain objects; and the
+ledger's part of the program report (the points liability and breakage)."""
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.ledger.adapters.orm import balances, entries, redemptions
-from services.ledger.domain.entries import BalanceView
+from services.ledger.domain.entries import BalanceView, EntryKind
 from services.ledger.domain.redemptions import Redemption
-from services.ledger.domain.rewards import Voucher
+from services.ledger.rewards.domain import Voucher
 from shared.pagination import newest_first
 
 
@@ -146,3 +148,41 @@ def voucher_public(v: Voucher) -> VoucherPublic:
         expires_at=v.expires_at,
         used_at=v.used_at,
     )
+
+
+async def points_figures(session: AsyncSession) -> dict[str, Any]:
+    """Outstanding points (what members may still spend: available, pending and held; a
+    member's negative available is a debt, not a negative liability), and lifetime flows."""
+    b = balances.c
+    row = (
+        await session.execute(
+            select(
+                func.count(),
+                func.coalesce(func.sum(case((b.available > 0, b.available), else_=0)), 0),
+                func.coalesce(func.sum(b.pending), 0),
+                func.coalesce(func.sum(b.held), 0),
+                func.coalesce(func.sum(b.lifetime_earned), 0),
+                func.coalesce(func.sum(b.lifetime_redeemed), 0),
+            )
+        )
+    ).one()
+    members, available, pending, held, earned, redeemed = (int(v) for v in row)
+    expired = int(
+        await session.scalar(
+            select(func.coalesce(func.sum(entries.c.points), 0)).where(
+                entries.c.kind == EntryKind.EXPIRE.value
+            )
+        )
+        or 0
+    )
+    return {
+        "members_with_points": members,
+        "available": available,
+        "pending": pending,
+        "held": held,
+        "outstanding": available + pending + held,
+        "lifetime_earned": earned,
+        "lifetime_redeemed": redeemed,
+        "lifetime_expired": expired,
+        "breakage_rate": expired / earned if earned else 0.0,
+    }

@@ -10,7 +10,6 @@ from pydantic import BaseModel
 
 from services.rules.adapters import repository
 from services.rules.adapters.cel_engine import ExpressionError, compile_rule
-from services.rules.adapters.report import cost, program_figures
 from services.rules.adapters.rule_specs import RuleSpec, TierSpec
 from services.rules.domain.returns import InvalidReturn
 from services.rules.entrypoints.consumer import to_command
@@ -18,6 +17,7 @@ from services.rules.entrypoints.context import RulesDep
 from services.rules.service_layer import pack
 from services.rules.service_layer.handlers import simulate_event
 from services.rules.service_layer.unit_of_work import UnitOfWork
+from services.rules.service_layer.views import cost, program_figures
 from shared.auth import SCOPE_ADMIN
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.inbound import PayloadError

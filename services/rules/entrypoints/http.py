@@ -7,11 +7,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from opentelemetry.trace import SpanKind
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.rules.adapters.orm import purchases
 from services.rules.entrypoints.context import RulesContext, RulesDep
+from services.rules.service_layer import views
 from shared import tracing
 from shared.auth import SCOPE_INGEST
 from shared.contracts.envelope import TYPE_HEADER, CloudEvent
@@ -149,12 +148,7 @@ async def _unknown_returns(
     if not wanted:
         return []
     async with sessions() as session:
-        rows = await session.execute(
-            select(purchases.c.event_id, purchases.c.member_id).where(
-                purchases.c.event_id.in_([w[1] for w in wanted])
-            )
-        )
-        known = {(r.event_id, r.member_id) for r in rows}
+        known = await views.purchase_owners(session, [w[1] for w in wanted])
     return [
         {
             "index": i,

@@ -12,8 +12,6 @@ import yaml
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.ledger.adapters import rewards_repository
-from services.ledger.adapters.reward_specs import Catalogue
 from services.ledger.domain import operations as ops
 from services.ledger.domain.commands import RedeemReward
 from services.ledger.domain.entries import BalanceView, Cause
@@ -26,15 +24,17 @@ from services.ledger.domain.errors import (
 )
 from services.ledger.domain.model import Policy
 from services.ledger.domain.redemptions import Redemption
-from services.ledger.domain.rewards import (
+from services.ledger.rewards import repository as rewards_repository
+from services.ledger.rewards.domain import (
     Reward,
     Voucher,
     VoucherStatus,
     new_voucher_code,
     why_not,
 )
+from services.ledger.rewards.specs import Catalogue
+from services.ledger.rewards.unit_of_work import RewardsUnitOfWork
 from services.ledger.service_layer.handlers import already_done, commit_operations, with_retries
-from services.ledger.service_layer.rewards_uow import RewardsUnitOfWork
 
 DEFAULT_CATALOGUE = Path(__file__).resolve().parent.parent / "default_rewards.yaml"
 __all__ = ["Reward", "RewardOutcome", "cancel_voucher", "redeem_reward", "use_voucher", "why_not"]

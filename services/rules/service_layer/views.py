@@ -1,7 +1,9 @@
-"""The program report's figures from the rules' own tables (seeds: profitability, measuring
-loyalty): members, purchases, and points by driver, rule and campaign, over a period."""
+"""What the rules' routes read: the purchases a return may refer to, and the program report's
+figures from the rules' own tables (seeds: profitability, measuring loyalty): members,
+purchases, and points by driver, rule and campaign, over a period."""
 
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -13,6 +15,18 @@ from services.rules.adapters.orm import award_totals, member_states, purchases
 from services.rules.adapters.repository import rules_in_force
 
 CENT = Decimal("0.01")
+
+
+async def purchase_owners(
+    session: AsyncSession, event_ids: Collection[str]
+) -> set[tuple[str, str]]:
+    """``(event id, member id)`` of the purchases recorded under these ids."""
+    rows = await session.execute(
+        select(purchases.c.event_id, purchases.c.member_id).where(
+            purchases.c.event_id.in_(list(event_ids))
+        )
+    )
+    return {(r.event_id, r.member_id) for r in rows}
 
 
 def cost(points: int, point_value: Decimal) -> str:

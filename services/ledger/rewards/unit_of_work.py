@@ -2,10 +2,10 @@
 
 from collections.abc import Mapping
 
-from services.ledger.adapters import rewards_repository as repo
 from services.ledger.adapters.ledger_events import SOURCE
 from services.ledger.adapters.orm import outbox
-from services.ledger.domain.rewards import Reward, Voucher
+from services.ledger.rewards import repository as repo
+from services.ledger.rewards.domain import Reward, Voucher
 from services.ledger.service_layer.unit_of_work import SqlAlchemyUnitOfWork
 from shared.contracts.envelope import new_event
 from shared.contracts.ledger import VOUCHER_EVENT_PREFIX, VoucherEvent

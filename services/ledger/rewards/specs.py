@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from services.ledger.domain.rewards import Reward, RewardKind
+from services.ledger.rewards.domain import Reward, RewardKind
 
 
 class RewardSpec(BaseModel):

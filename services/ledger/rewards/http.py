@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Header, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
-from services.ledger.adapters import rewards_repository as repo
-from services.ledger.adapters.reward_specs import RewardSpec
 from services.ledger.entrypoints.context import LedgerDep
-from services.ledger.service_layer import handlers, rewards, views
+from services.ledger.rewards import handlers as rewards
+from services.ledger.rewards import repository as repo
+from services.ledger.rewards.specs import RewardSpec
+from services.ledger.service_layer import handlers, views
 from shared.auth import SCOPE_ADMIN, SCOPE_INGEST, SCOPE_MEMBERS_READ, SCOPE_REDEEM
 from shared.faults import fault_point
 from shared.http import Caller, MemberId, require_member_access, require_scope, scoped

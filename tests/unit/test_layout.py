@@ -1,0 +1,64 @@
+"""The one shape of the three services (README, Layout), checked where a newcomer would trip."""
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+SERVICES = Path(__file__).resolve().parents[2] / "services"
+NAMES = ("rules", "ledger", "notifications")
+
+
+def _imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module)
+    return found
+
+
+def _domain_files(service: str) -> list[Path]:
+    root = SERVICES / service
+    return sorted([*root.glob("domain/*.py"), *root.glob("*/domain.py")])
+
+
+@pytest.mark.parametrize("service", NAMES)
+def test_a_domain_imports_only_the_standard_library_and_its_own_domain(service: str) -> None:
+    own = (f"services.{service}.domain", f"services.{service}.rewards.domain")
+    for path in _domain_files(service):
+        for module in _imports(path):
+            top = module.split(".")[0]
+            assert top in sys.stdlib_module_names or module.startswith(own), (
+                f"{path.relative_to(SERVICES)} imports {module}"
+            )
+
+
+@pytest.mark.parametrize("service", NAMES)
+def test_no_service_imports_another(service: str) -> None:
+    others = tuple(f"services.{o}" for o in NAMES if o != service)
+    for path in sorted((SERVICES / service).rglob("*.py")):
+        for module in _imports(path):
+            assert not module.startswith(others), f"{path.relative_to(SERVICES)} imports {module}"
+
+
+@pytest.mark.parametrize("service", NAMES)
+def test_every_service_has_the_same_places(service: str) -> None:
+    root = SERVICES / service
+    for place in (
+        "domain",
+        "adapters/orm.py",
+        "adapters/repository.py",
+        "service_layer/unit_of_work.py",
+        "service_layer/handlers.py",
+        "service_layer/views.py",
+        "entrypoints/consumer.py",
+        "entrypoints/context.py",
+        "entrypoints/http.py",
+        "entrypoints/admin_http.py",
+        "bootstrap.py",
+        "settings.py",
+    ):
+        assert (root / place).exists(), f"services/{service}/{place} is missing"
