@@ -1,21 +1,21 @@
-"""Reads and writes of the rules service: rules, tiers, member state, purchases, budgets."""
+"""What the rules' consumer reads and writes, a chunk of events at a time: member states,
+purchases, processed ids, budgets, award totals and the outbox."""
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.rules.adapters.orm import (
+    award_totals,
     budgets,
     member_states,
+    outbox,
     processed_events,
     purchases,
-    rules,
-    tiers,
 )
-from services.rules.adapters.rule_specs import RuleSpec, TierSpec
 from services.rules.adapters.state_codec import (
     member_from_json,
     member_to_json,
@@ -26,75 +26,14 @@ from services.rules.domain.member import MemberState
 from services.rules.domain.model import LoyaltyEvent
 from services.rules.domain.returns import PurchaseRecord
 from shared.bulk import insert_rows, locked_or_seeded, update_rows
+from shared.contracts.envelope import CloudEvent
 from shared.db import one_of
+from shared.outbox import queue_events
 
 
-async def rules_in_force(session: AsyncSession) -> list[tuple[RuleSpec, int]]:
-    """The newest version of every rule (enabled or not), as (spec, version)."""
-    newest = (
-        select(rules.c.rule_id, func.max(rules.c.version).label("version"))
-        .group_by(rules.c.rule_id)
-        .subquery()
-    )
-    rows = await session.execute(
-        select(rules.c.spec, rules.c.version)
-        .join(newest, (rules.c.rule_id == newest.c.rule_id) & (rules.c.version == newest.c.version))
-        .order_by(rules.c.rule_id)
-    )
-    return [(RuleSpec.model_validate(r.spec), r.version) for r in rows]
-
-
-async def rule_history(session: AsyncSession, rule_id: str) -> list[dict[str, Any]]:
-    rows = await session.execute(
-        select(rules).where(rules.c.rule_id == rule_id).order_by(rules.c.version)
-    )
-    return [
-        {
-            "version": r.version,
-            "spec": r.spec,
-            "created_at": r.created_at.isoformat(),
-            "created_by": r.created_by,
-        }
-        for r in rows
-    ]
-
-
-async def save_rule(session: AsyncSession, spec: RuleSpec, *, by: str) -> int:
-    """Store ``spec`` as the rule's next version; the version number."""
-    current = await session.scalar(
-        select(func.max(rules.c.version)).where(rules.c.rule_id == spec.id)
-    )
-    version = (current or 0) + 1
-    await session.execute(
-        insert(rules).values(
-            rule_id=spec.id,
-            version=version,
-            spec=spec.model_dump(mode="json"),
-            enabled=spec.enabled,
-            created_at=datetime.now(UTC),
-            created_by=by,
-        )
-    )
-    return version
-
-
-async def load_tiers(session: AsyncSession) -> list[TierSpec]:
-    rows = await session.execute(select(tiers).order_by(tiers.c.min_points))
-    return [TierSpec(name=r.name, min_points=r.min_points) for r in rows]
-
-
-async def save_tiers(session: AsyncSession, specs: list[TierSpec]) -> None:
-    """Make ``specs`` the program's tiers (an empty list leaves them as they are)."""
-    if not specs:
-        return
-    await session.execute(delete(tiers).where(tiers.c.name.not_in([t.name for t in specs])))
-    await insert_rows(
-        session, tiers, [t.model_dump() for t in specs], on_conflict="update", key=["name"]
-    )
-
-
-class MemberRepository:
-    """Member states, purchases, processed ids and budgets, a chunk of events at a time."""
+class RulesRepository:
+    """Member states, purchases, processed ids, budgets and award totals, a chunk of events
+    at a time, and the outbox of the messages they cause."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -240,6 +179,18 @@ class MemberRepository:
             .with_for_update()
         )
         return {r.rule_id: int(r.spent) for r in rows}
+
+    async def save_budgets(self, spent: Mapping[str, int]) -> None:
+        """Budgets locked by :meth:`budgets_for_update`, with what they have spent now."""
+        rows = [{"rule_id": r, "spent": s} for r, s in spent.items()]
+        await update_rows(self.session, budgets, rows, key="rule_id")
+
+    async def add_award_totals(self, rows: Sequence[dict[str, Any]]) -> None:
+        await insert_rows(self.session, award_totals, rows)
+
+    async def queue(self, topic: str, events: Sequence[CloudEvent]) -> None:
+        """Queue events in the outbox (they leave with the commit)."""
+        await queue_events(self.session, outbox, topic, list(events))
 
 
 _EMPTY_STATE = member_to_json(MemberState(""))

@@ -8,8 +8,8 @@ import httpx
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel
 
-from services.rules.adapters import repository
 from services.rules.adapters.cel_engine import ExpressionError, compile_rule
+from services.rules.adapters.program import ProgramRepository
 from services.rules.adapters.rule_specs import RuleSpec, TierSpec
 from services.rules.domain.returns import InvalidReturn
 from services.rules.entrypoints.consumer import to_command
@@ -54,7 +54,10 @@ class Simulation(BaseModel):
 @router.get("/rules", response_model=list[RulePublic])
 async def list_rules(principal: Caller, rules: RulesDep) -> list[RulePublic]:
     async with rules.sessions() as session:
-        return [RulePublic(version=v, spec=s) for s, v in await repository.rules_in_force(session)]
+        return [
+            RulePublic(version=v, spec=s)
+            for s, v in await ProgramRepository(session).rules_in_force()
+        ]
 
 
 @router.get("/rules/{rule_id}/versions")
@@ -62,7 +65,7 @@ async def rule_versions(
     rule_id: RuleId, principal: Caller, rules: RulesDep
 ) -> list[dict[str, Any]]:
     async with rules.sessions() as session:
-        history = await repository.rule_history(session, rule_id)
+        history = await ProgramRepository(session).rule_history(rule_id)
     if not history:
         raise HTTPException(404, f"no rule {rule_id!r}")
     return history
@@ -84,7 +87,7 @@ async def save_rule(
     except ExpressionError as exc:
         raise HTTPException(422, str(exc)) from exc
     async with rules.sessions() as session, session.begin():
-        version = await repository.save_rule(session, spec, by=principal.name)
+        version = await ProgramRepository(session).save_rule(spec, by=principal.name)
     rules.book.invalidate()
     return RulePublic(version=version, spec=spec)
 
@@ -142,7 +145,7 @@ async def simulate(event: CloudEvent, principal: Caller, rules: RulesDep) -> Sim
 @router.get("/tiers", response_model=list[TierSpec])
 async def list_tiers(principal: Caller, rules: RulesDep) -> list[TierSpec]:
     async with rules.sessions() as session:
-        return await repository.load_tiers(session)
+        return await ProgramRepository(session).load_tiers()
 
 
 @router.put("/tiers", response_model=list[TierSpec])
@@ -155,8 +158,8 @@ async def replace_tiers(
     if len({t.name for t in tiers}) != len(tiers):
         raise HTTPException(422, "tier names must be unique")
     async with rules.sessions() as session, session.begin():
-        await repository.save_tiers(session, tiers)
-        saved = await repository.load_tiers(session)
+        await ProgramRepository(session).save_tiers(tiers)
+        saved = await ProgramRepository(session).load_tiers()
     rules.book.invalidate()
     return saved
 

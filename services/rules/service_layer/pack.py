@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.rules.adapters import repository
 from services.rules.adapters.cel_engine import compile_rule
 from services.rules.adapters.orm import rules
+from services.rules.adapters.program import ProgramRepository
 from services.rules.adapters.rule_specs import RulePack
 
 DEFAULT_PACK = Path(__file__).resolve().parent.parent / "default_pack.yaml"
@@ -33,20 +33,20 @@ def parse_pack(text: str) -> RulePack:
 
 async def import_pack(session: AsyncSession, pack: RulePack, *, by: str) -> list[str]:
     """Save each rule whose spec changed as a new version; the ids saved."""
-    in_force = {spec.id: spec for spec, _ in await repository.rules_in_force(session)}
+    in_force = {spec.id: spec for spec, _ in await ProgramRepository(session).rules_in_force()}
     saved = []
     for spec in pack.rules:
         if in_force.get(spec.id) != spec:
-            await repository.save_rule(session, spec, by=by)
+            await ProgramRepository(session).save_rule(spec, by=by)
             saved.append(spec.id)
-    await repository.save_tiers(session, pack.tiers)
+    await ProgramRepository(session).save_tiers(pack.tiers)
     return saved
 
 
 async def export_pack(session: AsyncSession) -> str:
     pack = RulePack(
-        tiers=await repository.load_tiers(session),
-        rules=[spec for spec, _ in await repository.rules_in_force(session)],
+        tiers=await ProgramRepository(session).load_tiers(),
+        rules=[spec for spec, _ in await ProgramRepository(session).rules_in_force()],
     )
     return yaml.safe_dump(
         pack.model_dump(mode="json", exclude_defaults=True), sort_keys=False, allow_unicode=True

@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.rules.adapters import repository
 from services.rules.adapters.cel_engine import compile_rule
 from services.rules.adapters.facts import facts
+from services.rules.adapters.program import ProgramRepository
 from services.rules.adapters.rule_specs import RulePack, TierSpec
 from services.rules.domain.engine import Compiled
 from services.rules.domain.member import MemberState
@@ -54,8 +54,8 @@ class RuleBook:
 
     async def _reload(self) -> None:
         async with self._sessions() as session:
-            specs = await repository.rules_in_force(session)
-            self.tiers = await repository.load_tiers(session)
+            specs = await ProgramRepository(session).rules_in_force()
+            self.tiers = await ProgramRepository(session).load_tiers()
         compiled = []
         for spec, version in specs:
             key = (spec.id, version)

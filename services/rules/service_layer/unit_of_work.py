@@ -11,15 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.rules.adapters.award_events import decision_events
-from services.rules.adapters.orm import award_totals, budgets, outbox
-from services.rules.adapters.repository import MemberRepository
+from services.rules.adapters.repository import RulesRepository
 from services.rules.domain.member import MemberState
 from services.rules.domain.model import Decision, LoyaltyEvent
 from services.rules.domain.returns import PurchaseRecord
-from shared.bulk import insert_rows, update_rows
 from shared.errors import RetryLater
-from shared.outbox import queue_events
-from shared.uow import SqlAlchemyTransaction, Transaction
+from shared.uow import RepositoryTransaction, Transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,54 +52,42 @@ class UnitOfWork(Transaction, Protocol):
     async def save(self, decided: Sequence[Decided], budgets: Mapping[str, int]) -> None: ...
 
 
-class SqlAlchemyUnitOfWork(SqlAlchemyTransaction):
+class SqlAlchemyUnitOfWork(RepositoryTransaction[RulesRepository]):
     def __init__(self, sessions: async_sessionmaker[AsyncSession], topic: str) -> None:
-        super().__init__(sessions)
+        super().__init__(sessions, RulesRepository)
         self._topic = topic
-        self._members: MemberRepository | None = None
-
-    @property
-    def members(self) -> MemberRepository:
-        if self._members is None or self._members.session is not self.session:
-            self._members = MemberRepository(self.session)
-        return self._members
 
     async def claim(self, events: Sequence[LoyaltyEvent]) -> set[str]:
-        return await self.members.claim(events, datetime.now(UTC))
+        return await self.repository.claim(events, datetime.now(UTC))
 
     async def release(self, event_ids: Collection[str]) -> None:
-        await self.members.release(event_ids)
+        await self.repository.release(event_ids)
 
     async def members_for_update(self, member_ids: Collection[str]) -> dict[str, MemberState]:
-        return await self.members.members_for_update(member_ids)
+        return await self.repository.members_for_update(member_ids)
 
     async def member(self, member_id: str) -> MemberState:
-        return await self.members.member(member_id)
+        return await self.repository.member(member_id)
 
     async def purchases(self, event_ids: Collection[str]) -> dict[str, PurchaseRecord]:
-        return await self.members.purchases(event_ids)
+        return await self.repository.purchases(event_ids)
 
     async def budgets_for_update(self, rule_ids: Sequence[str]) -> dict[str, int]:
-        return await self.members.budgets_for_update(rule_ids)
+        return await self.repository.budgets_for_update(rule_ids)
 
     async def save(self, decided: Sequence[Decided], budgets_spent: Mapping[str, int]) -> None:
         """Keep members, purchases and budgets, add the award totals and queue the messages
         (the events were claimed as processed first); a lost race means: retry."""
         try:
             members = {d.decision.member.member_id: d.decision.member for d in decided}
-            await self.members.save_members(list(members.values()))
-            await self.members.save_purchases(
+            await self.repository.save_members(list(members.values()))
+            await self.repository.save_purchases(
                 [(d.purchase, d.event.occurred_at) for d in decided if d.purchase is not None]
             )
-            await insert_rows(self.session, award_totals, _award_totals(decided))
-            await update_rows(
-                self.session,
-                budgets,
-                [{"rule_id": r, "spent": s} for r, s in budgets_spent.items()],
-                key="rule_id",
-            )
+            await self.repository.add_award_totals(_award_totals(decided))
+            await self.repository.save_budgets(budgets_spent)
             messages = [m for d in decided for m in decision_events(d.decision, d.event)]
-            await queue_events(self.session, outbox, self._topic, messages)
+            await self.repository.queue(self._topic, messages)
         except IntegrityError as exc:
             raise RetryLater("events of this chunk are being processed concurrently") from exc
 

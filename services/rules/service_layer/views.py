@@ -12,7 +12,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.rules.adapters.orm import award_totals, member_states, purchases
-from services.rules.adapters.repository import rules_in_force
+from services.rules.adapters.program import ProgramRepository
 
 CENT = Decimal("0.01")
 
@@ -72,7 +72,7 @@ async def program_figures(
         select(func.count()).select_from(member_states).where(member_states.c.version > 0)
     )
 
-    specs = {spec.id: spec for spec, _ in await rules_in_force(session)}
+    specs = {spec.id: spec for spec, _ in await ProgramRepository(session).rules_in_force()}
     totals = award_totals.c
     rows = await session.execute(
         select(totals.rule_id, totals.driver, func.sum(totals.points).label("points"))
