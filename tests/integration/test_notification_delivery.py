@@ -253,3 +253,34 @@ async def test_quiet_hours_hold_email_and_push_until_morning_in_the_members_time
     assert not [m for m in mailbox[0].messages if m["To"] == f"{member}@example.com"]
     inbox = (await client.get(f"/v1/members/{member}/inbox", headers=READER)).json()
     assert len(inbox["messages"]) == 1  # the inbox is not a disturbance
+
+
+async def test_a_member_marks_a_message_read_once_and_only_their_own(
+    client: httpx.AsyncClient, kafka_settings: KafkaSettings
+) -> None:
+    member, other = (f"m-{uuid.uuid4().hex[:6]}" for _ in range(2))
+    await set_preferences(client, member)
+    await produce(
+        kafka_settings, kafka_settings.topics.ledger, birthday(member), key=member.encode()
+    )
+    inbox = await eventually(
+        lambda: client.get(f"/v1/members/{member}/inbox", headers=READER),
+        lambda r: len(r.json()["messages"]) == 1,
+        what="the birthday message in the inbox",
+    )
+    [message] = inbox.json()["messages"]
+    assert message["read_at"] is None
+    read = f"/v1/members/{member}/inbox/{message['message_id']}/read"
+    assert (await client.post(read, headers=READER)).status_code == 204
+    again = (await client.get(f"/v1/members/{member}/inbox", headers=READER)).json()
+    first_read = again["messages"][0]["read_at"]
+    assert first_read is not None
+    assert (await client.post(read, headers=READER)).status_code == 204  # already read: kept
+    kept = (await client.get(f"/v1/members/{member}/inbox", headers=READER)).json()
+    assert kept["messages"][0]["read_at"] == first_read
+    foreign = f"/v1/members/{other}/inbox/{message['message_id']}/read"
+    refused = await client.post(foreign, headers=READER)
+    assert refused.status_code == 404
+    assert "no message" in refused.json()["detail"]
+    unknown = await client.post(f"/v1/members/{member}/inbox/nope/read", headers=READER)
+    assert unknown.status_code == 404

@@ -217,9 +217,13 @@ class FakeNotifications(_FakeTransaction):
         self.prefs: dict[str, Preferences] = {}
         self.messages: list[InboxMessage] = []
         self.deliveries: dict[str, Delivery] = {}
+        self.read: set[str] = set()  # message ids marked read
 
     async def preferences(self, member_id: str) -> Preferences | None:
         return self.prefs.get(member_id)
+
+    async def preferences_by_token(self, token: str) -> Preferences | None:
+        return next((p for p in self.prefs.values() if p.unsubscribe_token == token), None)
 
     async def preferences_of(self, member_ids: Collection[str]) -> dict[str, Preferences]:
         return {m: self.prefs[m] for m in member_ids if m in self.prefs}
@@ -237,6 +241,16 @@ class FakeNotifications(_FakeTransaction):
             for kind, texts in self.templates.items()
             for language, text in texts.items()
         }
+
+    async def save_template(self, kind: str, language: str, title: str, body: str) -> None:
+        self.templates.setdefault(kind, {})[language] = {"title": title, "body": body}
+
+    async def mark_read(self, member_id: str, message_id: str) -> bool:
+        found = any(m.member_id == member_id and m.message_id == message_id for m in self.messages)
+        if not found or message_id in self.read:
+            return False
+        self.read.add(message_id)
+        return True
 
     async def add_all(self, messages: list[InboxMessage], deliveries: list[Delivery]) -> set[str]:
         written = set()

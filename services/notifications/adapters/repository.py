@@ -1,4 +1,5 @@
-"""Reads and writes of preferences, templates and deliveries."""
+"""What the notification service writes, and reads to write: preferences, templates, the
+inbox and deliveries."""
 
 import secrets
 from collections.abc import Collection
@@ -59,174 +60,161 @@ def _moment(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-async def load_preferences(
-    session: AsyncSession, *, member_id: str | None = None, token: str | None = None
-) -> Preferences | None:
-    where = (
-        preferences.c.member_id == member_id
-        if member_id is not None
-        else (preferences.c.unsubscribe_token == token)
-    )
-    row = (await session.execute(select(preferences).where(where))).first()
-    return None if row is None else _prefs(row.member_id, row.prefs, row.unsubscribe_token)
+class NotificationRepository:
+    """Preferences, templates, the inbox and deliveries: one statement per kind of row."""
 
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
 
-async def preferences_of(
-    session: AsyncSession, member_ids: Collection[str], *, for_update: bool = False
-) -> dict[str, Preferences]:
-    if not member_ids:
-        return {}
-    dialect = session.get_bind().dialect.name
-    query = select(
-        preferences.c.member_id, preferences.c.prefs, preferences.c.unsubscribe_token
-    ).where(one_of(preferences.c.member_id, member_ids, dialect))
-    if for_update:
-        query = query.order_by(preferences.c.member_id).with_for_update()
-    rows = await session.execute(query)
-    return {r.member_id: _prefs(r.member_id, r.prefs, r.unsubscribe_token) for r in rows}
-
-
-async def templates_by_kind(session: AsyncSession) -> dict[tuple[str, str], tuple[str, str]]:
-    rows = await session.execute(
-        select(templates.c.kind, templates.c.language, templates.c.title, templates.c.body)
-    )
-    return {(r.kind, r.language): (r.title, r.body) for r in rows}
-
-
-async def add_all(
-    session: AsyncSession, messages: list[InboxMessage], new_deliveries: list[Delivery]
-) -> set[str]:
-    """Insert what is not there yet, one statement per table; the ids inserted."""
-    written = await insert_rows(
-        session,
-        inbox,
-        [_shallow(m) for m in messages],
-        on_conflict="nothing",
-        key=["message_id"],
-        returning="message_id",
-    )
-    written += await insert_rows(
-        session,
-        deliveries,
-        [_delivery_row(d) for d in new_deliveries],
-        on_conflict="nothing",
-        key=["delivery_id"],
-        returning="delivery_id",
-    )
-    return set(written)
-
-
-async def save_preferences(session: AsyncSession, p: Preferences) -> Preferences:
-    await save_all_preferences(session, [p])
-    return p
-
-
-async def save_all_preferences(session: AsyncSession, found: Collection[Preferences]) -> None:
-    now = datetime.now(UTC)
-    for p in found:
-        p.unsubscribe_token = p.unsubscribe_token or secrets.token_urlsafe(24)
-    await insert_rows(
-        session,
-        preferences,
-        [
-            {
-                "member_id": p.member_id,
-                "prefs": _prefs_json(p),
-                "unsubscribe_token": p.unsubscribe_token,
-                "updated_at": now,
-            }
-            for p in sorted(found, key=lambda p: p.member_id)
-        ],
-        on_conflict="update",
-        key=["member_id"],
-    )
-
-
-async def template(session: AsyncSession, kind: str, language: str) -> tuple[str, str] | None:
-    """The template for ``kind`` in ``language``, else in English."""
-    rows = (
-        await session.execute(
-            select(templates).where(
-                templates.c.kind == kind, templates.c.language.in_([language, "en"])
+    async def mark_read(self, member_id: str, message_id: str) -> bool:
+        """Whether an unread message of the member's was marked read now."""
+        result = await self.session.execute(
+            update(inbox)
+            .where(
+                inbox.c.member_id == member_id,
+                inbox.c.message_id == message_id,
+                inbox.c.read_at.is_(None),
             )
+            .values(read_at=datetime.now(UTC))
         )
-    ).all()
-    by_language = {r.language: (r.title, r.body) for r in rows}
-    return by_language.get(language) or by_language.get("en")
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
-
-async def all_templates(session: AsyncSession) -> list[dict[str, str]]:
-    rows = await session.execute(select(templates).order_by(templates.c.kind, templates.c.language))
-    return [
-        {"kind": r.kind, "language": r.language, "title": r.title, "body": r.body} for r in rows
-    ]
-
-
-async def save_template(
-    session: AsyncSession, kind: str, language: str, title: str, body: str
-) -> None:
-    await insert_rows(
-        session,
-        templates,
-        [
-            {
-                "kind": kind,
-                "language": language,
-                "title": title,
-                "body": body,
-                "updated_at": datetime.now(UTC),
-            }
-        ],
-        on_conflict="update",
-        key=["kind", "language"],
-    )
-
-
-async def save_delivery(session: AsyncSession, d: Delivery) -> None:
-    row = _delivery_row(d)
-    await session.execute(
-        update(deliveries).where(deliveries.c.delivery_id == d.delivery_id).values(**row)
-    )
-
-
-async def claim_due(
-    session: AsyncSession, now: datetime, limit: int, lease: timedelta
-) -> list[Delivery]:
-    """Deliveries to attempt now, leased for ``lease`` so that no other replica (nor this one,
-    should it crash mid-send) attempts them again before it runs out."""
-    rows = await session.execute(
-        select(deliveries)
-        .where(
-            or_(
-                deliveries.c.status == DeliveryStatus.QUEUED.value,
-                deliveries.c.status == DeliveryStatus.FAILED.value,
-            ),
-            deliveries.c.next_attempt_at <= now,
+    async def load_preferences(
+        self, *, member_id: str | None = None, token: str | None = None
+    ) -> Preferences | None:
+        where = (
+            preferences.c.member_id == member_id
+            if member_id is not None
+            else (preferences.c.unsubscribe_token == token)
         )
-        .order_by(deliveries.c.next_attempt_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    due = [_delivery(r._mapping) for r in rows]
-    if due:
-        await session.execute(
-            update(deliveries)
-            .where(deliveries.c.delivery_id.in_([d.delivery_id for d in due]))
-            .values(next_attempt_at=now + lease)
+        row = (await self.session.execute(select(preferences).where(where))).first()
+        return None if row is None else _prefs(row.member_id, row.prefs, row.unsubscribe_token)
+
+    async def preferences_of(
+        self, member_ids: Collection[str], *, for_update: bool = False
+    ) -> dict[str, Preferences]:
+        if not member_ids:
+            return {}
+        dialect = self.session.get_bind().dialect.name
+        query = select(
+            preferences.c.member_id, preferences.c.prefs, preferences.c.unsubscribe_token
+        ).where(one_of(preferences.c.member_id, member_ids, dialect))
+        if for_update:
+            query = query.order_by(preferences.c.member_id).with_for_update()
+        rows = await self.session.execute(query)
+        return {r.member_id: _prefs(r.member_id, r.prefs, r.unsubscribe_token) for r in rows}
+
+    async def templates_by_kind(self) -> dict[tuple[str, str], tuple[str, str]]:
+        rows = await self.session.execute(
+            select(templates.c.kind, templates.c.language, templates.c.title, templates.c.body)
         )
-    return due
+        return {(r.kind, r.language): (r.title, r.body) for r in rows}
 
+    async def add_all(
+        self, messages: list[InboxMessage], new_deliveries: list[Delivery]
+    ) -> set[str]:
+        """Insert what is not there yet, one statement per table; the ids inserted."""
+        written = await insert_rows(
+            self.session,
+            inbox,
+            [_shallow(m) for m in messages],
+            on_conflict="nothing",
+            key=["message_id"],
+            returning="message_id",
+        )
+        written += await insert_rows(
+            self.session,
+            deliveries,
+            [_delivery_row(d) for d in new_deliveries],
+            on_conflict="nothing",
+            key=["delivery_id"],
+            returning="delivery_id",
+        )
+        return set(written)
 
-async def delivery_log(
-    session: AsyncSession, *, member_id: str | None, status: str | None, limit: int
-) -> list[Delivery]:
-    query = select(deliveries)
-    if member_id is not None:
-        query = query.where(deliveries.c.member_id == member_id)
-    if status is not None:
-        query = query.where(deliveries.c.status == status)
-    rows = await session.execute(query.order_by(deliveries.c.created_at.desc()).limit(limit))
-    return [_delivery(r._mapping) for r in rows]
+    async def save_preferences(self, p: Preferences) -> Preferences:
+        await self.save_all_preferences([p])
+        return p
+
+    async def save_all_preferences(self, found: Collection[Preferences]) -> None:
+        now = datetime.now(UTC)
+        for p in found:
+            p.unsubscribe_token = p.unsubscribe_token or secrets.token_urlsafe(24)
+        await insert_rows(
+            self.session,
+            preferences,
+            [
+                {
+                    "member_id": p.member_id,
+                    "prefs": _prefs_json(p),
+                    "unsubscribe_token": p.unsubscribe_token,
+                    "updated_at": now,
+                }
+                for p in sorted(found, key=lambda p: p.member_id)
+            ],
+            on_conflict="update",
+            key=["member_id"],
+        )
+
+    async def template(self, kind: str, language: str) -> tuple[str, str] | None:
+        """The template for ``kind`` in ``language``, else in English."""
+        rows = (
+            await self.session.execute(
+                select(templates).where(
+                    templates.c.kind == kind, templates.c.language.in_([language, "en"])
+                )
+            )
+        ).all()
+        by_language = {r.language: (r.title, r.body) for r in rows}
+        return by_language.get(language) or by_language.get("en")
+
+    async def save_template(self, kind: str, language: str, title: str, body: str) -> None:
+        await insert_rows(
+            self.session,
+            templates,
+            [
+                {
+                    "kind": kind,
+                    "language": language,
+                    "title": title,
+                    "body": body,
+                    "updated_at": datetime.now(UTC),
+                }
+            ],
+            on_conflict="update",
+            key=["kind", "language"],
+        )
+
+    async def save_delivery(self, d: Delivery) -> None:
+        row = _delivery_row(d)
+        await self.session.execute(
+            update(deliveries).where(deliveries.c.delivery_id == d.delivery_id).values(**row)
+        )
+
+    async def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[Delivery]:
+        """Deliveries to attempt now, leased for ``lease`` so that no other replica (nor this one,
+        should it crash mid-send) attempts them again before it runs out."""
+        rows = await self.session.execute(
+            select(deliveries)
+            .where(
+                or_(
+                    deliveries.c.status == DeliveryStatus.QUEUED.value,
+                    deliveries.c.status == DeliveryStatus.FAILED.value,
+                ),
+                deliveries.c.next_attempt_at <= now,
+            )
+            .order_by(deliveries.c.next_attempt_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        due = [delivery_of(r._mapping) for r in rows]
+        if due:
+            await self.session.execute(
+                update(deliveries)
+                .where(deliveries.c.delivery_id.in_([d.delivery_id for d in due]))
+                .values(next_attempt_at=now + lease)
+            )
+        return due
 
 
 def _shallow(item: Any) -> dict[str, Any]:
@@ -238,7 +226,7 @@ def _delivery_row(d: Delivery) -> dict[str, Any]:
     return _shallow(d) | {"channel": d.channel.value, "status": d.status.value}
 
 
-def _delivery(row: Any) -> Delivery:
+def delivery_of(row: Any) -> Delivery:
     return Delivery(
         **{**row, "channel": Channel(row["channel"]), "status": DeliveryStatus(row["status"])}
     )

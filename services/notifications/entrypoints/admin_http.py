@@ -6,9 +6,9 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
-from services.notifications.adapters import repository as repo
 from services.notifications.adapters.templates import InvalidTemplate, check
 from services.notifications.entrypoints.context import NotificationsDep
+from services.notifications.service_layer import members, views
 from shared.auth import SCOPE_ADMIN
 from shared.http import Caller, scoped
 
@@ -43,7 +43,7 @@ class DeliveryPublic(BaseModel):
 @router.get("/templates", response_model=list[Template])
 async def list_templates(principal: Caller, notifications: NotificationsDep) -> list[Template]:
     async with notifications.sessions() as session:
-        return [Template(**t) for t in await repo.all_templates(session)]
+        return [Template(**t) for t in await views.all_templates(session)]
 
 
 @router.put("/templates/{kind}/{language}", response_model=Template)
@@ -59,8 +59,7 @@ async def put_template(
         check(text.title, text.body)
     except InvalidTemplate as exc:
         raise HTTPException(422, str(exc)) from exc
-    async with notifications.sessions() as session, session.begin():
-        await repo.save_template(session, kind, language, text.title, text.body)
+    await members.save_template(kind, language, text.title, text.body, uow=notifications.uow())
     notifications.templates.invalidate()
     return Template(kind=kind, language=language, title=text.title, body=text.body)
 
@@ -75,7 +74,7 @@ async def deliveries(
 ) -> list[DeliveryPublic]:
     """The delivery log, newest first: what was sent, what is retried, what was given up."""
     async with notifications.sessions() as session:
-        found = await repo.delivery_log(session, member_id=member_id, status=status, limit=limit)
+        found = await views.delivery_log(session, member_id=member_id, status=status, limit=limit)
     return [
         DeliveryPublic(
             delivery_id=d.delivery_id,

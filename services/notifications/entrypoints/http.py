@@ -1,20 +1,17 @@
 """Members' inbox and preferences (member token, or an API key with members:read), and the
 one-click unsubscribe link of emails."""
 
-from datetime import UTC, datetime, time
+from datetime import time
 from typing import Annotated
 from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Body, HTTPException, Path, Query
 from pydantic import BaseModel, EmailStr, Field, field_validator
-from sqlalchemy import update
 
-from services.notifications.adapters import repository as repo
-from services.notifications.adapters.orm import inbox
 from services.notifications.domain.notices import Category, Channel
 from services.notifications.domain.preferences import LANGUAGES, Preferences
 from services.notifications.entrypoints.context import NotificationsDep
-from services.notifications.service_layer import views
+from services.notifications.service_layer import members, views
 from shared.auth import SCOPE_MEMBERS_READ
 from shared.http import Caller, MemberId, require_member_access
 
@@ -83,19 +80,10 @@ async def mark_read(
     notifications: NotificationsDep,
 ) -> None:
     require_member_access(principal, member_id, SCOPE_MEMBERS_READ)
-    async with notifications.sessions() as session, session.begin():
-        result = await session.execute(
-            update(inbox)
-            .where(
-                inbox.c.member_id == member_id,
-                inbox.c.message_id == message_id,
-                inbox.c.read_at.is_(None),
-            )
-            .values(read_at=datetime.now(UTC))
-        )
-        changed = result.rowcount  # type: ignore[attr-defined]
-        if changed == 0 and not await views.message_exists(session, member_id, message_id):
-            raise HTTPException(404, f"no message {message_id!r} for this member")
+    if not await members.mark_read(member_id, message_id, uow=notifications.uow()):
+        async with notifications.sessions() as session:
+            if not await views.message_exists(session, member_id, message_id):
+                raise HTTPException(404, f"no message {message_id!r} for this member")
 
 
 @router.get("/members/{member_id}/preferences", response_model=PreferencesPublic)
@@ -104,7 +92,7 @@ async def get_preferences(
 ) -> PreferencesPublic:
     require_member_access(principal, member_id, SCOPE_MEMBERS_READ)
     async with notifications.sessions() as session:
-        found = await repo.load_preferences(session, member_id=member_id)
+        found = await views.preferences(session, member_id)
     return _public(found or Preferences(member_id))
 
 
@@ -120,24 +108,19 @@ async def put_preferences(
     require_member_access(principal, member_id, SCOPE_MEMBERS_READ)
     if (body.quiet_start is None) != (body.quiet_end is None):
         raise HTTPException(422, "give both quiet_start and quiet_end, or neither")
-    async with notifications.sessions() as session, session.begin():
-        current = await repo.load_preferences(session, member_id=member_id)
-        prefs = Preferences(
-            member_id=member_id,
-            language=body.language,
-            timezone=body.timezone,
-            email=body.email,
-            push_token=body.push_token,
-            channels={c: frozenset(ch) for c, ch in body.channels.items()},
-            quiet_start=body.quiet_start,
-            quiet_end=body.quiet_end,
-            unsubscribe_token=current.unsubscribe_token if current else "",
-            email_consent=body.consents.email,
-            push_consent=body.consents.push,
-            stated_at=current.stated_at if current else None,
-            chosen_at=datetime.now(UTC),  # newer than any profile event stated before now
-        )
-        await repo.save_preferences(session, prefs)
+    chosen = Preferences(
+        member_id=member_id,
+        language=body.language,
+        timezone=body.timezone,
+        email=body.email,
+        push_token=body.push_token,
+        channels={c: frozenset(ch) for c, ch in body.channels.items()},
+        quiet_start=body.quiet_start,
+        quiet_end=body.quiet_end,
+        email_consent=body.consents.email,
+        push_consent=body.consents.push,
+    )
+    prefs = await members.choose_preferences(chosen, uow=notifications.uow())
     return _public(prefs)
 
 
@@ -148,12 +131,10 @@ async def unsubscribe(
 ) -> dict[str, str]:
     """One click from an email: no more email for any category. No login needed: the token
     is the member's secret."""
-    async with notifications.sessions() as session, session.begin():
-        prefs = await repo.load_preferences(session, token=token)
-        if prefs is None:
-            raise HTTPException(404, "this unsubscribe link is not known")
-        prefs.channels = {c: ch - {Channel.EMAIL} for c, ch in prefs.channels.items()}
-        await repo.save_preferences(session, prefs)
+    try:
+        await members.unsubscribe_from_email(token, uow=notifications.uow())
+    except members.UnknownToken:
+        raise HTTPException(404, "this unsubscribe link is not known") from None
     return {"status": "unsubscribed", "channel": "email"}
 
 

@@ -4,12 +4,14 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from services.notifications.adapters import repository as repo
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.notifications.adapters.repository import NotificationRepository
 from services.notifications.domain.deliveries import Delivery
 from services.notifications.domain.model import InboxMessage
 from services.notifications.domain.preferences import Preferences
 from services.notifications.service_layer.template_book import Templates
-from shared.uow import SqlAlchemyTransaction, Transaction
+from shared.uow import RepositoryTransaction, Transaction
 
 
 class UnitOfWork(Transaction, Protocol):
@@ -21,9 +23,17 @@ class UnitOfWork(Transaction, Protocol):
         self, member_ids: Collection[str]
     ) -> dict[str, Preferences]: ...
 
+    async def preferences_by_token(self, token: str) -> Preferences | None: ...
+
     async def save_preferences(self, found: Collection[Preferences]) -> None: ...
 
     async def all_templates(self) -> Templates: ...
+
+    async def save_template(self, kind: str, language: str, title: str, body: str) -> None: ...
+
+    async def mark_read(self, member_id: str, message_id: str) -> bool:
+        """Whether an unread message of the member's was marked read now."""
+        ...
 
     async def add_all(self, messages: list[InboxMessage], deliveries: list[Delivery]) -> set[str]:
         """Write those not there yet (by message and delivery id); the ids written."""
@@ -36,30 +46,42 @@ class UnitOfWork(Transaction, Protocol):
     async def save_delivery(self, delivery: Delivery) -> None: ...
 
 
-class SqlAlchemyUnitOfWork(SqlAlchemyTransaction):
+class SqlAlchemyUnitOfWork(RepositoryTransaction[NotificationRepository]):
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        super().__init__(sessions, NotificationRepository)
+
     async def preferences(self, member_id: str) -> Preferences | None:
-        return await repo.load_preferences(self.session, member_id=member_id)
+        return await self.repository.load_preferences(member_id=member_id)
+
+    async def preferences_by_token(self, token: str) -> Preferences | None:
+        return await self.repository.load_preferences(token=token)
 
     async def preferences_of(self, member_ids: Collection[str]) -> dict[str, Preferences]:
-        return await repo.preferences_of(self.session, member_ids)
+        return await self.repository.preferences_of(member_ids)
 
     async def preferences_for_update(self, member_ids: Collection[str]) -> dict[str, Preferences]:
-        return await repo.preferences_of(self.session, member_ids, for_update=True)
+        return await self.repository.preferences_of(member_ids, for_update=True)
 
     async def save_preferences(self, found: Collection[Preferences]) -> None:
-        await repo.save_all_preferences(self.session, found)
+        await self.repository.save_all_preferences(found)
 
     async def all_templates(self) -> Templates:
-        return await repo.templates_by_kind(self.session)
+        return await self.repository.templates_by_kind()
+
+    async def save_template(self, kind: str, language: str, title: str, body: str) -> None:
+        await self.repository.save_template(kind, language, title, body)
 
     async def add_all(self, messages: list[InboxMessage], deliveries: list[Delivery]) -> set[str]:
-        return await repo.add_all(self.session, messages, deliveries)
+        return await self.repository.add_all(messages, deliveries)
+
+    async def mark_read(self, member_id: str, message_id: str) -> bool:
+        return await self.repository.mark_read(member_id, message_id)
 
     async def template(self, kind: str, language: str) -> tuple[str, str] | None:
-        return await repo.template(self.session, kind, language)
+        return await self.repository.template(kind, language)
 
     async def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[Delivery]:
-        return await repo.claim_due(self.session, now, limit, lease)
+        return await self.repository.claim_due(now, limit, lease)
 
     async def save_delivery(self, delivery: Delivery) -> None:
-        await repo.save_delivery(self.session, delivery)
+        await self.repository.save_delivery(delivery)

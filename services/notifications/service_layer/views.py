@@ -1,4 +1,5 @@
-"""Read models for the inbox API."""
+"""What the notification service's routes read: the inbox, a member's preferences, the
+templates and the delivery log. Straight queries, no locks."""
 
 from datetime import datetime
 
@@ -6,7 +7,10 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notifications.adapters.orm import inbox
+from services.notifications.adapters.orm import deliveries, inbox, templates
+from services.notifications.adapters.repository import NotificationRepository, delivery_of
+from services.notifications.domain.deliveries import Delivery
+from services.notifications.domain.preferences import Preferences
 from shared.pagination import newest_first
 
 
@@ -42,3 +46,26 @@ async def message_exists(session: AsyncSession, member_id: str, message_id: str)
         select(inbox.c.id).where(inbox.c.member_id == member_id, inbox.c.message_id == message_id)
     )
     return found is not None
+
+
+async def preferences(session: AsyncSession, member_id: str) -> Preferences | None:
+    return await NotificationRepository(session).load_preferences(member_id=member_id)
+
+
+async def all_templates(session: AsyncSession) -> list[dict[str, str]]:
+    rows = await session.execute(select(templates).order_by(templates.c.kind, templates.c.language))
+    return [
+        {"kind": r.kind, "language": r.language, "title": r.title, "body": r.body} for r in rows
+    ]
+
+
+async def delivery_log(
+    session: AsyncSession, *, member_id: str | None, status: str | None, limit: int
+) -> list[Delivery]:
+    query = select(deliveries)
+    if member_id is not None:
+        query = query.where(deliveries.c.member_id == member_id)
+    if status is not None:
+        query = query.where(deliveries.c.status == status)
+    rows = await session.execute(query.order_by(deliveries.c.created_at.desc()).limit(limit))
+    return [delivery_of(r._mapping) for r in rows]

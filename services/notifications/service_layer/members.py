@@ -1,0 +1,57 @@
+"""What members (and the program's admins) ask of the notification service over HTTP: their
+preferences, the one-click unsubscribe, a message read, a template edited. One transaction
+each, through the unit of work."""
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from services.notifications.domain.notices import Channel
+from services.notifications.domain.preferences import Preferences
+from services.notifications.service_layer.unit_of_work import UnitOfWork
+
+
+class UnknownToken(LookupError):
+    """No member has this unsubscribe token."""
+
+
+async def choose_preferences(chosen: Preferences, *, uow: UnitOfWork) -> Preferences:
+    """The member's own choice, kept with their unsubscribe token and what their profile
+    stated; it is newer than any profile event stated before now."""
+    async with uow:
+        current = await uow.preferences(chosen.member_id)
+        prefs = replace(
+            chosen,
+            unsubscribe_token=current.unsubscribe_token if current else "",
+            stated_at=current.stated_at if current else None,
+            chosen_at=datetime.now(UTC),
+        )
+        await uow.save_preferences([prefs])
+        await uow.commit()
+    return prefs
+
+
+async def unsubscribe_from_email(token: str, *, uow: UnitOfWork) -> None:
+    """No more email for any category, for the member with this token."""
+    async with uow:
+        prefs = await uow.preferences_by_token(token)
+        if prefs is None:
+            raise UnknownToken(token)
+        prefs.channels = {c: ch - {Channel.EMAIL} for c, ch in prefs.channels.items()}
+        await uow.save_preferences([prefs])
+        await uow.commit()
+
+
+async def mark_read(member_id: str, message_id: str, *, uow: UnitOfWork) -> bool:
+    """Whether an unread message of the member's was marked read now."""
+    async with uow:
+        changed = await uow.mark_read(member_id, message_id)
+        await uow.commit()
+    return changed
+
+
+async def save_template(
+    kind: str, language: str, title: str, body: str, *, uow: UnitOfWork
+) -> None:
+    async with uow:
+        await uow.save_template(kind, language, title, body)
+        await uow.commit()
