@@ -2,21 +2,17 @@
 
 import json
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
-from services.rules.bootstrap import build_app
-from services.rules.settings import RulesSettings
 from shared.contracts.envelope import derived_id
 from shared.settings import KafkaSettings
-from tests.apps import POS_KEY, READER_KEY, auth_settings, serving
-from tests.conftest import Databases
+from tests.apps import POS_KEY, READER_KEY
 from tests.kafka_helpers import read_until
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.serves("rules")]
 
 
 def purchase(member: str, total: Any = "120.50", event_id: str | None = None) -> dict[str, Any]:
@@ -43,18 +39,6 @@ def purchase(member: str, total: Any = "120.50", event_id: str | None = None) ->
             ],
         },
     }
-
-
-@pytest.fixture
-async def client(
-    kafka_settings: KafkaSettings, databases: Databases
-) -> AsyncIterator[httpx.AsyncClient]:
-    settings = RulesSettings(
-        database_url=await databases.migrated("rules"),
-        consumer_group=f"{kafka_settings.topic_prefix}rules",
-    )
-    async with serving(build_app(settings, kafka_settings, auth_settings())) as client:
-        yield client
 
 
 async def test_posting_without_a_key_or_with_the_wrong_scope_is_refused(

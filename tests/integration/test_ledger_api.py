@@ -2,38 +2,21 @@
 
 import json
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
-from services.ledger.bootstrap import build_app
-from services.ledger.settings import LedgerSettings
 from shared.auth import Authenticator
 from shared.contracts.envelope import new_event
 from shared.settings import KafkaSettings
-from tests.apps import ADMIN_KEY, POS_KEY, READER_KEY, TILL_KEY, auth_settings, serving
-from tests.conftest import Databases
-from tests.kafka_helpers import create_topics, produce, read_until
+from tests.apps import ADMIN_KEY, POS_KEY, READER_KEY, TILL_KEY, auth_settings
+from tests.kafka_helpers import produce, read_until
 from tests.polling import eventually
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.serves("ledger")]
 TILL = {"X-API-Key": TILL_KEY}
 ADMIN = {"X-API-Key": ADMIN_KEY}
-
-
-@pytest.fixture
-async def client(
-    kafka_settings: KafkaSettings, databases: Databases
-) -> AsyncIterator[httpx.AsyncClient]:
-    settings = LedgerSettings(
-        database_url=await databases.migrated("ledger"),
-        consumer_group=f"{kafka_settings.topic_prefix}ledger",
-    )
-    await create_topics(kafka_settings)
-    async with serving(build_app(settings, kafka_settings, auth_settings())) as client:
-        yield client
 
 
 async def credit(client: httpx.AsyncClient, member: str, points: int) -> None:

@@ -2,41 +2,22 @@
 report figures add up to the balances."""
 
 import uuid
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from sqlalchemy import text
 
-from services.ledger.bootstrap import build_app
-from services.ledger.settings import LedgerSettings
 from shared.db import create_engine
-from shared.settings import KafkaSettings
-from tests.apps import READER_KEY, auth_settings, serving
-from tests.conftest import Databases
+from tests.apps import READER_KEY
 from tests.integration.test_ledger_api import ADMIN, credit
-from tests.kafka_helpers import create_topics
 
-pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def ledger(
-    kafka_settings: KafkaSettings, databases: Databases
-) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
-    url = await databases.migrated("ledger")
-    settings = LedgerSettings(
-        database_url=url, consumer_group=f"{kafka_settings.topic_prefix}ledger"
-    )
-    await create_topics(kafka_settings)
-    async with serving(build_app(settings, kafka_settings, auth_settings())) as client:
-        yield client, url
+pytestmark = [pytest.mark.integration, pytest.mark.serves("ledger")]
 
 
 async def test_a_damaged_balance_is_rebuilt_from_the_entries(
-    ledger: tuple[httpx.AsyncClient, str],
+    served: tuple[httpx.AsyncClient, str],
 ) -> None:
-    client, url = ledger
+    client, url = served
     anna, bo = f"anna-{uuid.uuid4().hex[:6]}", f"bo-{uuid.uuid4().hex[:6]}"
     await credit(client, anna, 300)
     await credit(client, anna, -120)
@@ -75,9 +56,9 @@ async def test_a_damaged_balance_is_rebuilt_from_the_entries(
 
 
 async def test_the_report_counts_what_members_may_still_spend(
-    ledger: tuple[httpx.AsyncClient, str],
+    served: tuple[httpx.AsyncClient, str],
 ) -> None:
-    client, _ = ledger
+    client, _ = served
     before = (await client.get("/v1/admin/report", headers=ADMIN)).json()
     await credit(client, f"cy-{uuid.uuid4().hex[:6]}", 400)
     after = (await client.get("/v1/admin/report", headers=ADMIN)).json()

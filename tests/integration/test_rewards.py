@@ -2,39 +2,24 @@
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
-from services.ledger.bootstrap import build_app, uow_factory
+from services.ledger.bootstrap import uow_factory
 from services.ledger.rewards.handlers import expire_vouchers
 from services.ledger.settings import LedgerSettings
 from shared.contracts.envelope import new_event
 from shared.db import create_engine, session_factory
 from shared.settings import KafkaSettings
-from tests.apps import ADMIN_KEY, POS_KEY, TILL_KEY, auth_settings, serving
-from tests.conftest import Databases
-from tests.kafka_helpers import create_topics, produce
+from tests.apps import ADMIN_KEY, POS_KEY, TILL_KEY
+from tests.kafka_helpers import produce
 from tests.polling import eventually
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.serves("ledger")]
 TILL, ADMIN, POS = {"X-API-Key": TILL_KEY}, {"X-API-Key": ADMIN_KEY}, {"X-API-Key": POS_KEY}
-
-
-@pytest.fixture
-async def ledger(
-    kafka_settings: KafkaSettings, databases: Databases
-) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
-    url = await databases.migrated("ledger")
-    settings = LedgerSettings(
-        database_url=url, consumer_group=f"{kafka_settings.topic_prefix}ledger"
-    )
-    await create_topics(kafka_settings)
-    async with serving(build_app(settings, kafka_settings, auth_settings())) as client:
-        yield client, url
 
 
 async def member_with(client: httpx.AsyncClient, points: int) -> str:
@@ -80,9 +65,9 @@ async def add_reward(client: httpx.AsyncClient, **spec: Any) -> str:
 
 
 async def test_many_members_race_for_the_last_item_and_exactly_one_wins(
-    ledger: tuple[httpx.AsyncClient, str],
+    served: tuple[httpx.AsyncClient, str],
 ) -> None:
-    client, _ = ledger
+    client, _ = served
     reward = await add_reward(client, stock=1)
     members = [await member_with(client, 150) for _ in range(12)]
     answers = await asyncio.gather(*(redeem(client, m, reward) for m in members))
@@ -95,9 +80,9 @@ async def test_many_members_race_for_the_last_item_and_exactly_one_wins(
 
 
 async def test_a_voucher_is_used_once_and_a_retry_returns_the_same_voucher(
-    ledger: tuple[httpx.AsyncClient, str],
+    served: tuple[httpx.AsyncClient, str],
 ) -> None:
-    client, _ = ledger
+    client, _ = served
     member = await member_with(client, 1000)
     first = await redeem(client, member, "free-sourdough", key="app-order-1")
     retry = await redeem(client, member, "free-sourdough", key="app-order-1")
@@ -116,9 +101,9 @@ async def test_a_voucher_is_used_once_and_a_retry_returns_the_same_voucher(
 
 
 async def test_cancelling_an_unused_voucher_gives_the_points_and_the_stock_back(
-    ledger: tuple[httpx.AsyncClient, str],
+    served: tuple[httpx.AsyncClient, str],
 ) -> None:
-    client, _ = ledger
+    client, _ = served
     reward = await add_reward(client, stock=3, cost_points=400)
     member = await member_with(client, 1000)
     code = (await redeem(client, member, reward)).json()["voucher"]["code"]
@@ -137,9 +122,9 @@ async def test_cancelling_an_unused_voucher_gives_the_points_and_the_stock_back(
 
 
 async def test_tier_gated_rewards_open_when_the_rules_announce_the_tier(
-    ledger: tuple[httpx.AsyncClient, str], kafka_settings: KafkaSettings
+    served: tuple[httpx.AsyncClient, str], kafka_settings: KafkaSettings
 ) -> None:
-    client, _ = ledger
+    client, _ = served
     member = await member_with(client, 5000)
     refused = await redeem(client, member, "vip-evening")
     assert refused.status_code == 409
@@ -172,9 +157,9 @@ async def test_tier_gated_rewards_open_when_the_rules_announce_the_tier(
 
 
 async def test_members_see_why_they_cannot_have_a_reward(
-    ledger: tuple[httpx.AsyncClient, str],
+    served: tuple[httpx.AsyncClient, str],
 ) -> None:
-    client, _ = ledger
+    client, _ = served
     member = await member_with(client, 250)  # a tree costs 100, a loaf 300
     offers = {
         o["reward_id"]: o
@@ -193,9 +178,9 @@ async def test_members_see_why_they_cannot_have_a_reward(
 
 
 async def test_expired_vouchers_are_refunded_when_the_reward_says_so(
-    ledger: tuple[httpx.AsyncClient, str], kafka_settings: KafkaSettings
+    served: tuple[httpx.AsyncClient, str], kafka_settings: KafkaSettings
 ) -> None:
-    client, url = ledger
+    client, url = served
     refunded = await add_reward(client, refund_on_expiry=True, voucher_valid_days=1)
     kept = await add_reward(client, refund_on_expiry=False, voucher_valid_days=1)
     member = await member_with(client, 300)
@@ -221,9 +206,9 @@ async def test_expired_vouchers_are_refunded_when_the_reward_says_so(
 
 
 async def test_a_voucher_with_a_minimum_basket_is_refused_on_a_smaller_one(
-    ledger: tuple[httpx.AsyncClient, str],
+    served: tuple[httpx.AsyncClient, str],
 ) -> None:
-    client, _ = ledger
+    client, _ = served
     member = await member_with(client, 600)
     code = (await redeem(client, member, "coffee-voucher-50")).json()["voucher"]["code"]
     small = await client.post(

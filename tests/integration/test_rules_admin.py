@@ -1,20 +1,15 @@
 """Rules administration on PostgreSQL: versions, compile errors, packs, simulation."""
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 import yaml
 
-from services.rules.bootstrap import build_app
-from services.rules.settings import RulesSettings
-from shared.settings import KafkaSettings
-from tests.apps import ADMIN_KEY, POS_KEY, auth_settings, serving
-from tests.conftest import Databases
+from tests.apps import ADMIN_KEY, POS_KEY
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.serves("rules")]
 ADMIN = {"X-API-Key": ADMIN_KEY}
 RULE = {
     "id": "weekend-coffee",
@@ -25,18 +20,6 @@ RULE = {
     "effect": {"type": "line_points", "lines": '"coffee" in line.tags', "points_per_unit": 7},
     "explanation": {"en": "weekend coffee"},
 }
-
-
-@pytest.fixture
-async def client(
-    kafka_settings: KafkaSettings, databases: Databases
-) -> AsyncIterator[httpx.AsyncClient]:
-    settings = RulesSettings(
-        database_url=await databases.migrated("rules"),
-        consumer_group=f"{kafka_settings.topic_prefix}rules",
-    )
-    async with serving(build_app(settings, kafka_settings, auth_settings())) as client:
-        yield client
 
 
 def purchase(member: str, *tags: str) -> dict[str, Any]:
