@@ -7,7 +7,7 @@ from types import TracebackType
 from typing import Self
 
 from services.ledger.domain.entries import Entry, Operation
-from services.ledger.domain.lots import Lot, LotStatus
+from services.ledger.domain.lots import Lot
 from services.ledger.domain.model import MemberAccount
 from services.ledger.domain.redemptions import Redemption, RedemptionStatus
 from services.ledger.service_layer.unit_of_work import RepeatedOperations
@@ -98,12 +98,9 @@ class FakeRulesUnitOfWork(_FakeTransaction):
 
 
 def _is_open(lot: Lot, wanted: Collection[str]) -> bool:
-    """The open-lots query of LedgerRepository.load_open_lots, as a predicate."""
-    return (
-        lot.status is LotStatus.PENDING
-        or (lot.status is LotStatus.AVAILABLE and lot.remaining > 0)
-        or lot.lot_id in wanted
-    )
+    """What LedgerRepository.load_open_lots loads: the open lots (one definition for both,
+    the domain's), and the lots asked for by id."""
+    return lot.is_open() or lot.lot_id in wanted
 
 
 class FakeLedger(_FakeTransaction):

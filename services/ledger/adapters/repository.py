@@ -16,7 +16,7 @@ from services.ledger.adapters.rows import (
     redemption_row,
 )
 from services.ledger.domain.entries import Operation
-from services.ledger.domain.lots import LotStatus
+from services.ledger.domain.lots import OPEN_LOTS
 from services.ledger.domain.model import MemberAccount
 from services.ledger.domain.redemptions import RedemptionStatus
 from shared.bulk import insert_rows, locked_or_seeded, update_rows
@@ -94,8 +94,12 @@ class LedgerRepository:
             return
         by_member = {a.member_id: a for a in accounts}
         open_ = or_(
-            lots.c.status == LotStatus.PENDING.value,
-            (lots.c.status == LotStatus.AVAILABLE.value) & (lots.c.remaining > 0),
+            *(
+                (lots.c.status == status.value) & (lots.c.remaining > 0)
+                if needs_points
+                else lots.c.status == status.value
+                for status, needs_points in OPEN_LOTS
+            )
         )
         if lot_ids:
             open_ = or_(open_, lots.c.lot_id.in_(sorted(lot_ids)))

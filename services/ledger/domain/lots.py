@@ -12,8 +12,18 @@ class LotStatus(StrEnum):
     EXPIRED = "expired"
 
 
+# The lots an operation may still change: pending ones, and available ones with points left.
+# (status, only with points left). The repository's open-lots query is built from this too.
+OPEN_LOTS: tuple[tuple[LotStatus, bool], ...] = (
+    (LotStatus.PENDING, False),
+    (LotStatus.AVAILABLE, True),
+)
+
+
 @dataclass(slots=True)
 class Lot:
+    """Points earned together, spent oldest-expiry first; open while they may still change."""
+
     lot_id: str
     member_id: str
     source_event_id: str | None
@@ -25,6 +35,13 @@ class Lot:
     expired: int  # points expired from this lot so far
     created_at: datetime
     reminded_at: datetime | None = None  # when the member was told it is about to expire
+
+    def is_open(self) -> bool:
+        """Whether an operation may still change it (see :data:`OPEN_LOTS`)."""
+        return any(
+            self.status is status and (not needs_points or self.remaining > 0)
+            for status, needs_points in OPEN_LOTS
+        )
 
     def spend_order(self) -> tuple[bool, datetime, datetime, str]:
         """Oldest expiry first; lots that never expire last."""
