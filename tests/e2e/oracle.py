@@ -8,8 +8,7 @@ from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from services.rules.domain.commands import EvaluateEvent
-from services.rules.domain.model import LoyaltyEvent, Purchase, PurchaseLine, Return
+from services.rules.entrypoints.consumer import to_command
 from services.rules.service_layer.handlers import evaluate_event
 from services.rules.service_layer.pack import DEFAULT_PACK, parse_pack
 from services.rules.service_layer.rulebook import RuleBook
@@ -89,41 +88,8 @@ async def expected(events: list[CloudEvent]) -> tuple[dict[str, int], Counter[st
     process in the same per-member order: the oracle for the distributed run."""
     book = RuleBook.static(parse_pack(DEFAULT_PACK.read_text()))
     uow = FakeRulesUnitOfWork()
-    for event in events:
-        data = event.data
-        purchase = returned = None
-        if event.type == "purchase.completed":
-            purchase = Purchase(
-                currency="DKK",
-                total=Decimal(data["total"]),
-                lines=tuple(
-                    PurchaseLine(
-                        sku=ln["sku"],
-                        category=ln["category"],
-                        quantity=Decimal(ln["quantity"]),
-                        unit_price=Decimal(ln["unit_price"]),
-                        tags=tuple(ln["tags"]),
-                    )
-                    for ln in data["lines"]
-                ),
-            )
-        else:
-            returned = Return(data["original_event_id"], "DKK", Decimal(data["amount"]))
-        await evaluate_event(
-            EvaluateEvent(
-                LoyaltyEvent(
-                    event_id=event.id,
-                    event_type=event.type,
-                    member_id=event.subject,
-                    occurred_at=event.time,
-                    purchase=purchase,
-                    returned=returned,
-                    data=data,
-                )
-            ),
-            uow=uow,
-            book=book,
-        )
+    for event in events:  # through the consumer's own mapping from CloudEvent to command
+        await evaluate_event(to_command(event), uow=uow, book=book)
     net: dict[str, int] = defaultdict(int)
     for award in uow.awards:
         net[award.member_id] += award.points
