@@ -15,6 +15,7 @@ from services.ledger.entrypoints.context import LedgerContext, install_ledger_er
 from services.ledger.entrypoints.jobs import LedgerJobs
 from services.ledger.rewards import handlers as rewards_handlers
 from services.ledger.rewards import http as rewards_http
+from services.ledger.rewards.setup import load_default_catalogue_if_empty
 from services.ledger.rewards.unit_of_work import RewardsUnitOfWork
 from services.ledger.service_layer import reminders
 from services.ledger.settings import LedgerSettings
@@ -67,7 +68,7 @@ def build_app(
 
     async def default_catalogue() -> None:
         if settings.load_default_rewards:
-            await rewards_handlers.load_default_catalogue_if_empty(sessions)
+            await load_default_catalogue_if_empty(sessions)
 
     parts.workers = [consumer, relay, jobs]
     parts.startup = [default_catalogue]

@@ -5,7 +5,7 @@ import jwt
 import pytest
 
 from shared.auth import SCOPE_INGEST, SCOPE_MEMBERS_READ, Authenticator, AuthError
-from shared.http import require_member_access, require_scope
+from shared.callers import require_member_access, require_scope
 from shared.settings import AuthSettings
 
 KEYS = json.dumps(

@@ -1,12 +1,20 @@
 """Loads a member's account under a row lock and writes back what its operations changed."""
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.ledger.adapters.orm import balances, entries, lots, operations, outbox, redemptions
+from services.ledger.adapters.orm import (
+    balances,
+    entries,
+    lots,
+    member_tiers,
+    operations,
+    outbox,
+    redemptions,
+)
 from services.ledger.adapters.rows import (
     entry_row,
     lot_of,
@@ -172,6 +180,21 @@ class LedgerRepository:
     async def queue(self, topic: str, events: Sequence[CloudEvent]) -> None:
         """Queue events in the outbox (they leave with the commit)."""
         await queue_events(self._session, outbox, topic, list(events))
+
+    async def save_tiers(self, tiers: Mapping[str, tuple[str, datetime]]) -> None:
+        """The members' newest tiers, ``{member: (tier, changed_at)}``; an older change never
+        overwrites a newer one."""
+        rows = [
+            {"member_id": m, "tier": t, "changed_at": at} for m, (t, at) in sorted(tiers.items())
+        ]
+        await insert_rows(
+            self._session,
+            member_tiers,
+            rows,
+            on_conflict="update",
+            key=["member_id"],
+            update_where="member_tiers.changed_at <= EXCLUDED.changed_at",
+        )
 
     async def expired_holds(self, member_id: str, now: datetime) -> list[str]:
         found = await self._session.scalars(

@@ -12,7 +12,7 @@ from services.ledger.entrypoints.context import LedgerDep
 from services.ledger.service_layer import handlers, views
 from services.ledger.service_layer.views import points_figures
 from shared.auth import SCOPE_ADMIN
-from shared.http import Caller, MemberId, scoped
+from shared.callers import Caller, MemberId, scoped
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[Depends(scoped(SCOPE_ADMIN))])
 

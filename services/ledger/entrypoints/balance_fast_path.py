@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.ledger.adapters.balance_reader import BalanceReader
 from shared.auth import SCOPE_MEMBERS_READ, Authenticator
-from shared.http import scope_caller
+from shared.callers import scope_caller
 
 _PATH = re.compile(r"/v1/members/([A-Za-z0-9._:@-]{1,200})/balance")
 _ROUTE = SimpleNamespace(path="/v1/members/{member_id}/balance")  # the request log's label

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 from services.ledger.entrypoints.context import LedgerDep
 from services.ledger.service_layer import views
 from shared.auth import SCOPE_MEMBERS_READ
-from shared.http import Caller, MemberId, require_member_access
+from shared.callers import Caller, MemberId, require_member_access
 
 router = APIRouter(prefix="/v1/members/{member_id}", tags=["members"])
 

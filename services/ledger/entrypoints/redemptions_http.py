@@ -10,9 +10,9 @@ from services.ledger.entrypoints.context import LedgerDep
 from services.ledger.rewards import handlers as rewards
 from services.ledger.service_layer import handlers, views
 from shared.auth import SCOPE_REDEEM
+from shared.callers import Caller, MemberId, require_member_access
 from shared.contracts.envelope import derived_id
 from shared.faults import fault_point
-from shared.http import Caller, MemberId, require_member_access
 
 router = APIRouter(prefix="/v1/members/{member_id}/redemptions", tags=["redemptions"])
 IdempotencyKey = Annotated[

@@ -6,10 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
-import yaml
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.ledger.domain import operations as ops
@@ -24,7 +21,6 @@ from services.ledger.domain.errors import (
 )
 from services.ledger.domain.model import Policy
 from services.ledger.domain.redemptions import Redemption
-from services.ledger.rewards import repository as rewards_repository
 from services.ledger.rewards.domain import (
     Reward,
     Voucher,
@@ -32,11 +28,11 @@ from services.ledger.rewards.domain import (
     new_voucher_code,
     why_not,
 )
-from services.ledger.rewards.specs import Catalogue
+from services.ledger.rewards.repository import RewardsRepository
+from services.ledger.rewards.specs import RewardSpec
 from services.ledger.rewards.unit_of_work import RewardsUnitOfWork
 from services.ledger.service_layer.handlers import already_done, commit_operations, with_retries
 
-DEFAULT_CATALOGUE = Path(__file__).resolve().parent.parent / "default_rewards.yaml"
 __all__ = ["Reward", "RewardOutcome", "cancel_voucher", "redeem_reward", "use_voucher", "why_not"]
 
 
@@ -200,6 +196,13 @@ def _usable(voucher: Voucher, now: datetime) -> None:
         raise VoucherNotUsable(f"voucher {voucher.code} expired on {voucher.expires_at:%Y-%m-%d}")
 
 
+async def save_reward(spec: RewardSpec, *, uow: RewardsUnitOfWork) -> None:
+    """Create or change a reward; changing its stock moves what is left by the difference."""
+    async with uow:
+        await uow.save_reward(spec)
+        await uow.commit()
+
+
 async def expire_vouchers(
     sessions: async_sessionmaker[AsyncSession],
     uow_factory: Callable[[], RewardsUnitOfWork],
@@ -210,7 +213,7 @@ async def expire_vouchers(
     """Expire unused vouchers past their date (refunding where the reward says so)."""
     now = now or datetime.now(UTC)
     async with sessions() as session:
-        due = await rewards_repository.expired_vouchers(session, now, limit=1000)
+        due = await RewardsRepository(session).expired_vouchers(now, limit=1000)
     for code in due:
 
         async def step(code: str = code) -> None:
@@ -221,19 +224,6 @@ async def expire_vouchers(
 
         await with_retries(step)
     return len(due)
-
-
-async def load_default_catalogue_if_empty(sessions: async_sessionmaker[AsyncSession]) -> None:
-    async with sessions() as session:
-        if await rewards_repository.catalogue(session):
-            return
-    catalogue = Catalogue.model_validate(yaml.safe_load(DEFAULT_CATALOGUE.read_text()))
-    try:
-        async with sessions() as session, session.begin():
-            for spec in catalogue.rewards:
-                await rewards_repository.save_reward(session, spec)
-    except IntegrityError:
-        pass  # another replica starting at the same moment loaded it first
 
 
 _REFUND_TEXTS = {

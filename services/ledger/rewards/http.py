@@ -9,12 +9,12 @@ from pydantic import BaseModel, Field
 
 from services.ledger.entrypoints.context import LedgerDep
 from services.ledger.rewards import handlers as rewards
-from services.ledger.rewards import repository as repo
+from services.ledger.rewards import views as reads
 from services.ledger.rewards.specs import RewardSpec
 from services.ledger.service_layer import handlers, views
 from shared.auth import SCOPE_ADMIN, SCOPE_INGEST, SCOPE_MEMBERS_READ, SCOPE_REDEEM
+from shared.callers import Caller, MemberId, require_member_access, require_scope, scoped
 from shared.faults import fault_point
-from shared.http import Caller, MemberId, require_member_access, require_scope, scoped
 
 router = APIRouter(prefix="/v1", tags=["rewards"])
 Code = Annotated[str, Path(min_length=4, max_length=20, pattern=r"^[A-Z0-9-]+$")]
@@ -66,9 +66,9 @@ async def member_rewards(
     now = datetime.now(UTC)
     async with ledger.sessions() as session:
         balance = await views.balance(session, member_id)
-        tier = await repo.member_tier(session, member_id) or ledger.settings.tiers()[0]
-        counts = await repo.redeemed_counts(session, member_id)
-        catalogue = [r for r in await repo.catalogue(session) if r.enabled]
+        tier = await reads.member_tier(session, member_id) or ledger.settings.tiers()[0]
+        counts = await reads.redeemed_counts(session, member_id)
+        catalogue = [r for r in await reads.catalogue(session) if r.enabled]
     offers = []
     for reward in catalogue:
         reasons = rewards.why_not(
@@ -101,7 +101,7 @@ async def member_vouchers(
 ) -> list[views.VoucherPublic]:
     require_member_access(principal, member_id, SCOPE_MEMBERS_READ)
     async with ledger.sessions() as session:
-        return [views.voucher_public(v) for v in await repo.vouchers_of(session, member_id)]
+        return [views.voucher_public(v) for v in await reads.vouchers_of(session, member_id)]
 
 
 @router.post("/vouchers/{code}/use", response_model=views.VoucherPublic)
@@ -149,7 +149,7 @@ async def cancel(code: Code, principal: Caller, ledger: LedgerDep) -> views.Vouc
 )
 async def list_catalogue(principal: Caller, ledger: LedgerDep) -> list[RewardSpec]:
     async with ledger.sessions() as session:
-        return [_spec(r) for r in await repo.catalogue(session)]
+        return [_spec(r) for r in await reads.catalogue(session)]
 
 
 @router.put(
@@ -166,8 +166,7 @@ async def save_reward(
     """Create or change a reward; changing ``stock`` moves what is left by the difference."""
     if spec.id != reward_id:
         raise HTTPException(422, f"the body's id {spec.id!r} differs from the path's")
-    async with ledger.sessions() as session, session.begin():
-        await repo.save_reward(session, spec)
+    await rewards.save_reward(spec, uow=ledger.uow())
     return spec
 
 

@@ -1,6 +1,5 @@
 """Reads and writes of the catalogue, vouchers and members' tiers."""
 
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,131 +12,117 @@ from services.ledger.rewards.specs import RewardSpec
 from shared.bulk import insert_rows
 
 
-async def catalogue(session: AsyncSession) -> list[Reward]:
-    rows = await session.execute(select(rewards).order_by(rewards.c.reward_id))
-    return [RewardSpec.model_validate(r.spec).to_reward(r.stock_left) for r in rows]
+class RewardsRepository:
+    """The catalogue, stock, vouchers and members' tiers."""
 
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
 
-async def save_reward(session: AsyncSession, spec: RewardSpec) -> None:
-    """Create or change a catalogue entry; a new ``stock`` moves what is left by the change."""
-    row = (
-        await session.execute(
-            select(rewards).where(rewards.c.reward_id == spec.id).with_for_update()
-        )
-    ).first()
-    now = datetime.now(UTC)
-    if row is None:
-        await session.execute(
-            insert(rewards).values(
-                reward_id=spec.id,
-                spec=spec.model_dump(mode="json"),
-                stock_left=spec.stock,
-                updated_at=now,
+    async def catalogue(self) -> list[Reward]:
+        rows = await self.session.execute(select(rewards).order_by(rewards.c.reward_id))
+        return [RewardSpec.model_validate(r.spec).to_reward(r.stock_left) for r in rows]
+
+    async def save_reward(self, spec: RewardSpec) -> None:
+        """Create or change a catalogue entry; a new ``stock`` moves what is left by the change."""
+        row = (
+            await self.session.execute(
+                select(rewards).where(rewards.c.reward_id == spec.id).with_for_update()
             )
+        ).first()
+        now = datetime.now(UTC)
+        if row is None:
+            await self.session.execute(
+                insert(rewards).values(
+                    reward_id=spec.id,
+                    spec=spec.model_dump(mode="json"),
+                    stock_left=spec.stock,
+                    updated_at=now,
+                )
+            )
+            return
+        old_stock = RewardSpec.model_validate(row.spec).stock
+        left: int | None = None
+        if spec.stock is not None:
+            if row.stock_left is None or old_stock is None:
+                left = spec.stock  # was unlimited: start counting now
+            else:
+                left = max(0, row.stock_left + spec.stock - old_stock)
+        await self.session.execute(
+            update(rewards)
+            .where(rewards.c.reward_id == spec.id)
+            .values(spec=spec.model_dump(mode="json"), stock_left=left, updated_at=now)
         )
-        return
-    old_stock = RewardSpec.model_validate(row.spec).stock
-    left: int | None = None
-    if spec.stock is not None:
-        if row.stock_left is None or old_stock is None:
-            left = spec.stock  # was unlimited: start counting now
-        else:
-            left = max(0, row.stock_left + spec.stock - old_stock)
-    await session.execute(
-        update(rewards)
-        .where(rewards.c.reward_id == spec.id)
-        .values(spec=spec.model_dump(mode="json"), stock_left=left, updated_at=now)
-    )
 
-
-async def reward_for_update(session: AsyncSession, reward_id: str) -> Reward | None:
-    row = (
-        await session.execute(
-            select(rewards).where(rewards.c.reward_id == reward_id).with_for_update()
+    async def reward_for_update(self, reward_id: str) -> Reward | None:
+        row = (
+            await self.session.execute(
+                select(rewards).where(rewards.c.reward_id == reward_id).with_for_update()
+            )
+        ).first()
+        return (
+            None if row is None else RewardSpec.model_validate(row.spec).to_reward(row.stock_left)
         )
-    ).first()
-    return None if row is None else RewardSpec.model_validate(row.spec).to_reward(row.stock_left)
 
-
-async def set_stock(session: AsyncSession, reward: Reward) -> None:
-    await session.execute(
-        update(rewards)
-        .where(rewards.c.reward_id == reward.reward_id)
-        .values(stock_left=reward.stock_left, updated_at=datetime.now(UTC))
-    )
-
-
-async def vouchers_of(
-    session: AsyncSession, member_id: str, reward_id: str | None = None
-) -> list[Voucher]:
-    query = select(vouchers).where(vouchers.c.member_id == member_id)
-    if reward_id is not None:
-        query = query.where(vouchers.c.reward_id == reward_id)
-    rows = await session.execute(query.order_by(vouchers.c.issued_at.desc()))
-    return [_voucher(r._mapping) for r in rows]
-
-
-async def redeemed_counts(session: AsyncSession, member_id: str) -> dict[str, int]:
-    rows = await session.execute(
-        select(vouchers.c.reward_id, func.count().label("n"))
-        .where(
-            vouchers.c.member_id == member_id, vouchers.c.status != VoucherStatus.CANCELLED.value
+    async def set_stock(self, reward: Reward) -> None:
+        await self.session.execute(
+            update(rewards)
+            .where(rewards.c.reward_id == reward.reward_id)
+            .values(stock_left=reward.stock_left, updated_at=datetime.now(UTC))
         )
-        .group_by(vouchers.c.reward_id)
-    )
-    return {r.reward_id: int(r.n) for r in rows}
 
+    async def vouchers_of(self, member_id: str, reward_id: str | None = None) -> list[Voucher]:
+        query = select(vouchers).where(vouchers.c.member_id == member_id)
+        if reward_id is not None:
+            query = query.where(vouchers.c.reward_id == reward_id)
+        rows = await self.session.execute(query.order_by(vouchers.c.issued_at.desc()))
+        return [_voucher(r._mapping) for r in rows]
 
-async def voucher(
-    session: AsyncSession,
-    *,
-    code: str | None = None,
-    redemption_id: str | None = None,
-    lock: bool = False,
-) -> Voucher | None:
-    where = (
-        vouchers.c.code == code if code is not None else (vouchers.c.redemption_id == redemption_id)
-    )
-    query = select(vouchers).where(where)
-    row = (await session.execute(query.with_for_update() if lock else query)).first()
-    return None if row is None else _voucher(row._mapping)
-
-
-async def save_voucher(session: AsyncSession, v: Voucher) -> None:
-    values = {c.name: getattr(v, c.name) for c in vouchers.columns} | {"status": v.status.value}
-    await insert_rows(session, vouchers, [values], on_conflict="update", key=["code"])
-
-
-async def expired_vouchers(session: AsyncSession, now: datetime, limit: int) -> list[str]:
-    rows = await session.scalars(
-        select(vouchers.c.code)
-        .where(
-            vouchers.c.status == VoucherStatus.ISSUED.value,
-            vouchers.c.expires_at <= now,
+    async def redeemed_counts(self, member_id: str) -> dict[str, int]:
+        rows = await self.session.execute(
+            select(vouchers.c.reward_id, func.count().label("n"))
+            .where(
+                vouchers.c.member_id == member_id,
+                vouchers.c.status != VoucherStatus.CANCELLED.value,
+            )
+            .group_by(vouchers.c.reward_id)
         )
-        .limit(limit)
-    )
-    return list(rows)
+        return {r.reward_id: int(r.n) for r in rows}
 
+    async def voucher(
+        self,
+        *,
+        code: str | None = None,
+        redemption_id: str | None = None,
+        lock: bool = False,
+    ) -> Voucher | None:
+        where = (
+            vouchers.c.code == code
+            if code is not None
+            else (vouchers.c.redemption_id == redemption_id)
+        )
+        query = select(vouchers).where(where)
+        row = (await self.session.execute(query.with_for_update() if lock else query)).first()
+        return None if row is None else _voucher(row._mapping)
 
-async def member_tier(session: AsyncSession, member_id: str) -> str | None:
-    return await session.scalar(
-        select(member_tiers.c.tier).where(member_tiers.c.member_id == member_id)
-    )
+    async def save_voucher(self, v: Voucher) -> None:
+        values = {c.name: getattr(v, c.name) for c in vouchers.columns} | {"status": v.status.value}
+        await insert_rows(self.session, vouchers, [values], on_conflict="update", key=["code"])
 
+    async def expired_vouchers(self, now: datetime, limit: int) -> list[str]:
+        rows = await self.session.scalars(
+            select(vouchers.c.code)
+            .where(
+                vouchers.c.status == VoucherStatus.ISSUED.value,
+                vouchers.c.expires_at <= now,
+            )
+            .limit(limit)
+        )
+        return list(rows)
 
-async def set_member_tiers(
-    session: AsyncSession, tiers: Mapping[str, tuple[str, datetime]]
-) -> None:
-    """The same for many members in one statement: ``{member: (tier, changed_at)}``."""
-    await insert_rows(
-        session,
-        member_tiers,
-        [{"member_id": m, "tier": t, "changed_at": at} for m, (t, at) in sorted(tiers.items())],
-        on_conflict="update",
-        key=["member_id"],
-        update_where="member_tiers.changed_at <= EXCLUDED.changed_at",
-    )
+    async def member_tier(self, member_id: str) -> str | None:
+        return await self.session.scalar(
+            select(member_tiers.c.tier).where(member_tiers.c.member_id == member_id)
+        )
 
 
 def _voucher(row: Any) -> Voucher:

@@ -2,39 +2,50 @@
 
 from collections.abc import Mapping
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from services.ledger.adapters.ledger_events import SOURCE
-from services.ledger.adapters.orm import outbox
-from services.ledger.rewards import repository as repo
 from services.ledger.rewards.domain import Reward, Voucher
+from services.ledger.rewards.repository import RewardsRepository
+from services.ledger.rewards.specs import RewardSpec
 from services.ledger.service_layer.unit_of_work import SqlAlchemyUnitOfWork
 from shared.contracts.envelope import new_event
 from shared.contracts.ledger import VOUCHER_EVENT_PREFIX, VoucherEvent
-from shared.outbox import queue_events
 
 
 class RewardsUnitOfWork(SqlAlchemyUnitOfWork):
+    """The ledger's unit of work with the rewards' repository beside the ledger's, both built
+    once per transaction."""
+
+    def _began(self, session: AsyncSession) -> None:
+        super()._began(session)
+        self.rewards = RewardsRepository(session)
+
     async def reward_for_update(self, reward_id: str) -> Reward | None:
-        return await repo.reward_for_update(self.session, reward_id)
+        return await self.rewards.reward_for_update(reward_id)
+
+    async def save_reward(self, spec: RewardSpec) -> None:
+        await self.rewards.save_reward(spec)
 
     async def set_stock(self, reward: Reward) -> None:
-        await repo.set_stock(self.session, reward)
+        await self.rewards.set_stock(reward)
 
     async def redeemed_counts(self, member_id: str) -> dict[str, int]:
-        return await repo.redeemed_counts(self.session, member_id)
+        return await self.rewards.redeemed_counts(member_id)
 
     async def member_tier(self, member_id: str) -> str | None:
-        return await repo.member_tier(self.session, member_id)
+        return await self.rewards.member_tier(member_id)
 
     async def voucher(
         self, *, code: str | None = None, redemption_id: str | None = None, lock: bool = False
     ) -> Voucher | None:
-        return await repo.voucher(self.session, code=code, redemption_id=redemption_id, lock=lock)
+        return await self.rewards.voucher(code=code, redemption_id=redemption_id, lock=lock)
 
     async def save_voucher(
         self, voucher: Voucher, reward_names: Mapping[str, str], *, refunded: bool = False
     ) -> None:
         """Store the voucher and announce its new status on ``loyalty.ledger.v1``."""
-        await repo.save_voucher(self.session, voucher)
+        await self.rewards.save_voucher(voucher)
         status = voucher.status.value
         payload = VoucherEvent(
             code=voucher.code,
@@ -55,4 +66,4 @@ class RewardsUnitOfWork(SqlAlchemyUnitOfWork):
             subject=voucher.member_id,
             data=payload.model_dump(mode="json"),
         )
-        await queue_events(self.session, outbox, self._topic, [event])
+        await self.repository.queue(self._topic, [event])

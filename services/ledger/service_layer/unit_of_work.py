@@ -11,7 +11,6 @@ from services.ledger.adapters.ledger_events import ledger_event
 from services.ledger.adapters.repository import LedgerRepository
 from services.ledger.adapters.repository import RepeatedOperations as RepeatedOperations
 from services.ledger.domain.model import MemberAccount
-from services.ledger.rewards.repository import set_member_tiers
 from shared.contracts.envelope import CloudEvent
 from shared.errors import RetryLater
 from shared.uow import RepositoryTransaction, Transaction
@@ -86,7 +85,7 @@ class SqlAlchemyUnitOfWork(RepositoryTransaction[LedgerRepository]):
             raise RetryLater("a concurrent write to these accounts") from exc
 
     async def save_tiers(self, tiers: Mapping[str, tuple[str, datetime]]) -> None:
-        await set_member_tiers(self.session, tiers)
+        await self.repository.save_tiers(tiers)
 
     async def publish(self, event: CloudEvent) -> None:
         """Queue an event that is not a ledger operation (e.g. a reminder) in the outbox."""

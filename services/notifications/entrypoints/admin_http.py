@@ -10,7 +10,7 @@ from services.notifications.adapters.templates import InvalidTemplate, check
 from services.notifications.entrypoints.context import NotificationsDep
 from services.notifications.service_layer import members, views
 from shared.auth import SCOPE_ADMIN
-from shared.http import Caller, scoped
+from shared.callers import Caller, scoped
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[Depends(scoped(SCOPE_ADMIN))])
 

@@ -13,7 +13,7 @@ from services.notifications.domain.preferences import LANGUAGES, Preferences
 from services.notifications.entrypoints.context import NotificationsDep
 from services.notifications.service_layer import members, views
 from shared.auth import SCOPE_MEMBERS_READ
-from shared.http import Caller, MemberId, require_member_access
+from shared.callers import Caller, MemberId, require_member_access
 
 router = APIRouter(prefix="/v1", tags=["members"])
 

@@ -19,9 +19,9 @@ from services.rules.service_layer.handlers import simulate_event
 from services.rules.service_layer.unit_of_work import UnitOfWork
 from services.rules.service_layer.views import cost, program_figures
 from shared.auth import SCOPE_ADMIN
+from shared.callers import Caller, scoped
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.inbound import PayloadError
-from shared.http import Caller, scoped
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["rules admin"], dependencies=[Depends(scoped(SCOPE_ADMIN))])

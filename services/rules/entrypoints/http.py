@@ -13,10 +13,11 @@ from services.rules.entrypoints.context import RulesContext, RulesDep
 from services.rules.service_layer import views
 from shared import tracing
 from shared.auth import SCOPE_INGEST
+from shared.callers import Caller, require_scope
 from shared.contracts.envelope import TYPE_HEADER, CloudEvent
 from shared.contracts.inbound import PayloadError, parse_inbound
 from shared.contracts.json import JsonDecodeError, loads_exact
-from shared.http import Caller, problem, require_scope
+from shared.http import problem
 from shared.kafka.producer import OutgoingMessage
 
 router = APIRouter(prefix="/v1", tags=["ingest"])

@@ -15,7 +15,8 @@ from fastapi.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shared.auth import SCOPE_INGEST, Authenticator
-from shared.http import problem_for, scope_caller
+from shared.callers import scope_caller
+from shared.http import problem_for
 
 Accept = Callable[[bytes, list[tuple[str, str]]], Awaitable[Response]]
 _ROUTE = SimpleNamespace(path="/v1/events")  # the request log's label

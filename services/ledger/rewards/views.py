@@ -1,0 +1,24 @@
+"""What the rewards' routes read: the catalogue, a member's tier, what they have redeemed, their
+vouchers. Straight reads, no locks."""
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.ledger.rewards.domain import Reward, Voucher
+from services.ledger.rewards.repository import RewardsRepository
+
+
+async def catalogue(session: AsyncSession) -> list[Reward]:
+    return await RewardsRepository(session).catalogue()
+
+
+async def member_tier(session: AsyncSession, member_id: str) -> str | None:
+    return await RewardsRepository(session).member_tier(member_id)
+
+
+async def redeemed_counts(session: AsyncSession, member_id: str) -> dict[str, int]:
+    """Per reward, the member's vouchers that were not cancelled."""
+    return await RewardsRepository(session).redeemed_counts(member_id)
+
+
+async def vouchers_of(session: AsyncSession, member_id: str) -> list[Voucher]:
+    return await RewardsRepository(session).vouchers_of(member_id)
