@@ -10,7 +10,8 @@ from services.rules.entrypoints.context import RulesContext
 from services.rules.entrypoints.http import accept_events
 from services.rules.entrypoints.ingest_fast_path import IngestFastPath
 from services.rules.entrypoints.jobs import RulesJobs
-from services.rules.service_layer.pack import load_default_pack_if_empty
+from services.rules.program import http as program_http
+from services.rules.program.pack import load_default_pack_if_empty
 from services.rules.service_layer.rulebook import RuleBook
 from services.rules.service_layer.unit_of_work import SqlAlchemyUnitOfWork, UnitOfWork
 from services.rules.settings import RulesSettings
@@ -58,7 +59,9 @@ def build_app(
     parts.workers = [consumer, relay, jobs]
     parts.startup = [default_pack]
     app = create_service_app(
-        parts, title="pointstream rules", routers=[http.router, admin_http.router]
+        parts,
+        title="pointstream rules",
+        routers=[http.router, admin_http.router, program_http.router],
     )
     context = RulesContext(parts=parts, settings=settings, uow=uow, book=book)
     app.state.context = context

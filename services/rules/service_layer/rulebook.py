@@ -9,11 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.rules.adapters.cel_engine import compile_rule
 from services.rules.adapters.facts import facts
-from services.rules.adapters.program import ProgramRepository
 from services.rules.adapters.rule_specs import RulePack, TierSpec
 from services.rules.domain.engine import Compiled
 from services.rules.domain.member import MemberState
 from services.rules.domain.model import LoyaltyEvent
+from services.rules.program.repository import ProgramRepository
 
 RETURN_TYPE = "purchase.returned"
 

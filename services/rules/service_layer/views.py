@@ -12,7 +12,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.rules.adapters.orm import award_totals, member_states, purchases
-from services.rules.adapters.program import ProgramRepository
+from services.rules.program.repository import ProgramRepository
 
 CENT = Decimal("0.01")
 

@@ -1,0 +1,99 @@
+"""The program over HTTP (admin scope): rules with their versions, the tiers, and the whole
+program as a YAML pack. Every expression is compiled before it is saved."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Request, Response
+from pydantic import BaseModel
+
+from services.rules.adapters.cel_engine import ExpressionError, compile_rule
+from services.rules.adapters.rule_specs import RuleSpec, TierSpec
+from services.rules.entrypoints.context import RulesDep
+from services.rules.program import handlers, pack, views
+from shared.auth import SCOPE_ADMIN
+from shared.callers import Caller, scoped
+
+router = APIRouter(prefix="/v1", tags=["rules admin"], dependencies=[Depends(scoped(SCOPE_ADMIN))])
+RuleId = Annotated[str, Path(min_length=1, max_length=100)]
+
+
+class RulePublic(BaseModel):
+    version: int
+    spec: RuleSpec
+
+
+@router.get("/rules", response_model=list[RulePublic])
+async def list_rules(principal: Caller, rules: RulesDep) -> list[RulePublic]:
+    async with rules.sessions() as session:
+        return [RulePublic(version=v, spec=s) for s, v in await views.rules_in_force(session)]
+
+
+@router.get("/rules/{rule_id}/versions")
+async def rule_versions(
+    rule_id: RuleId, principal: Caller, rules: RulesDep
+) -> list[dict[str, Any]]:
+    async with rules.sessions() as session:
+        history = await views.rule_history(session, rule_id)
+    if not history:
+        raise HTTPException(404, f"no rule {rule_id!r}")
+    return history
+
+
+@router.put("/rules/{rule_id}", response_model=RulePublic)
+async def save_rule(
+    rule_id: RuleId,
+    spec: Annotated[RuleSpec, Body()],
+    principal: Caller,
+    rules: RulesDep,
+) -> RulePublic:
+    """Create the rule or save a new version of it; expressions are compiled first and an
+    error in one is a 422 naming its position. ``enabled: false`` deactivates it."""
+    if spec.id != rule_id:
+        raise HTTPException(422, f"the body's id {spec.id!r} differs from the path's")
+    try:
+        compile_rule(spec.to_rule(1))
+    except ExpressionError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    version = await handlers.save_rule(rules.sessions, spec, by=principal.name)
+    rules.book.invalidate()
+    return RulePublic(version=version, spec=spec)
+
+
+@router.get("/rules.yaml", response_class=Response)
+async def export_rules(principal: Caller, rules: RulesDep) -> Response:
+    async with rules.sessions() as session:
+        return Response(await pack.export_pack(session), media_type="application/yaml")
+
+
+@router.put("/rules.yaml")
+async def import_rules(
+    request: Request, principal: Caller, rules: RulesDep
+) -> dict[str, list[str]]:
+    """Import a whole pack (tiers and rules); changed rules get a new version."""
+    try:
+        parsed = pack.parse_pack((await request.body()).decode())
+    except (pack.InvalidPack, ExpressionError, UnicodeDecodeError) as exc:
+        raise HTTPException(422, str(exc)) from exc
+    saved = await handlers.import_whole_pack(rules.sessions, parsed, by=principal.name)
+    rules.book.invalidate()
+    return {"saved": saved}
+
+
+@router.get("/tiers", response_model=list[TierSpec])
+async def list_tiers(principal: Caller, rules: RulesDep) -> list[TierSpec]:
+    async with rules.sessions() as session:
+        return await views.tiers(session)
+
+
+@router.put("/tiers", response_model=list[TierSpec])
+async def replace_tiers(
+    tiers: Annotated[list[TierSpec], Body(min_length=1)],
+    principal: Caller,
+    rules: RulesDep,
+) -> list[TierSpec]:
+    """Replace the tiers. Members move up at once; down only at their anniversary."""
+    if len({t.name for t in tiers}) != len(tiers):
+        raise HTTPException(422, "tier names must be unique")
+    saved = await handlers.replace_tiers(rules.sessions, tiers)
+    rules.book.invalidate()
+    return saved

@@ -1,0 +1,21 @@
+"""What the program's routes read: the rules in force, a rule's versions, the tiers."""
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.rules.adapters.rule_specs import RuleSpec, TierSpec
+from services.rules.program.repository import ProgramRepository
+
+
+async def rules_in_force(session: AsyncSession) -> list[tuple[RuleSpec, int]]:
+    """The newest version of every rule (enabled or not), as (spec, version)."""
+    return await ProgramRepository(session).rules_in_force()
+
+
+async def rule_history(session: AsyncSession, rule_id: str) -> list[dict[str, Any]]:
+    return await ProgramRepository(session).rule_history(rule_id)
+
+
+async def tiers(session: AsyncSession) -> list[TierSpec]:
+    return await ProgramRepository(session).load_tiers()
