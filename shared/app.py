@@ -7,8 +7,10 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.auth import Authenticator
@@ -17,6 +19,7 @@ from shared.http import install_problem_handlers, install_request_metrics, opera
 from shared.kafka.admin import ensure_topics
 from shared.kafka.producer import EventProducer
 from shared.lifecycle import Worker, running, wait_for_event
+from shared.outbox import OutboxRelay
 from shared.settings import ROLES, AuthSettings, KafkaSettings, Role, ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -39,19 +42,37 @@ class ServiceParts:
     closers: Sequence[Callable[[], Awaitable[None]]] = field(default_factory=list)
     roles: frozenset[Role] = ROLES
 
+    relay: OutboxRelay | None = None
+
     @classmethod
     def assemble(
-        cls, settings: ServiceSettings, *, kafka: KafkaSettings, auth: AuthSettings | None
+        cls,
+        settings: ServiceSettings,
+        *,
+        kafka: KafkaSettings,
+        auth: AuthSettings | None,
+        outbox: Table | None = None,
     ) -> "ServiceParts":
-        """The parts every service has; it adds its workers and start-up steps after."""
+        """The parts every service has, and the relay of its ``outbox`` if it has one; it adds
+        its workers and start-up steps after."""
         engine = create_engine(settings.database_url)
+        sessions = session_factory(engine)
+        producer = EventProducer(kafka, client_id=settings.service)
+        relay = (
+            None
+            if outbox is None
+            else OutboxRelay(
+                service=settings.service, sessions=sessions, table=outbox, producer=producer
+            )
+        )
         return cls(
+            relay=relay,
             roles=settings.roles,
             name=settings.service,
             kafka=kafka,
             engine=engine,
-            sessions=session_factory(engine),
-            producer=EventProducer(kafka, client_id=settings.service),
+            sessions=sessions,
+            producer=producer,
             authenticator=Authenticator(auth or AuthSettings()),
         )
 
@@ -133,3 +154,29 @@ def create_service_app(parts: ServiceParts, *, title: str, routers: Sequence[API
         for router in routers:
             app.include_router(router)
     return app
+
+
+@dataclass(frozen=True)
+class ServiceContext:
+    """What a service's routes need, wired once in bootstrap: its parts (the database, the
+    producer, the Kafka settings); each service's context adds its settings and its own."""
+
+    parts: ServiceParts
+
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]:
+        return self.parts.sessions
+
+
+C = TypeVar("C", bound=ServiceContext)
+
+
+def context_of(kind: type[C]) -> Callable[[Request], Awaitable[C]]:
+    """The route dependency that hands a route its service's context (``app.state.context``)."""
+
+    async def context(request: Request) -> C:
+        found = request.app.state.context
+        assert isinstance(found, kind), f"app.state.context is not a {kind.__name__}"
+        return found
+
+    return context

@@ -21,7 +21,6 @@ from services.ledger.service_layer import reminders
 from services.ledger.settings import LedgerSettings
 from shared.app import ServiceParts, create_service_app
 from shared.kafka.consumer import ConsumerRuntime
-from shared.outbox import OutboxRelay
 from shared.settings import AuthSettings, KafkaSettings
 
 
@@ -38,11 +37,9 @@ def build_app(
 ) -> FastAPI:
     settings = settings or LedgerSettings()
     kafka = kafka or KafkaSettings()
-    parts = ServiceParts.assemble(settings, kafka=kafka, auth=auth)
-    sessions, producer = parts.sessions, parts.producer
-    relay = OutboxRelay(
-        service=settings.service, sessions=sessions, table=outbox, producer=producer
-    )
+    parts = ServiceParts.assemble(settings, kafka=kafka, auth=auth, outbox=outbox)
+    sessions, producer, relay = parts.sessions, parts.producer, parts.relay
+    assert relay is not None
     uow = uow_factory(sessions, kafka)
     policy = settings.policy()
     consumer = ConsumerRuntime(

@@ -18,7 +18,6 @@ from services.rules.settings import RulesSettings
 from shared.app import ServiceParts, create_service_app
 from shared.contracts.envelope import CloudEvent
 from shared.kafka.consumer import ConsumerRuntime
-from shared.outbox import OutboxRelay
 from shared.settings import AuthSettings, KafkaSettings
 
 
@@ -29,11 +28,9 @@ def build_app(
 ) -> FastAPI:
     settings = settings or RulesSettings()
     kafka = kafka or KafkaSettings()
-    parts = ServiceParts.assemble(settings, kafka=kafka, auth=auth)
-    sessions, producer = parts.sessions, parts.producer
-    relay = OutboxRelay(
-        service=settings.service, sessions=sessions, table=outbox, producer=producer
-    )
+    parts = ServiceParts.assemble(settings, kafka=kafka, auth=auth, outbox=outbox)
+    sessions, producer, relay = parts.sessions, parts.producer, parts.relay
+    assert relay is not None
     book = RuleBook(sessions, ttl=settings.rules_refresh_seconds)
 
     def uow() -> UnitOfWork:

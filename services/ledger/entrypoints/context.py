@@ -6,20 +6,18 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.ledger.adapters.balance_reader import BalanceReader
 from services.ledger.domain import errors
 from services.ledger.domain.model import Policy
 from services.ledger.rewards.unit_of_work import RewardsUnitOfWork
 from services.ledger.settings import LedgerSettings
-from shared.app import ServiceParts
+from shared.app import ServiceContext, context_of
 from shared.http import problem
 
 
 @dataclass(frozen=True)
-class LedgerContext:
-    parts: ServiceParts  # the database, the producer, the Kafka settings
+class LedgerContext(ServiceContext):
     settings: LedgerSettings
     policy: Policy
     # One unit of work for points, redemptions, rewards and vouchers (the rewards' repository
@@ -28,17 +26,8 @@ class LedgerContext:
     committed: Callable[[], None]  # wakes the outbox relay
     balances: BalanceReader
 
-    @property
-    def sessions(self) -> async_sessionmaker[AsyncSession]:
-        return self.parts.sessions
 
-
-async def _context(request: Request) -> LedgerContext:
-    context: LedgerContext = request.app.state.context
-    return context
-
-
-LedgerDep = Annotated[LedgerContext, Depends(_context)]
+LedgerDep = Annotated[LedgerContext, Depends(context_of(LedgerContext))]
 
 _STATUS: dict[type[Exception], tuple[int, str]] = {
     errors.InsufficientPoints: (409, "Insufficient points"),
