@@ -44,6 +44,32 @@ class Reward:
         return self.names.get(language) or self.names.get("en") or self.reward_id
 
 
+# Why not, in the member's language (the catalogue's names and descriptions are theirs too).
+_WHY_NOT = {
+    "en": {
+        "closed": "not available now",
+        "stock": "out of stock",
+        "limit": "limit of {limit} per member reached",
+        "tier": "for {tier} members and above",
+        "points": "needs {cost} points, {available} available",
+    },
+    "da": {
+        "closed": "ikke tilgængelig nu",
+        "stock": "udsolgt",
+        "limit": "højst {limit} pr. medlem, og dem har du fået",
+        "tier": "for {tier}-medlemmer og derover",
+        "points": "kræver {cost} point, du har {available}",
+    },
+    "sv": {
+        "closed": "inte tillgänglig nu",
+        "stock": "slut i lager",
+        "limit": "högst {limit} per medlem, och dem har du fått",
+        "tier": "för {tier}-medlemmar och uppåt",
+        "points": "kräver {cost} poäng, du har {available}",
+    },
+}
+
+
 def why_not(
     reward: Reward,
     *,
@@ -52,23 +78,26 @@ def why_not(
     tier: str,
     tier_order: list[str],
     redeemed_by_member: int,
+    language: str = "en",
 ) -> list[str]:
-    """Why this member cannot have this reward now; empty when they can."""
+    """Why this member cannot have this reward now, in ``language`` (da, sv, else English);
+    empty when they can."""
+    texts = _WHY_NOT.get(language, _WHY_NOT["en"])
     reasons = []
     if (
         not reward.enabled
         or (reward.valid_from and now < reward.valid_from)
         or (reward.valid_until and now >= reward.valid_until)
     ):
-        reasons.append("not available now")
+        reasons.append(texts["closed"])
     if reward.stock_left is not None and reward.stock_left <= 0:
-        reasons.append("out of stock")
+        reasons.append(texts["stock"])
     if reward.per_member_limit is not None and redeemed_by_member >= reward.per_member_limit:
-        reasons.append(f"limit of {reward.per_member_limit} per member reached")
+        reasons.append(texts["limit"].format(limit=reward.per_member_limit))
     if reward.min_tier is not None and _rank(tier, tier_order) < _rank(reward.min_tier, tier_order):
-        reasons.append(f"for {reward.min_tier} members and above")
+        reasons.append(texts["tier"].format(tier=reward.min_tier))
     if available < reward.cost_points:
-        reasons.append(f"needs {reward.cost_points} points, {max(available, 0)} available")
+        reasons.append(texts["points"].format(cost=reward.cost_points, available=max(available, 0)))
     return reasons
 
 

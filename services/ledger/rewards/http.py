@@ -78,6 +78,7 @@ async def member_rewards(
             tier=tier,
             tier_order=ledger.settings.tiers(),
             redeemed_by_member=counts.get(reward.reward_id, 0),
+            language=lang,
         )
         offers.append(
             RewardOffer(
