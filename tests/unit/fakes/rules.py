@@ -1,0 +1,67 @@
+"""The rules' tables for unit tests."""
+
+import copy
+from collections.abc import Collection, Mapping, Sequence
+
+from services.rules.domain.member import MemberState
+from services.rules.domain.model import Award, LoyaltyEvent, Revocation, TierChange
+from services.rules.domain.returns import PurchaseRecord
+from services.rules.service_layer.unit_of_work import Decided
+from tests.unit.fakes.transaction import FakeTransaction
+
+
+class FakeRulesUnitOfWork(FakeTransaction):
+    """The rules service's tables as dicts; ``save`` stages, ``commit`` applies."""
+
+    def __init__(self, budgets: dict[str, int] | None = None) -> None:
+        self.processed_ids: set[str] = set()
+        self.members: dict[str, MemberState] = {}
+        self.purchase_records: dict[str, PurchaseRecord] = {}
+        self.spent: dict[str, int] = {}
+        self.awards: list[Award] = []
+        self.revocations: list[Revocation] = []
+        self.tier_changes: list[TierChange] = []
+        self._staged: tuple[Sequence[Decided], Mapping[str, int]] | None = None
+
+    async def claim(self, events: Sequence[LoyaltyEvent]) -> set[str]:
+        """The claims hold on commit: there, the decided events are marked processed (the
+        refused ones, released, are not)."""
+        return {e.event_id for e in events} & self.processed_ids
+
+    async def release(self, event_ids: Collection[str]) -> None:
+        self.released = set(event_ids)
+
+    async def members_for_update(self, member_ids: Collection[str]) -> dict[str, MemberState]:
+        return {m: await self.member(m) for m in member_ids}
+
+    async def member(self, member_id: str) -> MemberState:
+        return copy.deepcopy(self.members.get(member_id, MemberState(member_id)))
+
+    async def purchases(self, event_ids: Collection[str]) -> dict[str, PurchaseRecord]:
+        return {
+            i: copy.deepcopy(self.purchase_records[i])
+            for i in event_ids
+            if i in self.purchase_records
+        }
+
+    async def budgets_for_update(self, rule_ids: Sequence[str]) -> dict[str, int]:
+        return {r: self.spent.get(r, 0) for r in rule_ids}
+
+    async def save(self, decided: Sequence[Decided], budgets: Mapping[str, int]) -> None:
+        self._staged = (decided, budgets)
+
+    async def commit(self) -> None:
+        assert self._staged is not None
+        decided, budgets = self._staged
+        for d in decided:
+            assert d.event.event_id not in self.processed_ids, "unique event id violated"
+            self.processed_ids.add(d.event.event_id)
+            self.members[d.decision.member.member_id] = copy.deepcopy(d.decision.member)
+            if d.purchase is not None:
+                self.purchase_records[d.purchase.event_id] = copy.deepcopy(d.purchase)
+            self.awards.extend(d.decision.awards)
+            self.revocations.extend(d.decision.revocations)
+            if d.decision.tier_change is not None:
+                self.tier_changes.append(d.decision.tier_change)
+        self.spent.update(budgets)
+        self._staged = None
