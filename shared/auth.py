@@ -53,6 +53,22 @@ class Authenticator:
         self._by_digest = {k.digest: Principal(name=k.name, scopes=k.scopes) for k in self._keys}
         self._secret = settings.member_token_secret
         self._audience = settings.member_token_audience
+        self._issuer = settings.token_issuer
+        self._member_claim = settings.member_claim
+        # The provider's keys, cached; a token signed with a key not among them (the provider
+        # rotated its keys) fetches them again before it is refused.
+        self._jwks = (
+            jwt.PyJWKClient(
+                settings.jwks_url,
+                cache_keys=True,
+                lifespan=settings.jwks_cache_seconds,
+                timeout=5,
+                # Tokens with made-up key ids must not make every request a fetch.
+                cooldown_duration=settings.jwks_refresh_cooldown_seconds,
+            )
+            if settings.jwks_url
+            else None
+        )
 
     def from_api_key(self, key: str) -> Principal:
         found = self._by_digest.get(hashlib.sha256(key.encode()).digest())
@@ -61,17 +77,36 @@ class Authenticator:
         return found
 
     def from_member_token(self, token: str) -> Principal:
+        """A member's bearer token: HS256, signed with the shared secret (tokens the
+        retailer's backend mints), or RS256/ES256 from the identity provider, verified with
+        its published keys (``AUTH_JWKS_URL``); audience, expiry (and the provider's issuer)
+        checked. Anything else (``alg: none`` included) is refused."""
         try:
-            claims = jwt.decode(
-                token,
-                self._secret,
-                algorithms=["HS256"],
-                audience=self._audience,
-                options={"require": ["sub", "exp"]},
-            )
-        except jwt.PyJWTError as exc:
+            algorithm = jwt.get_unverified_header(token).get("alg")
+            if algorithm == "HS256":
+                claims = jwt.decode(
+                    token,
+                    self._secret,
+                    algorithms=["HS256"],
+                    audience=self._audience,
+                    options={"require": ["sub", "exp"]},
+                )
+                return _member(claims, "sub")
+            if algorithm in _PROVIDER_ALGORITHMS and self._jwks is not None:
+                key = self._jwks.get_signing_key_from_jwt(token)  # unknown kid: fetched again
+                claims = jwt.decode(
+                    token,
+                    key,
+                    algorithms=[algorithm],
+                    audience=self._audience,
+                    issuer=self._issuer,
+                    options={"require": ["exp", "iss", "aud", self._member_claim]},
+                )
+                return _member(claims, self._member_claim)
+        except (jwt.PyJWTError, jwt.PyJWKClientError) as exc:
             raise AuthError(401, f"invalid member token: {exc}") from exc
-        return Principal(name="member", scopes=frozenset(), member_id=str(claims["sub"]))
+        accepted = "HS256" + (", RS256 or ES256" if self._jwks is not None else "")
+        raise AuthError(401, f"invalid member token: algorithm {algorithm!r}; accepted: {accepted}")
 
     def issue_member_token(self, member_id: str, *, ttl_seconds: int = 3600) -> str:
         """For development and tests; production tokens come from the identity provider."""
@@ -80,6 +115,16 @@ class Authenticator:
         now = int(time.time())
         claims = {"sub": member_id, "aud": self._audience, "iat": now, "exp": now + ttl_seconds}
         return jwt.encode(claims, self._secret, algorithm="HS256")
+
+
+_PROVIDER_ALGORITHMS = ("RS256", "ES256")
+
+
+def _member(claims: dict[str, Any], claim: str) -> Principal:
+    member_id = claims.get(claim)
+    if not isinstance(member_id, str | int) or not str(member_id):
+        raise AuthError(401, f"invalid member token: no member id in its {claim!r} claim")
+    return Principal(name="member", scopes=frozenset(), member_id=str(member_id))
 
 
 def _parse_key(spec: dict[str, Any]) -> _Key:

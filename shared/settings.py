@@ -98,3 +98,28 @@ class AuthSettings(BaseSettings):
     api_keys: str = '[{"name": "dev", "key": "dev-key", "scopes": ["*"]}]'
     member_token_secret: str = Field(default="dev-member-token-secret-change-me", min_length=16)
     member_token_audience: str = "pointstream"  # noqa: S105 - an audience, not a secret
+    # Tokens from the retailer's identity provider (RS256 or ES256), beside HS256 ones signed
+    # with the secret above: the provider's keys from its JWKS, its issuer checked.
+    jwks_url: str | None = Field(default=None, description="the identity provider's JWKS")
+    token_issuer: str | None = Field(
+        default=None, description="the identity provider's `iss`; required with jwks_url"
+    )
+    member_claim: str = Field(
+        default="sub", min_length=1, description="the claim that holds the member id"
+    )
+    jwks_cache_seconds: int = Field(
+        default=300,
+        ge=1,
+        description="how long the provider's keys are kept (a token with an "
+        "unknown key fetches them again at once)",
+    )
+
+    jwks_refresh_cooldown_seconds: float = Field(
+        default=30, ge=0, description="an unknown key fetches the keys again at most this often"
+    )
+
+    @model_validator(mode="after")
+    def _issuer_with_jwks(self) -> "AuthSettings":
+        if self.jwks_url and not self.token_issuer:
+            raise ValueError("AUTH_JWKS_URL needs AUTH_TOKEN_ISSUER: whose tokens to take")
+        return self
