@@ -2,6 +2,7 @@
 id of its own."""
 
 import uuid
+from datetime import UTC, datetime
 
 from bench.reads import run_wrk
 
@@ -9,7 +10,7 @@ _SCRIPT = """
 local counter = 0
 local run = "%(run)s"
 local event = '{"specversion":"1.0","id":"%%s-%%d","source":"pos/bench",' ..
-  '"type":"purchase.completed","time":"2026-11-23T10:00:00+00:00","subject":"m%%07d",' ..
+  '"type":"purchase.completed","time":"%(time)s","subject":"m%%07d",' ..
   '"data":{"purchase_id":"p%%d","channel":"pos","currency":"DKK","total":"120.50",' ..
   '"lines":[{"sku":"milk","category":"dairy","quantity":2,"unit_price":"60.25","tags":[]}]}}'
 request = function()
@@ -30,7 +31,13 @@ def ingest_load(
     url: str, key: str, members: int, *, batch: int, seconds: int, connections: int
 ) -> dict[str, float]:
     """Requests and events per second, latency percentiles (ms), of POST /v1/events."""
-    values = {"run": uuid.uuid4().hex[:8], "batch": batch, "members": members, "key": key}
+    values = {
+        "run": uuid.uuid4().hex[:8],
+        "batch": batch,
+        "members": members,
+        "key": key,
+        "time": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
     result = run_wrk(_SCRIPT % values, url, seconds, connections)
     result["events_per_s"] = result["requests_per_s"] * batch
     return result

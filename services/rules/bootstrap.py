@@ -43,6 +43,7 @@ def build_app(
         group_id=settings.consumer_group,
         handler=event_handler(uow, book, relay.wake),
         producer=producer,
+        from_outside=True,
     )
 
     jobs = RulesJobs(

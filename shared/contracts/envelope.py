@@ -3,7 +3,7 @@
 import functools
 import hashlib
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
@@ -37,6 +37,31 @@ class CloudEvent(BaseModel):
 # The Kafka header with the event's type, as CloudEvents' binary mode names it: pointstream
 # writes it beside every structured message, so consumers can skip types unread.
 TYPE_HEADER = "ce_type"
+
+
+# When an event may say it happened, against when it arrived (ingest's clock, or the time its
+# record was written to Kafka): a till's clock may run up to a day ahead, and a till that was
+# offline, or an import of last year's purchases, may bring events up to 400 days old. Outside
+# this, the event is refused at ingest and dead-lettered on Kafka with the same reason, before
+# any date arithmetic (return windows, 12-month counts) could fail on it.
+EVENT_TIME_AHEAD = timedelta(hours=24)
+EVENT_TIME_BEHIND = timedelta(days=400)
+
+
+def implausible_time(time: datetime, arrived: datetime) -> str | None:
+    """Why an event's ``time`` cannot be taken from something that arrived at ``arrived``;
+    None when it can."""
+    if time > arrived + EVENT_TIME_AHEAD:
+        return (
+            f"the event's time {time.isoformat()} is more than 24 hours after it arrived "
+            f"({arrived.isoformat(timespec='seconds')}): check the sender's clock"
+        )
+    if time < arrived - EVENT_TIME_BEHIND:
+        return (
+            f"the event's time {time.isoformat()} is more than 400 days before it arrived "
+            f"({arrived.isoformat(timespec='seconds')}): events that old are not taken"
+        )
+    return None
 
 
 class InvalidMessage(ValueError):

@@ -1,10 +1,19 @@
 """Payloads of the inbound event types on ``loyalty.events.v1`` (design.md §3)."""
 
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal, TypeVar
 from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 from shared.contracts.currencies import CURRENCIES
 from shared.contracts.envelope import CloudEvent, InvalidMessage
@@ -102,6 +111,21 @@ class MemberEnrolled(_Profile):
     channel: Channel
     birthday: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
     language: Language = "en"
+
+    @field_validator("birthday")
+    @classmethod
+    def _a_real_day(cls, value: str | None) -> str | None:
+        """A day that exists, in a lifetime: 2026-02-30 or 1066-10-14 would be taken at ingest
+        and then fail in the rules, which keep the member's birthday as a date."""
+        if value is None:
+            return None
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value} is not a day of the calendar") from None
+        if not date(1900, 1, 1) <= day <= datetime.now(UTC).date():
+            raise ValueError(f"{value} is not a birthday: from 1900-01-01 to today")
+        return value
 
 
 class MemberProfileCompleted(_Profile):

@@ -13,35 +13,32 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeAlias
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 
 from shared import metrics, tracing
-from shared.contracts.envelope import TYPE_HEADER, CloudEvent, InvalidMessage, parse_envelope
+from shared.contracts.envelope import (
+    TYPE_HEADER,
+    CloudEvent,
+    InvalidMessage,
+    parse_envelope,
+)
 from shared.faults import fault_point
 from shared.kafka.chunks import BatchHandler, ChunkPolicy, is_transient
 from shared.kafka.dead_letter import dead_letter_message
 from shared.kafka.producer import EventProducer
+from shared.kafka.records import Record, check_time, offsets_done, type_label
 from shared.settings import KafkaSettings
 
 __all__ = ["BatchHandler", "ConsumerRuntime", "is_transient"]
 log = logging.getLogger(__name__)
-Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
 
 
 @dataclass(frozen=True, slots=True)
 class _Consumed:
     record: Record
     event: CloudEvent
-
-
-def _type_label(event_type: str) -> str:
-    """Event types come from producers: only short, plain ones become label values."""
-    if len(event_type) <= 64 and event_type.replace(".", "").replace("_", "").isalnum():
-        return event_type
-    return "other"
 
 
 def _event_of(item: _Consumed) -> CloudEvent:
@@ -61,8 +58,12 @@ class ConsumerRuntime:
         max_attempts: int = 3,
         max_backoff: float = 5.0,
         skip_types: frozenset[str] = frozenset(),
+        from_outside: bool = False,
     ) -> None:
+        """``from_outside``: the topics carry events from tills and shops (not the services'
+        own): an event whose time is implausible for when it was written is dead-lettered."""
         self._service = service
+        self._from_outside = from_outside
         self._skip_types = frozenset(t.encode() for t in skip_types)
         self._settings = settings
         self._topics = tuple(topics)
@@ -130,7 +131,10 @@ class ConsumerRuntime:
                 settled.add(id(record))
                 continue
             try:
-                items.append(_Consumed(record, parse_envelope(record.value or b"")))
+                event = parse_envelope(record.value or b"")
+                if self._from_outside:
+                    check_time(record, event)
+                items.append(_Consumed(record, event))
             except InvalidMessage as exc:
                 await self._dead_letter(record, str(exc))
                 self._count(record.topic, "other", "dead_lettered")
@@ -154,7 +158,7 @@ class ConsumerRuntime:
         metrics.BATCH_SECONDS.labels(self._service).observe(elapsed)
         for topic in {r.topic for r in records}:
             metrics.HANDLE_SECONDS.labels(self._service, topic).observe(elapsed / len(records))
-        return _offsets(records, settled)
+        return offsets_done(records, settled)
 
     def _skipped(self, record: Record) -> bool:
         """A message of a type this consumer does not handle, known by its ``ce_type`` header
@@ -168,7 +172,7 @@ class ConsumerRuntime:
         return False
 
     def _count(self, topic: str, event_type: str, outcome: str) -> None:
-        metrics.CONSUMED.labels(self._service, topic, _type_label(event_type), outcome).inc()
+        metrics.CONSUMED.labels(self._service, topic, type_label(event_type), outcome).inc()
 
     def _count_retry(self, kind: str) -> None:
         for topic in self._topics:
@@ -229,18 +233,3 @@ class ConsumerRuntime:
                     "offset commit failed after a rebalance", extra={"offsets": str(offsets)}
                 )
         await self._report_lag()
-
-
-def _offsets(records: list[Record], settled: set[int]) -> dict[TopicPartition, int]:
-    """Per partition, the offset after the last record of an unbroken settled run."""
-    done: dict[TopicPartition, int] = {}
-    broken: set[TopicPartition] = set()
-    for record in records:
-        tp = TopicPartition(record.topic, record.partition)
-        if tp in broken:
-            continue
-        if id(record) in settled:
-            done[tp] = record.offset + 1
-        else:
-            broken.add(tp)
-    return done

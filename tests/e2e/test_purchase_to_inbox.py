@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -13,6 +14,8 @@ from tests.kafka_helpers import produce, read_until
 from tests.polling import eventually
 
 pytestmark = pytest.mark.e2e
+# Within the window of plausible event times (README, Event contract), whenever this runs.
+FIVE_DAYS_AGO = (datetime.now(UTC) - timedelta(days=5)).isoformat()
 
 
 def purchase(member: str, total: str, event_id: str | None = None) -> dict[str, Any]:
@@ -21,7 +24,7 @@ def purchase(member: str, total: str, event_id: str | None = None) -> dict[str, 
         "id": event_id or str(uuid.uuid4()),
         "source": "pos/store-7",
         "type": "purchase.completed",
-        "time": "2026-11-23T10:00:00Z",
+        "time": FIVE_DAYS_AGO,
         "subject": member,
         "data": {
             "purchase_id": f"p-{uuid.uuid4().hex[:6]}",

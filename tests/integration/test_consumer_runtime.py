@@ -3,6 +3,7 @@
 import asyncio
 import json
 from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -55,7 +56,11 @@ async def producer(kafka_settings: KafkaSettings) -> AsyncIterator[EventProducer
 
 
 async def run_runtime(
-    kafka_settings: KafkaSettings, producer: EventProducer, handler: Recorder
+    kafka_settings: KafkaSettings,
+    producer: EventProducer,
+    handler: Recorder,
+    *,
+    from_outside: bool = False,
 ) -> tuple[ConsumerRuntime, asyncio.Task[None]]:
     runtime = ConsumerRuntime(
         service="test",
@@ -65,6 +70,7 @@ async def run_runtime(
         handler=handler,
         producer=producer,
         max_backoff=0.2,
+        from_outside=from_outside,
     )
     return runtime, asyncio.create_task(runtime.run())
 
@@ -89,6 +95,40 @@ async def test_a_malformed_message_is_dead_lettered_with_its_reason_and_the_next
     assert b"not valid JSON" in headers[dead_letter.REASON]
     assert headers[dead_letter.ORIGINAL_TOPIC] == topics.events.encode()
     assert int(headers[dead_letter.ORIGINAL_OFFSET]) == 0
+
+
+async def test_an_outside_event_dated_where_ingest_would_refuse_it_is_dead_lettered_saying_so(
+    kafka_settings: KafkaSettings, producer: EventProducer
+) -> None:
+    """Sent straight to the topic, not through ingest: judged by the same window, against the
+    time its record was written, before any date arithmetic could fail on it."""
+    topics = kafka_settings.topics
+    handler = Recorder()
+    now = datetime.now(UTC)
+
+    def dated(event_id: str, time: datetime) -> bytes:
+        return new_event(
+            id=event_id, source="till", type="purchase.completed", subject="m-1", data={}, time=time
+        ).to_bytes()
+
+    runtime, task = await run_runtime(kafka_settings, producer, handler, from_outside=True)
+    try:
+        far = datetime(9999, 12, 30, 23, 59, 59, tzinfo=UTC)
+        await produce(kafka_settings, topics.events, dated("in-9999", far), key=b"m-1")
+        old = now - timedelta(days=401)
+        await produce(kafka_settings, topics.events, dated("too-old", old), key=b"m-1")
+        late = now - timedelta(days=399)
+        await produce(kafka_settings, topics.events, dated("late", late), key=b"m-1")
+        letters = await read_until(kafka_settings, topics.dead_letter, lambda r: len(r) >= 2)
+        await eventually(lambda: asyncio.sleep(0, handler.seen), lambda s: s == ["late"])
+    finally:
+        runtime.stop()
+        await task
+    reasons = {
+        json.loads(r.value)["id"]: dict(r.headers)[dead_letter.REASON].decode() for r in letters
+    }
+    assert "more than 24 hours after it arrived" in reasons["in-9999"]
+    assert "more than 400 days before it arrived" in reasons["too-old"]
 
 
 async def test_a_transient_failure_is_retried_in_order_and_nothing_is_dead_lettered(

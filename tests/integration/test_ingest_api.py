@@ -2,6 +2,7 @@
 
 import json
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -13,6 +14,8 @@ from tests.apps import POS_KEY, READER_KEY
 from tests.kafka_helpers import read_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.serves("rules")]
+# Within the window of plausible event times (README, Event contract), whenever this runs.
+FIVE_DAYS_AGO = (datetime.now(UTC) - timedelta(days=5)).isoformat()
 
 
 def purchase(member: str, total: Any = "120.50", event_id: str | None = None) -> dict[str, Any]:
@@ -21,7 +24,7 @@ def purchase(member: str, total: Any = "120.50", event_id: str | None = None) ->
         "id": event_id or str(uuid.uuid4()),
         "source": "pos/store-7",
         "type": "purchase.completed",
-        "time": "2026-11-23T10:00:00+01:00",
+        "time": FIVE_DAYS_AGO,
         "subject": member,
         "data": {
             "purchase_id": "p-1",
@@ -77,6 +80,62 @@ async def test_a_batch_with_one_bad_event_is_refused_whole_naming_the_bad_one(
     ).status_code == 202
     records = await read_until(kafka_settings, kafka_settings.topics.events, lambda r: len(r) >= 1)
     assert [json.loads(r.value)["id"] for r in records] == [good["id"]]
+
+
+async def test_what_the_rules_would_refuse_is_refused_here_naming_the_field(
+    client: httpx.AsyncClient,
+) -> None:
+    """Nothing ingest accepts is dead-lettered later for a reason it could have checked."""
+    key = {"X-API-Key": POS_KEY}
+    now = datetime.now(UTC)
+
+    async def refusal(event: dict[str, Any]) -> tuple[list[str], str]:
+        response = await client.post("/v1/events", json=event, headers=key)
+        assert response.status_code == 422, response.text
+        [error] = response.json()["errors"][0]["errors"]
+        return error["loc"], error["msg"]
+
+    in_9999 = purchase("m-5") | {"time": "9999-12-30T23:59:59+00:00"}
+    loc, msg = await refusal(in_9999)
+    assert loc == ["time"]
+    assert msg.startswith(
+        "the event's time 9999-12-30T23:59:59+00:00 is more than 24 hours after it arrived"
+    )
+    assert msg.endswith("check the sender's clock")
+    too_old = purchase("m-5") | {"time": (now - timedelta(days=401)).isoformat()}
+    loc, msg = await refusal(too_old)
+    assert loc == ["time"]
+    assert "more than 400 days before it arrived" in msg
+    late = purchase("m-5") | {"time": (now - timedelta(days=399)).isoformat()}
+    assert (await client.post("/v1/events", json=late, headers=key)).status_code == 202
+
+    enrolled = {
+        **purchase("m-5"),
+        "type": "member.enrolled",
+        "data": {"channel": "app", "birthday": "2026-02-30"},
+    }
+    loc, msg = await refusal(enrolled)
+    assert loc[-1] == "birthday"
+    assert "2026-02-30 is not a day of the calendar" in msg
+
+    bought = purchase("m-5")
+    returned = {
+        **purchase("m-5"),
+        "type": "purchase.returned",
+        "data": {
+            "return_id": "r-1",
+            "original_event_id": bought["id"],
+            "currency": "SEK",
+            "amount": "10.00",
+        },
+    }
+    response = await client.post("/v1/events", json=[bought, returned], headers=key)
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert error["index"] == 1
+    assert error["errors"] == [
+        {"loc": ["data", "currency"], "msg": "the return is in SEK, the purchase in DKK"}
+    ]
 
 
 async def test_an_accepted_batch_is_on_the_topic_keyed_by_member_and_awarded(

@@ -1,6 +1,7 @@
 """Rules administration on PostgreSQL: versions, compile errors, packs, simulation."""
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -10,6 +11,8 @@ import yaml
 from tests.apps import ADMIN_KEY, POS_KEY
 
 pytestmark = [pytest.mark.integration, pytest.mark.serves("rules")]
+# Within the window of plausible event times (README, Event contract), whenever this runs.
+FIVE_DAYS_AGO = (datetime.now(UTC) - timedelta(days=5)).isoformat()
 ADMIN = {"X-API-Key": ADMIN_KEY}
 RULE = {
     "id": "weekend-coffee",
@@ -28,7 +31,7 @@ def purchase(member: str, *tags: str) -> dict[str, Any]:
         "id": str(uuid.uuid4()),
         "source": "pos/1",
         "type": "purchase.completed",
-        "time": "2026-11-28T10:00:00Z",
+        "time": FIVE_DAYS_AGO,
         "subject": member,
         "data": {
             "purchase_id": "p",

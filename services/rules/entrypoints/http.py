@@ -1,6 +1,7 @@
 """Ingest API: for systems that cannot speak Kafka. Answers once Kafka acknowledged the write."""
 
 import contextlib
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -14,7 +15,7 @@ from services.rules.service_layer import views
 from shared import tracing
 from shared.auth import SCOPE_INGEST
 from shared.callers import Caller, require_scope
-from shared.contracts.envelope import TYPE_HEADER, CloudEvent
+from shared.contracts.envelope import TYPE_HEADER, CloudEvent, implausible_time
 from shared.contracts.inbound import PayloadError, parse_inbound
 from shared.contracts.json import JsonDecodeError, loads_exact
 from shared.http import problem
@@ -77,7 +78,7 @@ async def accept_events(
         )
     events, errors = _validate(items)
     if not errors:
-        errors = await _unknown_returns(events, sessions)
+        errors = await _returns_not_taken(events, sessions)
     if errors:
         return problem(
             422, "Invalid event", "no event was accepted: fix these and resend", errors=errors
@@ -116,9 +117,13 @@ async def accept_events(
 def _validate(items: list[Any]) -> tuple[list[CloudEvent], list[dict[str, Any]]]:
     events: list[CloudEvent] = []
     errors: list[dict[str, Any]] = []
+    now = datetime.now(UTC)
     for index, item in enumerate(items):
         try:
             event = CloudEvent.model_validate(item)
+            if (why := implausible_time(event.time, now)) is not None:
+                errors.append({"index": index, "errors": [{"loc": ["time"], "msg": why}]})
+                continue
             parse_inbound(event)
             events.append(event)
         except ValidationError as exc:
@@ -135,31 +140,39 @@ def _validate(items: list[Any]) -> tuple[list[CloudEvent], list[dict[str, Any]]]
     return events, errors
 
 
-async def _unknown_returns(
+async def _returns_not_taken(
     events: list[CloudEvent], sessions: async_sessionmaker[AsyncSession]
 ) -> list[dict[str, Any]]:
-    """Returns must refer to a purchase of the same member, already seen or in this batch."""
-    in_batch = {(e.id, e.subject) for e in events if e.type == "purchase.completed"}
+    """A return must refer to a purchase of the same member, already recorded or in this
+    batch, in the purchase's currency: what the rules would refuse, refused here."""
+    in_batch = {
+        e.id: (e.subject, str(e.data.get("currency")))
+        for e in events
+        if e.type == "purchase.completed"
+    }
     returns = [
-        (i, str(e.data["original_event_id"]), e.subject)
+        (i, str(e.data["original_event_id"]), e.subject, str(e.data.get("currency")))
         for i, e in enumerate(events)
         if e.type == "purchase.returned"
     ]
-    wanted = [r for r in returns if (r[1], r[2]) not in in_batch]
-    if not wanted:
+    if not returns:
         return []
-    async with sessions() as session:
-        known = await views.purchase_owners(session, [w[1] for w in wanted])
-    return [
-        {
-            "index": i,
-            "errors": [
-                {
-                    "loc": ["data", "original_event_id"],
-                    "msg": f"no purchase {original!r} of this member",
-                }
-            ],
-        }
-        for i, original, member in wanted
-        if (original, member) not in known
-    ]
+    wanted = [r[1] for r in returns if r[1] not in in_batch]
+    seen = dict(in_batch)
+    if wanted:
+        async with sessions() as session:
+            seen |= await views.purchases_seen(session, wanted)
+    errors = []
+    for i, original, member, currency in returns:
+        owner, paid_in = seen.get(original, (None, None))
+        if owner != member:
+            loc, msg = ["data", "original_event_id"], f"no purchase {original!r} of this member"
+        elif currency != paid_in:
+            loc, msg = (
+                ["data", "currency"],
+                f"the return is in {currency}, the purchase in {paid_in}",
+            )
+        else:
+            continue
+        errors.append({"index": i, "errors": [{"loc": loc, "msg": msg}]})
+    return errors

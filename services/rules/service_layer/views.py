@@ -17,16 +17,16 @@ from services.rules.program.repository import ProgramRepository
 CENT = Decimal("0.01")
 
 
-async def purchase_owners(
+async def purchases_seen(
     session: AsyncSession, event_ids: Collection[str]
-) -> set[tuple[str, str]]:
-    """``(event id, member id)`` of the purchases recorded under these ids."""
+) -> dict[str, tuple[str, str]]:
+    """Of these purchase ids, those the rules have recorded: their member and currency."""
     rows = await session.execute(
-        select(purchases.c.event_id, purchases.c.member_id).where(
+        select(purchases.c.event_id, purchases.c.member_id, purchases.c.record).where(
             purchases.c.event_id.in_(list(event_ids))
         )
     )
-    return {(r.event_id, r.member_id) for r in rows}
+    return {r.event_id: (r.member_id, r.record["currency"]) for r in rows}
 
 
 def cost(points: int, point_value: Decimal) -> str:

@@ -1,0 +1,43 @@
+"""What the consumer runtime asks of single records: a metric label for their type, whether an
+outside event's time is plausible for when it was written, and which offsets are done."""
+
+from datetime import UTC, datetime
+from typing import TypeAlias
+
+from aiokafka import ConsumerRecord, TopicPartition
+
+from shared.contracts.envelope import CloudEvent, EnvelopeError, implausible_time
+
+Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
+
+
+def type_label(event_type: str) -> str:
+    """Event types come from producers: only short, plain ones become label values."""
+    if len(event_type) <= 64 and event_type.replace(".", "").replace("_", "").isalnum():
+        return event_type
+    return "other"
+
+
+def check_time(record: Record, event: CloudEvent) -> None:
+    """EnvelopeError if the event's time is implausible for when its record was written: the
+    window ingest refuses, so what ingest accepted passes here."""
+    if record.timestamp is None or record.timestamp < 0:
+        return
+    written = datetime.fromtimestamp(record.timestamp / 1000, UTC)
+    if (why := implausible_time(event.time, written)) is not None:
+        raise EnvelopeError(why)
+
+
+def offsets_done(records: list[Record], settled: set[int]) -> dict[TopicPartition, int]:
+    """Per partition, the offset after the last record of an unbroken settled run."""
+    done: dict[TopicPartition, int] = {}
+    broken: set[TopicPartition] = set()
+    for record in records:
+        tp = TopicPartition(record.topic, record.partition)
+        if tp in broken:
+            continue
+        if id(record) in settled:
+            done[tp] = record.offset + 1
+        else:
+            broken.add(tp)
+    return done
