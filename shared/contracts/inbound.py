@@ -191,7 +191,12 @@ P = TypeVar("P", bound=BaseModel)
 
 
 class PayloadError(InvalidMessage):
-    """The event's ``type`` is unknown or its ``data`` does not match that type's schema."""
+    """The event's ``type`` is unknown or its ``data`` does not match that type's schema;
+    ``fields``: each field at fault (its path in ``data``) and what is wrong with it."""
+
+    def __init__(self, reason: str, fields: list[tuple[list[str], str]] | None = None) -> None:
+        super().__init__(reason)
+        self.fields = fields or []
 
 
 def parse_inbound(event: CloudEvent) -> InboundPayload:
@@ -207,4 +212,5 @@ def payload_of(event: CloudEvent, model: type[P]) -> P:
     try:
         return model.model_validate(event.data)
     except ValidationError as exc:
-        raise PayloadError(f"invalid data for {event.type}: {exc}") from exc
+        fields = [([str(p) for p in e["loc"]], e["msg"]) for e in exc.errors()]
+        raise PayloadError(f"invalid data for {event.type}: {exc}", fields) from exc

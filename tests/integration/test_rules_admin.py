@@ -11,8 +11,12 @@ import yaml
 from tests.apps import ADMIN_KEY, POS_KEY
 
 pytestmark = [pytest.mark.integration, pytest.mark.serves("rules")]
-# Within the window of plausible event times (README, Event contract), whenever this runs.
-FIVE_DAYS_AGO = (datetime.now(UTC) - timedelta(days=5)).isoformat()
+# The last Saturday (the weekend rule below), within the window of plausible event times
+# (README, Event contract) whenever this runs.
+_TODAY = datetime.now(UTC)
+LAST_SATURDAY = (_TODAY - timedelta(days=(_TODAY.weekday() - 5) % 7)).replace(
+    hour=10, minute=0, second=0, microsecond=0
+)
 ADMIN = {"X-API-Key": ADMIN_KEY}
 RULE = {
     "id": "weekend-coffee",
@@ -31,7 +35,7 @@ def purchase(member: str, *tags: str) -> dict[str, Any]:
         "id": str(uuid.uuid4()),
         "source": "pos/1",
         "type": "purchase.completed",
-        "time": FIVE_DAYS_AGO,
+        "time": LAST_SATURDAY.isoformat(),
         "subject": member,
         "data": {
             "purchase_id": "p",

@@ -136,7 +136,8 @@ def _validate(items: list[Any]) -> tuple[list[CloudEvent], list[dict[str, Any]]]
                 }
             )
         except PayloadError as exc:
-            errors.append({"index": index, "errors": [{"loc": ["data"], "msg": str(exc)}]})
+            found = [{"loc": ["data", *loc], "msg": msg} for loc, msg in exc.fields]
+            errors.append({"index": index, "errors": found or [{"loc": ["data"], "msg": str(exc)}]})
     return events, errors
 
 
