@@ -11,12 +11,16 @@ from shared.settings import KafkaSettings
 
 
 async def produce(
-    settings: KafkaSettings, topic: str, value: bytes, key: bytes | None = None
+    settings: KafkaSettings,
+    topic: str,
+    value: bytes,
+    key: bytes | None = None,
+    headers: list[tuple[str, bytes]] | None = None,
 ) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers)
     await producer.start()
     try:
-        await producer.send_and_wait(topic, value, key=key)
+        await producer.send_and_wait(topic, value, key=key, headers=headers)
     finally:
         await producer.stop()
 

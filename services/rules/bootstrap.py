@@ -65,8 +65,8 @@ def build_app(
     app.state.context = context
     if "api" in parts.roles:  # innermost middleware: inside the request log, before routing
 
-        async def accept(body: bytes, trace: list[tuple[str, str]]) -> Response:
-            return await accept_events(body, trace=trace, context=context)
+        async def accept(body: bytes, headers: list[tuple[str, str]]) -> Response:
+            return await accept_events(body, headers=headers, context=context)
 
         app.user_middleware.append(
             Middleware(

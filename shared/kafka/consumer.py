@@ -22,13 +22,12 @@ from shared.contracts.envelope import (
     TYPE_HEADER,
     CloudEvent,
     InvalidMessage,
-    parse_envelope,
 )
 from shared.faults import fault_point
 from shared.kafka.chunks import BatchHandler, ChunkPolicy, is_transient
 from shared.kafka.dead_letter import dead_letter_message
 from shared.kafka.producer import EventProducer
-from shared.kafka.records import Record, check_time, offsets_done, type_label
+from shared.kafka.records import Record, check_time, event_of, offsets_done, type_label
 from shared.settings import KafkaSettings
 
 __all__ = ["BatchHandler", "ConsumerRuntime", "is_transient"]
@@ -131,7 +130,7 @@ class ConsumerRuntime:
                 settled.add(id(record))
                 continue
             try:
-                event = parse_envelope(record.value or b"")
+                event = event_of(record)
                 if self._from_outside:
                     check_time(record, event)
                 items.append(_Consumed(record, event))

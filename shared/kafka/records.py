@@ -1,14 +1,27 @@
-"""What the consumer runtime asks of single records: a metric label for their type, whether an
-outside event's time is plausible for when it was written, and which offsets are done."""
+"""What the consumer runtime asks of single records: the event in them (structured or binary
+mode), a metric label for its type, whether an outside event's time is plausible for when it
+was written, and which offsets are done."""
 
 from datetime import UTC, datetime
 from typing import TypeAlias
 
 from aiokafka import ConsumerRecord, TopicPartition
+from pydantic import ValidationError
 
-from shared.contracts.envelope import CloudEvent, EnvelopeError, implausible_time
+from shared.contracts.envelope import CloudEvent, EnvelopeError, implausible_time, parse_envelope
+from shared.contracts.modes import is_binary_record, kafka_document
 
 Record: TypeAlias = "ConsumerRecord[bytes, bytes]"
+
+
+def event_of(record: Record) -> CloudEvent:
+    """The CloudEvent a record holds; EnvelopeError (dead-letter it) saying why there is none."""
+    if not is_binary_record(record.headers):
+        return parse_envelope(record.value or b"")
+    try:
+        return CloudEvent.model_validate(kafka_document(record.headers, record.value or b""))
+    except ValidationError as exc:
+        raise EnvelopeError(f"invalid CloudEvent (binary mode): {exc}") from exc
 
 
 def type_label(event_type: str) -> str:

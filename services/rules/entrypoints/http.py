@@ -15,9 +15,10 @@ from services.rules.service_layer import views
 from shared import tracing
 from shared.auth import SCOPE_INGEST
 from shared.callers import Caller, require_scope
-from shared.contracts.envelope import TYPE_HEADER, CloudEvent, implausible_time
+from shared.contracts.envelope import TYPE_HEADER, CloudEvent, EnvelopeError, implausible_time
 from shared.contracts.inbound import PayloadError, parse_inbound
 from shared.contracts.json import JsonDecodeError, loads_exact
+from shared.contracts.modes import BATCH, STRUCTURED, binary_document, http_attributes, media_type
 from shared.http import problem
 from shared.kafka.producer import OutgoingMessage
 
@@ -48,34 +49,35 @@ class IngestAccepted(BaseModel):
 
 @router.post("/events", status_code=202, response_model=IngestAccepted, openapi_extra=_BODY_SCHEMA)
 async def ingest_events(request: Request, principal: Caller, rules: RulesDep) -> Any:
-    """Take one CloudEvent or a batch (all or nothing) and write it to ``loyalty.events.v1``."""
+    """Take one CloudEvent or a batch (all or nothing) and write it to ``loyalty.events.v1``:
+    structured (``application/cloudevents+json`` or ``application/json``), batched
+    (``application/cloudevents-batch+json``) or binary (``ce-*`` headers, the body is data)."""
     require_scope(principal, SCOPE_INGEST)
-    trace = [(k, request.headers[k]) for k in ("traceparent", "tracestate") if k in request.headers]
-    return await accept_events(await request.body(), trace=trace, context=rules)
+    headers = [(k.lower(), v) for k, v in request.headers.items()]
+    return await accept_events(await request.body(), headers=headers, context=rules)
 
 
 async def accept_events(
     body: bytes,
     *,
-    trace: list[tuple[str, str]],
+    headers: list[tuple[str, str]],
     context: RulesContext,
 ) -> Response:
-    """The ingest itself, for the route and its fast path: 202 once Kafka acknowledged every
-    event, else a problem document saying what to fix."""
+    """The ingest itself, for the route and its fast path (``headers``: names lower-cased):
+    202 once Kafka acknowledged every event, else a problem document saying what to fix."""
     parts, sessions, settings = context.parts, context.sessions, context.settings
     if len(body) > MAX_BODY_BYTES:
         return problem(413, "Payload too large", f"the body exceeds {MAX_BODY_BYTES} bytes")
-    try:
-        document = loads_exact(body)
-    except JsonDecodeError as exc:
-        return problem(400, "Bad request", str(exc))
-    items = document if isinstance(document, list) else [document]
+    items = _items(body, headers)
+    if isinstance(items, Response):
+        return items
     if not 1 <= len(items) <= settings.max_batch_events:
         return problem(
             422,
             "Invalid request",
             f"send 1 to {settings.max_batch_events} events, not {len(items)}",
         )
+    trace = [(k, v) for k, v in headers if k in ("traceparent", "tracestate")]
     events, errors = _validate(items)
     if not errors:
         errors = await _returns_not_taken(events, sessions)
@@ -95,14 +97,14 @@ async def accept_events(
         if tracing.enabled()
         else contextlib.nullcontext()
     ):
-        headers = tracing.current_headers()
+        context_headers = tracing.current_headers()
         await parts.producer.send(
             [
                 OutgoingMessage(
                     topic=topic,
                     key=e.subject.encode(),
                     value=e.to_bytes(),
-                    headers=(*headers, (TYPE_HEADER, e.type.encode())),
+                    headers=(*context_headers, (TYPE_HEADER, e.type.encode())),
                 )
                 for e in events
             ],
@@ -112,6 +114,28 @@ async def accept_events(
         IngestAccepted(accepted=len(events), ids=[e.id for e in events]).model_dump(),
         status_code=202,
     )
+
+
+def _items(body: bytes, headers: list[tuple[str, str]]) -> list[Any] | Response:
+    """The events of a request in any of CloudEvents' HTTP modes, as structured documents; or
+    the problem document saying why there are none."""
+    content_type = next((v for k, v in headers if k == "content-type"), None)
+    attributes = http_attributes(headers)
+    if "specversion" in attributes:  # binary mode: the attributes in ce-* headers
+        try:
+            return [binary_document(attributes, content_type, body)]
+        except EnvelopeError as exc:
+            return problem(400, "Bad request", str(exc))
+    try:
+        document = loads_exact(body)
+    except JsonDecodeError as exc:
+        return problem(400, "Bad request", str(exc))
+    kind = media_type(content_type)
+    if kind == BATCH and not isinstance(document, list):
+        return problem(422, "Invalid request", f"a batch ({BATCH}) is a JSON array of events")
+    if kind == STRUCTURED and isinstance(document, list):
+        return problem(422, "Invalid request", f"send several events as {BATCH}")
+    return document if isinstance(document, list) else [document]
 
 
 def _validate(items: list[Any]) -> tuple[list[CloudEvent], list[dict[str, Any]]]:

@@ -20,7 +20,6 @@ from shared.http import problem_for
 
 Accept = Callable[[bytes, list[tuple[str, str]]], Awaitable[Response]]
 _ROUTE = SimpleNamespace(path="/v1/events")  # the request log's label
-_TRACE = {b"traceparent": "traceparent", b"tracestate": "tracestate"}
 
 
 class IngestFastPath:
@@ -49,9 +48,9 @@ class IngestFastPath:
             body += message.get("body", b"")
             if not message.get("more_body", False):
                 break
-        trace = [(_TRACE[k], v.decode("latin-1")) for k, v in scope["headers"] if k in _TRACE]
+        headers = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope["headers"]]
         try:
-            response = await self._accept(bytes(body), trace)
+            response = await self._accept(bytes(body), headers)
         except Exception as exc:  # noqa: BLE001 - answered as the app answers it (e.g. 503)
             response = await problem_for(exc, scope, self._handlers)
         scope["route"] = _ROUTE
