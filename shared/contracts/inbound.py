@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from shared.contracts.currencies import CURRENCIES
+from shared.contracts.custom import OpenPayload
 from shared.contracts.envelope import CloudEvent, InvalidMessage
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=4, allow_inf_nan=False)]
@@ -39,7 +40,7 @@ class _Payload(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class LineItem(_Payload):
+class LineItem(OpenPayload):
     sku: str = Field(min_length=1, max_length=100)
     category: str = Field(min_length=1, max_length=100)
     quantity: Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=3)]
@@ -47,7 +48,7 @@ class LineItem(_Payload):
     tags: list[str] = Field(default_factory=list, max_length=20)
 
 
-class PurchaseCompleted(_Payload):
+class PurchaseCompleted(OpenPayload):
     purchase_id: str = Field(min_length=1, max_length=200)
     channel: Channel
     store_id: str | None = Field(default=None, max_length=100)
@@ -64,7 +65,7 @@ class ReturnedLine(_Payload):
     quantity: Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=3)]
 
 
-class PurchaseReturned(_Payload):
+class PurchaseReturned(OpenPayload):
     """A full (no ``lines``) or partial return of an earlier purchase."""
 
     return_id: str = Field(min_length=1, max_length=200)
@@ -98,7 +99,7 @@ class Consents(_Payload):
     push: bool = False
 
 
-class _Profile(_Payload):
+class _Profile(OpenPayload):
     """What a member tells us about themselves; a field left out is not changed."""
 
     timezone: Timezone = None
@@ -140,7 +141,7 @@ class MemberProfileUpdated(_Profile):
     language: Language | None = None
 
 
-class MemberActivity(_Payload):
+class MemberActivity(OpenPayload):
     activity: Literal[
         "review",
         "social_share",
@@ -155,11 +156,11 @@ class MemberActivity(_Payload):
     reference: str | None = Field(default=None, max_length=200)
 
 
-class ReferralCompleted(_Payload):
+class ReferralCompleted(OpenPayload):
     referred_member_id: str = Field(min_length=1, max_length=200)
 
 
-class ComplaintResolved(_Payload):
+class ComplaintResolved(OpenPayload):
     complaint_id: str = Field(min_length=1, max_length=200)
     severity: Literal["low", "medium", "high"] = "medium"
 

@@ -18,6 +18,7 @@ LAST_SATURDAY = (_TODAY - timedelta(days=(_TODAY.weekday() - 5) % 7)).replace(
     hour=10, minute=0, second=0, microsecond=0
 )
 ADMIN = {"X-API-Key": ADMIN_KEY}
+POS = {"X-API-Key": POS_KEY}
 RULE = {
     "id": "weekend-coffee",
     "name": "Weekend coffee",
@@ -137,3 +138,57 @@ async def test_values_the_database_cannot_store_are_a_clear_422_not_a_500(
     assert huge.status_code == 422
     tiers = (await client.get("/v1/tiers", headers=ADMIN)).json()
     assert all("\u0000" not in t["name"] for t in tiers)
+
+
+async def test_custom_attributes_are_kept_read_by_rules_and_shown_by_the_simulator(
+    client: httpx.AsyncClient,
+) -> None:
+    """A till's own fields (Talon.One's custom attributes): `data.<name>` for the event,
+    `line.attributes.<name>` for a line."""
+    north = {
+        "id": "north-stores",
+        "name": "Northern stores",
+        "driver": "structural",
+        "events": ["purchase.completed"],
+        "condition": 'data.store_region == "north"',
+        "effect": {"type": "fixed", "points": 25},
+        "explanation": {"en": "northern store bonus"},
+    }
+    acme = {
+        "id": "acme-goods",
+        "name": "Acme goods",
+        "driver": "economic",
+        "events": ["purchase.completed"],
+        "effect": {
+            "type": "line_points",
+            "lines": 'line.attributes.brand == "acme"',
+            "points_per_unit": 3,
+        },
+        "explanation": {"en": "acme goods"},
+    }
+    for rule in (north, acme):
+        saved = await client.put(f"/v1/rules/{rule['id']}", json=rule, headers=ADMIN)
+        assert saved.status_code == 200, saved.text
+    event = purchase("custom-1")
+    event["data"] |= {"store_region": "north", "cashier_id": "c-9"}
+    event["data"]["lines"][0] |= {"brand": "acme", "supplier": {"name": "Acme A/S", "tier": 2}}
+    simulated = await client.post("/v1/simulate", json=event, headers=ADMIN)
+    assert simulated.status_code == 200, simulated.text
+    by_rule = {a["rule_id"]: a["points"] for a in simulated.json()["awards"]}
+    assert by_rule["north-stores"] == 25
+    assert by_rule["acme-goods"] == 6  # two units
+    assert simulated.json()["custom_attributes"] == {
+        "data": {"store_region": "north", "cashier_id": "c-9"},
+        "lines": [{"brand": "acme", "supplier": {"name": "Acme A/S", "tier": 2}}],
+    }
+    south = purchase("custom-2")
+    south["data"] |= {"store_region": "south"}
+    elsewhere = (await client.post("/v1/simulate", json=south, headers=ADMIN)).json()
+    assert {a["rule_id"] for a in elsewhere["awards"]}.isdisjoint({"north-stores", "acme-goods"})
+    # Ingest takes them as the rules do; a name rules could not reach is refused by name.
+    assert (await client.post("/v1/events", json=event, headers=POS)).status_code == 202
+    event["data"]["store-region"] = "north"
+    refused = await client.post("/v1/events", json=event, headers=POS)
+    assert refused.status_code == 422
+    [error] = refused.json()["errors"][0]["errors"]
+    assert "custom attribute 'store-region'" in error["msg"]

@@ -1,4 +1,7 @@
-"""The facts rule conditions see: ``event``, ``purchase``, ``data`` and ``member``.
+"""The facts rule conditions see: ``event``, ``purchase``, ``data`` and ``member``; a line
+filter sees ``line`` (``sku``, ``category``, ``quantity``, ``unit_price``, ``amount``, ``tags``
+and the sender's own ``attributes``). A sender's custom attributes of the event are in
+``data`` with the known fields, as it sent them.
 
 Money is given to expressions as a double; a decimal amount of up to 15 significant digits
 converts to the nearest double and comparisons keep their order, so thresholds stay exact.
@@ -65,6 +68,7 @@ def facts(event: LoyaltyEvent, member: MemberState, needed: frozenset[str] | Non
                 unit_price=float(ln.unit_price),
                 amount=float(ln.amount),
                 tags=list(ln.tags),
+                attributes=_plain(ln.attributes),
             )
             for ln in p.lines
         ]

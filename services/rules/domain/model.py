@@ -1,5 +1,6 @@
 """Loyalty events as the rules see them, and the awards they decide. Pure: stdlib only."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -15,6 +16,9 @@ class PurchaseLine:
     quantity: Decimal
     unit_price: Decimal
     tags: tuple[str, ...] = ()
+    # What the sender added beside the known fields (a brand, a supplier): conditions read
+    # them as line.attributes.<name>.
+    attributes: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def amount(self) -> Decimal:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import httpx
 from fastapi import APIRouter, Depends, HTTPException, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.rules.domain.returns import InvalidReturn
 from services.rules.entrypoints.consumer import to_command
@@ -18,7 +18,7 @@ from services.rules.service_layer.views import cost, program_figures
 from shared.auth import SCOPE_ADMIN
 from shared.callers import Caller, scoped
 from shared.contracts.envelope import CloudEvent
-from shared.contracts.inbound import PayloadError
+from shared.contracts.inbound import PayloadError, parse_inbound
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["rules admin"], dependencies=[Depends(scoped(SCOPE_ADMIN))])
@@ -40,6 +40,10 @@ class Simulation(BaseModel):
     awards: list[SimulatedAward]
     revoked_points: int
     member: dict[str, Any]
+    custom_attributes: dict[str, Any] = Field(
+        description="what the sender added beside the known fields, as conditions read it: "
+        "data.<name> for the event, line.attributes.<name> for each line"
+    )
 
 
 @router.post("/simulate", response_model=Simulation)
@@ -47,9 +51,13 @@ async def simulate(event: CloudEvent, principal: Caller, rules: RulesDep) -> Sim
     """What this event would earn its member now, and why. Nothing is written."""
     uow: UnitOfWork = rules.uow()
     try:
-        decision = await simulate_event(to_command(event), uow=uow, book=rules.book)
+        command = to_command(event)
+        decision = await simulate_event(command, uow=uow, book=rules.book)
     except (PayloadError, InvalidReturn) as exc:
         raise HTTPException(422, str(exc)) from exc
+    custom: dict[str, Any] = {"data": parse_inbound(event).model_extra or {}}
+    if command.event.purchase is not None:
+        custom["lines"] = [dict(ln.attributes) for ln in command.event.purchase.lines]
     awards = [
         SimulatedAward(
             rule_id=a.rule_id,
@@ -68,6 +76,7 @@ async def simulate(event: CloudEvent, principal: Caller, rules: RulesDep) -> Sim
         awards=awards,
         revoked_points=sum(r.points for r in decision.revocations),
         member=decision.member.facts(event.time),
+        custom_attributes=custom,
     )
 
 

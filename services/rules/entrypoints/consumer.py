@@ -32,6 +32,7 @@ def to_command(event: CloudEvent) -> EvaluateEvent:
                     quantity=ln.quantity,
                     unit_price=ln.unit_price,
                     tags=tuple(ln.tags),
+                    attributes=ln.model_extra or {},
                 )
                 for ln in payload.lines
             ),
