@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import metrics
 from shared.auth import AuthError
+from shared.contracts.asyncapi import document as asyncapi_document
 from shared.kafka.producer import ProducerNotStarted
 from shared.pagination import InvalidCursor
 
@@ -139,6 +140,11 @@ def operations_router(service: str, checks: Sequence[tuple[str, ReadinessCheck]]
         if failed:
             return problem(503, "Not ready", "dependencies unreachable", failed=failed)
         return JSONResponse({"status": "ready", "service": service})
+
+    @router.get("/asyncapi.json")
+    async def asyncapi() -> JSONResponse:
+        """The event contract (AsyncAPI 3): every topic, message, key, header and payload."""
+        return JSONResponse(asyncapi_document())
 
     @router.get("/metrics")
     async def prometheus() -> Response:

@@ -19,6 +19,7 @@ PUBLIC = {
     "/docs/oauth2-redirect",
     "/redoc",
     "/openapi.json",
+    "/asyncapi.json",  # the event contract, as public as the HTTP one
     "/v1/unsubscribe/{token}",
 }
 WRONG_KEY = "wrong-key-0123456789abcdef"
