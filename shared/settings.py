@@ -84,6 +84,16 @@ class KafkaSettings(BaseSettings):
         default="lz4", description="how producers compress their batches"
     )
 
+    # Events carry personal data (member ids, profiles with email addresses): topics keep
+    # them a week (the consumers are minutes behind, a week covers an outage); dead letters a
+    # month, to be read and replayed. Set when a service creates the topic.
+    retention_hours: int = Field(
+        default=168, ge=1, description="how long the contract's topics keep messages"
+    )
+    dead_letter_retention_hours: int = Field(
+        default=720, ge=1, description="how long the dead-letter topic keeps messages"
+    )
+
     @property
     def topics(self) -> Topics:
         return Topics.with_prefix(self.topic_prefix)

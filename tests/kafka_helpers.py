@@ -18,8 +18,8 @@ async def produce(
     headers: list[tuple[str, bytes]] | None = None,
 ) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers)
-    await producer.start()
     try:
+        await producer.start()
         await producer.send_and_wait(topic, value, key=key, headers=headers)
     finally:
         await producer.stop()

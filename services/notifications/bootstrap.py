@@ -11,6 +11,7 @@ from services.notifications.entrypoints import admin_http, http
 from services.notifications.entrypoints.consumer import NOT_NEWS, notice_handler
 from services.notifications.entrypoints.context import NotificationsContext
 from services.notifications.entrypoints.deliveries import DeliveryWorker
+from services.notifications.entrypoints.housekeeping import Housekeeping
 from services.notifications.service_layer.setup import (
     load_default_templates_if_empty,
     load_templates,
@@ -88,7 +89,12 @@ def build_app(
         if settings.load_default_templates:
             await load_default_templates_if_empty(sessions)
 
-    parts.workers = [consumer, worker]
+    housekeeping = Housekeeping(
+        uow,
+        keep_messages=timedelta(days=settings.inbox_retention_days),
+        keep_deliveries=timedelta(days=settings.delivery_retention_days),
+    )
+    parts.workers = [consumer, worker, housekeeping]
     parts.startup = [default_templates]
     app = create_service_app(
         parts, title="pointstream notifications", routers=[http.router, admin_http.router]

@@ -42,6 +42,12 @@ class NotificationsSettings(ServiceSettings):
     fetch_max_wait_ms: int = Field(
         default=250, ge=0, le=5000, description="how long a fetch waits for fetch_min_bytes"
     )
+    inbox_retention_days: int = Field(
+        default=365, ge=1, description="inbox messages older than this are deleted"
+    )
+    delivery_retention_days: int = Field(
+        default=90, ge=1, description="sent or given-up deliveries older than this are deleted"
+    )
     load_default_templates: bool = True
     templates_refresh_seconds: float = Field(
         default=5.0, gt=0, description="an edited template is used by every replica within this"

@@ -1,5 +1,7 @@
 """Wires the rules service: settings, database, Kafka, rule book, workers and the HTTP app."""
 
+from datetime import timedelta
+
 from fastapi import FastAPI, Response
 from starlette.middleware import Middleware
 
@@ -47,7 +49,12 @@ def build_app(
     )
 
     jobs = RulesJobs(
-        sessions, uow, book, interval=settings.jobs_interval_seconds, on_done=relay.wake
+        sessions,
+        uow,
+        book,
+        interval=settings.jobs_interval_seconds,
+        on_done=relay.wake,
+        keep_processed=timedelta(days=settings.processed_retention_days),
     )
 
     async def default_pack() -> None:

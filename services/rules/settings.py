@@ -17,6 +17,12 @@ class RulesSettings(ServiceSettings):
     ingest_ack_timeout_seconds: float = 10.0  # longer without Kafka's ack: 503, retry later
     load_default_pack: bool = True  # when the rules table is empty at start-up
     jobs_interval_seconds: float = 3600  # how often birthdays and anniversaries are checked
+    processed_retention_days: int = Field(
+        default=401,
+        ge=401,
+        description="how long ids of processed events are kept to drop repeats (an event more "
+        "than 400 days old is refused anyway)",
+    )
     rules_refresh_seconds: float = 5.0  # how soon a rule saved on another replica applies
     # The program report (GET /v1/report, `pointstream report`).
     currency: str = Field(default="DKK", pattern=r"^[A-Z]{3}$", description="the program's")

@@ -19,9 +19,23 @@ async def ensure_topics(settings: KafkaSettings) -> None:
         missing = [t for t in settings.topics.all() if t not in existing]
         if not missing:
             return
-        new = [NewTopic(t, settings.topic_partitions, settings.replication_factor) for t in missing]
+        new = [
+            NewTopic(
+                t,
+                settings.topic_partitions,
+                settings.replication_factor,
+                topic_configs={"retention.ms": str(_retention_hours(settings, t) * 3_600_000)},
+            )
+            for t in missing
+        ]
         with contextlib.suppress(TopicAlreadyExistsError):  # another replica was first
             await admin.create_topics(new)
         log.info("created topics", extra={"topics": missing})
     finally:
         await admin.close()
+
+
+def _retention_hours(settings: KafkaSettings, topic: str) -> int:
+    if topic == settings.topics.dead_letter:
+        return settings.dead_letter_retention_hours
+    return settings.retention_hours

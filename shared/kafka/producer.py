@@ -1,6 +1,7 @@
 """An idempotent producer: acks from all in-sync replicas, no duplicates on retry."""
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -45,7 +46,14 @@ class EventProducer:
             if self._settings.compression_type == "none"
             else self._settings.compression_type,
         )
-        await producer.start()
+        try:
+            await producer.start()
+        except BaseException:
+            # A start that failed (Kafka away) leaves the client's connections and tasks
+            # behind: closed here, or every retry of a starting service leaked one.
+            with contextlib.suppress(Exception):
+                await producer.stop()
+            raise
         self._started = producer
 
     async def stop(self, *, grace: float = 10.0) -> None:

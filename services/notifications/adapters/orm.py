@@ -31,6 +31,7 @@ inbox = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("read_at", UtcDateTime(), nullable=True),
     Index("ix_inbox_messages_member_id_id", "member_id", "id"),
+    Index("ix_inbox_messages_created_at", "created_at", postgresql_using="brin"),
 )
 
 preferences = Table(
@@ -69,5 +70,6 @@ deliveries = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("sent_at", UtcDateTime(), nullable=True),
     Column("last_error", String(500), nullable=True),
+    Index("ix_deliveries_created_at", "created_at", postgresql_using="brin"),
     Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
 )

@@ -7,7 +7,7 @@ from dataclasses import fields
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifications.adapters.orm import deliveries, inbox, preferences, templates
@@ -65,6 +65,20 @@ class NotificationRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def forget_older(self, messages_before: datetime, deliveries_before: datetime) -> int:
+        """Delete inbox messages created before ``messages_before`` and finished deliveries
+        (sent, given up, folded into a digest) created before ``deliveries_before``: they hold
+        members' personal data (addresses, texts). How many rows went."""
+        finished = [DeliveryStatus.SENT.value, DeliveryStatus.GAVE_UP.value]
+        finished.append(DeliveryStatus.FOLDED.value)
+        gone = await self.session.execute(delete(inbox).where(inbox.c.created_at < messages_before))
+        logs = await self.session.execute(
+            delete(deliveries).where(
+                deliveries.c.created_at < deliveries_before, deliveries.c.status.in_(finished)
+            )
+        )
+        return int((gone.rowcount or 0) + (logs.rowcount or 0))  # type: ignore[attr-defined]
 
     async def mark_read(self, member_id: str, message_id: str) -> bool:
         """Whether an unread message of the member's was marked read now."""

@@ -35,6 +35,10 @@ class UnitOfWork(Transaction, Protocol):
         """Whether an unread message of the member's was marked read now."""
         ...
 
+    async def forget_older(self, messages_before: datetime, deliveries_before: datetime) -> int:
+        """Delete old inbox messages and finished deliveries; how many rows went."""
+        ...
+
     async def add_all(self, messages: list[InboxMessage], deliveries: list[Delivery]) -> set[str]:
         """Write those not there yet (by message and delivery id); the ids written."""
         ...
@@ -76,6 +80,9 @@ class SqlAlchemyUnitOfWork(RepositoryTransaction[NotificationRepository]):
 
     async def mark_read(self, member_id: str, message_id: str) -> bool:
         return await self.repository.mark_read(member_id, message_id)
+
+    async def forget_older(self, messages_before: datetime, deliveries_before: datetime) -> int:
+        return await self.repository.forget_older(messages_before, deliveries_before)
 
     async def template(self, kind: str, language: str) -> tuple[str, str] | None:
         return await self.repository.template(kind, language)

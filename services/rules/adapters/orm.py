@@ -6,6 +6,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
+    Index,
     Integer,
     MetaData,
     Numeric,
@@ -26,6 +27,8 @@ processed_events = Table(
     Column("member_id", String(200), nullable=False, index=True),
     Column("occurred_at", UtcDateTime(), nullable=False),
     Column("processed_at", UtcDateTime(), nullable=False),
+    # The oldest are forgotten (RULES_PROCESSED_RETENTION_DAYS): BRIN, rows come in time order.
+    Index("ix_processed_events_processed_at", "processed_at", postgresql_using="brin"),
 )
 
 # Every version of every rule is kept; the newest version of an enabled rule is in force.

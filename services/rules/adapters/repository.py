@@ -180,6 +180,13 @@ class RulesRepository:
         )
         return {r.rule_id: int(r.spent) for r in rows}
 
+    async def forget_processed(self, before: datetime) -> int:
+        """Forget the events processed before ``before``; how many."""
+        result = await self.session.execute(
+            delete(processed_events).where(processed_events.c.processed_at < before)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
     async def save_budgets(self, spent: Mapping[str, int]) -> None:
         """Budgets locked by :meth:`budgets_for_update`, with what they have spent now."""
         rows = [{"rule_id": r, "spent": s} for r, s in spent.items()]

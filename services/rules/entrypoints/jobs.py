@@ -8,7 +8,7 @@ twice, or on several replicas, awards once. At the anniversary the member's tier
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -18,6 +18,7 @@ from services.rules.domain.model import LoyaltyEvent
 from services.rules.service_layer.handlers import evaluate_events
 from services.rules.service_layer.rulebook import RuleBook
 from services.rules.service_layer.unit_of_work import UnitOfWork
+from shared.contracts.envelope import EVENT_TIME_BEHIND
 from shared.lifecycle import wait_for_event
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,18 @@ async def celebrate(
     return done
 
 
+async def forget_processed(
+    uow_factory: Callable[[], UnitOfWork], *, keep: timedelta, now: datetime | None = None
+) -> int:
+    """Forget the events processed longer ago than ``keep``: a repeat of one of them would be
+    older than the window of plausible event times, and refused before it got here."""
+    now = now or datetime.now(UTC)
+    async with uow_factory() as uow:
+        forgotten = await uow.forget_processed(now - keep)
+        await uow.commit()
+    return forgotten
+
+
 class RulesJobs:
     def __init__(
         self,
@@ -65,8 +78,10 @@ class RulesJobs:
         *,
         interval: float,
         on_done: Callable[[], None],
+        keep_processed: timedelta = EVENT_TIME_BEHIND + timedelta(days=1),
     ) -> None:
         self._sessions, self._uow_factory, self._book = sessions, uow_factory, book
+        self._keep_processed = keep_processed
         self._interval, self._on_done = interval, on_done
         self._stopping = asyncio.Event()
 
@@ -78,4 +93,6 @@ class RulesJobs:
             if done := await celebrate(self._sessions, self._uow_factory, self._book):
                 log.info("birthdays and anniversaries evaluated", extra={"members": done})
                 self._on_done()
+            if forgotten := await forget_processed(self._uow_factory, keep=self._keep_processed):
+                log.info("old processed events forgotten", extra={"events": forgotten})
             await wait_for_event(self._stopping, self._interval)

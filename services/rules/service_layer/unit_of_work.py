@@ -51,6 +51,10 @@ class UnitOfWork(Transaction, Protocol):
 
     async def save(self, decided: Sequence[Decided], budgets: Mapping[str, int]) -> None: ...
 
+    async def forget_processed(self, before: datetime) -> int:
+        """Forget the ids of events processed before ``before``; how many."""
+        ...
+
 
 class SqlAlchemyUnitOfWork(RepositoryTransaction[RulesRepository]):
     def __init__(self, sessions: async_sessionmaker[AsyncSession], topic: str) -> None:
@@ -74,6 +78,9 @@ class SqlAlchemyUnitOfWork(RepositoryTransaction[RulesRepository]):
 
     async def budgets_for_update(self, rule_ids: Sequence[str]) -> dict[str, int]:
         return await self.repository.budgets_for_update(rule_ids)
+
+    async def forget_processed(self, before: datetime) -> int:
+        return await self.repository.forget_processed(before)
 
     async def save(self, decided: Sequence[Decided], budgets_spent: Mapping[str, int]) -> None:
         """Keep members, purchases and budgets, add the award totals and queue the messages

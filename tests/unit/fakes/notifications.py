@@ -46,6 +46,20 @@ class FakeNotifications(FakeTransaction):
     async def save_template(self, kind: str, language: str, title: str, body: str) -> None:
         self.templates.setdefault(kind, {})[language] = {"title": title, "body": body}
 
+    async def forget_older(self, messages_before: datetime, deliveries_before: datetime) -> int:
+        kept = [m for m in self.messages if m.created_at >= messages_before]
+        finished = (DeliveryStatus.SENT, DeliveryStatus.GAVE_UP, DeliveryStatus.FOLDED)
+        old = [
+            i
+            for i, d in self.deliveries.items()
+            if d.created_at < deliveries_before and d.status in finished
+        ]
+        for delivery_id in old:
+            del self.deliveries[delivery_id]
+        gone = len(self.messages) - len(kept) + len(old)
+        self.messages = kept
+        return gone
+
     async def mark_read(self, member_id: str, message_id: str) -> bool:
         found = any(m.member_id == member_id and m.message_id == message_id for m in self.messages)
         if not found or message_id in self.read:

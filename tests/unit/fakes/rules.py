@@ -2,6 +2,7 @@
 
 import copy
 from collections.abc import Collection, Mapping, Sequence
+from datetime import UTC, datetime
 
 from services.rules.domain.member import MemberState
 from services.rules.domain.model import Award, LoyaltyEvent, Revocation, TierChange
@@ -15,6 +16,7 @@ class FakeRulesUnitOfWork(FakeTransaction):
 
     def __init__(self, budgets: dict[str, int] | None = None) -> None:
         self.processed_ids: set[str] = set()
+        self.processed_at: dict[str, datetime] = {}
         self.members: dict[str, MemberState] = {}
         self.purchase_records: dict[str, PurchaseRecord] = {}
         self.spent: dict[str, int] = {}
@@ -50,12 +52,21 @@ class FakeRulesUnitOfWork(FakeTransaction):
     async def save(self, decided: Sequence[Decided], budgets: Mapping[str, int]) -> None:
         self._staged = (decided, budgets)
 
+    async def forget_processed(self, before: datetime) -> int:
+        old = {i for i, at in self.processed_at.items() if at < before}
+        self.processed_ids -= old
+        for event_id in old:
+            del self.processed_at[event_id]
+        self._staged = self._staged or ((), {})  # applies at once; the commit has nothing more
+        return len(old)
+
     async def commit(self) -> None:
         assert self._staged is not None
         decided, budgets = self._staged
         for d in decided:
             assert d.event.event_id not in self.processed_ids, "unique event id violated"
             self.processed_ids.add(d.event.event_id)
+            self.processed_at[d.event.event_id] = datetime.now(UTC)
             self.members[d.decision.member.member_id] = copy.deepcopy(d.decision.member)
             if d.purchase is not None:
                 self.purchase_records[d.purchase.event_id] = copy.deepcopy(d.purchase)
