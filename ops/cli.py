@@ -12,6 +12,7 @@ import json
 import os
 import sys
 import uuid
+import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +26,7 @@ from rich.table import Table
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, pretty_exceptions_enable=False)
 rules_app = typer.Typer(help="The rule pack: export it, load it.", no_args_is_help=True)
-members_app = typer.Typer(help="Members: import them.", no_args_is_help=True)
+members_app = typer.Typer(help="Members: import them, export one.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 app.add_typer(members_app, name="members")
 out = Console()
@@ -218,6 +219,55 @@ def members_import(
             call("POST", "rules", "/v1/events", json=chunk)
             progress.advance(task, len(chunk))
     out.print(f"{len(events)} member(s) sent for enrolment")
+
+
+EXPORT_README = """What pointstream holds about member {member}, exported {at}.
+
+Each file is one service's data, as JSON (the service, the member, when, then one array of
+rows per kind of data it keeps):
+
+- rules.json: the member's state as the rules keep it (tier, purchase counts, birthday,
+  language, categories bought), each purchase as recorded (paid, returned, points per rule),
+  and the ids, types and times of the member's events processed.
+- ledger.json: the balance and tier, every ledger entry (each point earned, matured, spent,
+  expired, adjusted: with its reason), every operation, lot, redemption and voucher.
+- notifications.json: the member's preferences (language, timezone, email, push token,
+  consents, quiet hours), every inbox message, every email and push delivery.
+"""
+
+
+@members_app.command("export")
+def members_export(
+    member: Annotated[str, typer.Argument(help="the member id")],
+    out_path: Annotated[Path, typer.Option("--out", help="the zip file to write")],
+) -> None:
+    """Everything pointstream holds about one member, from the three services, in one zip
+    (right of access and portability). Each service's document is streamed into the archive
+    as it arrives: no history is held whole in memory."""
+    at = datetime.now(UTC).isoformat(timespec="seconds")
+    try:
+        _export_into(out_path, member, at)
+    except (typer.Exit, httpx.HTTPError):
+        out_path.unlink(missing_ok=True)  # no half an export left behind
+        raise
+    out.print(f"{member}: {out_path} (rules.json, ledger.json, notifications.json, README.txt)")
+
+
+def _export_into(out_path: Path, member: str, at: str) -> None:
+    with zipfile.ZipFile(out_path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("README.txt", EXPORT_README.format(member=member, at=at))
+        for service in SERVICES:
+            path = f"/v1/members/{member}/export"
+            try:
+                with client() as http, http.stream("GET", f"{url(service)}{path}") as answer:
+                    if answer.status_code >= 400:
+                        answer.read()
+                        call("GET", service, path)  # the same refusal, said clearly
+                    with archive.open(f"{service}.json", "w") as entry:
+                        for chunk in answer.iter_bytes():
+                            entry.write(chunk)
+            except httpx.TransportError as exc:
+                fail(f"{service} is not reachable at {url(service)} ({exc.__class__.__name__})")
 
 
 @app.command("replay-dead-letters")

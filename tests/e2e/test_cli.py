@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 import uuid
+import zipfile
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -162,3 +163,50 @@ def test_bad_input_and_an_unreachable_service_are_one_clear_line(
     )
     assert gone.returncode == 1
     assert "ledger is not reachable" in gone.stderr
+
+
+async def test_a_members_data_is_exported_from_every_service_into_one_zip(
+    system: System, tmp_path: Path
+) -> None:
+    """The right of access: `pointstream members export` gathers what each service holds."""
+    member = f"gdpr-{uuid.uuid4().hex[:6]}"
+    sheet = tmp_path / "member.csv"
+    sheet.write_text(
+        "member_id,channel,language,birthday,email,email_consent\n"
+        f"{member},pos,sv,1985-04-02,{member}@example.se,true\n"
+    )
+    assert pointstream(system, "members", "import", str(sheet)).returncode == 0
+    assert (await post(system, purchase(member, "42.00"))).status_code == 202
+    await eventually(lambda: balance(system, member), lambda b: b.get("pending") == 42)
+
+    archive = tmp_path / "export.zip"
+    done = pointstream(system, "members", "export", member, "--out", str(archive))
+    assert done.returncode == 0, done.stderr
+    with zipfile.ZipFile(archive) as zipped:
+        assert sorted(zipped.namelist()) == [
+            "README.txt",
+            "ledger.json",
+            "notifications.json",
+            "rules.json",
+        ]
+        files = {n: json.loads(zipped.read(n)) for n in zipped.namelist() if n.endswith(".json")}
+        readme = zipped.read("README.txt").decode()
+    assert member in readme
+    assert {f["member_id"] for f in files.values()} == {member}
+    [prefs] = files["notifications.json"]["preferences"]
+    assert prefs["prefs"]["email"] == f"{member}@example.se"
+    assert files["notifications.json"]["inbox"], "the welcome message"
+    assert len(files["rules.json"]["purchases"]) == 1
+    [state] = files["rules.json"]["state"]
+    assert state["birthday_mmdd"] == "04-02"
+    [books] = files["ledger.json"]["balance"]
+    assert (books["available"], books["pending"]) == (100, 42)  # the welcome, the purchase
+    assert {e["kind"] for e in files["ledger.json"]["entries"]} == {"earn"}
+    assert sum(e["points"] for e in files["ledger.json"]["entries"]) == 142
+
+    refused = pointstream(
+        system, "members", "export", member, "--out", str(tmp_path / "x.zip"), key=READER_KEY
+    )
+    assert refused.returncode != 0
+    assert "403" in refused.stderr
+    assert not (tmp_path / "x.zip").exists(), "no half an export left behind"

@@ -213,3 +213,28 @@ async def test_the_balance_fast_path_answers_as_the_route_and_refuses_nothing_it
     assert other.headers["content-type"].startswith("application/problem+json")
     unknown = (await client.get("/v1/members/never-seen/balance", headers=TILL)).json()
     assert (unknown["available"], unknown["updated_at"]) == (0, None)
+
+
+async def test_a_member_exports_all_the_ledger_holds_about_them_and_only_they_or_an_admin(
+    client: httpx.AsyncClient,
+) -> None:
+    member = f"x-{uuid.uuid4().hex[:6]}"
+    await credit(client, member, 120)
+    await credit(client, member, -20)
+    tokens = Authenticator(auth_settings())
+    own = {"Authorization": f"Bearer {tokens.issue_member_token(member)}"}
+    other = {"Authorization": f"Bearer {tokens.issue_member_token('someone-else')}"}
+    by_admin = await client.get(f"/v1/members/{member}/export", headers=ADMIN)
+    by_member = await client.get(f"/v1/members/{member}/export", headers=own)
+    by_other = await client.get(f"/v1/members/{member}/export", headers=other)
+    by_reader = await client.get(f"/v1/members/{member}/export", headers={"X-API-Key": READER_KEY})
+    assert (by_admin.status_code, by_member.status_code) == (200, 200)
+    assert (by_other.status_code, by_reader.status_code) == (403, 403)
+    assert by_admin.headers["content-disposition"] == f'attachment; filename="ledger-{member}.json"'
+    exported = json.loads(by_admin.content)
+    assert (exported["service"], exported["member_id"]) == ("ledger", member)
+    [balance] = exported["balance"]
+    assert balance["available"] == 100
+    assert len(exported["operations"]) == 2
+    assert sorted(e["actor"] for e in exported["entries"]) == ["admin", "admin"]
+    assert json.loads(by_member.content)["entries"] == exported["entries"]

@@ -5,10 +5,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from services.ledger.adapters.orm import (
+    balances,
+    entries,
+    lots,
+    member_tiers,
+    operations,
+    redemptions,
+    vouchers,
+)
 from services.ledger.entrypoints.context import LedgerDep
 from services.ledger.service_layer import views
-from shared.auth import SCOPE_MEMBERS_READ
+from shared.auth import SCOPE_ADMIN, SCOPE_MEMBERS_READ
 from shared.callers import Caller, MemberId, require_member_access
+from shared.export import member_export
 
 router = APIRouter(prefix="/v1/members/{member_id}", tags=["members"])
 
@@ -33,3 +43,25 @@ async def list_entries(
     require_member_access(principal, member_id, SCOPE_MEMBERS_READ)
     async with ledger.sessions() as session:
         return await views.entry_page(session, member_id, limit=limit, cursor=cursor)
+
+
+@router.get("/export")
+async def export_member(member_id: MemberId, principal: Caller, ledger: LedgerDep) -> Response:
+    """Everything the ledger holds about the member, as one JSON document streamed as it is
+    read (right of access and portability): balance, tier, every entry, operation, lot,
+    redemption and voucher. An admin key, or the member's own token."""
+    require_member_access(principal, member_id, SCOPE_ADMIN)
+    return member_export(
+        ledger.sessions,
+        "ledger",
+        member_id,
+        (
+            ("balance", balances, ()),
+            ("tier", member_tiers, ()),
+            ("entries", entries, (entries.c.id,)),
+            ("operations", operations, (operations.c.recorded_at,)),
+            ("lots", lots, (lots.c.created_at,)),
+            ("redemptions", redemptions, (redemptions.c.created_at,)),
+            ("vouchers", vouchers, (vouchers.c.issued_at,)),
+        ),
+    )

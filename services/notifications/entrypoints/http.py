@@ -5,15 +5,17 @@ from datetime import time
 from typing import Annotated
 from zoneinfo import available_timezones
 
-from fastapi import APIRouter, Body, HTTPException, Path, Query
+from fastapi import APIRouter, Body, HTTPException, Path, Query, Response
 from pydantic import BaseModel, EmailStr, Field, field_validator
 
+from services.notifications.adapters.orm import deliveries, inbox, preferences
 from services.notifications.domain.notices import Category, Channel
 from services.notifications.domain.preferences import LANGUAGES, Preferences
 from services.notifications.entrypoints.context import NotificationsDep
 from services.notifications.service_layer import members, views
-from shared.auth import SCOPE_MEMBERS_READ
+from shared.auth import SCOPE_ADMIN, SCOPE_MEMBERS_READ
 from shared.callers import Caller, MemberId, require_member_access
+from shared.export import member_export
 
 router = APIRouter(prefix="/v1", tags=["members"])
 
@@ -139,3 +141,24 @@ async def unsubscribe(
 
 
 __all__ = ["LANGUAGES", "router"]
+
+
+@router.get("/members/{member_id}/export")
+async def export_member(
+    member_id: MemberId, principal: Caller, notifications: NotificationsDep
+) -> Response:
+    """Everything the notification service holds about the member, as one JSON document
+    streamed as it is read (right of access and portability): preferences (language,
+    timezone, email, push token, consents), every inbox message, every delivery. An admin key,
+    or the member's own token."""
+    require_member_access(principal, member_id, SCOPE_ADMIN)
+    return member_export(
+        notifications.sessions,
+        "notifications",
+        member_id,
+        (
+            ("preferences", preferences, ()),
+            ("inbox", inbox, (inbox.c.id,)),
+            ("deliveries", deliveries, (deliveries.c.created_at,)),
+        ),
+    )

@@ -10,15 +10,17 @@ from opentelemetry.trace import SpanKind
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.rules.adapters.orm import member_states, processed_events, purchases
 from services.rules.entrypoints.context import RulesContext, RulesDep
 from services.rules.service_layer import views
 from shared import tracing
-from shared.auth import SCOPE_INGEST
-from shared.callers import Caller, require_scope
+from shared.auth import SCOPE_ADMIN, SCOPE_INGEST
+from shared.callers import Caller, MemberId, require_member_access, require_scope
 from shared.contracts.envelope import TYPE_HEADER, CloudEvent, EnvelopeError, implausible_time
 from shared.contracts.inbound import PayloadError, parse_inbound
 from shared.contracts.json import JsonDecodeError, loads_exact
 from shared.contracts.modes import BATCH, STRUCTURED, binary_document, http_attributes, media_type
+from shared.export import member_export
 from shared.http import problem
 from shared.kafka.producer import OutgoingMessage
 
@@ -201,3 +203,22 @@ async def _returns_not_taken(
             continue
         errors.append({"index": i, "errors": [{"loc": loc, "msg": msg}]})
     return errors
+
+
+@router.get("/members/{member_id}/export", tags=["members"])
+async def export_member(member_id: MemberId, principal: Caller, rules: RulesDep) -> Response:
+    """Everything the rules hold about the member, as one JSON document streamed as it is
+    read (right of access and portability): their state (tier, counts, birthday, language),
+    their purchases as the rules recorded them, and the events of theirs processed. An admin
+    key, or the member's own token."""
+    require_member_access(principal, member_id, SCOPE_ADMIN)
+    return member_export(
+        rules.sessions,
+        "rules",
+        member_id,
+        (
+            ("state", member_states, ()),
+            ("purchases", purchases, (purchases.c.occurred_at,)),
+            ("processed_events", processed_events, (processed_events.c.processed_at,)),
+        ),
+    )
