@@ -23,7 +23,7 @@ BATCH = "application/cloudevents-batch+json"
 JSON = "application/json"
 HTTP_PREFIX = "ce-"
 KAFKA_PREFIX = "ce_"
-KAFKA_SPECVERSION = b"ce_specversion"
+KAFKA_SPECVERSION = "ce_specversion"
 
 
 def media_type(content_type: str | None) -> str:
@@ -54,7 +54,7 @@ def http_attributes(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
 
 
 def is_binary_record(headers: Iterable[tuple[str, bytes]] | None) -> bool:
-    return any(name.encode() == KAFKA_SPECVERSION for name, _ in headers or ())
+    return any(name == KAFKA_SPECVERSION for name, _ in headers or ())
 
 
 def kafka_document(headers: Iterable[tuple[str, bytes]], value: bytes) -> Any:

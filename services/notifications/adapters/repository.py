@@ -11,7 +11,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifications.adapters.orm import deliveries, inbox, preferences, templates
-from services.notifications.domain.deliveries import Delivery, DeliveryStatus
+from services.notifications.domain.deliveries import FINISHED, Delivery, DeliveryStatus
 from services.notifications.domain.model import InboxMessage
 from services.notifications.domain.notices import Category, Channel
 from services.notifications.domain.preferences import Preferences
@@ -70,8 +70,7 @@ class NotificationRepository:
         """Delete inbox messages created before ``messages_before`` and finished deliveries
         (sent, given up, folded into a digest) created before ``deliveries_before``: they hold
         members' personal data (addresses, texts). How many rows went."""
-        finished = [DeliveryStatus.SENT.value, DeliveryStatus.GAVE_UP.value]
-        finished.append(DeliveryStatus.FOLDED.value)
+        finished = sorted(status.value for status in FINISHED)
         gone = await self.session.execute(delete(inbox).where(inbox.c.created_at < messages_before))
         logs = await self.session.execute(
             delete(deliveries).where(

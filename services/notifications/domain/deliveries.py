@@ -17,6 +17,10 @@ class DeliveryStatus(StrEnum):
     FOLDED = "folded"  # merged into a digest that was sent instead
 
 
+# Deliveries that will not be tried again: their logs may go once old (retention).
+FINISHED = frozenset({DeliveryStatus.SENT, DeliveryStatus.GAVE_UP, DeliveryStatus.FOLDED})
+
+
 # Kinds of small news that are folded into one digest when several wait at once.
 DIGEST_KINDS = frozenset({"points_earned"})
 

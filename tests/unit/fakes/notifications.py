@@ -4,7 +4,7 @@ import copy
 from collections.abc import Collection
 from datetime import datetime, timedelta
 
-from services.notifications.domain.deliveries import Delivery, DeliveryStatus
+from services.notifications.domain.deliveries import FINISHED, Delivery, DeliveryStatus
 from services.notifications.domain.model import InboxMessage
 from services.notifications.domain.preferences import Preferences
 from tests.unit.fakes.transaction import FakeTransaction
@@ -48,11 +48,10 @@ class FakeNotifications(FakeTransaction):
 
     async def forget_older(self, messages_before: datetime, deliveries_before: datetime) -> int:
         kept = [m for m in self.messages if m.created_at >= messages_before]
-        finished = (DeliveryStatus.SENT, DeliveryStatus.GAVE_UP, DeliveryStatus.FOLDED)
         old = [
             i
             for i, d in self.deliveries.items()
-            if d.created_at < deliveries_before and d.status in finished
+            if d.created_at < deliveries_before and d.status in FINISHED
         ]
         for delivery_id in old:
             del self.deliveries[delivery_id]
