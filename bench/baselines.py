@@ -87,7 +87,7 @@ async def database_inserts(url: str, rows: int, batch: int = 2000) -> dict[str, 
             {
                 "entry_id": f"e{n}",
                 "operation_id": f"o{n}",
-                "member_id": f"m{n % 20000:07d}",
+                "account_key": f"~m{n % 20000:07d}",
                 "kind": "earn",
                 "points": 100 + n % 50,
                 "debit_account": "program:liability",

@@ -11,6 +11,7 @@ import csv
 import json
 import os
 import sys
+import time
 import uuid
 import zipfile
 from collections.abc import Iterator
@@ -26,7 +27,7 @@ from rich.table import Table
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, pretty_exceptions_enable=False)
 rules_app = typer.Typer(help="The rule pack: export it, load it.", no_args_is_help=True)
-members_app = typer.Typer(help="Members: import them, export one.", no_args_is_help=True)
+members_app = typer.Typer(help="Members: import them, export or erase one.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 app.add_typer(members_app, name="members")
 out = Console()
@@ -268,6 +269,37 @@ def _export_into(out_path: Path, member: str, at: str) -> None:
                             entry.write(chunk)
             except httpx.TransportError as exc:
                 fail(f"{service} is not reachable at {url(service)} ({exc.__class__.__name__})")
+
+
+@members_app.command("erase")
+def members_erase(
+    member: Annotated[str, typer.Argument(help="the member id")],
+    yes: Annotated[bool, typer.Option("--yes", help="confirm: this cannot be undone")] = False,
+    wait: Annotated[
+        float, typer.Option(help="seconds to wait for every service to confirm (0: do not)")
+    ] = 60,
+) -> None:
+    """Forget a member in every service (right to erasure). Their personal data is deleted;
+    the ledger's books stay exact under an opaque key; later events for them are refused."""
+    if not yes:
+        fail(f"erasing {member} cannot be undone: run again with --yes")
+    asked = call("POST", "rules", f"/v1/members/{member}/erasure").json()
+    out.print(f"{member}: erasure {asked['status']} (event {asked['erasure_event_id']})")
+    if wait <= 0:
+        return
+    deadline = time.monotonic() + wait
+    pending = list(SERVICES)
+    while pending:
+        pending = [
+            s
+            for s in pending
+            if not call("GET", s, f"/v1/members/{member}/erasure").json()["erased"]
+        ]
+        if pending and time.monotonic() > deadline:
+            fail(f"not yet confirmed after {wait:g}s by: {', '.join(pending)} (it will be done)")
+        if pending:
+            time.sleep(0.5)
+    out.print(f"{member}: erased in {', '.join(SERVICES)}")
 
 
 @app.command("replay-dead-letters")

@@ -2,7 +2,7 @@
 portability (GDPR art. 15, 20). Long histories stream from the database in pages of rows and
 leave as they come, so no history is ever held whole in memory."""
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -69,15 +69,26 @@ def member_export(
     service: str,
     member_id: str,
     tables: Sequence[tuple[str, Table, Sequence[ColumnElement[Any]]]],
+    where: Mapping[str, ColumnElement[bool]] | None = None,
 ) -> StreamingResponse:
-    """The member's rows of each ``(section, table, order)``: every table has ``member_id``."""
+    """The member's rows of each ``(section, table, order)``: found by ``member_id``, or by
+    the section's condition in ``where``."""
+    where = where or {}
+
+    def condition(name: str, table: Table) -> ColumnElement[bool]:
+        found = where.get(name)
+        return table.c.member_id == member_id if found is None else found
+
     header = {
         "service": service,
         "member_id": member_id,
         "exported_at": datetime.now(UTC).isoformat(),
     }
     sections = [
-        (name, rows_of(select(table).where(table.c.member_id == member_id).order_by(*order)))
+        (
+            name,
+            rows_of(select(table).where(condition(name, table)).order_by(*order)),
+        )
         for name, table, order in tables
     ]
     return export_response(sessions, header, sections, filename=f"{service}-{member_id}.json")

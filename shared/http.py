@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared import metrics
 from shared.auth import AuthError
 from shared.contracts.asyncapi import document as asyncapi_document
+from shared.erasure import MemberWasErased
 from shared.kafka.producer import ProducerNotStarted
 from shared.pagination import InvalidCursor
 
@@ -53,6 +54,9 @@ def install_problem_handlers(app: FastAPI) -> None:
         assert isinstance(exc, AuthError)
         return problem(exc.status, _title(exc.status), exc.detail)
 
+    async def on_erased(_: Request, exc: Exception) -> Response:
+        return problem(410, "Member erased", str(exc))
+
     async def on_bad_cursor(_: Request, exc: Exception) -> Response:
         return problem(400, "Bad request", str(exc))
 
@@ -81,6 +85,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AuthError, on_auth)
     app.add_exception_handler(ProducerNotStarted, on_not_started)
     app.add_exception_handler(InvalidCursor, on_bad_cursor)
+    app.add_exception_handler(MemberWasErased, on_erased)
     app.add_exception_handler(KafkaError, on_kafka_down)
 
     async def on_stored_value(request: Request, exc: Exception) -> Response:

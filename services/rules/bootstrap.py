@@ -5,8 +5,8 @@ from datetime import timedelta
 from fastapi import FastAPI, Response
 from starlette.middleware import Middleware
 
-from services.rules.adapters.orm import outbox
-from services.rules.entrypoints import admin_http, http
+from services.rules.adapters.orm import erased_members, outbox
+from services.rules.entrypoints import admin_http, erasure_http, http
 from services.rules.entrypoints.consumer import event_handler
 from services.rules.entrypoints.context import RulesContext
 from services.rules.entrypoints.http import accept_events
@@ -19,6 +19,7 @@ from services.rules.service_layer.unit_of_work import SqlAlchemyUnitOfWork, Unit
 from services.rules.settings import RulesSettings
 from shared.app import ServiceParts, create_service_app
 from shared.contracts.envelope import CloudEvent
+from shared.erasure import ErasedCache
 from shared.kafka.consumer import ConsumerRuntime
 from shared.settings import AuthSettings, KafkaSettings
 
@@ -66,9 +67,10 @@ def build_app(
     app = create_service_app(
         parts,
         title="pointstream rules",
-        routers=[http.router, admin_http.router, program_http.router],
+        routers=[http.router, admin_http.router, program_http.router, erasure_http.router],
     )
-    context = RulesContext(parts=parts, settings=settings, uow=uow, book=book)
+    erased = ErasedCache(sessions, erased_members)
+    context = RulesContext(parts=parts, settings=settings, uow=uow, book=book, erased=erased)
     app.state.context = context
     if "api" in parts.roles:  # innermost middleware: inside the request log, before routing
 

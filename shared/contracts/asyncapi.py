@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from shared.contracts import awards, ledger, topics
+from shared.contracts import awards, erasure, ledger, topics
 from shared.contracts.envelope import TYPE_HEADER, CloudEvent
 from shared.contracts.inbound import INBOUND_TYPES
 
@@ -27,6 +27,7 @@ _AWARDS: dict[str, type[BaseModel]] = {
     awards.MEMBER_PROFILE_CHANGED: awards.ProfileChanged,
     awards.POINTS_AWARDED: awards.PointsAwarded,  # the shape before points.decided
     awards.POINTS_REVOKED: awards.PointsRevoked,  # the same
+    erasure.MEMBER_ERASED: erasure.MemberErased,
 }
 _LEDGER: dict[str, type[BaseModel]] = {
     **{ledger.ledger_event_type(kind): ledger.LedgerEvent for kind in ledger.LEDGER_KINDS},
@@ -35,6 +36,7 @@ _LEDGER: dict[str, type[BaseModel]] = {
         f"{ledger.VOUCHER_EVENT_PREFIX}{status}": ledger.VoucherEvent
         for status in ("issued", "used", "cancelled", "expired")
     },
+    erasure.MEMBER_ERASED: erasure.MemberErased,
 }
 _TOPICS: dict[str, tuple[str, dict[str, type[BaseModel]], str]] = {
     "events": (topics.EVENTS, dict(INBOUND_TYPES), "What tills, web shops and apps send in."),

@@ -18,6 +18,7 @@ from pydantic import (
 from shared.contracts.currencies import CURRENCIES
 from shared.contracts.custom import OpenPayload
 from shared.contracts.envelope import CloudEvent, InvalidMessage
+from shared.contracts.erasure import ERASURE_REQUESTED, ErasureRequested
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=4, allow_inf_nan=False)]
 
@@ -174,6 +175,7 @@ InboundPayload = (
     | MemberActivity
     | ReferralCompleted
     | ComplaintResolved
+    | ErasureRequested
 )
 
 INBOUND_TYPES: dict[str, type[InboundPayload]] = {
@@ -185,6 +187,7 @@ INBOUND_TYPES: dict[str, type[InboundPayload]] = {
     "member.activity": MemberActivity,
     "referral.completed": ReferralCompleted,
     "complaint.resolved": ComplaintResolved,
+    ERASURE_REQUESTED: ErasureRequested,
 }
 
 

@@ -72,6 +72,30 @@ def commands_of(
     return found
 
 
+async def cut_at(
+    events: Sequence[CloudEvent],
+    is_cut: Callable[[CloudEvent], bool],
+    part: BatchHandler,
+    cut: Callable[[CloudEvent], Awaitable[str | None]],
+) -> dict[int, str]:
+    """Handle a chunk in parts, cut at the events ``is_cut`` picks (rare ones, such as an
+    erasure): each part before a cut with ``part``, then the cut alone with ``cut`` (its
+    rejection reason, or None), in order. The rejections of the whole chunk, by index."""
+    rejected: dict[int, str] = {}
+    start = 0
+    for index in [i for i, e in enumerate(events) if is_cut(e)]:
+        rejected |= _shifted(await part(events[start:index]) if index > start else {}, start)
+        if (why := await cut(events[index])) is not None:
+            rejected[index] = why
+        start = index + 1
+    rest = events[start:] if start else events
+    return rejected | _shifted(await part(rest) if rest else {}, start)
+
+
+def _shifted(rejected: Mapping[int, str], by: int) -> dict[int, str]:
+    return {index + by: why for index, why in rejected.items()}
+
+
 @dataclass
 class Settlement(Generic[T]):
     """What became of a chunk's leading ``settled`` items (the rest wait for the next fetch)."""

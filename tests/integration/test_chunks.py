@@ -268,13 +268,20 @@ async def test_the_ledger_books_decisions_of_both_shapes_in_one_chunk(
             r.member_id: (r.available, r.pending, r.lifetime_earned)
             for r in await conn.execute(select(balances))
         }
+        # The books name each member's account by its key, never by the member's id.
         rows = (
             await conn.execute(
-                select(
-                    entries.c.member_id, entries.c.rule_id, entries.c.points, entries.c.kind
-                ).order_by(entries.c.id)
+                select(balances.c.member_id, entries.c.rule_id, entries.c.points, entries.c.kind)
+                .join(balances, balances.c.account_key == entries.c.account_key)
+                .order_by(entries.c.id)
             )
         ).all()
+        assert not any(
+            "anna" in a or "bo" in a
+            for a in await conn.scalars(
+                select(entries.c.credit_account).union(select(entries.c.debit_account))
+            )
+        )
         published = [json.loads(p) for p in await conn.scalars(select(ledger_outbox.c.payload))]
     # anna: 230 pending + 50 available, then 100 of the pending base-earn taken back.
     assert found == {"anna": (50, 130, 180), "bo": (40, 0, 40)}

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.ledger.adapters.orm import entries, outbox
+from services.ledger.adapters.orm import account_key_of, balances, entries, outbox
 from services.ledger.adapters.reconciliation import reconcile
 from services.ledger.domain.commands import RecordAward, RedeemPoints
 from services.ledger.domain.errors import InsufficientPoints
@@ -71,11 +71,16 @@ async def test_the_same_award_twice_is_one_entry_and_one_event(
     await record(sessions, the_award)
     await record(sessions, the_award)
     async with sessions() as s:
-        count = await s.scalar(select(func.count()).where(entries.c.member_id == m))
+        count = await s.scalar(
+            select(func.count()).where(entries.c.account_key == account_key_of(m))
+        )
         queued = await s.scalar(select(func.count()).where(outbox.c.key == m))
         report = await reconcile(s, members=[m])
     assert (count, queued) == (1, 1)
     assert report.ok, report.mismatches
+
+
+_KEY = "(SELECT account_key FROM balances WHERE member_id = :m)"
 
 
 @pytest.mark.parametrize("table", ["entries", "operations"])
@@ -85,8 +90,8 @@ async def test_entries_and_operations_cannot_be_changed_even_with_raw_sql(
     m = member()
     await record(sessions, award(m))
     for statement in (
-        f"UPDATE {table} SET member_id = 'someone-else' WHERE member_id = :m",
-        f"DELETE FROM {table} WHERE member_id = :m",
+        f"UPDATE {table} SET account_key = 'someone-else' WHERE account_key = {_KEY}",
+        f"DELETE FROM {table} WHERE account_key = {_KEY}",
         f"TRUNCATE {table}",
     ):
         async with sessions() as s:
@@ -102,7 +107,9 @@ async def test_concurrent_awards_for_one_member_all_land(
     m = member()
     await asyncio.gather(*(record(sessions, award(m, points=p)) for p in range(1, 21)))
     async with sessions() as s:
-        total = await s.scalar(select(func.sum(entries.c.points)).where(entries.c.member_id == m))
+        total = await s.scalar(
+            select(func.sum(entries.c.points)).where(entries.c.account_key == account_key_of(m))
+        )
         report = await reconcile(s, members=[m])
     assert total == 210
     assert report.ok, report.mismatches
@@ -144,7 +151,9 @@ async def test_many_simultaneous_redemptions_never_overdraw_and_each_success_is_
     accepted = sum(await asyncio.gather(*(redeem(n) for n in range(40))))
     async with sessions() as s:
         redeemed = await s.scalar(
-            select(func.count()).where(entries.c.member_id == m, entries.c.kind == "redeem")
+            select(func.count()).where(
+                entries.c.account_key == account_key_of(m), entries.c.kind == "redeem"
+            )
         )
         report = await reconcile(s, members=[m])
     assert accepted == 14  # 14 * 70 = 980 <= 1000 < 15 * 70
@@ -171,7 +180,12 @@ async def test_scheduled_work_on_two_replicas_at_once_matures_each_lot_once(
     async with sessions() as s:
         matured = await s.execute(
             select(entries.c.lot_id, func.count())
-            .where(entries.c.member_id.in_(members), entries.c.kind == "mature")
+            .where(
+                entries.c.account_key.in_(
+                    select(balances.c.account_key).where(balances.c.member_id.in_(members))
+                ),
+                entries.c.kind == "mature",
+            )
             .group_by(entries.c.lot_id)
         )
         report = await reconcile(s, members=members)

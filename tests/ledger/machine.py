@@ -22,7 +22,7 @@ from hypothesis.stateful import (
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.ledger.adapters.orm import balances, entries
+from services.ledger.adapters.orm import account_key_of, balances, entries
 from services.ledger.adapters.reconciliation import reconcile
 from services.ledger.domain.commands import (
     RecordAward,
@@ -76,7 +76,9 @@ class LedgerMachine(RuleBasedStateMachine):
                 row = (
                     await s.execute(select(balances).where(balances.c.member_id == member))
                 ).first()
-                count = await s.scalar(select(func.count()).where(entries.c.member_id == member))
+                count = await s.scalar(
+                    select(func.count()).where(entries.c.account_key == account_key_of(member))
+                )
             values = (
                 (0, 0, 0, 0, 0)
                 if row is None
@@ -97,7 +99,7 @@ class LedgerMachine(RuleBasedStateMachine):
             async with self.sessions() as s:
                 total = await s.scalar(
                     select(func.coalesce(func.sum(entries.c.points), 0)).where(
-                        entries.c.member_id == member, entries.c.kind == "expire"
+                        entries.c.account_key == account_key_of(member), entries.c.kind == "expire"
                     )
                 )
             return int(total or 0)

@@ -50,8 +50,9 @@ class BalanceReader:
             row = await (await self._connected()).fetchrow(_BALANCE, member_id)
         except _BROKEN:  # a connection the database dropped (a restart): once more, afresh
             row = await (await self._connected()).fetchrow(_BALANCE, member_id)
-        if row is None:
-            return views.no_balance(member_id).model_dump(mode="json")
+        if row is None:  # an unknown member, or one who was erased (refused: 410)
+            async with self._sessions() as session:
+                return (await views.balance(session, member_id)).model_dump(mode="json")
         updated: datetime | None = row["updated_at"]
         return {
             "member_id": member_id,

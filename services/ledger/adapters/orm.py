@@ -1,7 +1,12 @@
 """The ledger's tables. ``entries`` and ``operations`` are append-only: migration 0001 adds
 triggers that refuse UPDATE and DELETE on them in PostgreSQL and SQLite alike. ``balances``,
 ``lots`` and ``redemptions`` are running state, changed in the same transaction as the entries
-that explain them."""
+that explain them.
+
+The books never name the member: entries and operations carry the member's *account key*, an
+opaque random string, and the one place that ties a key to a member id is the member's row in
+``balances``. Erasing a member rewrites that row (and the other running state) to the key, so
+the append-only books stay exactly as written and still add up, and no longer lead to anyone."""
 
 from sqlalchemy import (
     JSON,
@@ -11,11 +16,14 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    ScalarSelect,
     String,
     Table,
+    select,
 )
 
 from shared.db import UtcDateTime
+from shared.erasure import erased_members_table
 from shared.outbox import outbox_table
 
 metadata = MetaData()
@@ -26,7 +34,7 @@ operations = Table(
     metadata,
     Column("operation_id", _Id, primary_key=True),
     Column("kind", String(20), nullable=False),
-    Column("member_id", String(200), nullable=False),
+    Column("account_key", String(200), nullable=False),  # balances.account_key
     Column("fingerprint", String(64), nullable=False),
     Column("recorded_at", UtcDateTime(), nullable=False),
 )
@@ -39,7 +47,7 @@ entries = Table(
     ),
     Column("entry_id", _Id, nullable=False, unique=True),
     Column("operation_id", _Id, nullable=False),
-    Column("member_id", String(200), nullable=False),
+    Column("account_key", String(200), nullable=False),  # balances.account_key
     Column("kind", String(20), nullable=False),
     Column("points", BigInteger, nullable=False),
     Column("debit_account", String(250), nullable=False),
@@ -56,13 +64,14 @@ entries = Table(
     Column("recorded_at", UtcDateTime(), nullable=False),
     CheckConstraint("points > 0", name="ck_entries_points_positive"),
     CheckConstraint("debit_account <> credit_account", name="ck_entries_two_accounts"),
-    Index("ix_entries_member_id_id", "member_id", "id"),
+    Index("ix_entries_account_key_id", "account_key", "id"),
 )
 
 balances = Table(
     "balances",
     metadata,
-    Column("member_id", String(200), primary_key=True),
+    Column("member_id", String(200), primary_key=True),  # the key itself, once erased
+    Column("account_key", String(200), nullable=False, unique=True),
     Column("available", BigInteger, nullable=False),
     Column("pending", BigInteger, nullable=False),
     Column("held", BigInteger, nullable=False),
@@ -147,3 +156,11 @@ member_tiers = Table(
 )
 
 outbox = outbox_table(metadata)
+
+# Members who were erased, by a digest of their id: later commands for them are refused.
+erased_members = erased_members_table(metadata)
+
+
+def account_key_of(member_id: str) -> ScalarSelect[str]:
+    """The member's account key, as a subquery: ``entries.c.account_key == account_key_of(m)``."""
+    return select(balances.c.account_key).where(balances.c.member_id == member_id).scalar_subquery()

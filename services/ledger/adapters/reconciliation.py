@@ -41,13 +41,19 @@ class Reconciliation:
 async def reconcile(
     session: AsyncSession, members: Collection[str] | None = None
 ) -> Reconciliation:
-    """Check every member, or only ``members`` (and the entries they are party to)."""
+    """Check every member, or only ``members`` (and the entries they are party to). Entries
+    name a member's account by its key (``balances.account_key``), never by the member's id."""
 
     def only(column: ColumnElement[str]) -> ColumnElement[bool]:
         return true() if members is None else column.in_(list(members))
 
+    def only_keys(column: ColumnElement[str]) -> ColumnElement[bool]:
+        if members is None:
+            return true()
+        return column.in_(select(balances.c.account_key).where(only(balances.c.member_id)))
+
     report = Reconciliation()
-    sums = await _entry_sums(session, only)
+    sums = await _entry_sums(session, only_keys)
     report.accounts = sums.program_accounts
     report.entries_checked = sums.entries
     expected = dict(sums.per_member)
@@ -58,7 +64,7 @@ async def reconcile(
         held += row.available + row.pending + row.held
         earned += row.lifetime_earned
         redeemed += row.lifetime_redeemed
-        wanted = expected.pop(row.member_id, _ZERO)
+        wanted = expected.pop(row.account_key, _ZERO)
         for name, total in wanted.items():
             if getattr(row, name) != total:
                 report.mismatches.append(
@@ -69,7 +75,7 @@ async def reconcile(
             report.mismatches.append(
                 f"{row.member_id}: lots hold {lots_available} available and {lots_pending} pending"
             )
-    report.mismatches.extend(f"{m}: entries but no balance row" for m in expected)
+    report.mismatches.extend(f"account {k}: entries but no balance row" for k in expected)
     # The books balance when what members hold (their balance rows) and the program's accounts
     # (their own entries) net to zero; issued and redeemed points agree with the members'.
     report.books_balance = held + sum(report.accounts.values()) == 0
@@ -88,21 +94,23 @@ async def rebuild_balances(session: AsyncSession) -> tuple[int, int, int]:
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(text("LOCK TABLE balances IN EXCLUSIVE MODE"))
     sums = await _entry_sums(session, lambda _: true())
-    current = {row.member_id: row for row in await session.execute(select(balances))}
+    current = {row.account_key: row for row in await session.execute(select(balances))}
     now = datetime.now(UTC)
     rewritten = 0
     members = sums.per_member.keys() | current.keys()
-    for member in members:
-        wanted = sums.per_member.get(member, _ZERO)
-        row = current.get(member)
-        if row is None:
+    for key in members:
+        wanted = sums.per_member.get(key, _ZERO)
+        row = current.get(key)
+        if row is None:  # whose the account was is not known: it is kept under its key
             await session.execute(
-                insert(balances).values(member_id=member, version=1, updated_at=now, **wanted)
+                insert(balances).values(
+                    member_id=key, account_key=key, version=1, updated_at=now, **wanted
+                )
             )
         elif any(getattr(row, name) != total for name, total in wanted.items()):
             await session.execute(
                 update(balances)
-                .where(balances.c.member_id == member)
+                .where(balances.c.account_key == key)
                 .values(version=row.version + 1, updated_at=now, **wanted)
             )
         else:
@@ -124,16 +132,16 @@ _ZERO = {
 class _Sums:
     program_accounts: dict[str, int]
     entries: int
-    per_member: dict[str, dict[str, int]]  # the balance row the entries imply
+    per_member: dict[str, dict[str, int]]  # account key -> the balance row the entries imply
 
 
 async def _entry_sums(session: AsyncSession, only: "Filter") -> _Sums:
     movements = union_all(
         select(entries.c.credit_account.label("account"), entries.c.points.label("delta")).where(
-            only(entries.c.member_id)
+            only(entries.c.account_key)
         ),
         select(entries.c.debit_account.label("account"), (-entries.c.points).label("delta")).where(
-            only(entries.c.member_id)
+            only(entries.c.account_key)
         ),
     ).subquery()
     nets = {
@@ -145,7 +153,8 @@ async def _entry_sums(session: AsyncSession, only: "Filter") -> _Sums:
         )
     }
     count = int(
-        await session.scalar(select(func.count(entries.c.id)).where(only(entries.c.member_id))) or 0
+        await session.scalar(select(func.count(entries.c.id)).where(only(entries.c.account_key)))
+        or 0
     )
     program: dict[str, int] = {}
     purposes: dict[str, dict[str, int]] = {}
@@ -178,7 +187,7 @@ Filter = Callable[[ColumnElement[str]], ColumnElement[bool]]
 async def _per_member(
     session: AsyncSession, only: Filter, signs: dict[EntryKind, int]
 ) -> dict[str, int]:
-    """Per member: the points of entries of the given kinds, each kind with its sign."""
+    """Per account key: the points of entries of the given kinds, each kind with its sign."""
     signed = func.sum(
         case(
             *(
@@ -189,11 +198,11 @@ async def _per_member(
         )
     )
     query: Select[tuple[str, int]] = (
-        select(entries.c.member_id, signed.label("total"))
-        .where(entries.c.kind.in_([k.value for k in signs]), only(entries.c.member_id))
-        .group_by(entries.c.member_id)
+        select(entries.c.account_key, signed.label("total"))
+        .where(entries.c.kind.in_([k.value for k in signs]), only(entries.c.account_key))
+        .group_by(entries.c.account_key)
     )
-    return {r.member_id: int(r.total) for r in await session.execute(query)}
+    return {r.account_key: int(r.total) for r in await session.execute(query)}
 
 
 async def _lots_per_member(session: AsyncSession, only: Filter) -> dict[str, tuple[int, int]]:

@@ -3,17 +3,19 @@
 from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.ledger.adapters.orm import (
     balances,
     entries,
+    erased_members,
     lots,
     member_tiers,
     operations,
     outbox,
     redemptions,
+    vouchers,
 )
 from services.ledger.adapters.rows import (
     entry_row,
@@ -27,9 +29,17 @@ from services.ledger.domain.entries import Operation
 from services.ledger.domain.lots import OPEN_LOTS
 from services.ledger.domain.model import MemberAccount
 from services.ledger.domain.redemptions import RedemptionStatus
-from shared.bulk import insert_rows, locked_or_seeded, update_rows
+from services.ledger.rewards.domain import VoucherStatus
+from shared.bulk import insert_rows, update_rows
 from shared.contracts.envelope import CloudEvent
 from shared.db import one_of
+from shared.erasure import (
+    MemberWasErased,
+    anonymous_key,
+    erased_among,
+    is_anonymous,
+    record_erasure,
+)
 from shared.errors import RetryLater
 from shared.outbox import queue_events
 
@@ -46,6 +56,8 @@ class LedgerRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = self._session = session
         self._dialect = session.get_bind().dialect.name
+        self._keys: dict[str, str] = {}  # member id -> account key, of the accounts loaded
+        self.erased: dict[str, datetime] = {}  # members asked for who were erased, and when
 
     async def operation_fingerprint(self, operation_id: str) -> str | None:
         return (await self.fingerprints([operation_id])).get(operation_id)
@@ -61,25 +73,39 @@ class LedgerRepository:
         return {r.operation_id: r.fingerprint for r in rows}
 
     async def balances_for_update(self, member_ids: Collection[str]) -> dict[str, MemberAccount]:
-        """The accounts, without their lots; the balance rows (seeded for new members) stay
-        locked until commit. Every writer locks balance rows first, in member-id order, so
-        writers of one member queue up there and two never deadlock."""
-        now = datetime.now(UTC)
-        return await locked_or_seeded(
-            self._session,
-            balances,
-            list(member_ids),
-            self._locked_balances,
-            lambda missing: [{"member_id": m, **_ZERO, "updated_at": now} for m in missing],
-        )
+        """The accounts, without their lots; the balance rows (seeded for new members, each
+        with a new account key) stay locked until commit. Every writer locks balance rows
+        first, in member-id order, so writers of one member queue up there and two never
+        deadlock. An erased member gets no account: they are left out (and in ``erased``)."""
+        ordered = sorted(member_ids)
+        if not ordered:
+            return {}
+        found = await self._locked_balances(ordered)
+        missing = [m for m in ordered if m not in found]
+        if missing:
+            self.erased |= await erased_among(self._session, erased_members, missing)
+            new = [m for m in missing if m not in self.erased]
+            now = datetime.now(UTC)
+            seeds = [
+                {"member_id": m, "account_key": anonymous_key(), **_ZERO, "updated_at": now}
+                for m in new
+            ]
+            await insert_rows(
+                self._session, balances, seeds, on_conflict="nothing", key=["member_id"]
+            )
+            found |= await self._locked_balances(new) if new else {}
+        return found
 
     async def _locked_balances(self, ordered: list[str]) -> dict[str, MemberAccount]:
-        rows = await self._session.execute(
-            select(balances)
-            .where(one_of(balances.c.member_id, ordered, self._dialect))
-            .order_by(balances.c.member_id)
-            .with_for_update()
-        )
+        rows = (
+            await self._session.execute(
+                select(balances)
+                .where(one_of(balances.c.member_id, ordered, self._dialect))
+                .order_by(balances.c.member_id)
+                .with_for_update()
+            )
+        ).all()
+        self._keys.update((r.member_id, r.account_key) for r in rows)
         return {
             r.member_id: MemberAccount(
                 r.member_id,
@@ -121,8 +147,11 @@ class LedgerRepository:
     async def load(
         self, member_id: str, *, lot_ids: Collection[str] = (), redemption_ids: Collection[str] = ()
     ) -> MemberAccount:
-        """One account with its open lots and the given redemptions, locked until commit."""
-        account = (await self.balances_for_update([member_id]))[member_id]
+        """One account with its open lots and the given redemptions, locked until commit;
+        MemberWasErased for a member who was erased."""
+        account = (await self.balances_for_update([member_id])).get(member_id)
+        if account is None:
+            raise MemberWasErased(member_id, self.erased[member_id])
         redemption_rows = (
             (
                 await self._session.execute(
@@ -154,14 +183,15 @@ class LedgerRepository:
         written = await insert_rows(
             session,
             operations,
-            [operation_row(op) for op in new],
+            [operation_row(op, self._keys[op.member_id]) for op in new],
             on_conflict="nothing",
             key=["operation_id"],
             returning="operation_id",
         )
         if len(written) < len(new):
             raise RepeatedOperations(f"{len(new) - len(written)} operation(s) recorded before")
-        await insert_rows(session, entries, [entry_row(e) for op in new for e in op.entries])
+        rows = [entry_row(e, self._keys[op.member_id]) for op in new for e in op.entries]
+        await insert_rows(session, entries, rows)
         await self._save_balances(accounts)
         changed_lots = [lot_row(a.lots[i]) for a in accounts for i in sorted(a.changed_lots)]
         await insert_rows(session, lots, changed_lots, on_conflict="update", key=["lot_id"])
@@ -178,8 +208,36 @@ class LedgerRepository:
         return new
 
     async def queue(self, topic: str, events: Sequence[CloudEvent]) -> None:
-        """Queue events in the outbox (they leave with the commit)."""
-        await queue_events(self._session, outbox, topic, list(events))
+        """Queue events in the outbox (they leave with the commit); an erased member's
+        account (its lots expiring, its holds lapsing) tells no one."""
+        told = [e for e in events if not is_anonymous(e.subject)]
+        await queue_events(self._session, outbox, topic, told)
+
+    async def erase(self, member_id: str, now: datetime) -> bool:
+        """Forget who the member's account belongs to; False if that was done before. Their
+        vouchers not yet used are cancelled; their balance row, lots, redemptions, vouchers
+        and tier move to the account key, which then leads to no one. The entries and
+        operations (already under the key) are not touched: the books still add up."""
+        if not await record_erasure(self._session, erased_members, member_id, now):
+            return False
+        key = await self._session.scalar(
+            select(balances.c.account_key)
+            .where(balances.c.member_id == member_id)
+            .with_for_update()
+        )
+        await self._session.execute(
+            update(vouchers)
+            .where(
+                vouchers.c.member_id == member_id, vouchers.c.status == VoucherStatus.ISSUED.value
+            )
+            .values(status=VoucherStatus.CANCELLED.value)
+        )
+        key = key or anonymous_key()  # (a member who never had points)
+        for table in (lots, redemptions, vouchers, member_tiers, balances):
+            await self._session.execute(
+                update(table).where(table.c.member_id == member_id).values(member_id=key)
+            )
+        return True
 
     async def save_tiers(self, tiers: Mapping[str, tuple[str, datetime]]) -> None:
         """The members' newest tiers, ``{member: (tier, changed_at)}``; an older change never

@@ -5,30 +5,33 @@ from typing import Any
 from sqlalchemy import Table
 
 from services.ledger.adapters.orm import lots, redemptions
+from services.ledger.domain.accounts import member_account, parse_member_account
 from services.ledger.domain.entries import Entry, Operation
 from services.ledger.domain.lots import Lot, LotStatus
 from services.ledger.domain.redemptions import Redemption, RedemptionStatus
 
 
-def operation_row(op: Operation) -> dict[str, Any]:
+def operation_row(op: Operation, account_key: str) -> dict[str, Any]:
+    """The operation as the books keep it: under the member's account key, not their id."""
     return {
         "operation_id": op.operation_id,
         "kind": op.kind.value,
-        "member_id": op.member_id,
+        "account_key": account_key,
         "fingerprint": op.fingerprint,
         "recorded_at": op.recorded_at,
     }
 
 
-def entry_row(e: Entry) -> dict[str, Any]:
+def entry_row(e: Entry, account_key: str) -> dict[str, Any]:
+    """The entry as the books keep it: the member's accounts named by the key."""
     return {
         "entry_id": e.entry_id,
         "operation_id": e.operation_id,
-        "member_id": e.member_id,
+        "account_key": account_key,
         "kind": e.kind.value,
         "points": e.points,
-        "debit_account": e.debit_account,
-        "credit_account": e.credit_account,
+        "debit_account": keyed(e.debit_account, account_key),
+        "credit_account": keyed(e.credit_account, account_key),
         "available_after": e.available_after,
         "pending_after": e.pending_after,
         "held_after": e.held_after,
@@ -40,6 +43,20 @@ def entry_row(e: Entry) -> dict[str, Any]:
         "actor": e.cause.actor,
         "recorded_at": e.recorded_at,
     }
+
+
+def keyed(account: str, account_key: str) -> str:
+    """``member:<id>:<purpose>`` as ``member:<key>:<purpose>``; a program account as it is."""
+    parsed = parse_member_account(account)
+    return account if parsed is None else member_account(account_key, parsed[1])
+
+
+def unkeyed(account: str, account_key: str, member_id: str) -> str:
+    """The other way, for the member's own statement."""
+    parsed = parse_member_account(account)
+    if parsed is None or parsed[0] != account_key:
+        return account
+    return member_account(member_id, parsed[1])
 
 
 def lot_of(row: Any) -> Lot:

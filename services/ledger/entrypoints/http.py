@@ -4,10 +4,12 @@ import json
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from sqlalchemy import select
 
 from services.ledger.adapters.orm import (
     balances,
     entries,
+    erased_members,
     lots,
     member_tiers,
     operations,
@@ -17,7 +19,8 @@ from services.ledger.adapters.orm import (
 from services.ledger.entrypoints.context import LedgerDep
 from services.ledger.service_layer import views
 from shared.auth import SCOPE_ADMIN, SCOPE_MEMBERS_READ
-from shared.callers import Caller, MemberId, require_member_access
+from shared.callers import Caller, MemberId, require_member_access, require_scope
+from shared.erasure import ErasureStatus, erasure_status
 from shared.export import member_export
 
 router = APIRouter(prefix="/v1/members/{member_id}", tags=["members"])
@@ -51,6 +54,7 @@ async def export_member(member_id: MemberId, principal: Caller, ledger: LedgerDe
     read (right of access and portability): balance, tier, every entry, operation, lot,
     redemption and voucher. An admin key, or the member's own token."""
     require_member_access(principal, member_id, SCOPE_ADMIN)
+    key = select(balances.c.account_key).where(balances.c.member_id == member_id)
     return member_export(
         ledger.sessions,
         "ledger",
@@ -64,4 +68,15 @@ async def export_member(member_id: MemberId, principal: Caller, ledger: LedgerDe
             ("redemptions", redemptions, (redemptions.c.created_at,)),
             ("vouchers", vouchers, (vouchers.c.issued_at,)),
         ),
+        where={  # the books know the member by their account key
+            "entries": entries.c.account_key == key.scalar_subquery(),
+            "operations": operations.c.account_key == key.scalar_subquery(),
+        },
     )
+
+
+@router.get("/erasure", response_model=ErasureStatus)
+async def erasure_done(member_id: MemberId, principal: Caller, ledger: LedgerDep) -> ErasureStatus:
+    """Whether the ledger has forgot whose account it was, and when (admin key)."""
+    require_scope(principal, SCOPE_ADMIN)
+    return await erasure_status(ledger.sessions, erased_members, "ledger", member_id)

@@ -27,12 +27,14 @@ from services.ledger.domain.errors import IdempotencyConflict, LedgerError
 from services.ledger.domain.model import MemberAccount, Policy
 from services.ledger.service_layer.fingerprints import fingerprint
 from services.ledger.service_layer.unit_of_work import RepeatedOperations, UnitOfWork
+from shared.erasure import MemberWasErased
 
 
 @dataclass(slots=True)
 class BookedChunk:
     operations: list[Operation] = field(default_factory=list)
-    rejected: dict[int, LedgerError] = field(default_factory=dict)  # command index -> why
+    # command index -> why
+    rejected: dict[int, LedgerError | MemberWasErased] = field(default_factory=dict)
 
 
 def operation_id(command: PointsCommand) -> str:
@@ -92,8 +94,14 @@ async def _book(
                         f"operation {op_id!r} was already done with different content"
                     )
                 continue
+            account = accounts.get(command.member_id)
+            if account is None:  # erased: their points are not booked to anyone
+                out.rejected[index] = MemberWasErased(
+                    command.member_id, uow.erased()[command.member_id]
+                )
+                continue
             try:
-                op = _post(accounts[command.member_id], command, now=now, policy=policy)
+                op = _post(account, command, now=now, policy=policy)
             except LedgerError as exc:
                 out.rejected[index] = exc
                 continue
@@ -178,3 +186,12 @@ def _rule_cause(command: RecordAward | RevokePoints) -> Cause:
         rule_version=command.rule_version,
         source_event_id=command.source_event_id,
     )
+
+
+async def erase_member(member_id: str, erasure_event_id: str, *, uow: UnitOfWork) -> bool:
+    """Forget whose account it is, once: False for a repeat of the request."""
+    async with uow:
+        erased = await uow.erase(member_id, erasure_event_id, datetime.now(UTC))
+        if erased:
+            await uow.commit()
+    return erased

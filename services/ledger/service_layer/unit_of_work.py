@@ -12,6 +12,7 @@ from services.ledger.adapters.repository import LedgerRepository
 from services.ledger.adapters.repository import RepeatedOperations as RepeatedOperations
 from services.ledger.domain.model import MemberAccount
 from shared.contracts.envelope import CloudEvent
+from shared.erasure import erased_event
 from shared.errors import RetryLater
 from shared.uow import RepositoryTransaction, Transaction
 
@@ -26,7 +27,16 @@ class UnitOfWork(Transaction, Protocol):
     async def fingerprints(self, operation_ids: Collection[str]) -> dict[str, str]: ...
 
     async def balances_for_update(self, member_ids: Collection[str]) -> dict[str, MemberAccount]:
-        """The accounts without lots, locked until commit (new members get an empty one)."""
+        """The accounts without lots, locked until commit (new members get an empty one;
+        erased members none: they are in :meth:`erased`)."""
+        ...
+
+    def erased(self) -> Mapping[str, datetime]:
+        """The members asked for in this transaction who were erased, and when."""
+        ...
+
+    async def erase(self, member_id: str, erasure_event_id: str, now: datetime) -> bool:
+        """Forget whose account it is and queue the news; False for a repeat."""
         ...
 
     async def load_open_lots(self, accounts: Collection[MemberAccount]) -> None:
@@ -68,6 +78,16 @@ class SqlAlchemyUnitOfWork(RepositoryTransaction[LedgerRepository]):
 
     async def load_open_lots(self, accounts: Collection[MemberAccount]) -> None:
         await self.repository.load_open_lots(accounts)
+
+    def erased(self) -> Mapping[str, datetime]:
+        return self.repository.erased
+
+    async def erase(self, member_id: str, erasure_event_id: str, now: datetime) -> bool:
+        if not await self.repository.erase(member_id, now):
+            return False
+        news = erased_event("ledger", member_id, erasure_event_id, now)
+        await self.repository.queue(self._topic, [news])
+        return True
 
     async def expired_holds(self, member_id: str, now: datetime) -> list[str]:
         return await self.repository.expired_holds(member_id, now)

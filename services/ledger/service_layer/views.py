@@ -8,10 +8,12 @@ from pydantic import BaseModel
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.ledger.adapters.orm import balances, entries, redemptions
+from services.ledger.adapters.orm import balances, entries, erased_members, redemptions
+from services.ledger.adapters.rows import unkeyed
 from services.ledger.domain.entries import BalanceView, EntryKind
 from services.ledger.domain.redemptions import Redemption
 from services.ledger.rewards.domain import Voucher
+from shared.erasure import refuse_if_erased
 from shared.pagination import newest_first
 
 
@@ -73,6 +75,7 @@ class RedemptionPublic(BaseModel):
 async def balance(session: AsyncSession, member_id: str) -> BalancePublic:
     row = (await session.execute(select(balances).where(balances.c.member_id == member_id))).first()
     if row is None:
+        await refuse_if_erased(session, erased_members, member_id)
         return no_balance(member_id)
     return BalancePublic.model_validate(row, from_attributes=True)
 
@@ -93,13 +96,21 @@ def no_balance(member_id: str) -> BalancePublic:
 async def entry_page(
     session: AsyncSession, member_id: str, *, limit: int, cursor: str | None
 ) -> EntryPage:
+    """The member's entries, found by their account key and shown with their id."""
+    key = await session.scalar(
+        select(balances.c.account_key).where(balances.c.member_id == member_id)
+    )
+    if key is None:
+        await refuse_if_erased(session, erased_members, member_id)
+        return EntryPage(entries=[], next_cursor=None)
     rows, next_cursor = await newest_first(
-        session, entries, where=entries.c.member_id == member_id, limit=limit, cursor=cursor
+        session, entries, where=entries.c.account_key == key, limit=limit, cursor=cursor
     )
-    return EntryPage(
-        entries=[EntryPublic.model_validate(r, from_attributes=True) for r in rows],
-        next_cursor=next_cursor,
-    )
+    found = [EntryPublic.model_validate(r, from_attributes=True) for r in rows]
+    for entry in found:
+        entry.debit_account = unkeyed(entry.debit_account, key, member_id)
+        entry.credit_account = unkeyed(entry.credit_account, key, member_id)
+    return EntryPage(entries=found, next_cursor=next_cursor)
 
 
 async def redemption(

@@ -13,6 +13,7 @@ from sqlalchemy import (
 )
 
 from shared.db import UtcDateTime
+from shared.erasure import erased_members_table
 
 metadata = MetaData()
 
@@ -73,3 +74,6 @@ deliveries = Table(
     Index("ix_deliveries_created_at", "created_at", postgresql_using="brin"),
     Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
 )
+
+# Members who were erased, by a digest of their id: later news of them is dropped.
+erased_members = erased_members_table(metadata)

@@ -10,13 +10,20 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notifications.adapters.orm import deliveries, inbox, preferences, templates
+from services.notifications.adapters.orm import (
+    deliveries,
+    erased_members,
+    inbox,
+    preferences,
+    templates,
+)
 from services.notifications.domain.deliveries import FINISHED, Delivery, DeliveryStatus
 from services.notifications.domain.model import InboxMessage
 from services.notifications.domain.notices import Category, Channel
 from services.notifications.domain.preferences import Preferences
 from shared.bulk import insert_rows
 from shared.db import one_of
+from shared.erasure import erased_among, record_erasure
 
 
 def _prefs_json(p: Preferences) -> dict[str, Any]:
@@ -78,6 +85,18 @@ class NotificationRepository:
             )
         )
         return int((gone.rowcount or 0) + (logs.rowcount or 0))  # type: ignore[attr-defined]
+
+    async def erased(self, member_ids: Collection[str]) -> dict[str, datetime]:
+        return await erased_among(self.session, erased_members, member_ids)
+
+    async def erase(self, member_id: str, now: datetime) -> bool:
+        """Delete all the service holds about the member (preferences with their addresses,
+        inbox messages, delivery logs) and remember them as erased; False for a repeat."""
+        if not await record_erasure(self.session, erased_members, member_id, now):
+            return False
+        for table in (preferences, inbox, deliveries):
+            await self.session.execute(delete(table).where(table.c.member_id == member_id))
+        return True
 
     async def mark_read(self, member_id: str, message_id: str) -> bool:
         """Whether an unread message of the member's was marked read now."""

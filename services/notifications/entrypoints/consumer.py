@@ -14,7 +14,11 @@ from services.notifications.domain.notices import (
     notice_for_voucher,
 )
 from services.notifications.domain.preferences import Profile
-from services.notifications.service_layer.handlers import notify_members, take_profiles
+from services.notifications.service_layer.handlers import (
+    erase_member,
+    notify_members,
+    take_profiles,
+)
 from services.notifications.service_layer.template_book import TemplateBook
 from services.notifications.service_layer.unit_of_work import UnitOfWork
 from shared.contracts.awards import (
@@ -27,6 +31,7 @@ from shared.contracts.awards import (
     TierChanged,
 )
 from shared.contracts.envelope import CloudEvent
+from shared.contracts.erasure import MEMBER_ERASED, MemberErased
 from shared.contracts.inbound import PayloadError, payload_of
 from shared.contracts.ledger import (
     POINTS_EXPIRING,
@@ -35,7 +40,7 @@ from shared.contracts.ledger import (
     PointsExpiring,
     VoucherEvent,
 )
-from shared.kafka.chunks import BatchHandler, commands_of
+from shared.kafka.chunks import BatchHandler, commands_of, cut_at
 
 log = logging.getLogger(__name__)
 # On the awards topic, all but tier news: consumers skip these by their type header unread.
@@ -93,7 +98,20 @@ def notice_handler(
     templates: TemplateBook | None = None,
     digest_window: timedelta = timedelta(0),
 ) -> BatchHandler:
+    async def erase(event: CloudEvent) -> str | None:
+        try:
+            erased = payload_of(event, MemberErased)
+        except PayloadError as exc:
+            return str(exc)
+        await erase_member(erased.member_id, uow=uow_factory())
+        return None
+
     async def handle(events: Sequence[CloudEvent]) -> dict[int, str]:
+        """A member's erasure (from the rules or the ledger, whichever comes first) cuts the
+        chunk: news of them after it is dropped."""
+        return await cut_at(events, lambda e: e.type == MEMBER_ERASED, notify, erase)
+
+    async def notify(events: Sequence[CloudEvent]) -> dict[int, str]:
         # Profiles first: a welcome message in the same chunk already finds the language.
         profiles = commands_of(events, lambda e: to_profile(e) if _is_profile(e) else None)
         if profiles.commands:

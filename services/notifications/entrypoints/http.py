@@ -8,13 +8,14 @@ from zoneinfo import available_timezones
 from fastapi import APIRouter, Body, HTTPException, Path, Query, Response
 from pydantic import BaseModel, EmailStr, Field, field_validator
 
-from services.notifications.adapters.orm import deliveries, inbox, preferences
+from services.notifications.adapters.orm import deliveries, erased_members, inbox, preferences
 from services.notifications.domain.notices import Category, Channel
 from services.notifications.domain.preferences import LANGUAGES, Preferences
 from services.notifications.entrypoints.context import NotificationsDep
 from services.notifications.service_layer import members, views
 from shared.auth import SCOPE_ADMIN, SCOPE_MEMBERS_READ
-from shared.callers import Caller, MemberId, require_member_access
+from shared.callers import Caller, MemberId, require_member_access, require_scope
+from shared.erasure import ErasureStatus, erasure_status
 from shared.export import member_export
 
 router = APIRouter(prefix="/v1", tags=["members"])
@@ -162,3 +163,12 @@ async def export_member(
             ("deliveries", deliveries, (deliveries.c.created_at,)),
         ),
     )
+
+
+@router.get("/members/{member_id}/erasure", response_model=ErasureStatus)
+async def erasure_done(
+    member_id: MemberId, principal: Caller, notifications: NotificationsDep
+) -> ErasureStatus:
+    """Whether the notification service has forgot the member, and when (admin key)."""
+    require_scope(principal, SCOPE_ADMIN)
+    return await erasure_status(notifications.sessions, erased_members, "notifications", member_id)

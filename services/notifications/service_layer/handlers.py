@@ -31,6 +31,10 @@ async def take_profiles(profiles: Sequence[Profile], *, uow: UnitOfWork) -> int:
     applied."""
     applied = 0
     async with uow:
+        erased = await uow.erased({p.member_id for p in profiles})
+        if erased:  # news of them older than their erasure: nothing is kept
+            log.info("dropped %d profile(s) of erased members", len(erased))
+            profiles = [p for p in profiles if p.member_id not in erased]
         known = await uow.preferences_for_update({p.member_id for p in profiles})
         changed: dict[str, Preferences] = {}
         for profile in profiles:
@@ -77,12 +81,19 @@ async def notify_members(
     now = now or datetime.now(UTC)
     async with uow:
         texts = await (templates.current() if templates else uow.all_templates())
-        prefs = await uow.preferences_of({c.notice.member_id for c in commands})
+        members = {c.notice.member_id for c in commands}
+        erased = await uow.erased(members)
+        if erased:  # news of them older than their erasure: they are told nothing
+            log.info("dropped notices for %d erased member(s)", len(erased))
+        prefs = await uow.preferences_of(members - erased.keys())
         messages: dict[str, InboxMessage] = {}
         deliveries: dict[str, Delivery] = {}
         planned: list[list[tuple[Channel, str]]] = []
         for command in commands:
             notice = command.notice
+            if notice.member_id in erased:
+                planned.append([])
+                continue
             member = prefs.get(notice.member_id) or Preferences(notice.member_id)
             text = _text(texts, notice, member.language)
             keys: list[tuple[Channel, str]] = []
@@ -222,3 +233,12 @@ async def _attempt(
                 "error": str(exc),
             },
         )
+
+
+async def erase_member(member_id: str, *, uow: UnitOfWork) -> bool:
+    """Delete everything held about the member, once: False for a repeat."""
+    async with uow:
+        erased = await uow.erase(member_id, datetime.now(UTC))
+        if erased:
+            await uow.commit()
+    return erased

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from services.notifications.domain.notices import Channel
 from services.notifications.domain.preferences import Preferences
 from services.notifications.service_layer.unit_of_work import UnitOfWork
+from shared.erasure import MemberWasErased
 
 
 class UnknownToken(LookupError):
@@ -18,6 +19,9 @@ async def choose_preferences(chosen: Preferences, *, uow: UnitOfWork) -> Prefere
     """The member's own choice, kept with their unsubscribe token and what their profile
     stated; it is newer than any profile event stated before now."""
     async with uow:
+        erased = await uow.erased([chosen.member_id])
+        if erased:
+            raise MemberWasErased(chosen.member_id, erased[chosen.member_id])
         current = await uow.preferences(chosen.member_id)
         prefs = replace(
             chosen,

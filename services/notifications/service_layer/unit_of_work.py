@@ -31,6 +31,14 @@ class UnitOfWork(Transaction, Protocol):
 
     async def save_template(self, kind: str, language: str, title: str, body: str) -> None: ...
 
+    async def erased(self, member_ids: Collection[str]) -> dict[str, datetime]:
+        """The erased members among ``member_ids``, with when."""
+        ...
+
+    async def erase(self, member_id: str, now: datetime) -> bool:
+        """Delete all held about the member; False for a repeat."""
+        ...
+
     async def mark_read(self, member_id: str, message_id: str) -> bool:
         """Whether an unread message of the member's was marked read now."""
         ...
@@ -77,6 +85,12 @@ class SqlAlchemyUnitOfWork(RepositoryTransaction[NotificationRepository]):
 
     async def add_all(self, messages: list[InboxMessage], deliveries: list[Delivery]) -> set[str]:
         return await self.repository.add_all(messages, deliveries)
+
+    async def erased(self, member_ids: Collection[str]) -> dict[str, datetime]:
+        return await self.repository.erased(member_ids)
+
+    async def erase(self, member_id: str, now: datetime) -> bool:
+        return await self.repository.erase(member_id, now)
 
     async def mark_read(self, member_id: str, message_id: str) -> bool:
         return await self.repository.mark_read(member_id, message_id)

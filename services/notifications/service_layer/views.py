@@ -7,10 +7,11 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notifications.adapters.orm import deliveries, inbox, templates
+from services.notifications.adapters.orm import deliveries, erased_members, inbox, templates
 from services.notifications.adapters.repository import NotificationRepository, delivery_of
 from services.notifications.domain.deliveries import Delivery
 from services.notifications.domain.preferences import Preferences
+from shared.erasure import refuse_if_erased
 from shared.pagination import newest_first
 
 
@@ -35,6 +36,8 @@ async def inbox_page(
     rows, next_cursor = await newest_first(
         session, inbox, where=inbox.c.member_id == member_id, limit=limit, cursor=cursor
     )
+    if not rows:
+        await refuse_if_erased(session, erased_members, member_id)
     return InboxPage(
         messages=[InboxMessagePublic.model_validate(r, from_attributes=True) for r in rows],
         next_cursor=next_cursor,
@@ -49,7 +52,10 @@ async def message_exists(session: AsyncSession, member_id: str, message_id: str)
 
 
 async def preferences(session: AsyncSession, member_id: str) -> Preferences | None:
-    return await NotificationRepository(session).load_preferences(member_id=member_id)
+    found = await NotificationRepository(session).load_preferences(member_id=member_id)
+    if found is None:
+        await refuse_if_erased(session, erased_members, member_id)
+    return found
 
 
 async def all_templates(session: AsyncSession) -> list[dict[str, str]]:

@@ -15,6 +15,7 @@ from sqlalchemy import (
 )
 
 from shared.db import UtcDateTime
+from shared.erasure import erased_members_table
 from shared.outbox import outbox_table
 
 metadata = MetaData()
@@ -96,5 +97,8 @@ budgets = Table(
     Column("rule_id", String(100), primary_key=True),
     Column("spent", BigInteger, nullable=False),
 )
+
+# Members who were erased, by a digest of their id: their later events are refused.
+erased_members = erased_members_table(metadata)
 
 outbox = outbox_table(metadata)

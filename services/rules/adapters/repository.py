@@ -5,12 +5,13 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.rules.adapters.orm import (
     award_totals,
     budgets,
+    erased_members,
     member_states,
     outbox,
     processed_events,
@@ -28,6 +29,7 @@ from services.rules.domain.returns import PurchaseRecord
 from shared.bulk import insert_rows, locked_or_seeded, update_rows
 from shared.contracts.envelope import CloudEvent
 from shared.db import one_of
+from shared.erasure import anonymous_key, erased_among, record_erasure
 from shared.outbox import queue_events
 
 
@@ -194,6 +196,37 @@ class RulesRepository:
 
     async def add_award_totals(self, rows: Sequence[dict[str, Any]]) -> None:
         await insert_rows(self.session, award_totals, rows)
+
+    async def erased(self, member_ids: Collection[str]) -> dict[str, datetime]:
+        """The erased members among ``member_ids``, with when."""
+        return await erased_among(self.session, erased_members, member_ids)
+
+    async def erase(self, member_id: str, now: datetime) -> bool:
+        """Forget the member; False if they were forgotten before. Their state goes (its
+        birthday, language, timezone, enrolment); their purchases stay for the program report,
+        under an opaque key, with the state's row (counted as a member who was) reset to an
+        empty state under the same key; the ids of their processed events go."""
+        if not await record_erasure(self.session, erased_members, member_id, now):
+            return False
+        key = anonymous_key()
+        await self.session.execute(
+            update(member_states)
+            .where(member_states.c.member_id == member_id)
+            .values(
+                member_id=key,
+                state=member_to_json(MemberState(key)),
+                birthday_mmdd=None,
+                enrolled_mmdd=None,
+                updated_at=now,
+            )
+        )
+        await self.session.execute(
+            update(purchases).where(purchases.c.member_id == member_id).values(member_id=key)
+        )
+        await self.session.execute(
+            delete(processed_events).where(processed_events.c.member_id == member_id)
+        )
+        return True
 
     async def queue(self, topic: str, events: Sequence[CloudEvent]) -> None:
         """Queue events in the outbox (they leave with the commit)."""

@@ -4,17 +4,20 @@ from collections.abc import Callable, Sequence
 
 from services.rules.domain.commands import EvaluateEvent
 from services.rules.domain.model import Decision, LoyaltyEvent, Purchase, PurchaseLine, Return
-from services.rules.service_layer.handlers import evaluate_events
+from services.rules.service_layer.handlers import erase_member, evaluate_events
 from services.rules.service_layer.rulebook import RuleBook
 from services.rules.service_layer.unit_of_work import UnitOfWork
 from shared import metrics
 from shared.contracts.envelope import CloudEvent
+from shared.contracts.erasure import ERASURE_REQUESTED, ErasureRequested
 from shared.contracts.inbound import (
+    PayloadError,
     PurchaseCompleted,
     PurchaseReturned,
     parse_inbound,
+    payload_of,
 )
-from shared.kafka.chunks import BatchHandler, commands_of
+from shared.kafka.chunks import BatchHandler, commands_of, cut_at
 
 
 def to_command(event: CloudEvent) -> EvaluateEvent:
@@ -59,7 +62,22 @@ def to_command(event: CloudEvent) -> EvaluateEvent:
 def event_handler(
     uow_factory: Callable[[], UnitOfWork], book: RuleBook, on_committed: Callable[[], None]
 ) -> BatchHandler:
+    """Decides a chunk of events as one transaction; an erasure request cuts the chunk: what
+    came before it is decided first, what comes after finds the member forgotten."""
+
+    async def erase(event: CloudEvent) -> str | None:
+        try:
+            payload_of(event, ErasureRequested)
+        except PayloadError as exc:
+            return str(exc)
+        await erase_member(event.subject, event.id, uow=uow_factory())
+        on_committed()
+        return None
+
     async def handle(events: Sequence[CloudEvent]) -> dict[int, str]:
+        return await cut_at(events, lambda e: e.type == ERASURE_REQUESTED, decide, erase)
+
+    async def decide(events: Sequence[CloudEvent]) -> dict[int, str]:
         chunk = commands_of(events, to_command)
         if not chunk.commands:
             return chunk.rejected

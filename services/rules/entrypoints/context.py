@@ -10,6 +10,7 @@ from services.rules.service_layer.rulebook import RuleBook
 from services.rules.service_layer.unit_of_work import UnitOfWork
 from services.rules.settings import RulesSettings
 from shared.app import ServiceContext, context_of
+from shared.erasure import ErasedCache
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,7 @@ class RulesContext(ServiceContext):
     settings: RulesSettings
     uow: Callable[[], UnitOfWork]
     book: RuleBook  # the rules in force; invalidate() after saving rules or tiers
+    erased: ErasedCache  # whom the ingest refuses
 
 
 RulesDep = Annotated[RulesContext, Depends(context_of(RulesContext))]

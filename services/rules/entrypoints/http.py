@@ -17,9 +17,11 @@ from shared import tracing
 from shared.auth import SCOPE_ADMIN, SCOPE_INGEST
 from shared.callers import Caller, MemberId, require_member_access, require_scope
 from shared.contracts.envelope import TYPE_HEADER, CloudEvent, EnvelopeError, implausible_time
+from shared.contracts.erasure import ERASURE_REQUESTED
 from shared.contracts.inbound import PayloadError, parse_inbound
 from shared.contracts.json import JsonDecodeError, loads_exact
 from shared.contracts.modes import BATCH, STRUCTURED, binary_document, http_attributes, media_type
+from shared.erasure import MemberWasErased
 from shared.export import member_export
 from shared.http import problem
 from shared.kafka.producer import OutgoingMessage
@@ -81,6 +83,8 @@ async def accept_events(
         )
     trace = [(k, v) for k, v in headers if k in ("traceparent", "tracestate")]
     events, errors = _validate(items)
+    if not errors:
+        errors = await _members_erased(events, context)
     if not errors:
         errors = await _returns_not_taken(events, sessions)
     if errors:
@@ -151,6 +155,10 @@ def _validate(items: list[Any]) -> tuple[list[CloudEvent], list[dict[str, Any]]]
                 errors.append({"index": index, "errors": [{"loc": ["time"], "msg": why}]})
                 continue
             parse_inbound(event)
+            if event.type == ERASURE_REQUESTED:
+                why = "an erasure request goes to POST /v1/members/{member_id}/erasure (admin key)"
+                errors.append({"index": index, "errors": [{"loc": ["type"], "msg": why}]})
+                continue
             events.append(event)
         except ValidationError as exc:
             errors.append(
@@ -165,6 +173,16 @@ def _validate(items: list[Any]) -> tuple[list[CloudEvent], list[dict[str, Any]]]
             found = [{"loc": ["data", *loc], "msg": msg} for loc, msg in exc.fields]
             errors.append({"index": index, "errors": found or [{"loc": ["data"], "msg": str(exc)}]})
     return events, errors
+
+
+async def _members_erased(events: list[CloudEvent], context: RulesContext) -> list[dict[str, Any]]:
+    """Events for a member who was erased are refused, not taken as a new member."""
+    erased = await context.erased.erased({e.subject for e in events})
+    return [
+        {"index": i, "errors": [{"loc": ["subject"], "msg": str(MemberWasErased(e.subject, at))}]}
+        for i, e in enumerate(events)
+        if (at := erased.get(e.subject)) is not None
+    ]
 
 
 async def _returns_not_taken(

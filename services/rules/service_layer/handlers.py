@@ -11,6 +11,7 @@ before it changes anything in memory, so it leaves no trace.
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from services.rules.domain.budgets import Budgets
 from services.rules.domain.commands import EvaluateEvent
@@ -21,12 +22,14 @@ from services.rules.domain.observe import observe
 from services.rules.domain.returns import InvalidReturn, PurchaseRecord, UnknownPurchase
 from services.rules.service_layer.rulebook import RuleBook
 from services.rules.service_layer.unit_of_work import Decided, UnitOfWork
+from shared.erasure import MemberWasErased
 
 
 @dataclass(slots=True)
 class ChunkDecisions:
     decided: list[Decided] = field(default_factory=list)
-    rejected: dict[int, InvalidReturn] = field(default_factory=dict)  # command index -> why
+    # command index -> why: a return that does not fit, or a member who was erased
+    rejected: dict[int, InvalidReturn | MemberWasErased] = field(default_factory=dict)
 
 
 async def evaluate_events(
@@ -37,8 +40,13 @@ async def evaluate_events(
     events = [c.event for c in commands]
     out = ChunkDecisions()
     async with uow:
-        seen = await uow.claim(events)
-        members = await uow.members_for_update({e.member_id for e in events})
+        erased = await uow.erased({e.member_id for e in events})
+        for index, event in enumerate(events):
+            if event.member_id in erased:
+                out.rejected[index] = MemberWasErased(event.member_id, erased[event.member_id])
+        live = [e for e in events if e.member_id not in erased]  # never made members again
+        seen = await uow.claim(live)
+        members = await uow.members_for_update({e.member_id for e in live})
         purchases = await uow.purchases(
             {e.returned.original_event_id for e in events if e.returned is not None}
         )
@@ -47,7 +55,7 @@ async def evaluate_events(
         if limits:
             budgets = Budgets(limits, await uow.budgets_for_update(sorted(limits)))
         for index, event in enumerate(events):
-            if event.event_id in seen:
+            if event.event_id in seen or index in out.rejected:
                 continue
             try:
                 decided = _decide(event, members[event.member_id], purchases, book, budgets)
@@ -81,6 +89,9 @@ async def simulate_event(command: EvaluateEvent, *, uow: UnitOfWork, book: RuleB
     book = await book.refreshed()
     event = command.event
     async with uow:  # left without commit: nothing is written
+        erased = await uow.erased([event.member_id])
+        if erased:
+            raise MemberWasErased(event.member_id, erased[event.member_id])
         member = await uow.member(event.member_id)
         purchases = {}
         if event.returned is not None:
@@ -150,3 +161,12 @@ def _granted(award: Award, budgets: Budgets, member: MemberState) -> Award | Non
     if granted == award.points:
         return award
     return dataclasses.replace(award, points=granted) if granted > 0 else None
+
+
+async def erase_member(member_id: str, erasure_event_id: str, *, uow: UnitOfWork) -> bool:
+    """Forget the member, once: False for a repeat of the request."""
+    async with uow:
+        erased = await uow.erase(member_id, erasure_event_id, datetime.now(UTC))
+        if erased:
+            await uow.commit()
+    return erased

@@ -15,6 +15,7 @@ from services.rules.adapters.repository import RulesRepository
 from services.rules.domain.member import MemberState
 from services.rules.domain.model import Decision, LoyaltyEvent
 from services.rules.domain.returns import PurchaseRecord
+from shared.erasure import erased_event
 from shared.errors import RetryLater
 from shared.uow import RepositoryTransaction, Transaction
 
@@ -55,6 +56,14 @@ class UnitOfWork(Transaction, Protocol):
         """Forget the ids of events processed before ``before``; how many."""
         ...
 
+    async def erased(self, member_ids: Collection[str]) -> dict[str, datetime]:
+        """The erased members among ``member_ids``, with when."""
+        ...
+
+    async def erase(self, member_id: str, erasure_event_id: str, now: datetime) -> bool:
+        """Forget the member and queue the news; False if they were forgotten before."""
+        ...
+
 
 class SqlAlchemyUnitOfWork(RepositoryTransaction[RulesRepository]):
     def __init__(self, sessions: async_sessionmaker[AsyncSession], topic: str) -> None:
@@ -81,6 +90,16 @@ class SqlAlchemyUnitOfWork(RepositoryTransaction[RulesRepository]):
 
     async def forget_processed(self, before: datetime) -> int:
         return await self.repository.forget_processed(before)
+
+    async def erased(self, member_ids: Collection[str]) -> dict[str, datetime]:
+        return await self.repository.erased(member_ids)
+
+    async def erase(self, member_id: str, erasure_event_id: str, now: datetime) -> bool:
+        if not await self.repository.erase(member_id, now):
+            return False
+        news = erased_event("rules", member_id, erasure_event_id, now)
+        await self.repository.queue(self._topic, [news])
+        return True
 
     async def save(self, decided: Sequence[Decided], budgets_spent: Mapping[str, int]) -> None:
         """Keep members, purchases and budgets, add the award totals and queue the messages

@@ -31,11 +31,24 @@ class FakeLedger(FakeTransaction):
         self.published: list[Operation] = []
         self.events: list[CloudEvent] = []
         self.tiers: dict[str, tuple[str, datetime]] = {}
+        self.erased_members: dict[str, datetime] = {}
         self._staged: list[MemberAccount] = []
+
+    def erased(self) -> Mapping[str, datetime]:
+        return self.erased_members
+
+    async def erase(self, member_id: str, erasure_event_id: str, now: datetime) -> bool:
+        if member_id in self.erased_members:
+            return False
+        self.erased_members[member_id] = now
+        self.balances.pop(member_id, None)
+        return True
 
     async def balances_for_update(self, member_ids: Collection[str]) -> dict[str, MemberAccount]:
         accounts = {}
         for member_id in member_ids:
+            if member_id in self.erased_members:
+                continue
             saved = self.balances.get(member_id)
             accounts[member_id] = (
                 MemberAccount(member_id)

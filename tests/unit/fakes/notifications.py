@@ -19,6 +19,19 @@ class FakeNotifications(FakeTransaction):
         self.messages: list[InboxMessage] = []
         self.deliveries: dict[str, Delivery] = {}
         self.read: set[str] = set()  # message ids marked read
+        self.erased_members: dict[str, datetime] = {}
+
+    async def erased(self, member_ids: Collection[str]) -> dict[str, datetime]:
+        return {m: self.erased_members[m] for m in member_ids if m in self.erased_members}
+
+    async def erase(self, member_id: str, now: datetime) -> bool:
+        if member_id in self.erased_members:
+            return False
+        self.erased_members[member_id] = now
+        self.prefs.pop(member_id, None)
+        self.messages = [m for m in self.messages if m.member_id != member_id]
+        self.deliveries = {i: d for i, d in self.deliveries.items() if d.member_id != member_id}
+        return True
 
     async def preferences(self, member_id: str) -> Preferences | None:
         return self.prefs.get(member_id)

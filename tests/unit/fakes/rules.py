@@ -23,6 +23,7 @@ class FakeRulesUnitOfWork(FakeTransaction):
         self.awards: list[Award] = []
         self.revocations: list[Revocation] = []
         self.tier_changes: list[TierChange] = []
+        self.erased_members: dict[str, datetime] = {}
         self._staged: tuple[Sequence[Decided], Mapping[str, int]] | None = None
 
     async def claim(self, events: Sequence[LoyaltyEvent]) -> set[str]:
@@ -59,6 +60,17 @@ class FakeRulesUnitOfWork(FakeTransaction):
             del self.processed_at[event_id]
         self._staged = self._staged or ((), {})  # applies at once; the commit has nothing more
         return len(old)
+
+    async def erased(self, member_ids: Collection[str]) -> dict[str, datetime]:
+        return {m: self.erased_members[m] for m in member_ids if m in self.erased_members}
+
+    async def erase(self, member_id: str, erasure_event_id: str, now: datetime) -> bool:
+        if member_id in self.erased_members:
+            return False
+        self.erased_members[member_id] = now
+        self.members.pop(member_id, None)
+        self._staged = self._staged or ((), {})  # applies at once, as forget_processed does
+        return True
 
     async def commit(self) -> None:
         assert self._staged is not None
