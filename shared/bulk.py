@@ -6,7 +6,7 @@ On PostgreSQL the rows travel as one array per column and the statement reads th
 default) the rows go through SQLAlchemy's ``executemany``.
 """
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from functools import lru_cache
 from typing import Any, Literal, TypeVar
 
@@ -69,18 +69,23 @@ async def locked_or_seeded(
     keys: Sequence[str],
     lock: Callable[[list[str]], Awaitable[dict[str, T]]],
     seed: Callable[[list[str]], list[dict[str, Any]]],
+    never: Callable[[list[str]], Awaitable[Collection[str]]] | None = None,
 ) -> dict[str, T]:
     """The rows of ``keys`` locked until commit, those missing seeded first. ``lock`` reads
     and locks rows (``SELECT ... FOR UPDATE`` in key order); ``seed`` makes the rows of new
-    keys. The rows there are locked first, then the missing ones are inserted (a writer
-    inserting the same key waits for the other's) and locked: every writer takes its locks
-    in key order, so two that share keys queue instead of deadlocking, and a chunk of known
-    keys costs one statement."""
+    keys; ``never`` names missing keys that must not be seeded (they are left out). The rows
+    there are locked first, then the missing ones are inserted (a writer inserting the same
+    key waits for the other's) and locked: every writer takes its locks in key order, so two
+    that share keys queue instead of deadlocking, and a chunk of known keys costs one
+    statement."""
     ordered = sorted(keys)
     if not ordered:
         return {}
     found = await lock(ordered)
     missing = [k for k in ordered if k not in found]
+    if missing and never is not None:
+        refused = set(await never(missing))
+        missing = [k for k in missing if k not in refused]
     if missing:
         key = table.primary_key.columns.values()[0].name
         await insert_rows(session, table, seed(missing), on_conflict="nothing", key=[key])

@@ -29,7 +29,11 @@ class ServiceSettings(BaseSettings):
     service: ClassVar[str]
     default_port: ClassVar[int]
 
-    database_url: str = Field(default="", description="empty: SQLite in var/<service>.db")
+    database_url: str = Field(
+        default="",
+        description="empty: SQLite in var/<service>.db; postgresql:// (as CloudNativePG and "
+        "most platforms write it) means postgresql+asyncpg://",
+    )
     consumer_group: str = Field(default="", description="empty: pointstream-<service>")
     host: str = "127.0.0.1"
     port: int = Field(default=0, ge=0, le=65535, description="0: the service's own port")
@@ -46,10 +50,21 @@ class ServiceSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _service_defaults(self) -> "ServiceSettings":
-        self.database_url = self.database_url or f"sqlite+aiosqlite:///var/{self.service}.db"
+        self.database_url = _async_driver(
+            self.database_url or f"sqlite+aiosqlite:///var/{self.service}.db"
+        )
         self.consumer_group = self.consumer_group or f"pointstream-{self.service}"
         self.port = self.port or self.default_port
         return self
+
+
+def _async_driver(url: str) -> str:
+    """A plain PostgreSQL URL (``postgresql://``, ``postgres://``) with the driver the
+    services use; any other URL as it is."""
+    scheme, separator, rest = url.partition("://")
+    if separator and scheme in ("postgresql", "postgres"):
+        return f"postgresql+asyncpg://{rest}"
+    return url
 
 
 class KafkaSettings(BaseSettings):
@@ -60,7 +75,12 @@ class KafkaSettings(BaseSettings):
     bootstrap_servers: str = "127.0.0.1:9092"
     topic_prefix: str = ""
     topic_partitions: int = Field(default=6, ge=1)
-    replication_factor: int = Field(default=1, ge=1)
+    replication_factor: int | None = Field(
+        default=None,
+        ge=1,
+        description="replicas of each topic the services create; unset: 3 on a cluster of "
+        "three or more brokers (min.insync.replicas 2), else 1",
+    )
     max_batch: int = Field(
         default=500, ge=1, description="records per consumer fetch: one chunk, one transaction"
     )

@@ -135,6 +135,48 @@ def own_kafka() -> Iterator[str]:
         subprocess.run(["rm", "-rf", env["KAFKA_STATE_DIR"]], check=False)
 
 
+@dataclass(frozen=True)
+class OwnCluster:
+    """Three KRaft nodes of this session's own (``deploy/kafka/cluster.sh``)."""
+
+    bootstrap: str
+    ports: tuple[int, ...]
+    env: dict[str, str]
+
+    def node(self, port: int) -> int:
+        """The node id of the broker on ``port``."""
+        return self.ports.index(port) + 1
+
+    def kill(self, node: int) -> None:
+        """kill -9 one node, as a power cut would."""
+        state = Path(self.env["KAFKA_CLUSTER_DIR"]) / f"node-{node}"
+        OwnService(REPO / "deploy/kafka", {**self.env, "KAFKA_STATE_DIR": str(state)}).kill()
+
+    def start(self, node: int) -> None:
+        subprocess.run(
+            [REPO / "deploy/kafka/cluster.sh", "start", str(node)], env=self.env, check=True
+        )
+
+
+@contextlib.contextmanager
+def own_kafka_cluster() -> Iterator[OwnCluster]:
+    ports = tuple(free_port() for _ in range(3))
+    controllers = [free_port() for _ in range(3)]
+    env = {
+        **os.environ,
+        "KAFKA_CLUSTER_DIR": str(REPO / "var" / f"test-kafka-cluster-{ports[0]}"),
+        "KAFKA_CLUSTER_PORTS": ",".join(map(str, ports)),
+        "KAFKA_CLUSTER_CONTROLLER_PORTS": ",".join(map(str, controllers)),
+    }
+    script = REPO / "deploy/kafka/cluster.sh"
+    try:
+        subprocess.run([script, "start"], env=env, check=True)
+        yield OwnCluster(",".join(f"127.0.0.1:{p}" for p in ports), ports, env)
+    finally:
+        subprocess.run([script, "stop"], env=env, check=False)
+        subprocess.run(["rm", "-rf", env["KAFKA_CLUSTER_DIR"]], check=False)
+
+
 @contextlib.contextmanager
 def postgres_server_url() -> Iterator[str]:
     """A URL without a database name; tests create the databases they use."""

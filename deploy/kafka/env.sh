@@ -9,6 +9,10 @@ KAFKA_PORT="${KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
 KAFKA_PARTITIONS="${KAFKA_PARTITIONS:-6}"
 KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx1g}"
+# A node of a cluster (cluster.sh) has its own template, id, and the controllers' quorum.
+KAFKA_TEMPLATE="${KAFKA_TEMPLATE:-$KAFKA_DEPLOY_DIR/server.properties.in}"
+KAFKA_NODE_ID="${KAFKA_NODE_ID:-1}"
+KAFKA_VOTERS="${KAFKA_VOTERS:-}"
 KAFKA_PID_FILE="$KAFKA_STATE_DIR/broker.pid"
 KAFKA_LOG_FILE="$KAFKA_STATE_DIR/broker.log"
 
@@ -19,5 +23,6 @@ KAFKA_JAVA=(java $KAFKA_HEAP_OPTS -XX:+UseG1GC -Djava.awt.headless=true
 render_server_properties() {
   sed -e "s|@KAFKA_PORT@|$KAFKA_PORT|g" -e "s|@KAFKA_CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" \
       -e "s|@KAFKA_STATE_DIR@|$KAFKA_STATE_DIR|g" -e "s|@KAFKA_PARTITIONS@|$KAFKA_PARTITIONS|g" \
-      "$KAFKA_DEPLOY_DIR/server.properties.in" >"$KAFKA_STATE_DIR/server.properties"
+      -e "s|@KAFKA_NODE_ID@|$KAFKA_NODE_ID|g" -e "s|@KAFKA_VOTERS@|$KAFKA_VOTERS|g" \
+      "$KAFKA_TEMPLATE" >"$KAFKA_STATE_DIR/server.properties"
 }

@@ -13,5 +13,7 @@ render_server_properties  # ports may differ from the last start
 nohup "${KAFKA_JAVA[@]}" kafka.Kafka "$KAFKA_STATE_DIR/server.properties" \
   >>"$KAFKA_LOG_FILE" 2>&1 </dev/null &
 echo $! >"$KAFKA_PID_FILE"
+# A node of a cluster cannot finish starting alone (no quorum): cluster.sh waits for all.
+[ "${KAFKA_NO_WAIT:-}" = 1 ] && exit 0
 "$KAFKA_DEPLOY_DIR/wait.sh"
 echo "kafka $KAFKA_VERSION ready on 127.0.0.1:$KAFKA_PORT (pid $(cat "$KAFKA_PID_FILE"), log $KAFKA_LOG_FILE)" >&2

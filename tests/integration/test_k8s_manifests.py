@@ -106,3 +106,55 @@ def test_the_local_overlay_runs_one_of_everything_with_development_secrets(
         ]
         scaled = local[("ScaledObject", f"pointstream-{service}-workers")]["spec"]
         assert scaled["maxReplicaCount"] <= int(partitions)
+
+
+@pytest.fixture(scope="module")
+def production() -> dict[tuple[str, str], dict[str, Any]]:
+    return build("deploy/k8s/overlays/production")
+
+
+def test_the_production_overlay_runs_kafka_with_strimzi_on_three_kraft_brokers(
+    production: dict[tuple[str, str], dict[str, Any]],
+) -> None:
+    kafka = production[("Kafka", "pointstream")]
+    assert kafka["apiVersion"] == "kafka.strimzi.io/v1beta2"
+    assert kafka["metadata"]["annotations"] == {
+        "strimzi.io/node-pools": "enabled",
+        "strimzi.io/kraft": "enabled",
+    }
+    config = kafka["spec"]["kafka"]["config"]
+    assert (config["default.replication.factor"], config["min.insync.replicas"]) == (3, 2)
+    assert config["auto.create.topics.enable"] is False
+    pool = production[("KafkaNodePool", "brokers")]
+    assert pool["metadata"]["labels"]["strimzi.io/cluster"] == "pointstream"
+    assert pool["spec"]["replicas"] == 3
+    assert set(pool["spec"]["roles"]) == {"controller", "broker"}
+    for service, topic in SERVICES.items():
+        data = production[("ConfigMap", f"pointstream-{service}")]["data"]
+        assert data["KAFKA_BOOTSTRAP_SERVERS"] == "pointstream-kafka-bootstrap:9092"
+        assert data["KAFKA_REPLICATION_FACTOR"] == "3"
+        trigger = production[("ScaledObject", f"pointstream-{service}-workers")]["spec"][
+            "triggers"
+        ][0]["metadata"]
+        assert (trigger["bootstrapServers"], trigger["topic"]) == (
+            "pointstream-kafka-bootstrap:9092",
+            topic,
+        )
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_production_overlay_gives_each_service_a_cloudnativepg_cluster_of_three(
+    production: dict[tuple[str, str], dict[str, Any]], service: str
+) -> None:
+    cluster = production[("Cluster", f"pointstream-{service}-db")]
+    assert cluster["apiVersion"] == "postgresql.cnpg.io/v1"
+    assert cluster["spec"]["instances"] == 3
+    assert cluster["spec"]["bootstrap"]["initdb"]["database"] == service
+    wanted = {"secretKeyRef": {"name": f"pointstream-{service}-db-app", "key": "uri"}}
+    for role in ("api", "workers"):
+        pod = production[("Deployment", f"pointstream-{service}-{role}")]["spec"]["template"]
+        for container in [*pod["spec"]["initContainers"], *pod["spec"]["containers"]]:
+            assert env_of(container)[f"{service.upper()}_DATABASE_URL"] == wanted
+    secrets = {name for kind, name in production if kind == "Secret"}
+    assert secrets == set(), "production secrets come from the cluster, not the repository"
+    assert {d["metadata"].get("namespace") for d in production.values()} == {"pointstream"}

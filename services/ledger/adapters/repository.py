@@ -30,7 +30,7 @@ from services.ledger.domain.lots import OPEN_LOTS
 from services.ledger.domain.model import MemberAccount
 from services.ledger.domain.redemptions import RedemptionStatus
 from services.ledger.rewards.domain import VoucherStatus
-from shared.bulk import insert_rows, update_rows
+from shared.bulk import insert_rows, locked_or_seeded, update_rows
 from shared.contracts.envelope import CloudEvent
 from shared.db import one_of
 from shared.erasure import (
@@ -77,24 +77,22 @@ class LedgerRepository:
         with a new account key) stay locked until commit. Every writer locks balance rows
         first, in member-id order, so writers of one member queue up there and two never
         deadlock. An erased member gets no account: they are left out (and in ``erased``)."""
-        ordered = sorted(member_ids)
-        if not ordered:
-            return {}
-        found = await self._locked_balances(ordered)
-        missing = [m for m in ordered if m not in found]
-        if missing:
-            self.erased |= await erased_among(self._session, erased_members, missing)
-            new = [m for m in missing if m not in self.erased]
-            now = datetime.now(UTC)
-            seeds = [
+        now = datetime.now(UTC)
+        return await locked_or_seeded(
+            self._session,
+            balances,
+            list(member_ids),
+            self._locked_balances,
+            lambda new: [
                 {"member_id": m, "account_key": anonymous_key(), **_ZERO, "updated_at": now}
                 for m in new
-            ]
-            await insert_rows(
-                self._session, balances, seeds, on_conflict="nothing", key=["member_id"]
-            )
-            found |= await self._locked_balances(new) if new else {}
-        return found
+            ],
+            never=self._erased_among,
+        )
+
+    async def _erased_among(self, member_ids: list[str]) -> Collection[str]:
+        self.erased |= await erased_among(self._session, erased_members, member_ids)
+        return self.erased.keys()
 
     async def _locked_balances(self, ordered: list[str]) -> dict[str, MemberAccount]:
         rows = (

@@ -77,7 +77,8 @@ class RulesRepository:
 
     async def members_for_update(self, member_ids: Collection[str]) -> dict[str, MemberState]:
         """All locked in member-id order, so two replicas that share members (during a
-        rebalance) queue instead of deadlocking; new members' rows seeded."""
+        rebalance) queue instead of deadlocking; new members' rows seeded. An erased member
+        is not made a member again: they are left out."""
         now = datetime.now(UTC)
         return await locked_or_seeded(
             self.session,
@@ -88,6 +89,7 @@ class RulesRepository:
                 {"member_id": m, "state": _EMPTY_STATE, "version": 0, "updated_at": now}
                 for m in missing
             ],
+            never=self.erased,
         )
 
     async def _locked(self, ordered: list[str]) -> dict[str, MemberState]:

@@ -40,13 +40,13 @@ async def evaluate_events(
     events = [c.event for c in commands]
     out = ChunkDecisions()
     async with uow:
-        erased = await uow.erased({e.member_id for e in events})
-        for index, event in enumerate(events):
-            if event.member_id in erased:
-                out.rejected[index] = MemberWasErased(event.member_id, erased[event.member_id])
-        live = [e for e in events if e.member_id not in erased]  # never made members again
-        seen = await uow.claim(live)
-        members = await uow.members_for_update({e.member_id for e in live})
+        seen = await uow.claim(events)
+        members = await uow.members_for_update({e.member_id for e in events})
+        if missing := {e.member_id for e in events} - members.keys():  # erased: refused
+            erased = await uow.erased(missing)
+            for index, event in enumerate(events):
+                if event.member_id in erased:
+                    out.rejected[index] = MemberWasErased(event.member_id, erased[event.member_id])
         purchases = await uow.purchases(
             {e.returned.original_event_id for e in events if e.returned is not None}
         )

@@ -39,7 +39,8 @@ class UnitOfWork(Transaction, Protocol):
         ...
 
     async def members_for_update(self, member_ids: Collection[str]) -> dict[str, MemberState]:
-        """Every member's state (a fresh one for new members), locked until commit."""
+        """Every member's state (a fresh one for new members, none for erased ones), locked
+        until commit."""
         ...
 
     async def member(self, member_id: str) -> MemberState: ...

@@ -35,7 +35,7 @@ class FakeRulesUnitOfWork(FakeTransaction):
         self.released = set(event_ids)
 
     async def members_for_update(self, member_ids: Collection[str]) -> dict[str, MemberState]:
-        return {m: await self.member(m) for m in member_ids}
+        return {m: await self.member(m) for m in member_ids if m not in self.erased_members}
 
     async def member(self, member_id: str) -> MemberState:
         return copy.deepcopy(self.members.get(member_id, MemberState(member_id)))
