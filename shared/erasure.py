@@ -9,9 +9,9 @@ keeps for its books (the ledger's entries, the rules' purchases) move to an *opa
 import hashlib
 import secrets
 import time
-from collections.abc import Collection
-from datetime import datetime
-from typing import Any
+from collections.abc import Awaitable, Callable, Collection
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 from sqlalchemy import Column, MetaData, String, Table, select
@@ -20,7 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared.bulk import insert_rows
 from shared.contracts.envelope import CloudEvent, derived_id, new_event
 from shared.contracts.erasure import MEMBER_ERASED, MemberErased
+from shared.contracts.inbound import PayloadError, payload_of
 from shared.db import UtcDateTime, one_of
+from shared.uow import Transaction
 
 ANONYMOUS = "~"
 
@@ -45,6 +47,40 @@ def erased_members_table(metadata: MetaData) -> Table:
         Column("digest", String(64), primary_key=True),
         Column("erased_at", UtcDateTime(), nullable=False),
     )
+
+
+class ErasingTransaction(Transaction, Protocol):
+    async def erase(self, member_id: str, erasure_event_id: str, now: datetime) -> bool:
+        """Forget the member (and queue the news, where the service tells it); False if
+        they were forgotten before."""
+        ...
+
+
+async def erase_once(uow: ErasingTransaction, member_id: str, erasure_event_id: str) -> bool:
+    """A service's use case for an erasure: one transaction, once (False for a repeat)."""
+    async with uow:
+        erased = await uow.erase(member_id, erasure_event_id, datetime.now(UTC))
+        if erased:
+            await uow.commit()
+    return erased
+
+
+def on_member_erased(
+    uow_factory: Callable[[], ErasingTransaction], on_done: Callable[[], None] = lambda: None
+) -> Callable[[CloudEvent], Awaitable[str | None]]:
+    """For a consumer that hears ``member.erased``: forget the member too (``on_done`` after,
+    e.g. to wake the outbox relay); a malformed message's reason to dead-letter it."""
+
+    async def erase(event: CloudEvent) -> str | None:
+        try:
+            erased = payload_of(event, MemberErased)
+        except PayloadError as exc:
+            return str(exc)
+        await erase_once(uow_factory(), erased.member_id, erased.erasure_event_id)
+        on_done()
+        return None
+
+    return erase
 
 
 def create_erased_members(op: Any) -> None:

@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from shared.kafka.producer import EventProducer, OutgoingMessage
 from shared.settings import KafkaSettings
 from tests import apps
 from tests.conftest import Databases
+from tests.e2e.handbook import settled
 from tests.infra import REPO, free_port
 from tests.polling import eventually
 from tests.smtp import Mailbox
@@ -94,6 +96,39 @@ class System:
                 r = await c.get(f"{self.urls['ledger']}/v1/members/{member}/balance")
                 found[member] = {f: r.json()[f] for f in fields} if r.status_code == 200 else {}
             return found
+
+    async def books_settle(self, net: dict[str, int], timeout: float = 180) -> None:
+        """Waits until every member's whole balance is what the handbook says (``net``)."""
+        await eventually(
+            lambda: self.balances(sorted(net)),
+            lambda got: got == settled(net),
+            timeout=timeout,
+            interval=1,
+            what="every member's points as the rules define them",
+        )
+
+    async def earnings_told(self, members: list[str]) -> Counter[str]:
+        """How many `points_earned` messages each member's inbox holds."""
+        told: Counter[str] = Counter()
+        async with httpx.AsyncClient(timeout=10, headers={"X-API-Key": apps.READER_KEY}) as c:
+            for member in members:
+                r = await c.get(
+                    f"{self.urls['notifications']}/v1/members/{member}/inbox",
+                    params={"limit": 200},
+                )
+                told[member] = sum(m["kind"] == "points_earned" for m in r.json()["messages"])
+        return told
+
+    async def all_told(self, earnings: Counter[str]) -> Counter[str]:
+        """The members' earning messages once each has at least one per earning (then the
+        caller compares: one more would be a message told twice)."""
+        told: Counter[str] = await eventually(
+            lambda: self.earnings_told(sorted(earnings)),
+            lambda got: all(got[m] >= n for m, n in earnings.items()),
+            timeout=60,
+            what="a message per earning",
+        )
+        return told
 
     async def died(self, service: str, timeout: float = 60) -> int:
         """Waits for the service's process to exit (at a fault point); its exit code."""

@@ -18,11 +18,10 @@ from shared.contracts.envelope import CloudEvent
 from shared.kafka.producer import EventProducer, OutgoingMessage
 from tests.apps import ADMIN_KEY, READER_KEY
 from tests.e2e.conftest import SERVICES, System
-from tests.e2e.handbook import handbook_expected, settled
+from tests.e2e.handbook import handbook_expected
 from tests.e2e.oracle import stream
 from tests.infra import OwnCluster, own_kafka_cluster
 from tests.kafka_helpers import read_all
-from tests.polling import eventually
 
 pytestmark = pytest.mark.e2e
 WHEN = datetime.now(UTC) - timedelta(days=20)  # return windows long past: points available
@@ -130,33 +129,11 @@ async def test_losing_the_busiest_broker_mid_stream_loses_and_doubles_nothing(
         await producer.stop()
 
     async with httpx.AsyncClient(timeout=10, headers={"X-API-Key": READER_KEY}) as client:
-        await eventually(
-            lambda: system.balances(sorted(net)),
-            lambda got: got == settled(net),
-            timeout=180,
-            interval=1,
-            what="every member's points as the rules define them",
-        )
+        await system.books_settle(net, timeout=180)
         books = await client.get(
             f"{system.urls['ledger']}/v1/admin/reconciliation", headers={"X-API-Key": ADMIN_KEY}
         )
-        told: Counter[str] = Counter()
-        for member in net:
-
-            async def earned_messages(member: str = member) -> int:
-                page = (
-                    await client.get(
-                        f"{system.urls['notifications']}/v1/members/{member}/inbox?limit=200"
-                    )
-                ).json()
-                return sum(m["kind"] == "points_earned" for m in page["messages"])
-
-            told[member] = await eventually(
-                earned_messages,
-                lambda n, m=member: n >= earnings[m],  # type: ignore[misc]
-                timeout=60,
-                what=f"{member}'s messages",
-            )
+        told = await system.all_told(earnings)
     assert books.json()["ok"] is True
     assert told == earnings  # one message per earning: none lost, none twice
     assert await read_all(system.kafka, system.kafka.topics.dead_letter) == []

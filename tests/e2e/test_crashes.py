@@ -4,7 +4,6 @@ member's points equal what the rules define, and nothing was counted or told twi
 
 import asyncio
 import random
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -13,10 +12,9 @@ import pytest
 from shared.kafka.producer import EventProducer, OutgoingMessage
 from tests.apps import ADMIN_KEY, READER_KEY
 from tests.e2e.conftest import SERVICES, System
-from tests.e2e.handbook import handbook_expected, settled
+from tests.e2e.handbook import handbook_expected
 from tests.e2e.oracle import stream
 from tests.kafka_helpers import read_all
-from tests.polling import eventually
 
 pytestmark = pytest.mark.e2e
 MEMBERS, PURCHASES, DUPLICATES, RETURNS, CRASHES = 30, 1200, 150, 60, 4
@@ -58,35 +56,13 @@ async def test_no_point_is_lost_or_doubled_when_services_crash_mid_stream(system
 
     reader = {"X-API-Key": READER_KEY}
     async with httpx.AsyncClient(timeout=10, headers=reader) as client:
-        await eventually(
-            lambda: system.balances(sorted(net)),
-            lambda got: got == settled(net),
-            timeout=180,
-            interval=1,
-            what="every member's points as the rules define them",
-        )
+        await system.books_settle(net, timeout=180)
         report = (
             await client.get(
                 f"{system.urls['ledger']}/v1/admin/reconciliation", headers={"X-API-Key": ADMIN_KEY}
             )
         ).json()
-        told: Counter[str] = Counter()
-        for member in net:
-
-            async def earned_messages(member: str = member) -> int:
-                page = (
-                    await client.get(
-                        f"{system.urls['notifications']}/v1/members/{member}/inbox?limit=200"
-                    )
-                ).json()
-                return sum(m["kind"] == "points_earned" for m in page["messages"])
-
-            told[member] = await eventually(
-                earned_messages,
-                lambda n, m=member: n >= earnings[m],  # type: ignore[misc]
-                timeout=60,
-                what=f"{member}'s messages",
-            )
+        told = await system.all_told(earnings)
     assert report["ok"] is True
     assert await read_all(system.kafka, system.kafka.topics.dead_letter) == []  # all legit
     assert told == earnings  # one message per earning: none lost, none twice

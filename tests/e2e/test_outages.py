@@ -7,7 +7,6 @@ uses, so it runs wherever the suite runs."""
 
 import asyncio
 import shutil
-from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,7 +16,7 @@ import pytest
 from aiokafka.errors import KafkaError
 
 from shared.contracts.envelope import CloudEvent
-from tests.apps import ADMIN_KEY, POS_KEY, READER_KEY
+from tests.apps import ADMIN_KEY, POS_KEY
 from tests.conftest import Databases
 from tests.e2e.conftest import SERVICES, System
 from tests.e2e.handbook import handbook_expected, settled
@@ -81,17 +80,6 @@ def _done(books: dict[str, dict[str, int]], due: dict[str, int]) -> str:
     """How far the books were, in points, against what was due."""
     booked = sum(b.get("lifetime_earned", 0) for b in books.values())
     return f"{booked} of {sum(due.values())} points"
-
-
-async def earned_messages(system: System, members: list[str]) -> Counter[str]:
-    told: Counter[str] = Counter()
-    async with httpx.AsyncClient(timeout=10, headers={"X-API-Key": READER_KEY}) as client:
-        for member in members:
-            r = await client.get(
-                f"{system.urls['notifications']}/v1/members/{member}/inbox", params={"limit": 200}
-            )
-            told[member] = sum(m["kind"] == "points_earned" for m in r.json()["messages"])
-    return told
 
 
 async def test_kafka_then_postgres_killed_mid_stream_lose_and_double_nothing(
@@ -172,12 +160,7 @@ async def test_kafka_then_postgres_killed_mid_stream_lose_and_double_nothing(
         timeout=180,
         what="every member's balance exact after both outages",
     )
-    told = await eventually(
-        lambda: earned_messages(system, members),
-        lambda got: got == earnings,
-        timeout=60,
-        what="one message per earning",
-    )
+    told = await system.all_told(earnings)
     assert told == earnings
     async with httpx.AsyncClient(timeout=30, headers={"X-API-Key": ADMIN_KEY}) as client:
         report = (await client.get(f"{system.urls['ledger']}/v1/admin/reconciliation")).json()

@@ -14,7 +14,7 @@ from shared.contracts.envelope import CloudEvent
 from shared.kafka.producer import EventProducer, OutgoingMessage
 from tests.apps import READER_KEY
 from tests.e2e.conftest import SERVICES, System
-from tests.e2e.handbook import handbook_expected, settled
+from tests.e2e.handbook import handbook_expected
 from tests.e2e.oracle import stream
 from tests.infra import REPO, free_port
 from tests.polling import eventually
@@ -119,13 +119,7 @@ async def test_replicas_join_and_leave_mid_stream_and_nothing_is_lost_or_reorder
     ]
 
     async with httpx.AsyncClient(timeout=10, headers={"X-API-Key": READER_KEY}) as client:
-        await eventually(
-            lambda: system.balances(sorted(net)),
-            lambda got: got == settled(net),
-            timeout=120,
-            interval=1,
-            what="every member's points exact",
-        )
+        await system.books_settle(net, timeout=120)
         for member in net:
             page = (
                 await client.get(f"{system.urls['ledger']}/v1/members/{member}/entries?limit=200")

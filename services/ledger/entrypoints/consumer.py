@@ -14,7 +14,7 @@ from services.ledger.domain.commands import (
     RevokePoints,
 )
 from services.ledger.domain.model import Policy
-from services.ledger.service_layer.points import book_points, erase_member
+from services.ledger.service_layer.points import book_points
 from services.ledger.service_layer.unit_of_work import UnitOfWork
 from shared.contracts.awards import (
     MEMBER_PROFILE_CHANGED,
@@ -28,8 +28,9 @@ from shared.contracts.awards import (
     TierChanged,
 )
 from shared.contracts.envelope import CloudEvent
-from shared.contracts.erasure import MEMBER_ERASED, MemberErased
+from shared.contracts.erasure import MEMBER_ERASED
 from shared.contracts.inbound import PayloadError, payload_of
+from shared.erasure import on_member_erased
 from shared.kafka.chunks import BatchHandler, Commands, commands_of, cut_at
 
 M = TypeVar("M", PointsAwarded, PointsRevoked, PointsDecided)
@@ -127,14 +128,7 @@ def award_handler(
     erasure (the rules' ``member.erased``) cuts the chunk: what came before it is booked
     first, what comes after finds the account no one's."""
 
-    async def erase(event: CloudEvent) -> str | None:
-        try:
-            erased = payload_of(event, MemberErased)
-        except PayloadError as exc:
-            return str(exc)
-        await erase_member(erased.member_id, erased.erasure_event_id, uow=uow_factory())
-        on_committed()
-        return None
+    erase = on_member_erased(uow_factory, on_committed)
 
     async def handle(events: Sequence[CloudEvent]) -> dict[int, str]:
         return await cut_at(events, lambda e: e.type == MEMBER_ERASED, book, erase)

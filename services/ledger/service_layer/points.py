@@ -186,12 +186,3 @@ def _rule_cause(command: RecordAward | RevokePoints) -> Cause:
         rule_version=command.rule_version,
         source_event_id=command.source_event_id,
     )
-
-
-async def erase_member(member_id: str, erasure_event_id: str, *, uow: UnitOfWork) -> bool:
-    """Forget whose account it is, once: False for a repeat of the request."""
-    async with uow:
-        erased = await uow.erase(member_id, erasure_event_id, datetime.now(UTC))
-        if erased:
-            await uow.commit()
-    return erased

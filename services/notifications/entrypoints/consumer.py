@@ -14,11 +14,7 @@ from services.notifications.domain.notices import (
     notice_for_voucher,
 )
 from services.notifications.domain.preferences import Profile
-from services.notifications.service_layer.handlers import (
-    erase_member,
-    notify_members,
-    take_profiles,
-)
+from services.notifications.service_layer.handlers import notify_members, take_profiles
 from services.notifications.service_layer.template_book import TemplateBook
 from services.notifications.service_layer.unit_of_work import UnitOfWork
 from shared.contracts.awards import (
@@ -31,7 +27,7 @@ from shared.contracts.awards import (
     TierChanged,
 )
 from shared.contracts.envelope import CloudEvent
-from shared.contracts.erasure import MEMBER_ERASED, MemberErased
+from shared.contracts.erasure import MEMBER_ERASED
 from shared.contracts.inbound import PayloadError, payload_of
 from shared.contracts.ledger import (
     POINTS_EXPIRING,
@@ -40,6 +36,7 @@ from shared.contracts.ledger import (
     PointsExpiring,
     VoucherEvent,
 )
+from shared.erasure import on_member_erased
 from shared.kafka.chunks import BatchHandler, commands_of, cut_at
 
 log = logging.getLogger(__name__)
@@ -98,13 +95,7 @@ def notice_handler(
     templates: TemplateBook | None = None,
     digest_window: timedelta = timedelta(0),
 ) -> BatchHandler:
-    async def erase(event: CloudEvent) -> str | None:
-        try:
-            erased = payload_of(event, MemberErased)
-        except PayloadError as exc:
-            return str(exc)
-        await erase_member(erased.member_id, uow=uow_factory())
-        return None
+    erase = on_member_erased(uow_factory)
 
     async def handle(events: Sequence[CloudEvent]) -> dict[int, str]:
         """A member's erasure (from the rules or the ledger, whichever comes first) cuts the

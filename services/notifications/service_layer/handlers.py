@@ -233,12 +233,3 @@ async def _attempt(
                 "error": str(exc),
             },
         )
-
-
-async def erase_member(member_id: str, *, uow: UnitOfWork) -> bool:
-    """Delete everything held about the member, once: False for a repeat."""
-    async with uow:
-        erased = await uow.erase(member_id, datetime.now(UTC))
-        if erased:
-            await uow.commit()
-    return erased

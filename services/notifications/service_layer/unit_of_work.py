@@ -35,7 +35,7 @@ class UnitOfWork(Transaction, Protocol):
         """The erased members among ``member_ids``, with when."""
         ...
 
-    async def erase(self, member_id: str, now: datetime) -> bool:
+    async def erase(self, member_id: str, erasure_event_id: str, now: datetime) -> bool:
         """Delete all held about the member; False for a repeat."""
         ...
 
@@ -89,7 +89,7 @@ class SqlAlchemyUnitOfWork(RepositoryTransaction[NotificationRepository]):
     async def erased(self, member_ids: Collection[str]) -> dict[str, datetime]:
         return await self.repository.erased(member_ids)
 
-    async def erase(self, member_id: str, now: datetime) -> bool:
+    async def erase(self, member_id: str, erasure_event_id: str, now: datetime) -> bool:
         return await self.repository.erase(member_id, now)
 
     async def mark_read(self, member_id: str, message_id: str) -> bool:

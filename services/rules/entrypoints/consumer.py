@@ -4,7 +4,7 @@ from collections.abc import Callable, Sequence
 
 from services.rules.domain.commands import EvaluateEvent
 from services.rules.domain.model import Decision, LoyaltyEvent, Purchase, PurchaseLine, Return
-from services.rules.service_layer.handlers import erase_member, evaluate_events
+from services.rules.service_layer.handlers import evaluate_events
 from services.rules.service_layer.rulebook import RuleBook
 from services.rules.service_layer.unit_of_work import UnitOfWork
 from shared import metrics
@@ -17,6 +17,7 @@ from shared.contracts.inbound import (
     parse_inbound,
     payload_of,
 )
+from shared.erasure import erase_once
 from shared.kafka.chunks import BatchHandler, commands_of, cut_at
 
 
@@ -70,7 +71,7 @@ def event_handler(
             payload_of(event, ErasureRequested)
         except PayloadError as exc:
             return str(exc)
-        await erase_member(event.subject, event.id, uow=uow_factory())
+        await erase_once(uow_factory(), event.subject, event.id)
         on_committed()
         return None
 

@@ -11,7 +11,6 @@ before it changes anything in memory, so it leaves no trace.
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from services.rules.domain.budgets import Budgets
 from services.rules.domain.commands import EvaluateEvent
@@ -161,12 +160,3 @@ def _granted(award: Award, budgets: Budgets, member: MemberState) -> Award | Non
     if granted == award.points:
         return award
     return dataclasses.replace(award, points=granted) if granted > 0 else None
-
-
-async def erase_member(member_id: str, erasure_event_id: str, *, uow: UnitOfWork) -> bool:
-    """Forget the member, once: False for a repeat of the request."""
-    async with uow:
-        erased = await uow.erase(member_id, erasure_event_id, datetime.now(UTC))
-        if erased:
-            await uow.commit()
-    return erased

@@ -7,27 +7,23 @@ from datetime import datetime, timedelta
 from services.notifications.domain.deliveries import FINISHED, Delivery, DeliveryStatus
 from services.notifications.domain.model import InboxMessage
 from services.notifications.domain.preferences import Preferences
-from tests.unit.fakes.transaction import FakeTransaction
+from tests.unit.fakes.transaction import FakeErasedMembers, FakeTransaction
 
 
-class FakeNotifications(FakeTransaction):
+class FakeNotifications(FakeErasedMembers, FakeTransaction):
     """The notification service's tables as lists and dicts (changes apply at once)."""
 
     def __init__(self, templates: dict[str, dict[str, dict[str, str]]]) -> None:
+        super().__init__()
         self.templates = templates
         self.prefs: dict[str, Preferences] = {}
         self.messages: list[InboxMessage] = []
         self.deliveries: dict[str, Delivery] = {}
         self.read: set[str] = set()  # message ids marked read
-        self.erased_members: dict[str, datetime] = {}
 
-    async def erased(self, member_ids: Collection[str]) -> dict[str, datetime]:
-        return {m: self.erased_members[m] for m in member_ids if m in self.erased_members}
-
-    async def erase(self, member_id: str, now: datetime) -> bool:
-        if member_id in self.erased_members:
+    async def erase(self, member_id: str, erasure_event_id: str, now: datetime) -> bool:
+        if not self._erasing(member_id, now):
             return False
-        self.erased_members[member_id] = now
         self.prefs.pop(member_id, None)
         self.messages = [m for m in self.messages if m.member_id != member_id]
         self.deliveries = {i: d for i, d in self.deliveries.items() if d.member_id != member_id}

@@ -8,13 +8,14 @@ from services.rules.domain.member import MemberState
 from services.rules.domain.model import Award, LoyaltyEvent, Revocation, TierChange
 from services.rules.domain.returns import PurchaseRecord
 from services.rules.service_layer.unit_of_work import Decided
-from tests.unit.fakes.transaction import FakeTransaction
+from tests.unit.fakes.transaction import FakeErasedMembers, FakeTransaction
 
 
-class FakeRulesUnitOfWork(FakeTransaction):
+class FakeRulesUnitOfWork(FakeErasedMembers, FakeTransaction):
     """The rules service's tables as dicts; ``save`` stages, ``commit`` applies."""
 
     def __init__(self, budgets: dict[str, int] | None = None) -> None:
+        super().__init__()
         self.processed_ids: set[str] = set()
         self.processed_at: dict[str, datetime] = {}
         self.members: dict[str, MemberState] = {}
@@ -23,7 +24,6 @@ class FakeRulesUnitOfWork(FakeTransaction):
         self.awards: list[Award] = []
         self.revocations: list[Revocation] = []
         self.tier_changes: list[TierChange] = []
-        self.erased_members: dict[str, datetime] = {}
         self._staged: tuple[Sequence[Decided], Mapping[str, int]] | None = None
 
     async def claim(self, events: Sequence[LoyaltyEvent]) -> set[str]:
@@ -61,13 +61,9 @@ class FakeRulesUnitOfWork(FakeTransaction):
         self._staged = self._staged or ((), {})  # applies at once; the commit has nothing more
         return len(old)
 
-    async def erased(self, member_ids: Collection[str]) -> dict[str, datetime]:
-        return {m: self.erased_members[m] for m in member_ids if m in self.erased_members}
-
     async def erase(self, member_id: str, erasure_event_id: str, now: datetime) -> bool:
-        if member_id in self.erased_members:
+        if not self._erasing(member_id, now):
             return False
-        self.erased_members[member_id] = now
         self.members.pop(member_id, None)
         self._staged = self._staged or ((), {})  # applies at once, as forget_processed does
         return True
