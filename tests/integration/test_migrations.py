@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 from alembic import command
 from sqlalchemy import inspect, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.ledger.adapters.reconciliation import reconcile
 from shared.cli import alembic_config, migrate
 from shared.db import create_engine
 from tests.conftest import Databases
@@ -100,3 +102,54 @@ async def test_the_rules_awards_log_moves_into_totals_per_day_and_rule(
 
 def at_utc(text_time: str) -> datetime:
     return datetime.fromisoformat(text_time)
+
+
+@pytest.mark.parametrize("database", ["postgres", "sqlite"])
+async def test_the_ledgers_books_take_account_keys_and_still_reconcile(
+    database: str, databases: Databases, tmp_path: Path
+) -> None:
+    """Ledger 0006: books written under members' ids move to their account keys (the one
+    rewrite of entries, by the migration), reconcile as before, and move back on downgrade."""
+    if database == "postgres":
+        url = await databases.create("ledger")
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path}/ledger.db"
+    await asyncio.to_thread(upgrade, "ledger", url, "0005")
+    engine = create_engine(url)
+    at = at_utc("2026-11-01 12:00:00+00:00")
+    try:
+        async with engine.begin() as conn:
+            for sql in (
+                "INSERT INTO balances (member_id, available, pending, held, lifetime_earned,"
+                " lifetime_redeemed, version, updated_at) VALUES ('m-1', 80, 0, 0, 80, 0, 1, :t)",
+                "INSERT INTO operations (operation_id, kind, member_id, fingerprint, recorded_at)"
+                " VALUES ('op-1', 'earn', 'm-1', 'f', :t)",
+                "INSERT INTO entries (entry_id, operation_id, member_id, kind, points,"
+                " debit_account, credit_account, available_after, pending_after, held_after,"
+                " lot_id, explanation, recorded_at) VALUES ('e-1', 'op-1', 'm-1', 'earn', 80,"
+                " 'program:issued', 'member:m-1:available', 80, 0, 0, 'lot-1', 'welcome', :t)",
+                "INSERT INTO lots (lot_id, member_id, points, remaining, status, expired,"
+                " created_at) VALUES ('lot-1', 'm-1', 80, 80, 'available', 0, :t)",
+            ):
+                await conn.execute(text(sql), {"t": at})
+        await asyncio.to_thread(upgrade, "ledger", url, "head")
+        async with engine.connect() as conn:
+            key = await conn.scalar(text("SELECT account_key FROM balances"))
+            entry = (await conn.execute(text("SELECT * FROM entries"))).one()
+            operation_key = await conn.scalar(text("SELECT account_key FROM operations"))
+            async with AsyncSession(conn) as session:
+                books = await reconcile(session)
+        await asyncio.to_thread(downgrade_to, "ledger", url, "0005")
+        async with engine.connect() as conn:
+            back = (await conn.execute(text("SELECT member_id, credit_account FROM entries"))).one()
+    finally:
+        await engine.dispose()
+    assert key.startswith("~")
+    assert (entry.account_key, entry.credit_account) == (key, f"member:{key}:available")
+    assert operation_key == key
+    assert books.ok, books.mismatches
+    assert tuple(back) == ("m-1", "member:m-1:available")
+
+
+def downgrade_to(service: str, url: str, revision: str) -> None:
+    command.downgrade(alembic_config(REPO / "services" / service, url), revision)
