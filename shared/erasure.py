@@ -10,7 +10,7 @@ import hashlib
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Collection
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from pydantic import BaseModel
@@ -167,19 +167,31 @@ class ErasedCache:
         self._sessions, self._table, self._max_age = sessions, table, max_age
         self._digests: dict[str, datetime] = {}
         self._read_at = float("-inf")
+        self._since: datetime | None = None  # erasures before this are all read
 
     async def erased(self, member_ids: Collection[str]) -> dict[str, datetime]:
         if time.monotonic() - self._read_at > self._max_age:
-            async with self._sessions() as session:
-                rows = await session.execute(select(self._table.c.digest, self._table.c.erased_at))
-                self._digests = {r.digest: r.erased_at for r in rows}
-            self._read_at = time.monotonic()
+            await self._read_newer()
         found = {m: self._digests.get(digest(m)) for m in member_ids}
         return {m: at for m, at in found.items() if at is not None}
+
+    async def _read_newer(self) -> None:
+        """The erasures since the last read (a minute's overlap: one recorded just before
+        the last read may have committed after it)."""
+        started = datetime.now(UTC)
+        query = select(self._table.c.digest, self._table.c.erased_at)
+        if self._since is not None:
+            query = query.where(self._table.c.erased_at >= self._since - _OVERLAP)
+        async with self._sessions() as session:
+            self._digests.update({r.digest: r.erased_at for r in await session.execute(query)})
+        self._since, self._read_at = started, time.monotonic()
 
     def add(self, member_id: str, at: datetime) -> None:
         """The member's erasure was asked for here: refuse their events from now on."""
         self._digests[digest(member_id)] = at
+
+
+_OVERLAP = timedelta(minutes=1)
 
 
 class ErasureStatus(BaseModel):
