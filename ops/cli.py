@@ -371,6 +371,7 @@ def render_report(data: dict[str, Any]) -> Table:
         (f"  campaign {c['rule_id']}", f"{c['points']:,} pts, {c['cost']} {money}")
         for c in pts["by_campaign"]
     ]
+    rows += _loyalty_rows(data["loyalty"], money)
     ledger = data.get("ledger")
     if ledger:
         rows += [
@@ -383,6 +384,30 @@ def render_report(data: dict[str, Any]) -> Table:
     for name, value in rows:
         table.add_row(name, value)
     return table
+
+
+def _loyalty_rows(loyalty: dict[str, Any], money: str) -> list[tuple[str, str]]:
+    nps, engaged, breadth = loyalty["nps"], loyalty["engagement"], loyalty["category_breadth"]
+    score = "no answers" if nps["score"] is None else f"{nps['score']:+d}"
+    rows = [
+        (
+            "NPS (promoters / passives / detractors)",
+            f"{score} ({nps['promoters']} / {nps['passives']} / {nps['detractors']})",
+        ),
+        (
+            "engaged beyond buying",
+            f"{engaged['rate']:.1%} of {engaged['active_members']:,} active",
+        ),
+        (
+            "members buying in 1 / 2 / 3+ categories",
+            f"{breadth['1']:,} / {breadth['2']:,} / {breadth['3+']:,}",
+        ),
+    ]
+    rows += [
+        (f"  CLV {t['tier']}", f"{t['clv']} {money} ({t['active_members']:,} active)")
+        for t in loyalty["clv_by_tier"]
+    ]
+    return rows
 
 
 def main() -> None:

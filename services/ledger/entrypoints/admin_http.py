@@ -1,9 +1,9 @@
 """Administration: manual adjustments (with actor and reason), the reconciliation proof, the
 balances rebuilt from the entries, and the points figures of the program report."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Response
+from fastapi import APIRouter, Body, Depends, Query, Response
 from pydantic import BaseModel, Field
 
 from services.ledger.adapters.reconciliation import Reconciliation, rebuild_balances, reconcile
@@ -13,6 +13,7 @@ from services.ledger.service_layer import handlers, views
 from services.ledger.service_layer.views import points_figures
 from shared.auth import SCOPE_ADMIN
 from shared.callers import Caller, MemberId, scoped
+from shared.periods import Bucket, period
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[Depends(scoped(SCOPE_ADMIN))])
 
@@ -100,3 +101,21 @@ async def report(principal: Caller, ledger: LedgerDep) -> dict[str, int | float]
     """Outstanding points (the liability), lifetime earned, redeemed and expired, breakage."""
     async with ledger.sessions() as session:
         return await points_figures(session)
+
+
+@router.get("/report/series")
+async def report_series(
+    principal: Caller,
+    ledger: LedgerDep,
+    days: Annotated[
+        int, Query(ge=1, le=3660, description="this many UTC days, today included")
+    ] = 30,
+    bucket: Annotated[
+        Bucket, Query(description="a point per day, or per week (from Monday)")
+    ] = "day",
+) -> dict[str, Any]:
+    """Points redeemed (net of refunds) and expired, per day or week, for charts."""
+    start, end = period(days)
+    async with ledger.sessions() as session:
+        series = await views.points_series(session, start=start, end=end, bucket=bucket)
+    return {"bucket": bucket, "series": series}

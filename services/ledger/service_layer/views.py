@@ -1,7 +1,7 @@
 """Read models for the HTTP API: straight queries, no locks, no domain objects; and the
 ledger's part of the program report (the points liability and breakage)."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -15,6 +15,7 @@ from services.ledger.domain.redemptions import Redemption
 from services.ledger.rewards.domain import Voucher
 from shared.erasure import refuse_if_erased
 from shared.pagination import newest_first
+from shared.periods import Bucket, as_day, bucket_of, buckets
 
 
 class BalancePublic(BaseModel):
@@ -197,3 +198,36 @@ async def points_figures(session: AsyncSession) -> dict[str, Any]:
         "lifetime_expired": expired,
         "breakage_rate": expired / earned if earned else 0.0,
     }
+
+
+_SPENT = {EntryKind.REDEEM: 1, EntryKind.CAPTURE: 1, EntryKind.REFUND: -1}
+
+
+async def points_series(
+    session: AsyncSession, *, start: datetime, end: datetime, bucket: Bucket
+) -> list[dict[str, Any]]:
+    """Per day or week: points redeemed (net of refunds) and points expired."""
+    day = func.date(entries.c.recorded_at)
+    rows = await session.execute(
+        select(day, entries.c.kind, func.sum(entries.c.points))
+        .where(
+            entries.c.recorded_at.between(start, end),
+            entries.c.kind.in_([k.value for k in (*_SPENT, EntryKind.EXPIRE)]),
+        )
+        .group_by(day, entries.c.kind)
+    )
+    found: dict[date, dict[str, int]] = {}
+    for when, kind, points in rows:
+        figures = found.setdefault(bucket_of(as_day(when), bucket), {"redeemed": 0, "expired": 0})
+        if kind == EntryKind.EXPIRE.value:
+            figures["expired"] += int(points)
+        else:
+            figures["redeemed"] += _SPENT[EntryKind(kind)] * int(points)
+    return [
+        {
+            "from": first.isoformat(),
+            "redeemed_points": found.get(first, {}).get("redeemed", 0),
+            "expired_points": found.get(first, {}).get("expired", 0),
+        }
+        for first in buckets(start, end, bucket)
+    ]

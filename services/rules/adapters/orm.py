@@ -58,6 +58,10 @@ member_states = Table(
     Column("state", JSON, nullable=False),
     Column("birthday_mmdd", String(5), nullable=True, index=True),  # for the birthday job
     Column("enrolled_mmdd", String(5), nullable=True, index=True),  # for anniversaries
+    # For the program report's measures (migration 0008): the tier, and in how many product
+    # categories the member has bought.
+    Column("tier", String(50), nullable=True),
+    Column("categories", Integer, nullable=True),
     Column("version", Integer, nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
 )
@@ -88,6 +92,21 @@ award_totals = Table(
     Column("driver", String(40), nullable=True),  # NULL for a take-back: its rule's driver
     Column("points", BigInteger, nullable=False),
     Column("awards", Integer, nullable=False),  # how many grants or take-backs
+)
+
+# What members did besides buying (member.activity: reviews, surveys, NPS answers, app use ...),
+# one row each, for the program report's engagement and NPS. Append-only.
+activities = Table(
+    "activities",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("event_id", String(200), nullable=False, unique=True),
+    Column("member_id", String(200), nullable=False, index=True),
+    Column("activity", String(40), nullable=False),
+    Column("score", Integer, nullable=True),  # an NPS or survey answer, 0-10
+    Column("occurred_at", UtcDateTime(), nullable=False, index=True),
 )
 
 # Points a budgeted rule has awarded, across all members and replicas.

@@ -9,6 +9,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.rules.adapters.orm import (
+    activities,
     award_totals,
     budgets,
     erased_members,
@@ -31,6 +32,8 @@ from shared.contracts.envelope import CloudEvent
 from shared.db import one_of
 from shared.erasure import anonymous_key, erased_among, record_erasure
 from shared.outbox import queue_events
+
+ACTIVITY = "member.activity"
 
 
 class RulesRepository:
@@ -125,6 +128,8 @@ class RulesRepository:
                     "state": member_to_json(m),
                     "birthday_mmdd": m.birthday.strftime("%m-%d") if m.birthday else None,
                     "enrolled_mmdd": m.enrolled_at.strftime("%m-%d") if m.enrolled_at else None,
+                    "tier": m.tier,
+                    "categories": len(m.categories_bought),
                     "version": m.version + 1,
                     "updated_at": now,
                 }
@@ -199,6 +204,21 @@ class RulesRepository:
     async def add_award_totals(self, rows: Sequence[dict[str, Any]]) -> None:
         await insert_rows(self.session, award_totals, rows)
 
+    async def add_activities(self, events: Sequence[LoyaltyEvent]) -> None:
+        """Members' activities (``member.activity``), for the report's engagement and NPS."""
+        rows = [
+            {
+                "event_id": e.event_id,
+                "member_id": e.member_id,
+                "activity": str(e.data.get("activity")),
+                "score": e.data.get("score"),
+                "occurred_at": e.occurred_at,
+            }
+            for e in events
+            if e.event_type == ACTIVITY
+        ]
+        await insert_rows(self.session, activities, rows, on_conflict="nothing", key=["event_id"])
+
     async def erased(self, member_ids: Collection[str]) -> dict[str, datetime]:
         """The erased members among ``member_ids``, with when."""
         return await erased_among(self.session, erased_members, member_ids)
@@ -222,9 +242,10 @@ class RulesRepository:
                 updated_at=now,
             )
         )
-        await self.session.execute(
-            update(purchases).where(purchases.c.member_id == member_id).values(member_id=key)
-        )
+        for kept in (purchases, activities):  # for the program report, under the key
+            await self.session.execute(
+                update(kept).where(kept.c.member_id == member_id).values(member_id=key)
+            )
         await self.session.execute(
             delete(processed_events).where(processed_events.c.member_id == member_id)
         )

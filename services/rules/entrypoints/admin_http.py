@@ -2,7 +2,6 @@
 program itself, rules, tiers and packs: :mod:`services.rules.program.http`.)"""
 
 import logging
-from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Any
 
 import httpx
@@ -13,12 +12,15 @@ from services.rules.domain.returns import InvalidReturn
 from services.rules.entrypoints.consumer import to_command
 from services.rules.entrypoints.context import RulesDep
 from services.rules.service_layer.handlers import simulate_event
+from services.rules.service_layer.measures import program_series
 from services.rules.service_layer.unit_of_work import UnitOfWork
 from services.rules.service_layer.views import cost, program_figures
+from services.rules.settings import RulesSettings
 from shared.auth import SCOPE_ADMIN
 from shared.callers import Caller, scoped
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.inbound import PayloadError, parse_inbound
+from shared.periods import Bucket, period
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["rules admin"], dependencies=[Depends(scoped(SCOPE_ADMIN))])
@@ -91,8 +93,7 @@ async def report(
     """The program report: members, purchases, points and their cost by driver, rule and
     campaign; with ``RULES_LEDGER_URL`` set, also the ledger's liability and breakage."""
     settings = rules.settings
-    end = datetime.now(UTC)
-    start = datetime.combine(end.date() - timedelta(days=days - 1), time.min, tzinfo=UTC)
+    start, end = period(days)
     async with rules.sessions() as session:
         figures = await program_figures(
             session,
@@ -101,21 +102,65 @@ async def report(
             currency=settings.currency,
             point_value=settings.point_value,
         )
-    if settings.ledger_url is None:
-        figures["ledger_error"] = "RULES_LEDGER_URL is not set"
+    ledger, error = await _from_ledger(settings, "/v1/admin/report", days)
+    if ledger is None:
+        figures["ledger_error"] = error
         return figures
+    ledger["liability_value"] = cost(ledger["outstanding"], settings.point_value)
+    figures["ledger"] = ledger
+    return figures
+
+
+async def _from_ledger(
+    settings: RulesSettings, path: str, days: int, bucket: str | None = None
+) -> tuple[dict[str, Any] | None, str]:
+    """The ledger's side of a report, or None and why not."""
+    if settings.ledger_url is None:
+        return None, "RULES_LEDGER_URL is not set"
+    params: dict[str, Any] = {"days": days, **({"bucket": bucket} if bucket else {})}
     try:
         async with httpx.AsyncClient(timeout=10) as client:
             answer = await client.get(
-                f"{settings.ledger_url.rstrip('/')}/v1/admin/report",
+                f"{settings.ledger_url.rstrip('/')}{path}",
+                params=params,
                 headers={"X-API-Key": settings.ledger_api_key or ""},
             )
         answer.raise_for_status()
     except httpx.HTTPError as exc:
         log.warning("the ledger's report figures are unavailable", extra={"error": repr(exc)})
-        figures["ledger_error"] = f"the ledger did not answer: {exc.__class__.__name__}"
-        return figures
-    ledger = answer.json()
-    ledger["liability_value"] = cost(ledger["outstanding"], settings.point_value)
-    figures["ledger"] = ledger
-    return figures
+        return None, f"the ledger did not answer: {exc.__class__.__name__}"
+    found: dict[str, Any] = answer.json()
+    return found, ""
+
+
+@router.get("/report/series")
+async def report_series(
+    principal: Caller,
+    rules: RulesDep,
+    days: Annotated[
+        int, Query(ge=1, le=3660, description="this many UTC days, today included")
+    ] = 30,
+    bucket: Annotated[
+        Bucket, Query(description="a point per day, or per week (from Monday)")
+    ] = "day",
+) -> dict[str, Any]:
+    """The program over time, for charts: per day or week, purchases, revenue, new and
+    returning buyers (and the returning share), points awarded by driver; with
+    ``RULES_LEDGER_URL`` set, also points redeemed and expired."""
+    settings = rules.settings
+    start, end = period(days)
+    async with rules.sessions() as session:
+        series = await program_series(
+            session, start=start, end=end, currency=settings.currency, bucket=bucket
+        )
+    answer: dict[str, Any] = {"bucket": bucket, "currency": settings.currency, "series": series}
+    ledger, error = await _from_ledger(settings, "/v1/admin/report/series", days, bucket)
+    if ledger is None:
+        answer["ledger_error"] = error
+        return answer
+    by_start = {point["from"]: point for point in ledger["series"]}
+    for point in series:
+        found = by_start.get(point["from"], {})
+        point["redeemed_points"] = found.get("redeemed_points", 0)
+        point["expired_points"] = found.get("expired_points", 0)
+    return answer

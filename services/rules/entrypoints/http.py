@@ -10,7 +10,7 @@ from opentelemetry.trace import SpanKind
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.rules.adapters.orm import member_states, processed_events, purchases
+from services.rules.adapters.orm import activities, member_states, processed_events, purchases
 from services.rules.entrypoints.context import RulesContext, RulesDep
 from services.rules.service_layer import views
 from shared import tracing
@@ -237,6 +237,7 @@ async def export_member(member_id: MemberId, principal: Caller, rules: RulesDep)
         (
             ("state", member_states, ()),
             ("purchases", purchases, (purchases.c.occurred_at,)),
+            ("activities", activities, (activities.c.occurred_at,)),
             ("processed_events", processed_events, (processed_events.c.processed_at,)),
         ),
     )

@@ -112,6 +112,7 @@ class SqlAlchemyUnitOfWork(RepositoryTransaction[RulesRepository]):
                 [(d.purchase, d.event.occurred_at) for d in decided if d.purchase is not None]
             )
             await self.repository.add_award_totals(_award_totals(decided))
+            await self.repository.add_activities([d.event for d in decided])
             await self.repository.save_budgets(budgets_spent)
             messages = [m for d in decided for m in decision_events(d.decision, d.event)]
             await self.repository.queue(self._topic, messages)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.rules.adapters.orm import award_totals, member_states, purchases
 from services.rules.program.repository import ProgramRepository
+from services.rules.service_layer.measures import loyalty_measures
 
 CENT = Decimal("0.01")
 
@@ -123,6 +124,7 @@ async def program_figures(
             "per_active_member": (int(count) / int(active)) if active else 0.0,
             "in_other_currencies": int(other or 0),
         },
+        "loyalty": await loyalty_measures(session, start=start, end=end, currency=currency),
         "points": {
             "awarded": awarded,
             "revoked": revoked,
