@@ -2,6 +2,7 @@
 report figures add up to the balances."""
 
 import uuid
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -9,7 +10,7 @@ from sqlalchemy import text
 
 from shared.db import create_engine
 from tests.apps import READER_KEY
-from tests.integration.test_ledger_api import ADMIN, credit
+from tests.integration.test_ledger_api import ADMIN, credit, redeem
 
 pytestmark = [pytest.mark.integration, pytest.mark.serves("ledger")]
 
@@ -67,3 +68,19 @@ async def test_the_report_counts_what_members_may_still_spend(
     assert 0 <= after["breakage_rate"] <= 1
     refused = await client.get("/v1/admin/report", headers={"X-API-Key": READER_KEY})
     assert refused.status_code == 403
+
+
+async def test_points_redeemed_over_time_for_the_charts(
+    served: tuple[httpx.AsyncClient, str],
+) -> None:
+    client, _ = served
+    member = f"dy-{uuid.uuid4().hex[:6]}"
+    await credit(client, member, 500)
+    spent = await redeem(client, member, "k-1", {"points": 120, "description": "a cake"})
+    assert spent.status_code == 201, spent.text
+    series = (await client.get("/v1/admin/report/series?days=3", headers=ADMIN)).json()
+    assert series["bucket"] == "day"
+    assert [p["redeemed_points"] for p in series["series"]] == [0, 0, 120]
+    assert series["series"][-1]["from"] == datetime.now(UTC).date().isoformat()
+    weekly = (await client.get("/v1/admin/report/series?bucket=week", headers=ADMIN)).json()
+    assert sum(p["redeemed_points"] for p in weekly["series"]) == 120

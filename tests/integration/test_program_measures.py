@@ -93,10 +93,10 @@ async def test_the_report_measures_loyalty_as_the_seeds_do(client: httpx.AsyncCl
     [base] = loyalty["clv_by_tier"]
     assert base["tier"] == "base"
     assert base["active_members"] == 3
-    assert base["average_basket"] == "30.00"  # 120 DKK over 4 purchases
+    assert base["average_basket"] == "35.00"  # 140 DKK over 4 purchases
     assert base["purchases_per_member"] == 1.33
     assert base["retention"] is None  # nobody bought the period before
-    assert base["clv"] == "40.00"  # 30.00 * 4/3 * 1 period
+    assert base["clv"] == "46.67"  # 35.00 * 4/3 * 1 period
     assert "1 / (1 - retention)" in loyalty["clv_formula"]
     assert figures["members"]["repeat_purchase_rate"] == pytest.approx(1 / 3)
 
@@ -104,9 +104,9 @@ async def test_the_report_measures_loyalty_as_the_seeds_do(client: httpx.AsyncCl
     assert len(series["series"]) == 7
     today = series["series"][-1]
     assert today["from"] == NOW.date().isoformat()
-    assert (today["purchases"], today["revenue"]) == (4, "120.00")
+    assert (today["purchases"], today["revenue"]) == (4, "140.00")
     assert (today["new_buyers"], today["returning_buyers"]) == (3, 0)
-    assert today["points_by_driver"]["economic"] >= 120
+    assert today["points_by_driver"]["economic"] >= 140
     assert all(p["purchases"] == 0 for p in series["series"][:-1])
     weekly = (await client.get("/v1/report/series?days=14&bucket=week", headers=ADMIN)).json()
     assert {date.fromisoformat(p["from"]).weekday() for p in weekly["series"]} == {0}
