@@ -15,6 +15,7 @@ help:
 	@echo "make bench  throughput, latency, reads and memory under load (var/bench/)"
 
 install: $(VENV)/.installed
+	deploy/console/install.sh  # the console's front-end packages (npm ci)
 
 $(VENV)/.installed: requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +26,7 @@ $(VENV)/.installed: requirements.lock
 infra-deps:
 	deploy/kafka/fetch.sh
 	deploy/postgres/install.sh
+	deploy/browser/install.sh  # Chromium for the console's page tests
 
 lint: install
 	$(VENV)/bin/ruff check .

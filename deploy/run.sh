@@ -46,12 +46,28 @@ for service in rules ledger notifications; do
     sleep 0.3
   done
 done
+# The console: pages for the program manager, on the three services' HTTP APIs.
+export CONSOLE_RULES_URL="http://127.0.0.1:${ports[rules]}"
+export CONSOLE_LEDGER_URL="http://127.0.0.1:${ports[ledger]}"
+export CONSOLE_NOTIFICATIONS_URL="http://127.0.0.1:${ports[notifications]}"
+console_port="${CONSOLE_PORT:-8000}"
+"$py" -m services.console serve >"var/logs/console.log" 2>&1 &
+pids+=($!)
+deadline=$((SECONDS + 30))
+until curl -sf "http://127.0.0.1:$console_port/healthz" >/dev/null; do
+  if [ $SECONDS -ge $deadline ]; then
+    echo "the console did not start; see var/logs/console.log" >&2
+    exit 1
+  fi
+  sleep 0.3
+done
 cat <<MSG
 
 pointstream is running (logs in var/logs/, Kafka on 127.0.0.1:${KAFKA_PORT:-9092}):
   rules (ingest)   http://127.0.0.1:${ports[rules]}/docs
   ledger           http://127.0.0.1:${ports[ledger]}/docs
   notifications    http://127.0.0.1:${ports[notifications]}/docs
+  console          http://127.0.0.1:$console_port/  (sign in with the key below)
 Development API key: dev-key (all scopes; set AUTH_API_KEYS in production).
 Try: make demo        Stop: Ctrl-C
 MSG

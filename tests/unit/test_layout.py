@@ -62,3 +62,24 @@ def test_every_service_has_the_same_places(service: str) -> None:
         "settings.py",
     ):
         assert (root / place).exists(), f"services/{service}/{place} is missing"
+
+
+def test_the_console_holds_no_data_and_reaches_the_services_only_over_http() -> None:
+    """The fourth deployable is stateless: settings, clients of the services' public APIs
+    (adapters), pages (entrypoints) and templates; no tables, no import of a service."""
+    root = SERVICES / "console"
+    for place in (
+        "settings.py",
+        "bootstrap.py",
+        "adapters/backends.py",
+        "entrypoints",
+        "templates",
+    ):
+        assert (root / place).exists(), f"services/console/{place} is missing"
+    assert not (root / "adapters/orm.py").exists()
+    for path in sorted(root.rglob("*.py")):
+        for module in _imports(path):
+            assert not module.startswith(tuple(f"services.{s}" for s in NAMES)), (
+                f"{path.relative_to(SERVICES)} imports {module}"
+            )
+            assert not module.startswith("sqlalchemy"), f"{path.relative_to(SERVICES)} holds data"

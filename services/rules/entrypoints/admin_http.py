@@ -5,14 +5,17 @@ import logging
 from typing import Annotated, Any
 
 import httpx
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
+from services.rules.adapters.cel_engine import ExpressionError
+from services.rules.adapters.rule_specs import RuleSpec
 from services.rules.domain.returns import InvalidReturn
 from services.rules.entrypoints.consumer import to_command
-from services.rules.entrypoints.context import RulesDep
+from services.rules.entrypoints.context import RulesContext, RulesDep
 from services.rules.service_layer.handlers import simulate_event
 from services.rules.service_layer.measures import program_series
+from services.rules.service_layer.rulebook import RuleBook
 from services.rules.service_layer.unit_of_work import UnitOfWork
 from services.rules.service_layer.views import cost, program_figures
 from services.rules.settings import RulesSettings
@@ -48,13 +51,46 @@ class Simulation(BaseModel):
     )
 
 
+@router.get("/me")
+async def me(principal: Caller) -> dict[str, Any]:
+    """Who the key is: its name and scopes (the console signs a manager in with it)."""
+    return {"name": principal.name, "scopes": sorted(principal.scopes)}
+
+
 @router.post("/simulate", response_model=Simulation)
 async def simulate(event: CloudEvent, principal: Caller, rules: RulesDep) -> Simulation:
     """What this event would earn its member now, and why. Nothing is written."""
+    return await _simulation(event, rules, await rules.book.refreshed())
+
+
+class DraftSimulation(BaseModel):
+    spec: RuleSpec
+    event: CloudEvent
+
+
+@router.post("/rules/{rule_id}/simulate", response_model=Simulation)
+async def simulate_draft(
+    rule_id: Annotated[str, Path(min_length=1, max_length=100)],
+    body: DraftSimulation,
+    principal: Caller,
+    rules: RulesDep,
+) -> Simulation:
+    """What the event would earn with ``spec`` in place of the rule (not saved): the editor's
+    simulator, before the manager saves. Nothing is written."""
+    if body.spec.id != rule_id:
+        raise HTTPException(422, f"the spec's id {body.spec.id!r} differs from the path's")
+    try:
+        book = (await rules.book.refreshed()).with_draft(body.spec)
+    except ExpressionError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    return await _simulation(body.event, rules, book)
+
+
+async def _simulation(event: CloudEvent, rules: RulesContext, book: RuleBook) -> Simulation:
     uow: UnitOfWork = rules.uow()
     try:
         command = to_command(event)
-        decision = await simulate_event(command, uow=uow, book=rules.book)
+        decision = await simulate_event(command, uow=uow, book=book)
     except (PayloadError, InvalidReturn) as exc:
         raise HTTPException(422, str(exc)) from exc
     custom: dict[str, Any] = {"data": parse_inbound(event).model_extra or {}}

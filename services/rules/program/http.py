@@ -1,6 +1,7 @@
 """The program over HTTP (admin scope): rules with their versions, the tiers, and the whole
 program as a YAML pack. Every expression is compiled before it is saved."""
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Request, Response
@@ -57,6 +58,36 @@ async def save_rule(
     version = await handlers.save_rule(rules.sessions, spec, by=principal.name)
     rules.book.invalidate()
     return RulePublic(version=version, spec=spec)
+
+
+class CheckedRule(BaseModel):
+    ok: bool
+    error: str | None = None
+    field: str | None = None  # which expression: condition, effect.lines ...
+    line: int | None = None
+    column: int | None = None
+
+
+@router.post("/rules/{rule_id}/check", response_model=CheckedRule)
+async def check_rule(
+    rule_id: RuleId, spec: Annotated[RuleSpec, Body()], principal: Caller
+) -> CheckedRule:
+    """Compile the rule's expressions without saving anything: an editor shows an error at
+    its line and column before the manager saves."""
+    try:
+        compile_rule(spec.to_rule(1))
+    except ExpressionError as exc:
+        message = str(exc)
+        place = re.search(r"<input>:(\d+):(\d+)", message)
+        named = re.match(r"rule \S+ ([\w.]+)", message)
+        return CheckedRule(
+            ok=False,
+            error=message,
+            field=named.group(1) if named else None,
+            line=int(place.group(1)) if place else None,
+            column=int(place.group(2)) if place else None,
+        )
+    return CheckedRule(ok=True)
 
 
 @router.get("/rules.yaml", response_class=Response)

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.rules.adapters.cel_engine import compile_rule
 from services.rules.adapters.facts import facts
-from services.rules.adapters.rule_specs import RulePack, TierSpec
+from services.rules.adapters.rule_specs import RulePack, RuleSpec, TierSpec
 from services.rules.domain.engine import Compiled
 from services.rules.domain.member import MemberState
 from services.rules.domain.model import LoyaltyEvent
@@ -38,6 +38,18 @@ class RuleBook:
         book = cls(None, ttl=float("inf"))  # type: ignore[arg-type]
         book.rules = tuple(compile_rule(spec.to_rule(1)) for spec in pack.rules)
         book.tiers = list(pack.tiers)
+        book._loaded_at = 0.0
+        return book
+
+    def with_draft(self, spec: RuleSpec) -> "RuleBook":
+        """This book with ``spec`` in place of its rule (added, if new), never reloaded: to
+        simulate a rule before it is saved. The draft is the rule's next version."""
+        kept = tuple(c for c in self.rules if c.rule.rule_id != spec.id)
+        current = [c.rule.version for c in self.rules if c.rule.rule_id == spec.id]
+        draft = compile_rule(spec.to_rule(max(current, default=0) + 1))
+        book = RuleBook(None, ttl=float("inf"))  # type: ignore[arg-type]
+        book.rules = (*kept, draft) if spec.enabled else kept
+        book.tiers = list(self.tiers)
         book._loaded_at = 0.0
         return book
 

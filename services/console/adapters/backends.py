@@ -1,0 +1,67 @@
+"""The three services, as the console reaches them: their public HTTP APIs, called with the
+signed-in manager's own key. A service that does not answer is *down* for the page that needs
+it; the rest of the console keeps working."""
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from services.console.settings import ConsoleSettings
+
+
+class ServiceDown(Exception):
+    def __init__(self, service: str) -> None:
+        super().__init__(f"{service} is not answering")
+        self.service = service
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: Any
+
+    @property
+    def ok(self) -> bool:
+        return self.status < 400
+
+    @property
+    def problem(self) -> str:
+        """What the service said was wrong, in its own words."""
+        if isinstance(self.body, dict):
+            return str(self.body.get("detail") or self.body.get("title") or self.body)
+        return str(self.body)[:300]
+
+
+class Backends:
+    def __init__(self, settings: ConsoleSettings) -> None:
+        self._settings = settings
+        self._client = httpx.AsyncClient(timeout=10)
+
+    async def call(
+        self, service: str, method: str, path: str, *, key: str, **kwargs: Any
+    ) -> Answer:
+        try:
+            response = await self._client.request(
+                method,
+                f"{self._settings.url(service)}{path}",
+                headers={"X-API-Key": key},
+                **kwargs,
+            )
+        except httpx.TransportError as exc:
+            raise ServiceDown(service) from exc
+        try:
+            body: Any = response.json()
+        except ValueError:
+            body = response.text
+        return Answer(response.status_code, body)
+
+    async def ready(self, service: str) -> bool:
+        try:
+            response = await self._client.get(f"{self._settings.url(service)}/readyz")
+        except httpx.TransportError:
+            return False
+        return response.status_code == 200
+
+    async def close(self) -> None:
+        await self._client.aclose()

@@ -1,0 +1,59 @@
+"""The console's app: pages, the front-end packages (installed from npm by `make install`),
+its own stylesheet."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse, PlainTextResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from services.console.adapters.backends import Backends
+from services.console.adapters.sessions import Sessions
+from services.console.entrypoints import pages
+from services.console.entrypoints.context import TEMPLATES, ConsoleContext
+from services.console.settings import ConsoleSettings
+
+HERE = Path(__file__).resolve().parent
+PACKAGES = HERE.parent.parent / "deploy" / "console" / "node_modules"
+# The files the pages load from the npm packages (deploy/console/package-lock.json pins them).
+VENDOR = {
+    "htmx.min.js": "htmx.org/dist/htmx.min.js",
+    "chart.umd.min.js": "chart.js/dist/chart.umd.min.js",
+}
+
+
+def build_app(settings: ConsoleSettings | None = None) -> FastAPI:
+    settings = settings or ConsoleSettings()
+    backends = Backends(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await backends.close()
+
+    app = FastAPI(title="pointstream console", lifespan=lifespan, docs_url=None, redoc_url=None)
+    templates = Jinja2Templates(directory=str(TEMPLATES))
+    app.state.context = ConsoleContext(
+        settings=settings,
+        backends=backends,
+        sessions=Sessions(settings.session_secret, settings.session_hours),
+        templates=templates,
+    )
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    @app.get("/vendor/{name}")
+    async def vendor(name: str) -> Response:
+        path = VENDOR.get(name)
+        if path is None or not (PACKAGES / path).exists():
+            return PlainTextResponse(f"{name}: not installed (make install)", status_code=404)
+        return FileResponse(PACKAGES / path, media_type="text/javascript")
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,53 @@
+"""What the console's pages need, wired once in bootstrap and reached through the app."""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import Response
+from fastapi.templating import Jinja2Templates
+
+from services.console.adapters.backends import Backends
+from services.console.adapters.sessions import COOKIE, Session, Sessions
+from services.console.settings import ConsoleSettings
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+@dataclass(frozen=True)
+class ConsoleContext:
+    settings: ConsoleSettings
+    backends: Backends
+    sessions: Sessions
+    templates: Jinja2Templates
+
+
+def _context(request: Request) -> ConsoleContext:
+    found: ConsoleContext = request.app.state.context
+    return found
+
+
+ConsoleDep = Annotated[ConsoleContext, Depends(_context)]
+
+
+def signed_in(console: ConsoleContext, request: Request) -> Session | None:
+    return console.sessions.open(request.cookies.get(COOKIE))
+
+
+def page(
+    console: ConsoleContext,
+    request: Request,
+    template: str,
+    *,
+    session: Session | None,
+    status: int = 200,
+    **values: Any,
+) -> Response:
+    """A page (escaped: Jinja2's autoescape), with who is signed in and the form token."""
+    return console.templates.TemplateResponse(
+        request,
+        template,
+        {"session": session, "csrf": session.csrf if session else "", **values},
+        status_code=status,
+    )

@@ -1,0 +1,199 @@
+"""The console in a real browser (Debian's Chromium, driven by Playwright): a manager signs in,
+edits a rule with a deliberate CEL error and sees it at its line and column, fixes it,
+simulates an event and sees the rule fire with its explanation, saves, and a purchase posted
+afterwards earns under the new version. The main pages pass an axe-core check with no serious
+violations; the dashboard's screenshot for the README is made here."""
+
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.async_api import Browser, Page, async_playwright
+
+from tests.apps import ADMIN_KEY, READER_KEY
+from tests.e2e.conftest import System
+from tests.e2e.test_purchase_to_inbox import post, purchase
+from tests.infra import REPO, free_port
+from tests.polling import eventually
+
+pytestmark = pytest.mark.e2e
+AXE = REPO / "deploy/console/node_modules/axe-core/axe.min.js"
+SCREENSHOTS = REPO / "docs/screenshots"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+FIXED = """id: base-earn
+name: Base earn rate
+driver: economic
+events: [purchase.completed]
+condition: event.weekday >= 1
+effect: {type: points_per_amount, points: 2, per: 1, rounding: floor}
+pending_days: 14
+explanation:
+  en: "2 points per $currency spent ($amount $currency)"
+  da: "2 point pr. $currency ($amount $currency)"
+  sv: "2 poäng per $currency ($amount $currency)"
+"""
+BROKEN = FIXED.replace("condition: event.weekday >= 1", "condition: event.weekday >= ")
+
+
+@pytest.fixture(scope="module")
+def console(system: System, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    log = tmp_path_factory.mktemp("console") / "console.log"
+    env = {
+        **system.env,
+        "CONSOLE_PORT": str(port),
+        "CONSOLE_RULES_URL": system.urls["rules"],
+        "CONSOLE_LEDGER_URL": system.urls["ledger"],
+        "CONSOLE_NOTIFICATIONS_URL": system.urls["notifications"],
+    }
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "services.console", "serve"],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        sys.stderr.write(log.read_text()[-3000:])
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+async def ready(url: str) -> bool:
+    try:
+        async with httpx.AsyncClient(timeout=2) as client:
+            return (await client.get(f"{url}/healthz")).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+async def a_few_days_of_a_program(system: System) -> None:
+    """Purchases (new and returning buyers, several categories) and NPS answers over the last
+    six days, for a dashboard with something to show."""
+    now = datetime.now(UTC)
+    events: list[dict[str, Any]] = []
+    for n in range(24):
+        member = f"shop-{n % 9}"
+        bought = purchase(member, f"{60 + 37 * (n % 7)}.00")
+        bought["time"] = (now - timedelta(days=n % 6, hours=1)).isoformat()
+        category = ("dairy", "bakery", "produce", "pantry")[n % 4]
+        bought["data"]["lines"] = [
+            {
+                "sku": f"s{n}",
+                "category": category,
+                "quantity": 1,
+                "unit_price": bought["data"]["total"],
+            }
+        ]
+        events.append(bought)
+    for n, score in enumerate((10, 9, 9, 8, 6, 10)):
+        answer = purchase(f"shop-{n}", "1.00")
+        answer |= {"type": "member.activity", "data": {"activity": "nps_answer", "score": score}}
+        events.append(answer)
+    assert (await post(system, events)).status_code == 202
+    async with httpx.AsyncClient(timeout=5, headers={"X-API-Key": ADMIN_KEY}) as client:
+
+        async def report() -> dict[str, Any]:
+            found: dict[str, Any] = (await client.get(f"{system.urls['rules']}/v1/report")).json()
+            return found
+
+        await eventually(
+            report,
+            lambda r: r["purchases"]["count"] == 24 and r["loyalty"]["nps"]["answers"] == 6,
+            what="the program's days decided",
+        )
+
+
+async def serious_violations(page: Page) -> list[dict[str, Any]]:
+    """axe-core's findings on the page that are serious or critical."""
+    await page.add_script_tag(path=str(AXE))
+    found: list[dict[str, Any]] = await page.evaluate(
+        """async () => (await axe.run()).violations
+            .filter(v => v.impact === "serious" || v.impact === "critical")
+            .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target)}))"""
+    )
+    return found
+
+
+async def test_a_manager_edits_a_rule_simulates_it_and_purchases_earn_under_it(
+    system: System, console: str, browser: Browser
+) -> None:
+    await eventually(lambda: ready(console), bool, timeout=30, what="the console")
+    page = await browser.new_page(viewport={"width": 1280, "height": 900})
+
+    await page.goto(f"{console}/login")
+    assert await serious_violations(page) == []
+    await page.fill("#key", "not-a-key")
+    await page.click("button[type=submit]")
+    assert "That key is not an admin key." in await page.inner_text("main")
+    await a_few_days_of_a_program(system)
+    await page.fill("#key", ADMIN_KEY)
+    await page.click("button[type=submit]")
+    await page.wait_for_selector("text=Signed in as admin")
+    cards = " ".join((await page.inner_text("section.cards")).split())
+    assert "Members 9 9 active Purchases 24 " in cards  # what a manager reads of those days
+    assert await serious_violations(page) == []
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(SCREENSHOTS / "console-dashboard.png"), full_page=True)
+
+    await page.click("text=Rules")
+    await page.wait_for_selector("text=Base earn rate")
+    assert await serious_violations(page) == []
+    await page.click("text=Base earn rate")
+    await page.wait_for_selector("#check .ok")  # the rule in force compiles
+    await page.fill("#spec", BROKEN)
+    error = await page.wait_for_selector("#check .error")
+    assert error is not None
+    assert "condition: line 1, column 17" in await error.inner_text()  # after ">="
+    assert await serious_violations(page) == []
+    await page.fill("#spec", FIXED)
+    await page.wait_for_selector("#check .ok")
+
+    await page.click("button:has-text('Simulate')")  # the rule as edited, not yet saved
+    fired = await page.wait_for_selector("#simulation table")
+    assert fired is not None
+    assert "2 points per DKK spent (250.00 DKK)" in await fired.inner_text()
+    await page.click("text=Save as a new version")
+    await page.wait_for_selector("text=Saved as version 2.")
+    assert "+condition: event.weekday >= 1" in await page.inner_text("pre.diff")
+
+    member = f"console-{uuid.uuid4().hex[:6]}"
+    assert (await post(system, purchase(member, "100.00"))).status_code == 202
+    async with httpx.AsyncClient(timeout=5, headers={"X-API-Key": READER_KEY}) as client:
+
+        async def entries() -> list[dict[str, Any]]:
+            r = await client.get(f"{system.urls['ledger']}/v1/members/{member}/entries")
+            return r.json()["entries"] if r.status_code == 200 else []
+
+        booked = await eventually(entries, lambda found: len(found) >= 1, what="the purchase")
+    [base] = [e for e in booked if e["rule_id"] == "base-earn"]
+    assert (base["points"], base["rule_version"]) == (200, 2)
+    await page.close()
+
+
+def test_the_console_screenshot_is_in_the_readme() -> None:
+    readme = (REPO / "README.md").read_text()
+    assert "docs/screenshots/console-dashboard.png" in readme
+    assert Path(SCREENSHOTS / "console-dashboard.png").exists()
