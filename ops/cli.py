@@ -25,6 +25,9 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from shared.auth import Authenticator
+from shared.settings import AuthSettings
+
 app = typer.Typer(help=__doc__, no_args_is_help=True, pretty_exceptions_enable=False)
 rules_app = typer.Typer(help="The rule pack: export it, load it.", no_args_is_help=True)
 members_app = typer.Typer(help="Members: import them, export or erase one.", no_args_is_help=True)
@@ -300,6 +303,19 @@ def members_erase(
         if pending:
             time.sleep(0.5)
     out.print(f"{member}: erased in {', '.join(SERVICES)}")
+
+
+@app.command("wallet-link")
+def wallet_link(
+    member: Annotated[str, typer.Argument(help="the member id")],
+    minutes: Annotated[int, typer.Option(min=1, max=60, help="how long the link works")] = 15,
+) -> None:
+    """A short-lived sign-in link to the member's wallet, for trying it out: a member token
+    signed with AUTH_MEMBER_TOKEN_SECRET (in production the retailer's app or identity
+    provider issues the tokens)."""
+    token = Authenticator(AuthSettings()).issue_member_token(member, ttl_seconds=60 * minutes)
+    console = os.environ.get("POINTSTREAM_CONSOLE_URL", "http://127.0.0.1:8000").rstrip("/")
+    out.print(f"{console}/wallet/enter?token={token}", soft_wrap=True, highlight=False)
 
 
 @app.command("replay-dead-letters")

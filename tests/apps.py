@@ -16,6 +16,7 @@ READER_KEY = "test-reader-key"
 TILL_KEY = "test-till-key"
 ADMIN_KEY = "test-admin-key"
 ALL_SCOPES_KEY = "test-all-scopes-key"  # the fuzzer's: every operation reachable
+MANAGER_KEY = "test-manager-key"  # a program manager's, in the console
 TOKEN_SECRET = "test-member-token-secret-0123456789"
 
 API_KEYS = json.dumps(
@@ -24,6 +25,7 @@ API_KEYS = json.dumps(
         {"name": "reader", "key": READER_KEY, "scopes": [SCOPE_MEMBERS_READ]},
         {"name": "till", "key": TILL_KEY, "scopes": [SCOPE_REDEEM, SCOPE_MEMBERS_READ]},
         {"name": "admin", "key": ADMIN_KEY, "scopes": [SCOPE_ADMIN]},
+        {"name": "manager", "key": MANAGER_KEY, "scopes": [SCOPE_ADMIN, SCOPE_MEMBERS_READ]},
         {"name": "fuzzer", "key": ALL_SCOPES_KEY, "scopes": ["*"]},
     ]
 )

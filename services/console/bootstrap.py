@@ -11,9 +11,9 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from services.console.adapters.backends import Backends
-from services.console.adapters.sessions import Sessions
-from services.console.entrypoints import pages
-from services.console.entrypoints.context import TEMPLATES, ConsoleContext
+from services.console.adapters.sessions import Sessions, Wallets
+from services.console.entrypoints import pages, wallet
+from services.console.entrypoints.context import TEMPLATES, ConsoleContext, number
 from services.console.settings import ConsoleSettings
 
 HERE = Path(__file__).resolve().parent
@@ -36,13 +36,17 @@ def build_app(settings: ConsoleSettings | None = None) -> FastAPI:
 
     app = FastAPI(title="pointstream console", lifespan=lifespan, docs_url=None, redoc_url=None)
     templates = Jinja2Templates(directory=str(TEMPLATES))
+    templates.env.filters["number"] = number
+    sessions = Sessions(settings.session_secret, settings.session_hours)
     app.state.context = ConsoleContext(
         settings=settings,
         backends=backends,
-        sessions=Sessions(settings.session_secret, settings.session_hours),
+        sessions=sessions,
+        wallets=Wallets(sessions),
         templates=templates,
     )
     app.include_router(pages.router)
+    app.include_router(wallet.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     @app.get("/vendor/{name}")

@@ -4,6 +4,7 @@ simulates an event and sees the rule fire with its explanation, saves, and a pur
 afterwards earns under the new version. The main pages pass an axe-core check with no serious
 violations; the dashboard's screenshot for the README is made here."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -17,8 +18,8 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
-from tests.apps import ADMIN_KEY, READER_KEY
-from tests.e2e.conftest import System
+from tests.apps import ADMIN_KEY, MANAGER_KEY, READER_KEY
+from tests.e2e.conftest import System, enrolment
 from tests.e2e.test_purchase_to_inbox import post, purchase
 from tests.infra import REPO, free_port
 from tests.polling import eventually
@@ -193,7 +194,104 @@ async def test_a_manager_edits_a_rule_simulates_it_and_purchases_earn_under_it(
     await page.close()
 
 
-def test_the_console_screenshot_is_in_the_readme() -> None:
+async def test_a_member_signs_in_by_link_sees_why_they_earned_redeems_and_reads_swedish(
+    system: System, console: str, browser: Browser
+) -> None:
+    await eventually(lambda: ready(console), bool, timeout=30, what="the console")
+    member = f"wallet-{uuid.uuid4().hex[:6]}"
+    await system.send([enrolment(member, language="da")])
+    assert (await post(system, purchase(member, "80.00"))).status_code == 202
+    async with httpx.AsyncClient(timeout=5, headers={"X-API-Key": READER_KEY}) as client:
+
+        async def entries() -> list[dict[str, Any]]:
+            r = await client.get(f"{system.urls['ledger']}/v1/members/{member}/entries")
+            return r.json()["entries"] if r.status_code == 200 else []
+
+        booked = await eventually(entries, lambda found: len(found) >= 2, what="welcome, purchase")
+    linked = subprocess.run(
+        [sys.executable, "-m", "ops", "wallet-link", member],
+        env={
+            **system.env,
+            "POINTSTREAM_CONSOLE_URL": console,
+            "COLUMNS": "2000",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    link = linked.stdout.strip()
+    assert link.startswith(f"{console}/wallet/enter?token=")
+
+    page = await browser.new_page(viewport={"width": 390, "height": 844})  # a phone
+    await page.goto(link)
+    assert await page.inner_text("h1") == "Dine point"  # the member's language, from enrolment
+    shown = await page.inner_text("main")
+    for entry in booked:  # each entry with its reason, as the ledger gave it
+        assert entry["explanation"] in shown
+    assert "Plant et træ" in shown
+    assert await serious_violations(page) == []
+    await page.screenshot(path=str(SCREENSHOTS / "wallet.png"), full_page=True)
+
+    await page.click("button[aria-label='Indløs: Plant et træ']")
+    code = await page.inner_text(".code")
+    assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", code)
+    assert await page.inner_text("h1") == "Din kupon"
+    async with httpx.AsyncClient(timeout=5, headers={"X-API-Key": READER_KEY}) as client:
+        vouchers = (
+            await client.get(f"{system.urls['ledger']}/v1/members/{member}/vouchers")
+        ).json()
+    assert [v["code"] for v in vouchers] == [code]
+
+    await page.click("text=Tilbage til dine point")
+    await page.click("text=Svenska")
+    assert await page.inner_text("h1") == "Dina poäng"
+    assert "Plantera ett träd" in await page.inner_text("main")
+    assert await page.get_attribute("html", "lang") == "sv"
+    await page.close()
+
+    stranger = await browser.new_page()
+    await stranger.goto(f"{console}/wallet/enter?token=not.a.token")
+    assert "This sign-in link is not valid or has expired." in await stranger.inner_text("main")
+    await stranger.close()
+
+
+async def test_a_manager_looks_up_a_member_and_adjusts_their_points_with_a_reason(
+    system: System, console: str, browser: Browser
+) -> None:
+    await eventually(lambda: ready(console), bool, timeout=30, what="the console")
+    member = f"lookup-{uuid.uuid4().hex[:6]}"
+    assert (await post(system, purchase(member, "42.00"))).status_code == 202
+    page = await browser.new_page(viewport={"width": 1280, "height": 900})
+    await page.goto(f"{console}/login")
+    await page.fill("#key", MANAGER_KEY)
+    await page.click("button[type=submit]")
+    await page.wait_for_selector("text=Signed in as manager")
+    await page.click("text=Members")
+    await page.fill("#member", member)
+    await page.click("button:has-text('Look up')")
+    await page.wait_for_selector("text=Statement")
+    assert "42.00 DKK" in await page.inner_text("main")  # the purchase's reason
+    assert await serious_violations(page) == []
+    await page.fill("#points", "50")
+    await page.fill("#reason", "sorry for the wait at the till")
+    await page.click("button:has-text('Adjust')")
+    assert "Tick the box to confirm the adjustment." in await page.inner_text("main")
+    await page.fill("#points", "50")
+    await page.fill("#reason", "sorry for the wait at the till")
+    await page.check("input[name=confirmed]")
+    await page.click("button:has-text('Adjust')")
+    await page.wait_for_selector("text=Adjusted by +50 points: sorry for the wait at the till.")
+    statement = await page.inner_text("main")
+    assert "sorry for the wait at the till" in statement.split("Statement", 1)[1]
+    async with httpx.AsyncClient(timeout=5, headers={"X-API-Key": READER_KEY}) as client:
+        balance = (await client.get(f"{system.urls['ledger']}/v1/members/{member}/balance")).json()
+    assert balance["available"] == 50
+    await page.close()
+
+
+def test_the_screenshots_are_in_the_readme() -> None:
     readme = (REPO / "README.md").read_text()
-    assert "docs/screenshots/console-dashboard.png" in readme
-    assert Path(SCREENSHOTS / "console-dashboard.png").exists()
+    for name in ("console-dashboard.png", "wallet.png"):
+        assert f"docs/screenshots/{name}" in readme
+        assert Path(SCREENSHOTS / name).exists()

@@ -39,13 +39,23 @@ class Backends:
         self._client = httpx.AsyncClient(timeout=10)
 
     async def call(
-        self, service: str, method: str, path: str, *, key: str, **kwargs: Any
+        self,
+        service: str,
+        method: str,
+        path: str,
+        *,
+        key: str | None = None,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+        **kwargs: Any,
     ) -> Answer:
+        """As the manager (``key``) or the member (``token``)."""
+        sent = {"X-API-Key": key} if key is not None else {"Authorization": f"Bearer {token}"}
         try:
             response = await self._client.request(
                 method,
                 f"{self._settings.url(service)}{path}",
-                headers={"X-API-Key": key},
+                headers={**sent, **(headers or {})},
                 **kwargs,
             )
         except httpx.TransportError as exc:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from cryptography.fernet import Fernet, InvalidToken
 
 COOKIE = "pointstream_console"
+WALLET_COOKIE = "pointstream_wallet"
+LANGUAGES = ("da", "sv", "en")
 
 
 @dataclass(frozen=True)
@@ -29,22 +31,67 @@ class Sessions:
 
     def seal(self, key: str, name: str) -> tuple[str, Session]:
         session = Session(key=key, name=name, csrf=secrets.token_urlsafe(24))
-        token = self._fernet.encrypt(json.dumps(session.__dict__).encode()).decode()
-        return token, session
+        return self.sealed(session.__dict__), session
 
     def open(self, cookie: str | None) -> Session | None:
+        data = self.opened(cookie)
+        try:
+            return None if data is None else Session(**data)
+        except TypeError:
+            return None
+
+    def sealed(self, data: dict[str, str]) -> str:
+        return self._fernet.encrypt(json.dumps(data).encode()).decode()
+
+    def opened(self, cookie: str | None) -> dict[str, str] | None:
+        """What a cookie sealed, if it is this console's, untampered and not too old."""
         if not cookie:
             return None
         try:
             data = json.loads(self._fernet.decrypt(cookie.encode(), ttl=self._ttl))
-            return Session(key=data["key"], name=data["name"], csrf=data["csrf"])
-        except (InvalidToken, ValueError, KeyError, TypeError):
+        except (InvalidToken, ValueError):
             return None
+        return data if isinstance(data, dict) else None
 
     @property
     def max_age(self) -> int:
         return self._ttl
 
 
-def same_token(sent: str | None, session: Session) -> bool:
+@dataclass(frozen=True)
+class WalletSession:
+    token: str  # the member's token: every call is made with it, and reaches only their data
+    member_id: str
+    language: str
+    csrf: str
+
+
+class Wallets:
+    """The member's session in the wallet, sealed the same way as the manager's."""
+
+    def __init__(self, sessions: Sessions) -> None:
+        self._sessions = sessions
+
+    def seal(self, token: str, member_id: str, language: str, csrf: str = "") -> str:
+        data = {
+            "token": token,
+            "member_id": member_id,
+            "language": language if language in LANGUAGES else "en",
+            "csrf": csrf or secrets.token_urlsafe(24),
+        }
+        return self._sessions._fernet.encrypt(json.dumps(data).encode()).decode()
+
+    def open(self, cookie: str | None) -> WalletSession | None:
+        if not cookie:
+            return None
+        try:
+            data = json.loads(
+                self._sessions._fernet.decrypt(cookie.encode(), ttl=self._sessions.max_age)
+            )
+            return WalletSession(**data)
+        except (InvalidToken, ValueError, KeyError, TypeError):
+            return None
+
+
+def same_token(sent: str | None, session: Session | WalletSession) -> bool:
     return sent is not None and hmac.compare_digest(sent, session.csrf)

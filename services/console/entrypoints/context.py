@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
 from services.console.adapters.backends import Backends
-from services.console.adapters.sessions import COOKIE, Session, Sessions
+from services.console.adapters.sessions import COOKIE, Session, Sessions, Wallets
 from services.console.settings import ConsoleSettings
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -20,6 +20,7 @@ class ConsoleContext:
     settings: ConsoleSettings
     backends: Backends
     sessions: Sessions
+    wallets: Wallets
     templates: Jinja2Templates
 
 
@@ -50,4 +51,12 @@ def page(
         template,
         {"session": session, "csrf": session.csrf if session else "", **values},
         status_code=status,
+    )
+
+
+def number(value: int, language: str = "en") -> str:
+    """A whole number as the language writes it: 1,500 (en), 1.500 (da), 1 500 (sv)."""
+    grouped = f"{value:,}"
+    return {"da": grouped.replace(",", "."), "sv": grouped.replace(",", "\u00a0")}.get(
+        language, grouped
     )
