@@ -204,7 +204,7 @@ class ErasureStatus(BaseModel):
 async def erasure_status(
     sessions: async_sessionmaker[AsyncSession], table: Table, service: str, member_id: str
 ) -> ErasureStatus:
-    """Whether ``service`` has forgot the member (for ``GET /v1/members/{id}/erasure``)."""
+    """Whether ``service`` has forgotten the member (for ``GET /v1/members/{id}/erasure``)."""
     async with sessions() as session:
         at = (await erased_among(session, table, [member_id])).get(member_id)
     return ErasureStatus(service=service, member_id=member_id, erased=at is not None, erased_at=at)

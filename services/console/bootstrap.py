@@ -12,8 +12,8 @@ from fastapi.templating import Jinja2Templates
 
 from services.console.adapters.backends import Backends
 from services.console.adapters.sessions import Sessions, Wallets
-from services.console.entrypoints import pages, wallet
-from services.console.entrypoints.context import TEMPLATES, ConsoleContext, number
+from services.console.entrypoints import members_pages, pages, rules_pages, wallet
+from services.console.entrypoints.context import TEMPLATES, ConsoleContext, day, number
 from services.console.settings import ConsoleSettings
 
 HERE = Path(__file__).resolve().parent
@@ -22,6 +22,7 @@ PACKAGES = HERE.parent.parent / "deploy" / "console" / "node_modules"
 VENDOR = {
     "htmx.min.js": "htmx.org/dist/htmx.min.js",
     "chart.umd.min.js": "chart.js/dist/chart.umd.min.js",
+    "qrcode.js": "qrcode-generator/qrcode.js",
 }
 
 
@@ -37,6 +38,7 @@ def build_app(settings: ConsoleSettings | None = None) -> FastAPI:
     app = FastAPI(title="pointstream console", lifespan=lifespan, docs_url=None, redoc_url=None)
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.filters["number"] = number
+    templates.env.filters["day"] = day
     sessions = Sessions(settings.session_secret, settings.session_hours)
     app.state.context = ConsoleContext(
         settings=settings,
@@ -45,8 +47,8 @@ def build_app(settings: ConsoleSettings | None = None) -> FastAPI:
         wallets=Wallets(sessions),
         templates=templates,
     )
-    app.include_router(pages.router)
-    app.include_router(wallet.router)
+    for router in (pages.router, rules_pages.router, members_pages.router, wallet.router):
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     @app.get("/vendor/{name}")

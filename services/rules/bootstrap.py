@@ -6,7 +6,7 @@ from fastapi import FastAPI, Response
 from starlette.middleware import Middleware
 
 from services.rules.adapters.orm import erased_members, outbox
-from services.rules.entrypoints import admin_http, erasure_http, http
+from services.rules.entrypoints import admin_http, erasure_http, http, members_http
 from services.rules.entrypoints.consumer import event_handler
 from services.rules.entrypoints.context import RulesContext
 from services.rules.entrypoints.http import accept_events
@@ -67,7 +67,13 @@ def build_app(
     app = create_service_app(
         parts,
         title="pointstream rules",
-        routers=[http.router, admin_http.router, program_http.router, erasure_http.router],
+        routers=[
+            http.router,
+            members_http.router,
+            admin_http.router,
+            program_http.router,
+            erasure_http.router,
+        ],
     )
     erased = ErasedCache(sessions, erased_members)
     context = RulesContext(parts=parts, settings=settings, uow=uow, book=book, erased=erased)

@@ -230,6 +230,10 @@ async def test_a_member_signs_in_by_link_sees_why_they_earned_redeems_and_reads_
     for entry in booked:  # each entry with its reason, as the ledger gave it
         assert entry["explanation"] in shown
     assert "Plant et træ" in shown
+    assert "Niveau: Base" in shown
+    assert "til Silver" in shown  # what the next tier takes
+    assert "point kan bruges fra den" in shown  # the purchase's points, when they mature
+    assert "point udløber den" in shown  # the welcome points' expiry
     assert await serious_violations(page) == []
     await page.screenshot(path=str(SCREENSHOTS / "wallet.png"), full_page=True)
 
@@ -237,6 +241,7 @@ async def test_a_member_signs_in_by_link_sees_why_they_earned_redeems_and_reads_
     code = await page.inner_text(".code")
     assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", code)
     assert await page.inner_text("h1") == "Din kupon"
+    assert await page.locator("#qr svg").count() == 1  # the code as a QR code for the till
     async with httpx.AsyncClient(timeout=5, headers={"X-API-Key": READER_KEY}) as client:
         vouchers = (
             await client.get(f"{system.urls['ledger']}/v1/members/{member}/vouchers")
@@ -248,6 +253,24 @@ async def test_a_member_signs_in_by_link_sees_why_they_earned_redeems_and_reads_
     assert await page.inner_text("h1") == "Dina poäng"
     assert "Plantera ett träd" in await page.inner_text("main")
     assert await page.get_attribute("html", "lang") == "sv"
+
+    await page.click("text=Meddelanden och språk")
+    await page.check("input[name='birthday.email']")
+    await page.fill("input[name=quiet_start]", "22:00")
+    await page.fill("input[name=quiet_end]", "07:00")
+    assert await serious_violations(page) == []
+    await page.click("button:has-text('Spara')")
+    await page.wait_for_selector("text=Sparat.")
+    async with httpx.AsyncClient(timeout=5, headers={"X-API-Key": READER_KEY}) as client:
+        kept = (
+            await client.get(f"{system.urls['notifications']}/v1/members/{member}/preferences")
+        ).json()
+    assert (kept["language"], kept["quiet_start"], kept["quiet_end"]) == (
+        "sv",
+        "22:00:00",
+        "07:00:00",
+    )
+    assert "email" in kept["channels"]["birthday"]
     await page.close()
 
     stranger = await browser.new_page()

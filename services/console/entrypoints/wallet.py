@@ -16,72 +16,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from services.console.adapters.backends import Answer, ServiceDown
 from services.console.adapters.sessions import LANGUAGES, WALLET_COOKIE, WalletSession, same_token
 from services.console.entrypoints.context import ConsoleContext, ConsoleDep, number
+from services.console.entrypoints.wallet_words import LANGUAGE_NAMES, WORDS
 
 router = APIRouter(prefix="/wallet")
-
-WORDS: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Your points",
-        "available": "points to spend",
-        "pending": "on the way (they can be spent once the return window has passed)",
-        "history": "History",
-        "rewards": "Rewards",
-        "redeem": "Redeem",
-        "points": "points",
-        "inbox": "Messages",
-        "voucher": "Your voucher",
-        "show": "Show this code at the till",
-        "valid": "Valid until",
-        "back": "Back to your points",
-        "sign_out": "Sign out",
-        "language": "Language",
-        "bad_link": "This sign-in link is not valid or has expired. Ask for a new one.",
-        "expired": "You have been signed out. Open your sign-in link again.",
-        "down": "This part is not available right now. Try again in a moment.",
-        "nothing": "Nothing yet.",
-    },
-    "da": {
-        "title": "Dine point",
-        "available": "point at bruge",
-        "pending": "på vej (de kan bruges, når returfristen er udløbet)",
-        "history": "Historik",
-        "rewards": "Belønninger",
-        "redeem": "Indløs",
-        "points": "point",
-        "inbox": "Beskeder",
-        "voucher": "Din kupon",
-        "show": "Vis koden ved kassen",
-        "valid": "Gælder til",
-        "back": "Tilbage til dine point",
-        "sign_out": "Log ud",
-        "language": "Sprog",
-        "bad_link": "Linket er ugyldigt eller udløbet. Bed om et nyt.",
-        "expired": "Du er logget ud. Åbn dit link igen.",
-        "down": "Denne del er ikke tilgængelig lige nu. Prøv igen om lidt.",
-        "nothing": "Intet endnu.",
-    },
-    "sv": {
-        "title": "Dina poäng",
-        "available": "poäng att använda",
-        "pending": "på väg (de kan användas när returfristen har gått ut)",
-        "history": "Historik",
-        "rewards": "Belöningar",
-        "redeem": "Lös in",
-        "points": "poäng",
-        "inbox": "Meddelanden",
-        "voucher": "Din kupong",
-        "show": "Visa koden i kassan",
-        "valid": "Gäller till",
-        "back": "Tillbaka till dina poäng",
-        "sign_out": "Logga ut",
-        "language": "Språk",
-        "bad_link": "Länken är ogiltig eller har gått ut. Be om en ny.",
-        "expired": "Du har loggats ut. Öppna din länk igen.",
-        "down": "Den här delen är inte tillgänglig just nu. Försök igen om en stund.",
-        "nothing": "Inget ännu.",
-    },
-}
-LANGUAGE_NAMES = {"da": "Dansk", "sv": "Svenska", "en": "English"}
 
 
 def _wallet(console: ConsoleContext, request: Request) -> WalletSession | None:
@@ -165,8 +102,10 @@ async def home(request: Request, console: ConsoleDep) -> Response:
     if wallet is None:
         return _show(console, request, "wallet_message.html", "en", message="expired", status=401)
     m, lang = wallet.member_id, wallet.language
-    balance, entries, rewards, inbox = await asyncio.gather(
+    balance, ahead, standing, entries, rewards, inbox = await asyncio.gather(
         _quietly(console, "ledger", f"/v1/members/{m}/balance", wallet.token),
+        _quietly(console, "ledger", f"/v1/members/{m}/points-ahead", wallet.token),
+        _quietly(console, "rules", f"/v1/members/{m}/tier", wallet.token),
         _quietly(console, "ledger", f"/v1/members/{m}/entries?limit=20", wallet.token),
         _quietly(console, "ledger", f"/v1/members/{m}/rewards?lang={lang}", wallet.token),
         _quietly(console, "notifications", f"/v1/members/{m}/inbox?limit=10", wallet.token),
@@ -180,6 +119,8 @@ async def home(request: Request, console: ConsoleDep) -> Response:
         lang,
         wallet=wallet,
         balance=balance.body if balance and balance.ok else None,
+        ahead=ahead.body if ahead and ahead.ok else None,
+        standing=standing.body if standing and standing.ok else None,
         entries=_history(entries.body["entries"], lang) if entries and entries.ok else None,
         rewards=rewards.body if rewards and rewards.ok else None,
         inbox=inbox.body["messages"] if inbox and inbox.ok else None,
@@ -236,6 +177,74 @@ async def redeem(
     return _show(
         console, request, "voucher.html", wallet.language, voucher=answer.body.get("voucher")
     )
+
+
+CATEGORIES = ("points", "rewards", "tier", "birthday", "service")
+CHANNELS = ("inbox", "email", "push")
+
+
+@router.get("/preferences", response_class=HTMLResponse)
+async def preferences(request: Request, console: ConsoleDep, saved: bool = False) -> Response:
+    wallet = _wallet(console, request)
+    if wallet is None:
+        return _show(console, request, "wallet_message.html", "en", message="expired", status=401)
+    found = await _quietly(
+        console, "notifications", f"/v1/members/{wallet.member_id}/preferences", wallet.token
+    )
+    return _show(
+        console,
+        request,
+        "wallet_preferences.html",
+        wallet.language,
+        wallet=wallet,
+        prefs=found.body if found and found.ok else None,
+        categories=CATEGORIES,
+        channels=CHANNELS,
+        saved=saved,
+    )
+
+
+@router.post("/preferences", response_class=HTMLResponse)
+async def save_preferences(request: Request, console: ConsoleDep) -> Response:
+    """Channels per category, quiet hours and language, as the member chose them; what the
+    form does not show (email address, push token, timezone, consents) is kept."""
+    wallet = _wallet(console, request)
+    if wallet is None:
+        return _show(console, request, "wallet_message.html", "en", message="expired", status=401)
+    form = await request.form()
+    if not same_token(str(form.get("csrf", "")), wallet):
+        return RedirectResponse("/wallet/preferences", status_code=303)
+    path = f"/v1/members/{wallet.member_id}/preferences"
+    try:
+        current = await console.backends.call("notifications", "GET", path, token=wallet.token)
+        language = str(form.get("language", wallet.language))
+        chosen = {
+            **(current.body if current.ok else {}),
+            "language": language,
+            "channels": {
+                c: [ch for ch in CHANNELS if form.get(f"{c}.{ch}") == "on"] for c in CATEGORIES
+            },
+            "quiet_start": form.get("quiet_start") or None,
+            "quiet_end": form.get("quiet_end") or None,
+        }
+        done = await console.backends.call(
+            "notifications", "PUT", path, token=wallet.token, json=chosen
+        )
+    except ServiceDown:
+        return _show(
+            console, request, "wallet_message.html", wallet.language, message="down", status=503
+        )
+    if not done.ok:
+        return _show(
+            console,
+            request,
+            "wallet_message.html",
+            wallet.language,
+            problem=done.problem,
+            status=done.status,
+        )
+    cookie = console.wallets.seal(wallet.token, wallet.member_id, language, wallet.csrf)
+    return _keep(RedirectResponse("/wallet/preferences?saved=1", status_code=303), console, cookie)
 
 
 @router.post("/signout")

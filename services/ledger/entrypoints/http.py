@@ -34,6 +34,20 @@ async def get_balance(member_id: MemberId, principal: Caller, ledger: LedgerDep)
     return Response(body, media_type="application/json")
 
 
+@router.get("/points-ahead", response_model=views.PointsAhead)
+async def points_ahead(
+    member_id: MemberId, principal: Caller, ledger: LedgerDep
+) -> views.PointsAhead:
+    """The next points to expire and when, and the points on the way and when they become
+    available (a wallet shows them)."""
+    require_member_access(principal, member_id, SCOPE_MEMBERS_READ)
+    async with ledger.sessions() as session:
+        found = await views.points_ahead(session, member_id)
+        if found.expiring is None and not found.maturing:
+            await views.balance(session, member_id)  # an erased member: 410
+        return found
+
+
 @router.get("/entries", response_model=views.EntryPage)
 async def list_entries(
     member_id: MemberId,
@@ -77,6 +91,6 @@ async def export_member(member_id: MemberId, principal: Caller, ledger: LedgerDe
 
 @router.get("/erasure", response_model=ErasureStatus)
 async def erasure_done(member_id: MemberId, principal: Caller, ledger: LedgerDep) -> ErasureStatus:
-    """Whether the ledger has forgot whose account it was, and when (admin key)."""
+    """Whether the ledger has forgotten whose account it was, and when (admin key)."""
     require_scope(principal, SCOPE_ADMIN)
     return await erasure_status(ledger.sessions, erased_members, "ledger", member_id)

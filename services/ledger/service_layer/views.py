@@ -8,9 +8,10 @@ from pydantic import BaseModel
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.ledger.adapters.orm import balances, entries, erased_members, redemptions
+from services.ledger.adapters.orm import balances, entries, erased_members, lots, redemptions
 from services.ledger.adapters.rows import unkeyed
 from services.ledger.domain.entries import BalanceView, EntryKind
+from services.ledger.domain.lots import LotStatus
 from services.ledger.domain.redemptions import Redemption
 from services.ledger.rewards.domain import Voucher
 from shared.erasure import refuse_if_erased
@@ -231,3 +232,41 @@ async def points_series(
         }
         for first in buckets(start, end, bucket)
     ]
+
+
+class PointsOnDay(BaseModel):
+    points: int
+    on: date
+
+
+class PointsAhead(BaseModel):
+    """What will happen to a member's points: the next to expire, and those on the way."""
+
+    expiring: PointsOnDay | None
+    maturing: list[PointsOnDay]
+
+
+async def points_ahead(session: AsyncSession, member_id: str) -> PointsAhead:
+    """The earliest day available points expire (and how many then), and the next days pending
+    points become available: from the member's open lots, by UTC day."""
+    rows = await session.execute(
+        select(lots.c.status, lots.c.remaining, lots.c.expires_at, lots.c.matures_at).where(
+            lots.c.member_id == member_id,
+            lots.c.remaining > 0,
+            lots.c.status.in_([LotStatus.AVAILABLE.value, LotStatus.PENDING.value]),
+        )
+    )
+    expiring: dict[date, int] = {}
+    maturing: dict[date, int] = {}
+    for status, remaining, expires_at, matures_at in rows:
+        if status == LotStatus.AVAILABLE.value and expires_at is not None:
+            day = expires_at.date()
+            expiring[day] = expiring.get(day, 0) + int(remaining)
+        elif status == LotStatus.PENDING.value and matures_at is not None:
+            day = matures_at.date()
+            maturing[day] = maturing.get(day, 0) + int(remaining)
+    first = min(expiring, default=None)
+    return PointsAhead(
+        expiring=None if first is None else PointsOnDay(points=expiring[first], on=first),
+        maturing=[PointsOnDay(points=maturing[d], on=d) for d in sorted(maturing)[:3]],
+    )

@@ -169,6 +169,6 @@ async def export_member(
 async def erasure_done(
     member_id: MemberId, principal: Caller, notifications: NotificationsDep
 ) -> ErasureStatus:
-    """Whether the notification service has forgot the member, and when (admin key)."""
+    """Whether the notification service has forgotten the member, and when (admin key)."""
     require_scope(principal, SCOPE_ADMIN)
     return await erasure_status(notifications.sessions, erased_members, "notifications", member_id)

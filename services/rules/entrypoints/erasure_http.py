@@ -1,6 +1,6 @@
 """The right to erasure (admin scope): ``POST /v1/members/{id}/erasure`` sends the request as
 an event on ``loyalty.events.v1``, keyed by the member like their other events, so every
-service acts on it once and in order; ``GET`` says whether this service has forgot them."""
+service acts on it once and in order; ``GET`` says whether this service has forgotten them."""
 
 from datetime import UTC, datetime
 from typing import Any
@@ -64,5 +64,5 @@ async def request_erasure(member_id: MemberId, principal: Caller, rules: RulesDe
 
 @router.get("/members/{member_id}/erasure", response_model=ErasureStatus)
 async def erasure_done(member_id: MemberId, rules: RulesDep) -> ErasureStatus:
-    """Whether the rules have forgot the member, and when."""
+    """Whether the rules have forgotten the member, and when."""
     return await erasure_status(rules.sessions, erased_members, "rules", member_id)

@@ -1,0 +1,266 @@
+"""The program's rules: the table, the editor with live expression checks, the simulator of
+the draft, saving a new version, the versions with a diff."""
+
+import difflib
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import yaml
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from services.console.adapters.backends import Answer, ServiceDown
+from services.console.adapters.sessions import Session, same_token
+from services.console.entrypoints.context import ConsoleDep, page, signed_in
+
+router = APIRouter()
+
+
+@router.get("/rules", response_class=HTMLResponse)
+async def rules_table(request: Request, console: ConsoleDep) -> Response:
+    session = signed_in(console, request)
+    if session is None:
+        return RedirectResponse("/login", status_code=303)
+    rules: list[dict[str, Any]] = []
+    down = []
+    try:
+        answer = await console.backends.call("rules", "GET", "/v1/rules", key=session.key)
+        rules = answer.body if answer.ok else []
+        report = await console.backends.call(
+            "rules", "GET", "/v1/report", key=session.key, params={"days": 30}
+        )
+        by_rule = {r["rule_id"]: r for r in report.body["points"]["by_rule"]} if report.ok else {}
+    except ServiceDown as exc:
+        down.append(exc.service)
+        by_rule = {}
+    return page(
+        console, request, "rules.html", session=session, rules=rules, by_rule=by_rule, down=down
+    )
+
+
+@router.get("/rules/{rule_id}", response_class=HTMLResponse)
+async def rule_editor(request: Request, console: ConsoleDep, rule_id: str) -> Response:
+    session = signed_in(console, request)
+    if session is None:
+        return RedirectResponse("/login", status_code=303)
+    try:
+        versions = await console.backends.call(
+            "rules", "GET", f"/v1/rules/{rule_id}/versions", key=session.key
+        )
+    except ServiceDown as exc:
+        return page(console, request, "down.html", session=session, service=exc.service)
+    if not versions.ok:
+        return page(
+            console, request, "down.html", session=session, problem=versions.problem, status=404
+        )
+    history = versions.body
+    newest = history[-1]["spec"]
+    return _editor(console, request, session, rule_id, history, _as_yaml(newest))
+
+
+@router.post("/rules/{rule_id}/check", response_class=HTMLResponse)
+async def check(
+    request: Request,
+    console: ConsoleDep,
+    rule_id: str,
+    spec: Annotated[str, Form(max_length=20_000)] = "",
+) -> Response:
+    """The live check under the editor: the first error, at its line and column."""
+    session = signed_in(console, request)
+    if session is None:
+        return HTMLResponse("Signed out: sign in again.", status_code=401)
+    parsed, error = _parsed(spec, rule_id)
+    result: dict[str, Any] = {"ok": False, "error": error}
+    if parsed is not None:
+        try:
+            answer = await console.backends.call(
+                "rules", "POST", f"/v1/rules/{rule_id}/check", key=session.key, json=parsed
+            )
+        except ServiceDown as exc:
+            return page(console, request, "check.html", session=session, down=exc.service)
+        result = answer.body if answer.ok else {"ok": False, "error": _field_errors(answer)}
+    return page(
+        console,
+        request,
+        "check.html",
+        session=session,
+        result=result,
+        source_line=_source_line(parsed, result),
+    )
+
+
+@router.post("/rules/{rule_id}", response_class=HTMLResponse)
+async def save(
+    request: Request,
+    console: ConsoleDep,
+    rule_id: str,
+    spec: Annotated[str, Form(max_length=20_000)] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    session = signed_in(console, request)
+    if session is None:
+        return RedirectResponse("/login", status_code=303)
+    if not same_token(csrf, session):
+        return HTMLResponse("The form is stale: reload the page.", status_code=403)
+    parsed, error = _parsed(spec, rule_id)
+    saved: Answer | None = None
+    try:
+        if parsed is not None:
+            saved = await console.backends.call(
+                "rules", "PUT", f"/v1/rules/{rule_id}", key=session.key, json=parsed
+            )
+        versions = await console.backends.call(
+            "rules", "GET", f"/v1/rules/{rule_id}/versions", key=session.key
+        )
+    except ServiceDown as exc:
+        return page(console, request, "down.html", session=session, service=exc.service)
+    history = versions.body if versions.ok else []
+    if saved is not None and saved.ok:
+        notice = f"Saved as version {saved.body['version']}."
+        return _editor(console, request, session, rule_id, history, spec, notice=notice)
+    problem = error if saved is None else _field_errors(saved)
+    return _editor(console, request, session, rule_id, history, spec, error=problem, status=422)
+
+
+@router.post("/rules/{rule_id}/simulate", response_class=HTMLResponse)
+async def simulate(
+    request: Request,
+    console: ConsoleDep,
+    rule_id: str,
+    event: Annotated[str, Form(max_length=50_000)] = "",
+    spec: Annotated[str, Form(max_length=20_000)] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """What an event would earn its member with the rule as it stands in the editor (not
+    saved): the rules that fire, their points and explanations."""
+    session = signed_in(console, request)
+    if session is None:
+        return HTMLResponse("Signed out: sign in again.", status_code=401)
+    if not same_token(csrf, session):
+        return HTMLResponse("The form is stale: reload the page.", status_code=403)
+    draft, error = _parsed(spec, rule_id)
+    try:
+        body = json.loads(event)
+    except ValueError as exc:
+        error = f"The event is not JSON: {exc}"
+    if error is not None:
+        return page(console, request, "simulation.html", session=session, error=error)
+    try:
+        answer = await console.backends.call(
+            "rules",
+            "POST",
+            f"/v1/rules/{rule_id}/simulate",
+            key=session.key,
+            json={"spec": draft, "event": body},
+        )
+    except ServiceDown as exc:
+        return page(console, request, "simulation.html", session=session, down=exc.service)
+    if not answer.ok:
+        return page(
+            console, request, "simulation.html", session=session, error=_field_errors(answer)
+        )
+    return page(console, request, "simulation.html", session=session, simulation=answer.body)
+
+
+def _editor(
+    console: Any,
+    request: Request,
+    session: Session,
+    rule_id: str,
+    history: list[dict[str, Any]],
+    spec_text: str,
+    *,
+    notice: str | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    texts = [_as_yaml(v["spec"]) for v in history]
+    diff = (
+        "".join(
+            difflib.unified_diff(
+                texts[-2].splitlines(True),
+                texts[-1].splitlines(True),
+                f"version {history[-2]['version']}",
+                f"version {history[-1]['version']}",
+            )
+        )
+        if len(texts) >= 2
+        else ""
+    )
+    return page(
+        console,
+        request,
+        "rule.html",
+        session=session,
+        rule_id=rule_id,
+        spec=spec_text,
+        history=history,
+        diff=diff,
+        notice=notice,
+        error=error,
+        status=status,
+        example=json.dumps(_example_event(), indent=2),
+    )
+
+
+def _source_line(spec: dict[str, Any] | None, result: dict[str, Any]) -> str | None:
+    """The line of the expression the error is on, to put a caret under its column."""
+    field, line = result.get("field"), result.get("line")
+    if spec is None or not field or not line:
+        return None
+    if not isinstance(spec.get("effect", {}), dict):
+        return None
+    effect = spec.get("effect")
+    source = spec.get(field) if field in spec else (effect or {}).get(field)
+    if not isinstance(source, str):
+        return None
+    lines = source.splitlines() or [""]
+    return lines[line - 1] if 0 < line <= len(lines) else None
+
+
+def _as_yaml(spec: dict[str, Any]) -> str:
+    return yaml.safe_dump(spec, allow_unicode=True, sort_keys=False)
+
+
+def _parsed(text: str, rule_id: str) -> tuple[dict[str, Any] | None, str | None]:
+    try:
+        spec = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        return None, f"Not valid YAML: {exc}"
+    if not isinstance(spec, dict):
+        return None, "The rule is a YAML mapping (id, name, driver, events, condition, effect ...)."
+    spec.setdefault("id", rule_id)
+    return spec, None
+
+
+def _field_errors(answer: Answer) -> str:
+    """A refusal in the service's words; a schema error names each field."""
+    body = answer.body
+    if isinstance(body, dict) and isinstance(body.get("errors"), list):
+        return "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', []) if p != 'body')}: {e.get('msg')}"
+            for e in body["errors"]
+        )
+    return answer.problem
+
+
+def _example_event() -> dict[str, Any]:
+    return {
+        "specversion": "1.0",
+        "id": "simulated-1",
+        "source": "console",
+        "type": "purchase.completed",
+        "time": datetime.now(UTC).isoformat(timespec="seconds"),
+        "subject": "member-1",
+        "data": {
+            "purchase_id": "p-1",
+            "channel": "pos",
+            "currency": "DKK",
+            "total": "250.00",
+            "lines": [
+                {"sku": "milk", "category": "dairy", "quantity": 2, "unit_price": "12.50"},
+                {"sku": "coffee", "category": "pantry", "quantity": 1, "unit_price": "225.00"},
+            ],
+        },
+    }

@@ -1,0 +1,44 @@
+"""A member's standing in the program (the member's own token, or members:read): their tier,
+the points that count towards tiers over the last 12 months, and what the next tier takes."""
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from services.rules.entrypoints.context import RulesDep
+from shared.auth import SCOPE_MEMBERS_READ
+from shared.callers import Caller, MemberId, require_member_access
+from shared.erasure import MemberWasErased
+
+router = APIRouter(prefix="/v1", tags=["members"])
+
+
+class Standing(BaseModel):
+    member_id: str
+    tier: str
+    qualifying_points: int  # earned over the last 12 months
+    next_tier: str | None
+    points_to_next_tier: int | None
+
+
+@router.get("/members/{member_id}/tier", response_model=Standing)
+async def standing(member_id: MemberId, principal: Caller, rules: RulesDep) -> Standing:
+    require_member_access(principal, member_id, SCOPE_MEMBERS_READ)
+    book = await rules.book.refreshed()
+    async with rules.uow() as uow:
+        erased = await uow.erased([member_id])
+        if erased:
+            raise MemberWasErased(member_id, erased[member_id])
+        member = await uow.member(member_id)
+    qualifying = member.qualifying_points_12m(datetime.now(UTC))
+    above = sorted((t for t in book.tiers if t.min_points > qualifying), key=lambda t: t.min_points)
+    current = {t.name: t.min_points for t in book.tiers}.get(member.tier, 0)
+    nxt = next((t for t in above if t.min_points > current), None)
+    return Standing(
+        member_id=member_id,
+        tier=member.tier,
+        qualifying_points=qualifying,
+        next_tier=nxt.name if nxt else None,
+        points_to_next_tier=nxt.min_points - qualifying if nxt else None,
+    )
