@@ -12,7 +12,13 @@ from fastapi.templating import Jinja2Templates
 
 from services.console.adapters.backends import Backends
 from services.console.adapters.sessions import Sessions, Wallets
-from services.console.entrypoints import members_pages, pages, rules_pages, wallet
+from services.console.entrypoints import (
+    members_pages,
+    operations_pages,
+    pages,
+    rules_pages,
+    wallet,
+)
 from services.console.entrypoints.context import TEMPLATES, ConsoleContext, day, number
 from services.console.settings import ConsoleSettings
 
@@ -47,7 +53,13 @@ def build_app(settings: ConsoleSettings | None = None) -> FastAPI:
         wallets=Wallets(sessions),
         templates=templates,
     )
-    for router in (pages.router, rules_pages.router, members_pages.router, wallet.router):
+    for router in (
+        pages.router,
+        rules_pages.router,
+        members_pages.router,
+        operations_pages.router,
+        wallet.router,
+    ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 

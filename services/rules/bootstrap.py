@@ -6,7 +6,13 @@ from fastapi import FastAPI, Response
 from starlette.middleware import Middleware
 
 from services.rules.adapters.orm import erased_members, outbox
-from services.rules.entrypoints import admin_http, erasure_http, http, members_http
+from services.rules.entrypoints import (
+    admin_http,
+    erasure_http,
+    http,
+    members_http,
+    operations_http,
+)
 from services.rules.entrypoints.consumer import event_handler
 from services.rules.entrypoints.context import RulesContext
 from services.rules.entrypoints.http import accept_events
@@ -73,6 +79,7 @@ def build_app(
             admin_http.router,
             program_http.router,
             erasure_http.router,
+            operations_http.router,
         ],
     )
     erased = ErasedCache(sessions, erased_members)

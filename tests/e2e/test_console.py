@@ -22,6 +22,7 @@ from tests.apps import ADMIN_KEY, MANAGER_KEY, READER_KEY
 from tests.e2e.conftest import System, enrolment
 from tests.e2e.test_purchase_to_inbox import post, purchase
 from tests.infra import REPO, free_port
+from tests.kafka_helpers import produce
 from tests.polling import eventually
 
 pytestmark = pytest.mark.e2e
@@ -310,6 +311,38 @@ async def test_a_manager_looks_up_a_member_and_adjusts_their_points_with_a_reaso
     async with httpx.AsyncClient(timeout=5, headers={"X-API-Key": READER_KEY}) as client:
         balance = (await client.get(f"{system.urls['ledger']}/v1/members/{member}/balance")).json()
     assert balance["available"] == 50
+    await page.close()
+
+
+async def test_operations_show_readiness_dead_letters_and_replay_them(
+    system: System, console: str, browser: Browser
+) -> None:
+    await eventually(lambda: ready(console), bool, timeout=30, what="the console")
+    await produce(system.kafka, system.kafka.topics.events, b"{not json", key=b"till-7")
+    group = f"{system.kafka.topic_prefix}rules"
+
+    async def lettered() -> list[dict[str, Any]]:
+        async with httpx.AsyncClient(timeout=10, headers={"X-API-Key": ADMIN_KEY}) as client:
+            r = await client.get(f"{system.urls['rules']}/v1/admin/dead-letters")
+            return [d for d in r.json()["letters"] if d["key"] == "till-7"]
+
+    [letter] = await eventually(
+        lettered, lambda found: len(found) == 1, what="the poison dead-lettered"
+    )
+    page = await browser.new_page(viewport={"width": 1280, "height": 900})
+    await page.goto(f"{console}/login")
+    await page.fill("#key", ADMIN_KEY)
+    await page.click("button[type=submit]")
+    await page.click("text=Operations")
+    cards = " ".join((await page.inner_text("section.cards")).split())
+    for service in ("rules", "ledger", "notifications"):
+        assert f"{service} ready" in cards
+    table = " ".join((await page.inner_text("table")).split())
+    assert f"{group} till-7 {letter['reason'][:60]}" in table  # who refused it, and why
+    assert await serious_violations(page) == []
+    await page.click(f'button:has-text("Replay {group}\'s dead letters")')
+    await page.wait_for_selector(f"text=dead letter(s) of {group} sent back.")
+    await eventually(lettered, lambda found: len(found) == 2, what="sent back, refused again")
     await page.close()
 
 

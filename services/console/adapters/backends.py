@@ -73,5 +73,13 @@ class Backends:
             return False
         return response.status_code == 200
 
+    async def metrics(self, service: str) -> str | None:
+        """The service's Prometheus metrics (public, like readiness); None when it is down."""
+        try:
+            response = await self._client.get(f"{self._settings.url(service)}/metrics")
+        except httpx.TransportError:
+            return None
+        return response.text if response.status_code == 200 else None
+
     async def close(self) -> None:
         await self._client.aclose()

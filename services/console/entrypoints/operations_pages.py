@@ -1,0 +1,85 @@
+"""Operations: each service's readiness and consumer lag, the dead letters (why, from where,
+when) and replaying one consumer group's after a fix."""
+
+import re
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from services.console.adapters.backends import ServiceDown
+from services.console.adapters.sessions import same_token
+from services.console.entrypoints.context import ConsoleDep, page, signed_in
+
+router = APIRouter()
+SERVICES = ("rules", "ledger", "notifications")
+_LAG = re.compile(r"^pointstream_consumer_lag\{[^}]*\} ([0-9.e+]+)$", re.MULTILINE)
+
+
+@router.get("/operations", response_class=HTMLResponse)
+async def operations(request: Request, console: ConsoleDep, notice: str = "") -> Response:
+    session = signed_in(console, request)
+    if session is None:
+        return RedirectResponse("/login", status_code=303)
+    services: list[dict[str, Any]] = []
+    for service in SERVICES:
+        ready = await console.backends.ready(service)
+        lag = await console.backends.metrics(service)
+        services.append(
+            {
+                "name": service,
+                "ready": ready,
+                "lag": None if lag is None else int(sum(float(v) for v in _LAG.findall(lag))),
+            }
+        )
+    letters: list[dict[str, str]] | None = None
+    down = []
+    try:
+        answer = await console.backends.call(
+            "rules", "GET", "/v1/admin/dead-letters", key=session.key, params={"limit": 50}
+        )
+        letters = answer.body["letters"] if answer.ok else None
+    except ServiceDown as exc:
+        down.append(exc.service)
+    return page(
+        console,
+        request,
+        "operations.html",
+        session=session,
+        services=services,
+        letters=letters,
+        groups=sorted({letter["group"] for letter in letters or [] if letter["group"]}),
+        down=down,
+        notice=notice[:300],
+    )
+
+
+@router.post("/operations/replay")
+async def replay(
+    request: Request,
+    console: ConsoleDep,
+    group: Annotated[str, Form(min_length=1, max_length=200)],
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    session = signed_in(console, request)
+    if session is None:
+        return RedirectResponse("/login", status_code=303)
+    if not same_token(csrf, session):
+        return HTMLResponse("The form is stale: reload the page.", status_code=403)
+    try:
+        answer = await console.backends.call(
+            "rules",
+            "POST",
+            "/v1/admin/dead-letters/replay",
+            key=session.key,
+            params={"group": group},
+        )
+        notice = (
+            f"{answer.body['replayed']} dead letter(s) of {group} sent back."
+            if answer.ok
+            else f"Refused: {answer.problem}"
+        )
+    except ServiceDown:
+        notice = "The rules service is down: nothing was replayed."
+    return RedirectResponse(f"/operations?notice={quote(notice)}", status_code=303)
