@@ -16,6 +16,7 @@ from services.console.entrypoints import (
     members_pages,
     operations_pages,
     pages,
+    program_pages,
     rules_pages,
     wallet,
 )
@@ -56,6 +57,7 @@ def build_app(settings: ConsoleSettings | None = None) -> FastAPI:
     for router in (
         pages.router,
         rules_pages.router,
+        program_pages.router,
         members_pages.router,
         operations_pages.router,
         wallet.router,

@@ -346,6 +346,38 @@ async def test_operations_show_readiness_dead_letters_and_replay_them(
     await page.close()
 
 
+async def test_a_manager_edits_the_tiers_and_a_reward_and_a_wrong_value_is_named(
+    system: System, console: str, browser: Browser
+) -> None:
+    await eventually(lambda: ready(console), bool, timeout=30, what="the console")
+    page = await browser.new_page(viewport={"width": 1280, "height": 900})
+    await page.goto(f"{console}/login")
+    await page.fill("#key", ADMIN_KEY)
+    await page.click("button[type=submit]")
+    await page.click("text=Tiers and rewards")
+    tiers = await page.input_value("#tiers")
+    assert "min_points: 1000" in tiers
+    assert await serious_violations(page) == []
+    await page.fill("#tiers", tiers.replace("min_points: 1000", "min_points: 900"))
+    await page.click("button:has-text('Save the tiers')")
+    await page.wait_for_selector("text=Tiers saved.")
+    await page.click("text=Plant a tree")
+    spec = await page.input_value("#spec")
+    await page.fill("#spec", spec.replace("cost_points: 100", "cost_points: -5"))
+    await page.click("button:has-text('Save')")
+    assert "cost_points" in await page.inner_text("main")  # the ledger's refusal, by field
+    await page.go_back()
+    await page.fill("#spec", spec.replace("cost_points: 100", "cost_points: 120"))
+    await page.click("button:has-text('Save')")
+    await page.wait_for_selector("text=Reward plant-a-tree saved.")
+    async with httpx.AsyncClient(timeout=5, headers={"X-API-Key": ADMIN_KEY}) as client:
+        saved_tiers = (await client.get(f"{system.urls['rules']}/v1/tiers")).json()
+        catalogue = (await client.get(f"{system.urls['ledger']}/v1/admin/rewards")).json()
+    assert {t["name"]: t["min_points"] for t in saved_tiers}["silver"] == 900
+    assert {r["id"]: r["cost_points"] for r in catalogue}["plant-a-tree"] == 120
+    await page.close()
+
+
 def test_the_screenshots_are_in_the_readme() -> None:
     readme = (REPO / "README.md").read_text()
     for name in ("console-dashboard.png", "wallet.png"):

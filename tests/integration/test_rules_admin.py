@@ -192,3 +192,44 @@ async def test_custom_attributes_are_kept_read_by_rules_and_shown_by_the_simulat
     assert refused.status_code == 422
     [error] = refused.json()["errors"][0]["errors"]
     assert "custom attribute 'store-region'" in error["msg"]
+
+
+async def test_the_simulator_says_why_each_other_rule_gave_nothing(
+    client: httpx.AsyncClient,
+) -> None:
+    event = purchase("why-1")  # a Saturday, no coffee
+    simulated = (await client.post("/v1/simulate", json=event, headers=ADMIN)).json()
+    fired = {a["rule_id"] for a in simulated["awards"]}
+    reasons = {n["rule_id"]: n["reason"] for n in simulated["not_fired"]}
+    assert "base-earn" in fired
+    assert not fired & reasons.keys()
+    assert reasons["welcome"].startswith("it listens to member.enrolled")
+    assert reasons["dairy-double"] == "its condition is false for this event"
+    rules = (await client.get("/v1/rules", headers=ADMIN)).json()
+    assert {r["spec"]["id"] for r in rules} == fired | reasons.keys()  # each rule accounted for
+    budgeted = [r for r in rules if r["spec"]["caps"]["budget"]]
+    assert all(r["budget_spent"] == 0 for r in budgeted)
+    assert all(r["budget_spent"] is None for r in rules if not r["spec"]["caps"]["budget"])
+
+
+async def test_a_draft_rule_is_checked_and_simulated_without_being_saved(
+    client: httpx.AsyncClient,
+) -> None:
+    broken = {**RULE, "condition": "event.weekday >= "}
+    checked = await client.post("/v1/rules/weekend-coffee/check", json=broken, headers=ADMIN)
+    assert checked.json() | {"error": None} == {
+        "ok": False,
+        "error": None,
+        "field": "condition",
+        "line": 1,
+        "column": 17,
+    }
+    assert (await client.post("/v1/rules/weekend-coffee/check", json=RULE, headers=ADMIN)).json()[
+        "ok"
+    ]
+    body = {"spec": RULE, "event": purchase("draft-1", "coffee")}
+    simulated = await client.post("/v1/rules/weekend-coffee/simulate", json=body, headers=ADMIN)
+    awards = {a["rule_id"]: a for a in simulated.json()["awards"]}
+    assert (awards["weekend-coffee"]["points"], awards["weekend-coffee"]["rule_version"]) == (14, 1)
+    versions = await client.get("/v1/rules/weekend-coffee/versions", headers=ADMIN)
+    assert versions.status_code == 404  # nothing was saved

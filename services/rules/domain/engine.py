@@ -184,3 +184,33 @@ def _award(
         pending_until=pending,
         funded_by=rule.funded_by,
     )
+
+
+def why_not(
+    event: LoyaltyEvent,
+    facts: Mapping[str, Any],
+    rules: Sequence[Compiled],
+    fired: set[str],
+) -> list[tuple[str, str]]:
+    """For each rule that gave this event nothing, the first reason why, in priority order: a
+    simulator shows them beside the rules that fired."""
+    reasons: list[tuple[str, str]] = []
+    exclusive_fired = any(not c.rule.stacks for c in rules if c.rule.rule_id in fired)
+    for compiled in sorted(rules, key=lambda c: (-c.rule.priority, c.rule.rule_id)):
+        rule = compiled.rule
+        if rule.rule_id in fired:
+            continue
+        if event.event_type not in rule.event_types:
+            why = f"it listens to {', '.join(rule.event_types)}, not {event.event_type}"
+        elif not rule.is_active(event.occurred_at):
+            why = "it is not active at the event's time"
+        elif not compiled.condition(facts):
+            why = "its condition is false for this event"
+        elif not rule.stacks and exclusive_fired:
+            why = "it does not stack, and a rule of higher priority that does not stack fired"
+        else:
+            why = (
+                "it came to no points: no qualifying amount or lines, or a cap or budget is used up"
+            )
+        reasons.append((rule.rule_id, why))
+    return reasons

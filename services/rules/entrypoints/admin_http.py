@@ -13,7 +13,7 @@ from services.rules.adapters.rule_specs import RuleSpec
 from services.rules.domain.returns import InvalidReturn
 from services.rules.entrypoints.consumer import to_command
 from services.rules.entrypoints.context import RulesContext, RulesDep
-from services.rules.service_layer.handlers import simulate_event
+from services.rules.service_layer.handlers import simulate_with_reasons
 from services.rules.service_layer.measures import program_series
 from services.rules.service_layer.rulebook import RuleBook
 from services.rules.service_layer.unit_of_work import UnitOfWork
@@ -39,12 +39,20 @@ class SimulatedAward(BaseModel):
     funded_by: str | None
 
 
+class NotFired(BaseModel):
+    rule_id: str
+    reason: str
+
+
 class Simulation(BaseModel):
     member_id: str
     points: int
     awards: list[SimulatedAward]
     revoked_points: int
     member: dict[str, Any]
+    not_fired: list["NotFired"] = Field(
+        default_factory=list, description="each rule that gave nothing, and why not"
+    )
     custom_attributes: dict[str, Any] = Field(
         description="what the sender added beside the known fields, as conditions read it: "
         "data.<name> for the event, line.attributes.<name> for each line"
@@ -90,7 +98,7 @@ async def _simulation(event: CloudEvent, rules: RulesContext, book: RuleBook) ->
     uow: UnitOfWork = rules.uow()
     try:
         command = to_command(event)
-        decision = await simulate_event(command, uow=uow, book=book)
+        decision, not_fired = await simulate_with_reasons(command, uow=uow, book=book)
     except (PayloadError, InvalidReturn) as exc:
         raise HTTPException(422, str(exc)) from exc
     custom: dict[str, Any] = {"data": parse_inbound(event).model_extra or {}}
@@ -115,6 +123,7 @@ async def _simulation(event: CloudEvent, rules: RulesContext, book: RuleBook) ->
         revoked_points=sum(r.points for r in decision.revocations),
         member=decision.member.facts(event.time),
         custom_attributes=custom,
+        not_fired=[NotFired(rule_id=r, reason=why) for r, why in not_fired],
     )
 
 

@@ -21,12 +21,19 @@ RuleId = Annotated[str, Path(min_length=1, max_length=100)]
 class RulePublic(BaseModel):
     version: int
     spec: RuleSpec
+    budget_spent: int | None = None  # points a budgeted rule has awarded so far
 
 
 @router.get("/rules", response_model=list[RulePublic])
 async def list_rules(principal: Caller, rules: RulesDep) -> list[RulePublic]:
     async with rules.sessions() as session:
-        return [RulePublic(version=v, spec=s) for s, v in await views.rules_in_force(session)]
+        spent = await views.budgets_spent(session)
+        return [
+            RulePublic(
+                version=v, spec=s, budget_spent=spent.get(s.id, 0) if s.caps.budget else None
+            )
+            for s, v in await views.rules_in_force(session)
+        ]
 
 
 @router.get("/rules/{rule_id}/versions")

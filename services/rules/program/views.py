@@ -2,8 +2,10 @@
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.rules.adapters.orm import budgets
 from services.rules.adapters.rule_specs import RuleSpec, TierSpec
 from services.rules.program.repository import ProgramRepository
 
@@ -11,6 +13,12 @@ from services.rules.program.repository import ProgramRepository
 async def rules_in_force(session: AsyncSession) -> list[tuple[RuleSpec, int]]:
     """The newest version of every rule (enabled or not), as (spec, version)."""
     return await ProgramRepository(session).rules_in_force()
+
+
+async def budgets_spent(session: AsyncSession) -> dict[str, int]:
+    """Points each budgeted rule has awarded so far."""
+    rows = await session.execute(select(budgets.c.rule_id, budgets.c.spent))
+    return {r.rule_id: int(r.spent) for r in rows}
 
 
 async def rule_history(session: AsyncSession, rule_id: str) -> list[dict[str, Any]]:

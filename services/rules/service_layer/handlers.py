@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from services.rules.domain.budgets import Budgets
 from services.rules.domain.commands import EvaluateEvent
-from services.rules.domain.engine import evaluate
+from services.rules.domain.engine import evaluate, why_not
 from services.rules.domain.member import MemberState
 from services.rules.domain.model import Award, Decision, LoyaltyEvent, TierChange
 from services.rules.domain.observe import observe
@@ -85,6 +85,13 @@ async def evaluate_event(
 
 async def simulate_event(command: EvaluateEvent, *, uow: UnitOfWork, book: RuleBook) -> Decision:
     """What the event would earn this member now, and why; nothing is written or locked."""
+    return (await simulate_with_reasons(command, uow=uow, book=book))[0]
+
+
+async def simulate_with_reasons(
+    command: EvaluateEvent, *, uow: UnitOfWork, book: RuleBook
+) -> tuple[Decision, list[tuple[str, str]]]:
+    """The simulation, and why each rule that gave nothing did not (rule id, reason)."""
     book = await book.refreshed()
     event = command.event
     async with uow:  # left without commit: nothing is written
@@ -95,7 +102,11 @@ async def simulate_event(command: EvaluateEvent, *, uow: UnitOfWork, book: RuleB
         purchases = {}
         if event.returned is not None:
             purchases = await uow.purchases({event.returned.original_event_id})
-        return _decide(event, member, purchases, book, Budgets({}, {})).decision
+        decision = _decide(event, member, purchases, book, Budgets({}, {})).decision
+    fired = {a.rule_id for a in decision.awards} | {r.rule_id for r in decision.revocations}
+    if event.returned is not None:
+        return decision, []  # a return takes back what its purchase earned; no rule decides
+    return decision, why_not(event, book.facts(event, decision.member), book.rules, fired)
 
 
 def _decide(

@@ -1,0 +1,142 @@
+"""The program beyond its rules: the tiers (rules service) and the rewards catalogue (ledger),
+each edited as YAML and saved through the owning service's admin API, which validates it."""
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import yaml
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from services.console.adapters.backends import Answer, ServiceDown
+from services.console.adapters.sessions import same_token
+from services.console.entrypoints.context import ConsoleDep, page, signed_in
+
+router = APIRouter(prefix="/program")
+
+
+@router.get("", response_class=HTMLResponse)
+async def program(request: Request, console: ConsoleDep, notice: str = "") -> Response:
+    session = signed_in(console, request)
+    if session is None:
+        return RedirectResponse("/login", status_code=303)
+    tiers = rewards = None
+    down = []
+    for service, path in (("rules", "/v1/tiers"), ("ledger", "/v1/admin/rewards")):
+        try:
+            answer = await console.backends.call(service, "GET", path, key=session.key)
+        except ServiceDown as exc:
+            down.append(exc.service)
+            continue
+        if service == "rules":
+            tiers = _yaml(answer.body) if answer.ok else None
+        else:
+            rewards = answer.body if answer.ok else None
+    return page(
+        console,
+        request,
+        "program.html",
+        session=session,
+        tiers=tiers,
+        rewards=rewards,
+        down=down,
+        notice=notice[:300],
+    )
+
+
+@router.post("/tiers", response_class=HTMLResponse)
+async def save_tiers(
+    request: Request,
+    console: ConsoleDep,
+    tiers: Annotated[str, Form(max_length=20_000)] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    return await _save(request, console, csrf, "rules", "/v1/tiers", tiers, "Tiers saved.")
+
+
+@router.get("/rewards/{reward_id}", response_class=HTMLResponse)
+async def reward(request: Request, console: ConsoleDep, reward_id: str) -> Response:
+    session = signed_in(console, request)
+    if session is None:
+        return RedirectResponse("/login", status_code=303)
+    try:
+        answer = await console.backends.call("ledger", "GET", "/v1/admin/rewards", key=session.key)
+    except ServiceDown as exc:
+        return page(console, request, "down.html", session=session, service=exc.service)
+    found = next((r for r in answer.body if r["id"] == reward_id), None) if answer.ok else None
+    spec = _yaml(found) if found else _yaml({"id": reward_id, "kind": "discount_voucher"})
+    return page(console, request, "reward.html", session=session, reward_id=reward_id, spec=spec)
+
+
+@router.post("/rewards/{reward_id}", response_class=HTMLResponse)
+async def save_reward(
+    request: Request,
+    console: ConsoleDep,
+    reward_id: str,
+    spec: Annotated[str, Form(max_length=20_000)] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    return await _save(
+        request,
+        console,
+        csrf,
+        "ledger",
+        f"/v1/admin/rewards/{reward_id}",
+        spec,
+        f"Reward {reward_id} saved.",
+    )
+
+
+async def _save(
+    request: Request,
+    console: ConsoleDep,
+    csrf: str,
+    service: str,
+    path: str,
+    text: str,
+    done: str,
+) -> Response:
+    """Send the YAML as JSON to the owning service; its refusal comes back in its words."""
+    session = signed_in(console, request)
+    if session is None:
+        return RedirectResponse("/login", status_code=303)
+    if not same_token(csrf, session):
+        return HTMLResponse("The form is stale: reload the page.", status_code=403)
+    try:
+        body = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        return _refused(console, request, session, f"Not valid YAML: {exc}")
+    try:
+        answer = await console.backends.call(service, "PUT", path, key=session.key, json=body)
+    except ServiceDown:
+        return _refused(console, request, session, f"The {service} service is down.")
+    if not answer.ok:
+        return _refused(console, request, session, _problem(answer))
+    return RedirectResponse(f"/program?notice={quote(done)}", status_code=303)
+
+
+def _refused(console: Any, request: Request, session: Any, problem: str) -> Response:
+    return page(
+        console,
+        request,
+        "down.html",
+        session=session,
+        problem=problem,
+        status=422,
+        back="/program",
+        back_label="Back to tiers and rewards",
+    )
+
+
+def _problem(answer: Answer) -> str:
+    body = answer.body
+    if isinstance(body, dict) and isinstance(body.get("errors"), list):
+        return "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', []) if p != 'body')}: {e.get('msg')}"
+            for e in body["errors"]
+        )
+    return answer.problem
+
+
+def _yaml(value: Any) -> str:
+    return yaml.safe_dump(value, allow_unicode=True, sort_keys=False)
