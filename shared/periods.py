@@ -2,9 +2,14 @@
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
+from typing import Annotated, Literal
+
+from fastapi import Query
 
 Bucket = Literal["day", "week"]
+# The report routes' query parameters.
+Days = Annotated[int, Query(ge=1, le=3660, description="this many UTC days, today included")]
+BucketQuery = Annotated[Bucket, Query(description="a point per day, or per week (from Monday)")]
 
 
 def period(days: int) -> tuple[datetime, datetime]:

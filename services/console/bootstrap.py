@@ -5,8 +5,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
-from fastapi.responses import FileResponse, PlainTextResponse, Response
+from fastapi import FastAPI, Request
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
@@ -20,7 +26,14 @@ from services.console.entrypoints import (
     rules_pages,
     wallet,
 )
-from services.console.entrypoints.context import TEMPLATES, ConsoleContext, day, number
+from services.console.entrypoints.context import (
+    TEMPLATES,
+    ConsoleContext,
+    SignedOut,
+    StaleForm,
+    day,
+    number,
+)
 from services.console.settings import ConsoleSettings
 
 HERE = Path(__file__).resolve().parent
@@ -64,6 +77,17 @@ def build_app(settings: ConsoleSettings | None = None) -> FastAPI:
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    async def signed_out(request: Request, _: Exception) -> Response:
+        if request.headers.get("HX-Request"):  # a part of a page: say so in place
+            return HTMLResponse("Signed out: sign in again.", status_code=401)
+        return RedirectResponse("/login", status_code=303)
+
+    async def stale(_: Request, __: Exception) -> Response:
+        return HTMLResponse("The form is stale: reload the page.", status_code=403)
+
+    app.add_exception_handler(SignedOut, signed_out)
+    app.add_exception_handler(StaleForm, stale)
 
     @app.get("/vendor/{name}")
     async def vendor(name: str) -> Response:

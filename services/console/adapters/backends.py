@@ -27,10 +27,17 @@ class Answer:
 
     @property
     def problem(self) -> str:
-        """What the service said was wrong, in its own words."""
-        if isinstance(self.body, dict):
-            return str(self.body.get("detail") or self.body.get("title") or self.body)
-        return str(self.body)[:300]
+        """What the service said was wrong, in its own words; a schema error names each
+        field."""
+        body = self.body
+        if isinstance(body, dict) and isinstance(body.get("errors"), list):
+            return "; ".join(
+                f"{'.'.join(str(p) for p in e.get('loc', []) if p != 'body')}: {e.get('msg')}"
+                for e in body["errors"]
+            )
+        if isinstance(body, dict):
+            return str(body.get("detail") or body.get("title") or body)
+        return str(body)[:300]
 
 
 class Backends:

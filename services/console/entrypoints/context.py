@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
 from services.console.adapters.backends import Backends
-from services.console.adapters.sessions import COOKIE, Session, Sessions, Wallets
+from services.console.adapters.sessions import COOKIE, Session, Sessions, Wallets, same_token
 from services.console.settings import ConsoleSettings
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -34,6 +34,24 @@ ConsoleDep = Annotated[ConsoleContext, Depends(_context)]
 
 def signed_in(console: ConsoleContext, request: Request) -> Session | None:
     return console.sessions.open(request.cookies.get(COOKIE))
+
+
+class SignedOut(Exception):
+    """No manager's session (or an expired one): the page sends them to sign in."""
+
+
+class StaleForm(Exception):
+    """A form posted without this session's CSRF token."""
+
+
+def manager(console: ConsoleContext, request: Request, csrf: str | None = None) -> Session:
+    """The signed-in manager; with ``csrf`` (a form's post), checked against their session."""
+    session = signed_in(console, request)
+    if session is None:
+        raise SignedOut
+    if csrf is not None and not same_token(csrf, session):
+        raise StaleForm
+    return session
 
 
 def page(

@@ -8,8 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.console.adapters.backends import Answer, ServiceDown
-from services.console.adapters.sessions import same_token
-from services.console.entrypoints.context import ConsoleDep, page, signed_in
+from services.console.entrypoints.context import ConsoleDep, manager, page
 
 router = APIRouter()
 
@@ -20,9 +19,7 @@ async def member_lookup(
 ) -> Response:
     """A member as the services know them: balance, statement with reasons, vouchers, inbox,
     preferences and deliveries (the key needs members:read, and admin for deliveries)."""
-    session = signed_in(console, request)
-    if session is None:
-        return RedirectResponse("/login", status_code=303)
+    session = manager(console, request)
     member = member.strip()
     found: dict[str, Any] = {}
     down: list[str] = []
@@ -65,11 +62,7 @@ async def adjust(
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Points added or taken with a reason, once confirmed; the ledger records the key's name."""
-    session = signed_in(console, request)
-    if session is None:
-        return RedirectResponse("/login", status_code=303)
-    if not same_token(csrf, session):
-        return HTMLResponse("The form is stale: reload the page.", status_code=403)
+    session = manager(console, request, csrf)
     if not confirmed:
         notice = "Tick the box to confirm the adjustment."
     else:

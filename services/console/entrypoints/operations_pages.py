@@ -9,8 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.console.adapters.backends import ServiceDown
-from services.console.adapters.sessions import same_token
-from services.console.entrypoints.context import ConsoleDep, page, signed_in
+from services.console.entrypoints.context import ConsoleDep, manager, page
 
 router = APIRouter()
 SERVICES = ("rules", "ledger", "notifications")
@@ -19,9 +18,7 @@ _LAG = re.compile(r"^pointstream_consumer_lag\{[^}]*\} ([0-9.e+]+)$", re.MULTILI
 
 @router.get("/operations", response_class=HTMLResponse)
 async def operations(request: Request, console: ConsoleDep, notice: str = "") -> Response:
-    session = signed_in(console, request)
-    if session is None:
-        return RedirectResponse("/login", status_code=303)
+    session = manager(console, request)
     services: list[dict[str, Any]] = []
     for service in SERVICES:
         ready = await console.backends.ready(service)
@@ -62,11 +59,7 @@ async def replay(
     group: Annotated[str, Form(min_length=1, max_length=200)],
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    session = signed_in(console, request)
-    if session is None:
-        return RedirectResponse("/login", status_code=303)
-    if not same_token(csrf, session):
-        return HTMLResponse("The form is stale: reload the page.", status_code=403)
+    session = manager(console, request, csrf)
     try:
         answer = await console.backends.call(
             "rules",

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.console.adapters.backends import ServiceDown
 from services.console.adapters.sessions import COOKIE, same_token
-from services.console.entrypoints.context import ConsoleDep, page, signed_in
+from services.console.entrypoints.context import ConsoleDep, manager, page, signed_in
 
 router = APIRouter()
 PERIODS = (7, 30, 90)
@@ -61,9 +61,7 @@ async def logout(
 
 @router.get("/", response_class=HTMLResponse)
 async def dashboard(request: Request, console: ConsoleDep, days: int = 30) -> Response:
-    session = signed_in(console, request)
-    if session is None:
-        return RedirectResponse("/login", status_code=303)
+    session = manager(console, request)
     days = days if days in PERIODS else 30
     report = series = None
     down = []

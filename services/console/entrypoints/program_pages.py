@@ -8,18 +8,15 @@ import yaml
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.console.adapters.backends import Answer, ServiceDown
-from services.console.adapters.sessions import same_token
-from services.console.entrypoints.context import ConsoleDep, page, signed_in
+from services.console.adapters.backends import ServiceDown
+from services.console.entrypoints.context import ConsoleDep, manager, page
 
 router = APIRouter(prefix="/program")
 
 
 @router.get("", response_class=HTMLResponse)
 async def program(request: Request, console: ConsoleDep, notice: str = "") -> Response:
-    session = signed_in(console, request)
-    if session is None:
-        return RedirectResponse("/login", status_code=303)
+    session = manager(console, request)
     tiers = rewards = None
     down = []
     for service, path in (("rules", "/v1/tiers"), ("ledger", "/v1/admin/rewards")):
@@ -56,9 +53,7 @@ async def save_tiers(
 
 @router.get("/rewards/{reward_id}", response_class=HTMLResponse)
 async def reward(request: Request, console: ConsoleDep, reward_id: str) -> Response:
-    session = signed_in(console, request)
-    if session is None:
-        return RedirectResponse("/login", status_code=303)
+    session = manager(console, request)
     try:
         answer = await console.backends.call("ledger", "GET", "/v1/admin/rewards", key=session.key)
     except ServiceDown as exc:
@@ -97,11 +92,7 @@ async def _save(
     done: str,
 ) -> Response:
     """Send the YAML as JSON to the owning service; its refusal comes back in its words."""
-    session = signed_in(console, request)
-    if session is None:
-        return RedirectResponse("/login", status_code=303)
-    if not same_token(csrf, session):
-        return HTMLResponse("The form is stale: reload the page.", status_code=403)
+    session = manager(console, request, csrf)
     try:
         body = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -111,7 +102,7 @@ async def _save(
     except ServiceDown:
         return _refused(console, request, session, f"The {service} service is down.")
     if not answer.ok:
-        return _refused(console, request, session, _problem(answer))
+        return _refused(console, request, session, answer.problem)
     return RedirectResponse(f"/program?notice={quote(done)}", status_code=303)
 
 
@@ -126,16 +117,6 @@ def _refused(console: Any, request: Request, session: Any, problem: str) -> Resp
         back="/program",
         back_label="Back to tiers and rewards",
     )
-
-
-def _problem(answer: Answer) -> str:
-    body = answer.body
-    if isinstance(body, dict) and isinstance(body.get("errors"), list):
-        return "; ".join(
-            f"{'.'.join(str(p) for p in e.get('loc', []) if p != 'body')}: {e.get('msg')}"
-            for e in body["errors"]
-        )
-    return answer.problem
 
 
 def _yaml(value: Any) -> str:

@@ -8,20 +8,18 @@ from typing import Annotated, Any
 
 import yaml
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from services.console.adapters.backends import Answer, ServiceDown
-from services.console.adapters.sessions import Session, same_token
-from services.console.entrypoints.context import ConsoleDep, page, signed_in
+from services.console.adapters.sessions import Session
+from services.console.entrypoints.context import ConsoleDep, manager, page
 
 router = APIRouter()
 
 
 @router.get("/rules", response_class=HTMLResponse)
 async def rules_table(request: Request, console: ConsoleDep) -> Response:
-    session = signed_in(console, request)
-    if session is None:
-        return RedirectResponse("/login", status_code=303)
+    session = manager(console, request)
     rules: list[dict[str, Any]] = []
     down = []
     try:
@@ -41,9 +39,7 @@ async def rules_table(request: Request, console: ConsoleDep) -> Response:
 
 @router.get("/rules/{rule_id}", response_class=HTMLResponse)
 async def rule_editor(request: Request, console: ConsoleDep, rule_id: str) -> Response:
-    session = signed_in(console, request)
-    if session is None:
-        return RedirectResponse("/login", status_code=303)
+    session = manager(console, request)
     try:
         versions = await console.backends.call(
             "rules", "GET", f"/v1/rules/{rule_id}/versions", key=session.key
@@ -67,9 +63,7 @@ async def check(
     spec: Annotated[str, Form(max_length=20_000)] = "",
 ) -> Response:
     """The live check under the editor: the first error, at its line and column."""
-    session = signed_in(console, request)
-    if session is None:
-        return HTMLResponse("Signed out: sign in again.", status_code=401)
+    session = manager(console, request)
     parsed, error = _parsed(spec, rule_id)
     result: dict[str, Any] = {"ok": False, "error": error}
     if parsed is not None:
@@ -79,7 +73,7 @@ async def check(
             )
         except ServiceDown as exc:
             return page(console, request, "check.html", session=session, down=exc.service)
-        result = answer.body if answer.ok else {"ok": False, "error": _field_errors(answer)}
+        result = answer.body if answer.ok else {"ok": False, "error": answer.problem}
     return page(
         console,
         request,
@@ -98,11 +92,7 @@ async def save(
     spec: Annotated[str, Form(max_length=20_000)] = "",
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    session = signed_in(console, request)
-    if session is None:
-        return RedirectResponse("/login", status_code=303)
-    if not same_token(csrf, session):
-        return HTMLResponse("The form is stale: reload the page.", status_code=403)
+    session = manager(console, request, csrf)
     parsed, error = _parsed(spec, rule_id)
     saved: Answer | None = None
     try:
@@ -119,7 +109,7 @@ async def save(
     if saved is not None and saved.ok:
         notice = f"Saved as version {saved.body['version']}."
         return _editor(console, request, session, rule_id, history, spec, notice=notice)
-    problem = error if saved is None else _field_errors(saved)
+    problem = error if saved is None else saved.problem
     return _editor(console, request, session, rule_id, history, spec, error=problem, status=422)
 
 
@@ -134,11 +124,7 @@ async def simulate(
 ) -> Response:
     """What an event would earn its member with the rule as it stands in the editor (not
     saved): the rules that fire, their points and explanations."""
-    session = signed_in(console, request)
-    if session is None:
-        return HTMLResponse("Signed out: sign in again.", status_code=401)
-    if not same_token(csrf, session):
-        return HTMLResponse("The form is stale: reload the page.", status_code=403)
+    session = manager(console, request, csrf)
     draft, error = _parsed(spec, rule_id)
     try:
         body = json.loads(event)
@@ -157,9 +143,7 @@ async def simulate(
     except ServiceDown as exc:
         return page(console, request, "simulation.html", session=session, down=exc.service)
     if not answer.ok:
-        return page(
-            console, request, "simulation.html", session=session, error=_field_errors(answer)
-        )
+        return page(console, request, "simulation.html", session=session, error=answer.problem)
     return page(console, request, "simulation.html", session=session, simulation=answer.body)
 
 
@@ -232,17 +216,6 @@ def _parsed(text: str, rule_id: str) -> tuple[dict[str, Any] | None, str | None]
         return None, "The rule is a YAML mapping (id, name, driver, events, condition, effect ...)."
     spec.setdefault("id", rule_id)
     return spec, None
-
-
-def _field_errors(answer: Answer) -> str:
-    """A refusal in the service's words; a schema error names each field."""
-    body = answer.body
-    if isinstance(body, dict) and isinstance(body.get("errors"), list):
-        return "; ".join(
-            f"{'.'.join(str(p) for p in e.get('loc', []) if p != 'body')}: {e.get('msg')}"
-            for e in body["errors"]
-        )
-    return answer.problem
 
 
 def _example_event() -> dict[str, Any]:

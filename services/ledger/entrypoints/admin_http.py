@@ -3,7 +3,7 @@ balances rebuilt from the entries, and the points figures of the program report.
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Response
+from fastapi import APIRouter, Body, Depends, Response
 from pydantic import BaseModel, Field
 
 from services.ledger.adapters.reconciliation import Reconciliation, rebuild_balances, reconcile
@@ -13,7 +13,7 @@ from services.ledger.service_layer import handlers, views
 from services.ledger.service_layer.views import points_figures
 from shared.auth import SCOPE_ADMIN
 from shared.callers import Caller, MemberId, scoped
-from shared.periods import Bucket, period
+from shared.periods import BucketQuery, Days, period
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[Depends(scoped(SCOPE_ADMIN))])
 
@@ -107,12 +107,8 @@ async def report(principal: Caller, ledger: LedgerDep) -> dict[str, int | float]
 async def report_series(
     principal: Caller,
     ledger: LedgerDep,
-    days: Annotated[
-        int, Query(ge=1, le=3660, description="this many UTC days, today included")
-    ] = 30,
-    bucket: Annotated[
-        Bucket, Query(description="a point per day, or per week (from Monday)")
-    ] = "day",
+    days: Days = 30,
+    bucket: BucketQuery = "day",
 ) -> dict[str, Any]:
     """Points redeemed (net of refunds) and expired, per day or week, for charts."""
     start, end = period(days)

@@ -5,7 +5,7 @@ import logging
 from typing import Annotated, Any
 
 import httpx
-from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, HTTPException, Path
 from pydantic import BaseModel, Field
 
 from services.rules.adapters.cel_engine import ExpressionError
@@ -23,7 +23,7 @@ from shared.auth import SCOPE_ADMIN
 from shared.callers import Caller, scoped
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.inbound import PayloadError, parse_inbound
-from shared.periods import Bucket, period
+from shared.periods import BucketQuery, Days, period
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["rules admin"], dependencies=[Depends(scoped(SCOPE_ADMIN))])
@@ -131,9 +131,7 @@ async def _simulation(event: CloudEvent, rules: RulesContext, book: RuleBook) ->
 async def report(
     principal: Caller,
     rules: RulesDep,
-    days: Annotated[
-        int, Query(ge=1, le=3660, description="the period: this many UTC days, today included")
-    ] = 30,
+    days: Days = 30,
 ) -> dict[str, Any]:
     """The program report: members, purchases, points and their cost by driver, rule and
     campaign; with ``RULES_LEDGER_URL`` set, also the ledger's liability and breakage."""
@@ -182,12 +180,8 @@ async def _from_ledger(
 async def report_series(
     principal: Caller,
     rules: RulesDep,
-    days: Annotated[
-        int, Query(ge=1, le=3660, description="this many UTC days, today included")
-    ] = 30,
-    bucket: Annotated[
-        Bucket, Query(description="a point per day, or per week (from Monday)")
-    ] = "day",
+    days: Days = 30,
+    bucket: BucketQuery = "day",
 ) -> dict[str, Any]:
     """The program over time, for charts: per day or week, purchases, revenue, new and
     returning buyers (and the returning share), points awarded by driver; with
