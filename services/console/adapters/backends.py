@@ -4,6 +4,7 @@ it; the rest of the console keeps working."""
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -90,3 +91,9 @@ class Backends:
 
     async def close(self) -> None:
         await self._client.aclose()
+
+
+def seg(value: str) -> str:
+    """A value as one segment of a service's URL path: what a form or a token carried can
+    never reach another route."""
+    return quote(value, safe="")

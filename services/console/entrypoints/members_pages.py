@@ -7,7 +7,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.console.adapters.backends import Answer, ServiceDown
+from services.console.adapters.backends import Answer, ServiceDown, seg
 from services.console.entrypoints.context import ConsoleDep, manager, page
 
 router = APIRouter()
@@ -25,12 +25,15 @@ async def member_lookup(
     down: list[str] = []
     if member:
         calls = {
-            "balance": ("ledger", f"/v1/members/{member}/balance"),
-            "entries": ("ledger", f"/v1/members/{member}/entries?limit=25"),
-            "vouchers": ("ledger", f"/v1/members/{member}/vouchers"),
-            "inbox": ("notifications", f"/v1/members/{member}/inbox?limit=10"),
-            "preferences": ("notifications", f"/v1/members/{member}/preferences"),
-            "deliveries": ("notifications", f"/v1/admin/deliveries?member_id={member}&limit=10"),
+            "balance": ("ledger", f"/v1/members/{seg(member)}/balance"),
+            "entries": ("ledger", f"/v1/members/{seg(member)}/entries?limit=25"),
+            "vouchers": ("ledger", f"/v1/members/{seg(member)}/vouchers"),
+            "inbox": ("notifications", f"/v1/members/{seg(member)}/inbox?limit=10"),
+            "preferences": ("notifications", f"/v1/members/{seg(member)}/preferences"),
+            "deliveries": (
+                "notifications",
+                f"/v1/admin/deliveries?member_id={seg(member)}&limit=10",
+            ),
         }
         for name, (service, path) in calls.items():
             if service in down:
@@ -70,7 +73,7 @@ async def adjust(
             done = await console.backends.call(
                 "ledger",
                 "POST",
-                f"/v1/admin/members/{member_id}/adjustments",
+                f"/v1/admin/members/{seg(member_id)}/adjustments",
                 key=session.key,
                 json={"adjustment_id": uuid.uuid4().hex, "points": points, "reason": reason},
             )
@@ -79,4 +82,6 @@ async def adjust(
         notice = (
             f"Adjusted by {points:+,} points: {reason}." if done.ok else f"Refused: {done.problem}"
         )
-    return RedirectResponse(f"/members?member={member_id}&notice={quote(notice)}", status_code=303)
+    return RedirectResponse(
+        f"/members?member={quote(member_id)}&notice={quote(notice)}", status_code=303
+    )

@@ -8,7 +8,7 @@ import yaml
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.console.adapters.backends import ServiceDown
+from services.console.adapters.backends import ServiceDown, seg
 from services.console.entrypoints.context import ConsoleDep, manager, page
 
 router = APIRouter(prefix="/program")
@@ -76,7 +76,7 @@ async def save_reward(
         console,
         csrf,
         "ledger",
-        f"/v1/admin/rewards/{reward_id}",
+        f"/v1/admin/rewards/{seg(reward_id)}",
         spec,
         f"Reward {reward_id} saved.",
     )

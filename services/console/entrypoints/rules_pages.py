@@ -10,7 +10,7 @@ import yaml
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from services.console.adapters.backends import Answer, ServiceDown
+from services.console.adapters.backends import Answer, ServiceDown, seg
 from services.console.adapters.sessions import Session
 from services.console.entrypoints.context import ConsoleDep, manager, page
 
@@ -42,7 +42,7 @@ async def rule_editor(request: Request, console: ConsoleDep, rule_id: str) -> Re
     session = manager(console, request)
     try:
         versions = await console.backends.call(
-            "rules", "GET", f"/v1/rules/{rule_id}/versions", key=session.key
+            "rules", "GET", f"/v1/rules/{seg(rule_id)}/versions", key=session.key
         )
     except ServiceDown as exc:
         return page(console, request, "down.html", session=session, service=exc.service)
@@ -69,7 +69,7 @@ async def check(
     if parsed is not None:
         try:
             answer = await console.backends.call(
-                "rules", "POST", f"/v1/rules/{rule_id}/check", key=session.key, json=parsed
+                "rules", "POST", f"/v1/rules/{seg(rule_id)}/check", key=session.key, json=parsed
             )
         except ServiceDown as exc:
             return page(console, request, "check.html", session=session, down=exc.service)
@@ -98,10 +98,10 @@ async def save(
     try:
         if parsed is not None:
             saved = await console.backends.call(
-                "rules", "PUT", f"/v1/rules/{rule_id}", key=session.key, json=parsed
+                "rules", "PUT", f"/v1/rules/{seg(rule_id)}", key=session.key, json=parsed
             )
         versions = await console.backends.call(
-            "rules", "GET", f"/v1/rules/{rule_id}/versions", key=session.key
+            "rules", "GET", f"/v1/rules/{seg(rule_id)}/versions", key=session.key
         )
     except ServiceDown as exc:
         return page(console, request, "down.html", session=session, service=exc.service)
@@ -136,7 +136,7 @@ async def simulate(
         answer = await console.backends.call(
             "rules",
             "POST",
-            f"/v1/rules/{rule_id}/simulate",
+            f"/v1/rules/{seg(rule_id)}/simulate",
             key=session.key,
             json={"spec": draft, "event": body},
         )

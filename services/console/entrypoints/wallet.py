@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.console.adapters.backends import Answer, ServiceDown
+from services.console.adapters.backends import Answer, ServiceDown, seg
 from services.console.adapters.sessions import LANGUAGES, WALLET_COOKIE, WalletSession, same_token
 from services.console.entrypoints.context import ConsoleContext, ConsoleDep, number
 from services.console.entrypoints.wallet_words import LANGUAGE_NAMES, WORDS
@@ -73,22 +73,23 @@ async def enter(request: Request, console: ConsoleDep, token: str = "", lang: st
     try:
         checked = (
             await console.backends.call(
-                "ledger", "GET", f"/v1/members/{member}/balance", token=token
+                "ledger", "GET", f"/v1/members/{seg(member)}/balance", token=token
             )
             if member
             else None
         )
     except ServiceDown:
         return _show(console, request, "wallet_message.html", language, message="down", status=503)
-    if checked is None or not checked.ok:
+    if member is None or checked is None or not checked.ok:
         return _show(
             console, request, "wallet_message.html", language, message="bad_link", status=401
         )
     if not lang:
-        prefs = await _quietly(console, "notifications", f"/v1/members/{member}/preferences", token)
+        prefs = await _quietly(
+            console, "notifications", f"/v1/members/{seg(member)}/preferences", token
+        )
         found = prefs.body.get("language") if prefs and prefs.ok else None
         language = found if found in LANGUAGES else "en"
-    assert member is not None
     return _keep(
         RedirectResponse("/wallet", status_code=303),
         console,
@@ -103,12 +104,12 @@ async def home(request: Request, console: ConsoleDep) -> Response:
         return _show(console, request, "wallet_message.html", "en", message="expired", status=401)
     m, lang = wallet.member_id, wallet.language
     balance, ahead, standing, entries, rewards, inbox = await asyncio.gather(
-        _quietly(console, "ledger", f"/v1/members/{m}/balance", wallet.token),
-        _quietly(console, "ledger", f"/v1/members/{m}/points-ahead", wallet.token),
-        _quietly(console, "rules", f"/v1/members/{m}/tier", wallet.token),
-        _quietly(console, "ledger", f"/v1/members/{m}/entries?limit=20", wallet.token),
-        _quietly(console, "ledger", f"/v1/members/{m}/rewards?lang={lang}", wallet.token),
-        _quietly(console, "notifications", f"/v1/members/{m}/inbox?limit=10", wallet.token),
+        _quietly(console, "ledger", f"/v1/members/{seg(m)}/balance", wallet.token),
+        _quietly(console, "ledger", f"/v1/members/{seg(m)}/points-ahead", wallet.token),
+        _quietly(console, "rules", f"/v1/members/{seg(m)}/tier", wallet.token),
+        _quietly(console, "ledger", f"/v1/members/{seg(m)}/entries?limit=20", wallet.token),
+        _quietly(console, "ledger", f"/v1/members/{seg(m)}/rewards?lang={seg(lang)}", wallet.token),
+        _quietly(console, "notifications", f"/v1/members/{seg(m)}/inbox?limit=10", wallet.token),
     )
     if balance is not None and balance.status == 401:
         return _show(console, request, "wallet_message.html", lang, message="expired", status=401)
@@ -156,7 +157,7 @@ async def redeem(
         answer = await console.backends.call(
             "ledger",
             "POST",
-            f"/v1/members/{wallet.member_id}/redemptions",
+            f"/v1/members/{seg(wallet.member_id)}/redemptions",
             token=wallet.token,
             headers={"Idempotency-Key": idempotency or uuid.uuid4().hex},
             json={"reward_id": reward_id},
@@ -189,7 +190,7 @@ async def preferences(request: Request, console: ConsoleDep, saved: bool = False
     if wallet is None:
         return _show(console, request, "wallet_message.html", "en", message="expired", status=401)
     found = await _quietly(
-        console, "notifications", f"/v1/members/{wallet.member_id}/preferences", wallet.token
+        console, "notifications", f"/v1/members/{seg(wallet.member_id)}/preferences", wallet.token
     )
     return _show(
         console,
@@ -214,7 +215,7 @@ async def save_preferences(request: Request, console: ConsoleDep) -> Response:
     form = await request.form()
     if not same_token(str(form.get("csrf", "")), wallet):
         return RedirectResponse("/wallet/preferences", status_code=303)
-    path = f"/v1/members/{wallet.member_id}/preferences"
+    path = f"/v1/members/{seg(wallet.member_id)}/preferences"
     try:
         current = await console.backends.call("notifications", "GET", path, token=wallet.token)
         language = str(form.get("language", wallet.language))
