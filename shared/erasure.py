@@ -7,6 +7,7 @@ keeps for its books (the ledger's entries, the rules' purchases) move to an *opa
 ``~`` and random hex: a member id cannot start with ``~``, so a key is never taken for one."""
 
 import hashlib
+import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Collection
@@ -15,6 +16,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel
 from sqlalchemy import Column, MetaData, String, Table, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.bulk import insert_rows
@@ -24,6 +26,7 @@ from shared.contracts.inbound import PayloadError, payload_of
 from shared.db import UtcDateTime, one_of
 from shared.uow import Transaction
 
+log = logging.getLogger(__name__)
 ANONYMOUS = "~"
 
 
@@ -155,11 +158,12 @@ def erased_event(service: str, member_id: str, erasure_event_id: str, at: dateti
 
 class ErasedCache:
     """The erased members' digests, read again at most every ``max_age`` seconds: for the
-    ingest API, which refuses events for them without a query per request. The replica that
-    takes an erasure request refuses the member's events from that moment (:meth:`add`);
-    another replica, within ``max_age``: an event it accepts meanwhile comes after the
-    request on the member's partition and is refused by the consumer (dead-lettered, with
-    the reason)."""
+    ingest API, which refuses events for them without a query per request (and keeps taking
+    events while the database is away: the consumers refuse an erased member's anyway). The
+    replica that takes an erasure request refuses the member's events from that moment
+    (:meth:`add`); another replica, within ``max_age``: an event it accepts meanwhile comes
+    after the request on the member's partition and is refused by the consumer
+    (dead-lettered, with the reason)."""
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], table: Table, max_age: float = 5.0
@@ -171,7 +175,11 @@ class ErasedCache:
 
     async def erased(self, member_ids: Collection[str]) -> dict[str, datetime]:
         if time.monotonic() - self._read_at > self._max_age:
-            await self._read_newer()
+            try:
+                await self._read_newer()
+            except (DBAPIError, OSError) as exc:  # the database away: ingest goes on
+                log.warning("erased members not read; the consumers still refuse them: %r", exc)
+                self._read_at = time.monotonic() - self._max_age + 1  # again in a second
         found = {m: self._digests.get(digest(m)) for m in member_ids}
         return {m: at for m, at in found.items() if at is not None}
 
