@@ -42,6 +42,27 @@ def _show(
     )
 
 
+def _say(
+    console: ConsoleContext,
+    request: Request,
+    language: str,
+    *,
+    status: int,
+    message: str | None = None,
+    problem: str | None = None,
+) -> Response:
+    """A page of one sentence: ``message`` (a key of WORDS), or a service's ``problem``."""
+    return _show(
+        console,
+        request,
+        "wallet_message.html",
+        language,
+        status=status,
+        message=message,
+        problem=problem,
+    )
+
+
 def _member_of(token: str) -> str | None:
     """The member a token names (its ``sub``), read without checking it: the services check
     every call made with it."""
@@ -79,11 +100,9 @@ async def enter(request: Request, console: ConsoleDep, token: str = "", lang: st
             else None
         )
     except ServiceDown:
-        return _show(console, request, "wallet_message.html", language, message="down", status=503)
+        return _say(console, request, language, message="down", status=503)
     if member is None or checked is None or not checked.ok:
-        return _show(
-            console, request, "wallet_message.html", language, message="bad_link", status=401
-        )
+        return _say(console, request, language, message="bad_link", status=401)
     if not lang:
         prefs = await _quietly(
             console, "notifications", f"/v1/members/{seg(member)}/preferences", token
@@ -101,7 +120,7 @@ async def enter(request: Request, console: ConsoleDep, token: str = "", lang: st
 async def home(request: Request, console: ConsoleDep) -> Response:
     wallet = _wallet(console, request)
     if wallet is None:
-        return _show(console, request, "wallet_message.html", "en", message="expired", status=401)
+        return _say(console, request, "en", message="expired", status=401)
     m, lang = wallet.member_id, wallet.language
     balance, ahead, standing, entries, rewards, inbox = await asyncio.gather(
         _quietly(console, "ledger", f"/v1/members/{seg(m)}/balance", wallet.token),
@@ -112,7 +131,7 @@ async def home(request: Request, console: ConsoleDep) -> Response:
         _quietly(console, "notifications", f"/v1/members/{seg(m)}/inbox?limit=10", wallet.token),
     )
     if balance is not None and balance.status == 401:
-        return _show(console, request, "wallet_message.html", lang, message="expired", status=401)
+        return _say(console, request, lang, message="expired", status=401)
     return _show(
         console,
         request,
@@ -150,7 +169,7 @@ async def redeem(
     one redemption)."""
     wallet = _wallet(console, request)
     if wallet is None:
-        return _show(console, request, "wallet_message.html", "en", message="expired", status=401)
+        return _say(console, request, "en", message="expired", status=401)
     if not same_token(csrf, wallet):
         return RedirectResponse("/wallet", status_code=303)
     try:
@@ -163,14 +182,11 @@ async def redeem(
             json={"reward_id": reward_id},
         )
     except ServiceDown:
-        return _show(
-            console, request, "wallet_message.html", wallet.language, message="down", status=503
-        )
+        return _say(console, request, wallet.language, message="down", status=503)
     if not answer.ok:
-        return _show(
+        return _say(
             console,
             request,
-            "wallet_message.html",
             wallet.language,
             problem=answer.problem,
             status=answer.status,
@@ -188,7 +204,7 @@ CHANNELS = ("inbox", "email", "push")
 async def preferences(request: Request, console: ConsoleDep, saved: bool = False) -> Response:
     wallet = _wallet(console, request)
     if wallet is None:
-        return _show(console, request, "wallet_message.html", "en", message="expired", status=401)
+        return _say(console, request, "en", message="expired", status=401)
     found = await _quietly(
         console, "notifications", f"/v1/members/{seg(wallet.member_id)}/preferences", wallet.token
     )
@@ -211,7 +227,7 @@ async def save_preferences(request: Request, console: ConsoleDep) -> Response:
     form does not show (email address, push token, timezone, consents) is kept."""
     wallet = _wallet(console, request)
     if wallet is None:
-        return _show(console, request, "wallet_message.html", "en", message="expired", status=401)
+        return _say(console, request, "en", message="expired", status=401)
     form = await request.form()
     if not same_token(str(form.get("csrf", "")), wallet):
         return RedirectResponse("/wallet/preferences", status_code=303)
@@ -232,14 +248,11 @@ async def save_preferences(request: Request, console: ConsoleDep) -> Response:
             "notifications", "PUT", path, token=wallet.token, json=chosen
         )
     except ServiceDown:
-        return _show(
-            console, request, "wallet_message.html", wallet.language, message="down", status=503
-        )
+        return _say(console, request, wallet.language, message="down", status=503)
     if not done.ok:
-        return _show(
+        return _say(
             console,
             request,
-            "wallet_message.html",
             wallet.language,
             problem=done.problem,
             status=done.status,
