@@ -6,7 +6,8 @@ keys nor tokens are ever logged.
 
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from typing import Any
 
 import jwt
@@ -16,7 +17,10 @@ from shared.settings import AuthSettings
 SCOPE_INGEST = "events:write"
 SCOPE_MEMBERS_READ = "members:read"
 SCOPE_REDEEM = "redemptions:write"
+SCOPE_REPORTS = "reports:read"
 SCOPE_ADMIN = "admin"
+# What an admin key may do besides the admin routes: read the program's reports.
+_IMPLIED_BY_ADMIN = frozenset({SCOPE_REPORTS})
 
 
 class AuthError(Exception):
@@ -33,9 +37,21 @@ class Principal:
     name: str
     scopes: frozenset[str]
     member_id: str | None = None
+    # The scopes this request asked its key to act with (X-Scope-Limit), when it asked.
+    limit: frozenset[str] | None = None
 
     def may(self, scope: str) -> bool:
-        return "*" in self.scopes or scope in self.scopes
+        return (
+            "*" in self.scopes
+            or scope in self.scopes
+            or (scope in _IMPLIED_BY_ADMIN and SCOPE_ADMIN in self.scopes)
+        )
+
+    def limited_to(self, scopes: Iterable[str]) -> "Principal":
+        """The same caller with at most ``scopes``: a key asked to act with less than it may
+        (``X-Scope-Limit``), never more."""
+        asked = frozenset(scopes)
+        return replace(self, scopes=frozenset(s for s in asked if self.may(s)), limit=asked)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,22 +14,35 @@ _api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
 _bearer = HTTPBearer(auto_error=False)
 
 
+# A caller may ask its key to act with fewer scopes than it has, for one request: the console
+# fetches each page's data with only the scopes that page needs ("members:read", ...).
+SCOPE_LIMIT = "X-Scope-Limit"
+
+
 async def caller(  # async: a sync dependency would cost a thread hop on every request
     request: Request,
     key: Annotated[str | None, Depends(_api_key)],
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     auth: Authenticator = request.app.state.authenticator
-    return _authenticate(auth, key, bearer.credentials if bearer else None)
+    limit = request.headers.get(SCOPE_LIMIT)
+    return _authenticate(auth, key, bearer.credentials if bearer else None, limit)
 
 
-def _authenticate(auth: Authenticator, key: str | None, token: str | None) -> Principal:
-    """An API key first, else a member token; AuthError when neither is good."""
+def _authenticate(
+    auth: Authenticator, key: str | None, token: str | None, limit: str | None = None
+) -> Principal:
+    """An API key first, else a member token; AuthError when neither is good. With a scope
+    limit (space-separated scopes), the key acts with only those of its scopes."""
     if key:
-        return auth.from_api_key(key)
-    if token:
-        return auth.from_member_token(token)
-    raise AuthError(401, "send an API key (X-API-Key) or a member token (Authorization: Bearer)")
+        found = auth.from_api_key(key)
+    elif token:
+        found = auth.from_member_token(token)
+    else:
+        raise AuthError(
+            401, "send an API key (X-API-Key) or a member token (Authorization: Bearer)"
+        )
+    return found if limit is None else found.limited_to(limit.split())
 
 
 Caller = Annotated[Principal, Depends(caller)]
@@ -51,6 +64,11 @@ MemberId = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[A-Za-z0
 
 def require_scope(principal: Principal, scope: str) -> None:
     if not principal.may(scope):
+        if principal.limit is not None and scope not in principal.limit:
+            asked = " ".join(sorted(principal.limit)) or "nothing"
+            raise AuthError(
+                403, f"this request's {SCOPE_LIMIT} ({asked}) leaves out the scope {scope!r}"
+            )
         raise AuthError(403, f"this API key lacks the scope {scope!r}")
 
 
@@ -66,7 +84,7 @@ def require_member_access(principal: Principal, member_id: str, scope: str) -> N
 def scope_caller(auth: Authenticator, scope: Scope) -> Principal | None:
     """The caller of a plain-ASGI fast path, as :func:`caller` finds it (an API key first,
     else a member token); None where the route must answer (no or a wrong credential)."""
-    key = bearer = None
+    key = bearer = limit = None
     for name, value in scope["headers"]:
         if name == b"x-api-key":
             key = value.decode("latin-1")
@@ -74,7 +92,9 @@ def scope_caller(auth: Authenticator, scope: Scope) -> Principal | None:
             scheme, _, credentials = value.decode("latin-1").partition(" ")
             if scheme.lower() == "bearer":
                 bearer = credentials.strip()
+        elif name == b"x-scope-limit":
+            limit = value.decode("latin-1")
     try:
-        return _authenticate(auth, key, bearer)
+        return _authenticate(auth, key, bearer, limit)
     except AuthError:
         return None

@@ -7,7 +7,13 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
-from shared.auth import SCOPE_ADMIN, SCOPE_INGEST, SCOPE_MEMBERS_READ, SCOPE_REDEEM
+from shared.auth import (
+    SCOPE_ADMIN,
+    SCOPE_INGEST,
+    SCOPE_MEMBERS_READ,
+    SCOPE_REDEEM,
+    SCOPE_REPORTS,
+)
 from shared.settings import AuthSettings
 from tests.polling import eventually
 
@@ -17,6 +23,7 @@ TILL_KEY = "test-till-key"
 ADMIN_KEY = "test-admin-key"
 ALL_SCOPES_KEY = "test-all-scopes-key"  # the fuzzer's: every operation reachable
 MANAGER_KEY = "test-manager-key"  # a program manager's, in the console
+ANALYST_KEY = "test-analyst-key"  # a BI tool's: the program's figures, nobody's data
 TOKEN_SECRET = "test-member-token-secret-0123456789"
 
 API_KEYS = json.dumps(
@@ -26,6 +33,7 @@ API_KEYS = json.dumps(
         {"name": "till", "key": TILL_KEY, "scopes": [SCOPE_REDEEM, SCOPE_MEMBERS_READ]},
         {"name": "admin", "key": ADMIN_KEY, "scopes": [SCOPE_ADMIN]},
         {"name": "manager", "key": MANAGER_KEY, "scopes": [SCOPE_ADMIN, SCOPE_MEMBERS_READ]},
+        {"name": "analyst", "key": ANALYST_KEY, "scopes": [SCOPE_REPORTS]},
         {"name": "fuzzer", "key": ALL_SCOPES_KEY, "scopes": ["*"]},
     ]
 )

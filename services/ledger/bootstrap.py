@@ -76,6 +76,7 @@ def build_app(
             http.router,
             redemptions_http.router,
             admin_http.router,
+            admin_http.reports,
             rewards_http.router,
         ],
     )

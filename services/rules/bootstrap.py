@@ -77,6 +77,7 @@ def build_app(
             http.router,
             members_http.router,
             admin_http.router,
+            admin_http.reports,
             program_http.router,
             erasure_http.router,
             operations_http.router,

@@ -156,6 +156,21 @@ async def test_a_manager_edits_a_rule_simulates_it_and_purchases_earn_under_it(
     await page.wait_for_selector("text=Signed in as admin")
     cards = " ".join((await page.inner_text("section.cards")).split())
     assert "Members 9 9 active Purchases 24 " in cards  # what a manager reads of those days
+    # Repeat purchase drawn as a share (seed 004): the returning buyers' share of each day's
+    # buyers, as the report series has it.
+    async with httpx.AsyncClient(timeout=5, headers={"X-API-Key": ADMIN_KEY}) as client:
+        series = (
+            await client.get(
+                f"{system.urls['rules']}/v1/report/series", params={"days": 30, "bucket": "day"}
+            )
+        ).json()["series"]
+    kind, drawn = await page.evaluate(
+        '() => { const c = Chart.getChart("buyers");'
+        " return [c.config.type, c.data.datasets[0].data]; }"
+    )
+    assert kind == "line"
+    assert drawn == [round(1000 * p["returning_share"]) / 10 for p in series]
+    assert any(0 < share < 100 for share in drawn)  # the days mix new and returning buyers
     assert await serious_violations(page) == []
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SCREENSHOTS / "console-dashboard.png"), full_page=True)
@@ -296,6 +311,14 @@ async def test_a_manager_looks_up_a_member_and_adjusts_their_points_with_a_reaso
     await page.click("button:has-text('Look up')")
     await page.wait_for_selector("text=Statement")
     assert "42.00 DKK" in await page.inner_text("main")  # the purchase's reason
+    async with httpx.AsyncClient(timeout=5, headers={"X-API-Key": READER_KEY}) as client:
+        tier = (await client.get(f"{system.urls['rules']}/v1/members/{member}/tier")).json()
+    shown = " ".join((await page.inner_text("p.tier")).split())
+    assert shown == (  # the tier and the way to the next, as the rules service has them
+        f"Tier: {tier['tier'].capitalize()} · {tier['qualifying_points']:,} points earned in the"
+        f" last 12 months · {tier['points_to_next_tier']:,} more for"
+        f" {tier['next_tier'].capitalize()}"
+    )
     assert await serious_violations(page) == []
     await page.fill("#points", "50")
     await page.fill("#reason", "sorry for the wait at the till")

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from shared.db import create_engine
-from tests.apps import READER_KEY
+from tests.apps import ALL_SCOPES_KEY, ANALYST_KEY, READER_KEY
 from tests.integration.test_ledger_api import ADMIN, credit, redeem
 
 pytestmark = [pytest.mark.integration, pytest.mark.serves("ledger")]
@@ -84,3 +84,38 @@ async def test_points_redeemed_over_time_for_the_charts(
     assert series["series"][-1]["from"] == datetime.now(UTC).date().isoformat()
     weekly = (await client.get("/v1/admin/report/series?bucket=week", headers=ADMIN)).json()
     assert sum(p["redeemed_points"] for p in weekly["series"]) == 120
+
+
+async def test_a_request_makes_its_key_act_with_no_more_than_it_asks(
+    served: tuple[httpx.AsyncClient, str],
+) -> None:
+    """X-Scope-Limit: what the console does for every page; and reports:read alone reads the
+    figures and nobody's data."""
+    client, _ = served
+    member = f"sl-{uuid.uuid4().hex[:6]}"
+    await credit(client, member, 100)
+    as_reports = {**ADMIN, "X-Scope-Limit": "reports:read"}
+    assert (await client.get("/v1/admin/report", headers=as_reports)).status_code == 200
+    refused = await client.post(
+        f"/v1/admin/members/{member}/adjustments",
+        headers=as_reports,
+        json={"adjustment_id": uuid.uuid4().hex, "points": 5, "reason": "should not land"},
+    )
+    assert refused.status_code == 403
+    assert "X-Scope-Limit (reports:read) leaves out the scope 'admin'" in refused.json()["detail"]
+    # The balance's fast path honours the limit as the routes do.
+    everything = {"X-API-Key": ALL_SCOPES_KEY}
+    path = f"/v1/members/{member}/balance"
+    assert (await client.get(path, headers=everything)).status_code == 200
+    limited = await client.get(path, headers={**everything, "X-Scope-Limit": "reports:read"})
+    assert limited.status_code == 403
+    # Never more than the key has.
+    asks_more = await client.get(
+        "/v1/admin/report", headers={"X-API-Key": READER_KEY, "X-Scope-Limit": "reports:read"}
+    )
+    assert asks_more.status_code == 403
+    analyst = {"X-API-Key": ANALYST_KEY}
+    assert (await client.get("/v1/admin/report", headers=analyst)).status_code == 200
+    assert (await client.get(path, headers=analyst)).status_code == 403
+    balance = (await client.get(path, headers=everything)).json()
+    assert balance["available"] == 100  # the refused adjustment changed nothing

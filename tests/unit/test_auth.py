@@ -4,7 +4,15 @@ import json
 import jwt
 import pytest
 
-from shared.auth import SCOPE_INGEST, SCOPE_MEMBERS_READ, Authenticator, AuthError
+from shared.auth import (
+    SCOPE_ADMIN,
+    SCOPE_INGEST,
+    SCOPE_MEMBERS_READ,
+    SCOPE_REPORTS,
+    Authenticator,
+    AuthError,
+    Principal,
+)
 from shared.callers import require_member_access, require_scope
 from shared.settings import AuthSettings
 
@@ -28,6 +36,20 @@ def test_an_api_key_carries_only_its_scopes() -> None:
     with pytest.raises(AuthError) as refused:
         require_scope(pos, SCOPE_MEMBERS_READ)
     assert refused.value.status == 403
+
+
+def test_a_limited_key_keeps_only_the_scopes_asked_for_that_it_has() -> None:
+    admin = Principal(name="manager", scopes=frozenset({SCOPE_ADMIN, SCOPE_MEMBERS_READ}))
+    assert admin.may(SCOPE_REPORTS)  # an admin reads the reports
+    reading = admin.limited_to([SCOPE_MEMBERS_READ])
+    assert (reading.may(SCOPE_MEMBERS_READ), reading.may(SCOPE_ADMIN)) == (True, False)
+    assert admin.limited_to([SCOPE_REPORTS]).scopes == {SCOPE_REPORTS}
+    assert admin.limited_to([SCOPE_INGEST]).scopes == frozenset()  # never more than it has
+    everything = Principal(name="ops", scopes=frozenset({"*"}))
+    assert everything.limited_to([SCOPE_REPORTS]).scopes == {SCOPE_REPORTS}
+    with pytest.raises(AuthError) as refused:
+        require_scope(reading, SCOPE_ADMIN)
+    assert "X-Scope-Limit (members:read) leaves out the scope 'admin'" in refused.value.detail
 
 
 def test_a_key_configured_by_its_digest_is_recognised() -> None:

@@ -1,6 +1,7 @@
 """The three services, as the console reaches them: their public HTTP APIs, called with the
-signed-in manager's own key. A service that does not answer is *down* for the page that needs
-it; the rest of the console keeps working."""
+signed-in manager's own key, each call limited to the scope it needs (``X-Scope-Limit``). A
+service that does not answer is *down* for the page that needs it; the rest of the console
+keeps working."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -9,6 +10,12 @@ from urllib.parse import quote
 import httpx
 
 from services.console.settings import ConsoleSettings
+
+# The scopes a manager's call asks for (shared.auth's names; the console imports no service
+# code, and these are part of the services' public HTTP contract).
+ADMIN = "admin"
+REPORTS = "reports:read"
+MEMBERS_READ = "members:read"
 
 
 class ServiceDown(Exception):
@@ -53,12 +60,20 @@ class Backends:
         path: str,
         *,
         key: str | None = None,
+        scope: str | None = None,
         token: str | None = None,
         headers: dict[str, str] | None = None,
         **kwargs: Any,
     ) -> Answer:
-        """As the manager (``key``) or the member (``token``)."""
-        sent = {"X-API-Key": key} if key is not None else {"Authorization": f"Bearer {token}"}
+        """As the manager (``key``, acting with only ``scope``, what this call needs: the
+        service refuses anything else, whatever the key may do) or the member (``token``:
+        their own data only)."""
+        if key is not None:
+            if not scope:
+                raise ValueError("a call with the manager's key names the scope it needs")
+            sent = {"X-API-Key": key, "X-Scope-Limit": scope}
+        else:
+            sent = {"Authorization": f"Bearer {token}"}
         try:
             response = await self._client.request(
                 method,

@@ -1,13 +1,14 @@
 """A member as the services know them, and adjusting their points with a reason."""
 
+import asyncio
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.console.adapters.backends import Answer, ServiceDown, seg
+from services.console.adapters.backends import ADMIN, MEMBERS_READ, Answer, ServiceDown, seg
 from services.console.entrypoints.context import ConsoleDep, manager, page
 
 router = APIRouter()
@@ -17,31 +18,35 @@ router = APIRouter()
 async def member_lookup(
     request: Request, console: ConsoleDep, member: str = "", notice: str = ""
 ) -> Response:
-    """A member as the services know them: balance, statement with reasons, vouchers, inbox,
-    preferences and deliveries (the key needs members:read, and admin for deliveries)."""
+    """A member as the services know them: balance, tier and progress, statement with reasons,
+    vouchers, inbox, preferences (each read with members:read only) and deliveries (admin)."""
     session = manager(console, request)
     member = member.strip()
-    found: dict[str, Any] = {}
+    found: dict[str, Answer | None] = {}
     down: list[str] = []
     if member:
+        m = seg(member)
         calls = {
-            "balance": ("ledger", f"/v1/members/{seg(member)}/balance"),
-            "entries": ("ledger", f"/v1/members/{seg(member)}/entries?limit=25"),
-            "vouchers": ("ledger", f"/v1/members/{seg(member)}/vouchers"),
-            "inbox": ("notifications", f"/v1/members/{seg(member)}/inbox?limit=10"),
-            "preferences": ("notifications", f"/v1/members/{seg(member)}/preferences"),
-            "deliveries": (
-                "notifications",
-                f"/v1/admin/deliveries?member_id={seg(member)}&limit=10",
-            ),
+            "balance": ("ledger", f"/v1/members/{m}/balance", MEMBERS_READ),
+            "tier": ("rules", f"/v1/members/{m}/tier", MEMBERS_READ),
+            "entries": ("ledger", f"/v1/members/{m}/entries?limit=25", MEMBERS_READ),
+            "vouchers": ("ledger", f"/v1/members/{m}/vouchers", MEMBERS_READ),
+            "inbox": ("notifications", f"/v1/members/{m}/inbox?limit=10", MEMBERS_READ),
+            "preferences": ("notifications", f"/v1/members/{m}/preferences", MEMBERS_READ),
+            "deliveries": ("notifications", f"/v1/admin/deliveries?member_id={m}&limit=10", ADMIN),
         }
-        for name, (service, path) in calls.items():
-            if service in down:
-                continue
+
+        async def read(service: str, path: str, scope: str) -> Answer | None:
             try:
-                found[name] = await console.backends.call(service, "GET", path, key=session.key)
+                return await console.backends.call(
+                    service, "GET", path, key=session.key, scope=scope
+                )
             except ServiceDown:
-                down.append(service)
+                return None
+
+        answers = await asyncio.gather(*(read(*call) for call in calls.values()))
+        found = dict(zip(calls, answers, strict=True))
+        down = sorted({calls[name][0] for name, answer in found.items() if answer is None})
     return page(
         console,
         request,
@@ -75,6 +80,7 @@ async def adjust(
                 "POST",
                 f"/v1/admin/members/{seg(member_id)}/adjustments",
                 key=session.key,
+                scope=ADMIN,
                 json={"adjustment_id": uuid.uuid4().hex, "points": points, "reason": reason},
             )
         except ServiceDown:

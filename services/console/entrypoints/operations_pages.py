@@ -8,7 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.console.adapters.backends import ServiceDown
+from services.console.adapters.backends import ADMIN, ServiceDown
 from services.console.entrypoints.context import ConsoleDep, manager, page
 
 router = APIRouter()
@@ -34,7 +34,12 @@ async def operations(request: Request, console: ConsoleDep, notice: str = "") ->
     down = []
     try:
         answer = await console.backends.call(
-            "rules", "GET", "/v1/admin/dead-letters", key=session.key, params={"limit": 50}
+            "rules",
+            "GET",
+            "/v1/admin/dead-letters",
+            key=session.key,
+            scope=ADMIN,
+            params={"limit": 50},
         )
         letters = answer.body["letters"] if answer.ok else None
     except ServiceDown as exc:
@@ -66,6 +71,7 @@ async def replay(
             "POST",
             "/v1/admin/dead-letters/replay",
             key=session.key,
+            scope=ADMIN,
             params={"group": group},
         )
         notice = (

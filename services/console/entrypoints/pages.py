@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.console.adapters.backends import ServiceDown
+from services.console.adapters.backends import ADMIN, REPORTS, ServiceDown
 from services.console.adapters.sessions import COOKIE, same_token
 from services.console.entrypoints.context import ConsoleDep, manager, page, signed_in
 
@@ -26,7 +26,7 @@ async def login(
 ) -> Response:
     """An admin key signs the manager in; the key itself is kept only in the sealed cookie."""
     try:
-        who = await console.backends.call("rules", "GET", "/v1/me", key=key.strip())
+        who = await console.backends.call("rules", "GET", "/v1/me", key=key.strip(), scope=ADMIN)
     except ServiceDown:
         return page(
             console, request, "login.html", session=None, error="The rules service is down."
@@ -67,7 +67,7 @@ async def dashboard(request: Request, console: ConsoleDep, days: int = 30) -> Re
     down = []
     try:
         answer = await console.backends.call(
-            "rules", "GET", "/v1/report", key=session.key, params={"days": days}
+            "rules", "GET", "/v1/report", key=session.key, scope=REPORTS, params={"days": days}
         )
         report = answer.body if answer.ok else None
         bucket = "day" if days <= 30 else "week"
@@ -76,6 +76,7 @@ async def dashboard(request: Request, console: ConsoleDep, days: int = 30) -> Re
             "GET",
             "/v1/report/series",
             key=session.key,
+            scope=REPORTS,
             params={"days": days, "bucket": bucket},
         )
         series = answer.body if answer.ok else None

@@ -8,7 +8,7 @@ import yaml
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.console.adapters.backends import ServiceDown, seg
+from services.console.adapters.backends import ADMIN, ServiceDown, seg
 from services.console.entrypoints.context import ConsoleDep, manager, page
 
 router = APIRouter(prefix="/program")
@@ -21,7 +21,7 @@ async def program(request: Request, console: ConsoleDep, notice: str = "") -> Re
     down = []
     for service, path in (("rules", "/v1/tiers"), ("ledger", "/v1/admin/rewards")):
         try:
-            answer = await console.backends.call(service, "GET", path, key=session.key)
+            answer = await console.backends.call(service, "GET", path, key=session.key, scope=ADMIN)
         except ServiceDown as exc:
             down.append(exc.service)
             continue
@@ -55,7 +55,9 @@ async def save_tiers(
 async def reward(request: Request, console: ConsoleDep, reward_id: str) -> Response:
     session = manager(console, request)
     try:
-        answer = await console.backends.call("ledger", "GET", "/v1/admin/rewards", key=session.key)
+        answer = await console.backends.call(
+            "ledger", "GET", "/v1/admin/rewards", key=session.key, scope=ADMIN
+        )
     except ServiceDown as exc:
         return page(console, request, "down.html", session=session, service=exc.service)
     found = next((r for r in answer.body if r["id"] == reward_id), None) if answer.ok else None
@@ -98,7 +100,9 @@ async def _save(
     except yaml.YAMLError as exc:
         return _refused(console, request, session, f"Not valid YAML: {exc}")
     try:
-        answer = await console.backends.call(service, "PUT", path, key=session.key, json=body)
+        answer = await console.backends.call(
+            service, "PUT", path, key=session.key, scope=ADMIN, json=body
+        )
     except ServiceDown:
         return _refused(console, request, session, f"The {service} service is down.")
     if not answer.ok:

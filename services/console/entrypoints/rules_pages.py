@@ -10,7 +10,7 @@ import yaml
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from services.console.adapters.backends import Answer, ServiceDown, seg
+from services.console.adapters.backends import ADMIN, REPORTS, Answer, ServiceDown, seg
 from services.console.adapters.sessions import Session
 from services.console.entrypoints.context import ConsoleDep, manager, page
 
@@ -23,10 +23,12 @@ async def rules_table(request: Request, console: ConsoleDep) -> Response:
     rules: list[dict[str, Any]] = []
     down = []
     try:
-        answer = await console.backends.call("rules", "GET", "/v1/rules", key=session.key)
+        answer = await console.backends.call(
+            "rules", "GET", "/v1/rules", key=session.key, scope=ADMIN
+        )
         rules = answer.body if answer.ok else []
         report = await console.backends.call(
-            "rules", "GET", "/v1/report", key=session.key, params={"days": 30}
+            "rules", "GET", "/v1/report", key=session.key, scope=REPORTS, params={"days": 30}
         )
         by_rule = {r["rule_id"]: r for r in report.body["points"]["by_rule"]} if report.ok else {}
     except ServiceDown as exc:
@@ -42,7 +44,7 @@ async def rule_editor(request: Request, console: ConsoleDep, rule_id: str) -> Re
     session = manager(console, request)
     try:
         versions = await console.backends.call(
-            "rules", "GET", f"/v1/rules/{seg(rule_id)}/versions", key=session.key
+            "rules", "GET", f"/v1/rules/{seg(rule_id)}/versions", key=session.key, scope=ADMIN
         )
     except ServiceDown as exc:
         return page(console, request, "down.html", session=session, service=exc.service)
@@ -69,7 +71,12 @@ async def check(
     if parsed is not None:
         try:
             answer = await console.backends.call(
-                "rules", "POST", f"/v1/rules/{seg(rule_id)}/check", key=session.key, json=parsed
+                "rules",
+                "POST",
+                f"/v1/rules/{seg(rule_id)}/check",
+                key=session.key,
+                scope=ADMIN,
+                json=parsed,
             )
         except ServiceDown as exc:
             return page(console, request, "check.html", session=session, down=exc.service)
@@ -98,10 +105,15 @@ async def save(
     try:
         if parsed is not None:
             saved = await console.backends.call(
-                "rules", "PUT", f"/v1/rules/{seg(rule_id)}", key=session.key, json=parsed
+                "rules",
+                "PUT",
+                f"/v1/rules/{seg(rule_id)}",
+                key=session.key,
+                scope=ADMIN,
+                json=parsed,
             )
         versions = await console.backends.call(
-            "rules", "GET", f"/v1/rules/{seg(rule_id)}/versions", key=session.key
+            "rules", "GET", f"/v1/rules/{seg(rule_id)}/versions", key=session.key, scope=ADMIN
         )
     except ServiceDown as exc:
         return page(console, request, "down.html", session=session, service=exc.service)
@@ -138,6 +150,7 @@ async def simulate(
             "POST",
             f"/v1/rules/{seg(rule_id)}/simulate",
             key=session.key,
+            scope=ADMIN,
             json={"spec": draft, "event": body},
         )
     except ServiceDown as exc:

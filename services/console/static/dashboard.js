@@ -12,9 +12,23 @@
       options: { animation: false, responsive: true, scales: { x: { stacked }, y: { stacked, beginAtZero: true } } },
     });
   chart("drivers", "bar", drivers.map((d) => ({ label: d, backgroundColor: colours[d], data: series.map((p) => p.points_by_driver[d] || 0) })), true);
-  chart("buyers", "bar", [
-    { label: "new", backgroundColor: "#0b5cad", data: series.map((p) => p.new_buyers) },
-    { label: "returning", backgroundColor: "#17663a", data: series.map((p) => p.returning_buyers) },
-  ], true);
+  // Seed 004: repeat purchase as a share. The line is the returning buyers' share of each
+  // period's buyers; the tooltip gives the counts behind it.
+  new Chart(document.getElementById("buyers"), {
+    type: "line",
+    data: {
+      labels,
+      datasets: [{ label: "returning buyers, share of buyers", borderColor: "#17663a", backgroundColor: "#17663a",
+        data: series.map((p) => Math.round(1000 * p.returning_share) / 10) }],
+    },
+    options: {
+      animation: false, responsive: true,
+      scales: { y: { min: 0, max: 100, ticks: { callback: (v) => `${v}%` } } },
+      plugins: { tooltip: { callbacks: { label: (item) => {
+        const p = series[item.dataIndex];
+        return `${item.parsed.y}% returning (${p.returning_buyers} returning, ${p.new_buyers} new)`;
+      } } } },
+    },
+  });
   chart("redeemed", "line", [{ label: "points redeemed", borderColor: "#a3541b", data: series.map((p) => p.redeemed_points || 0) }], false);
 })();

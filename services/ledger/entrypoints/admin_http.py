@@ -11,11 +11,15 @@ from services.ledger.domain.commands import AdjustPoints
 from services.ledger.entrypoints.context import LedgerDep
 from services.ledger.service_layer import handlers, views
 from services.ledger.service_layer.views import points_figures
-from shared.auth import SCOPE_ADMIN
+from shared.auth import SCOPE_ADMIN, SCOPE_REPORTS
 from shared.callers import Caller, MemberId, scoped
 from shared.periods import BucketQuery, Days, period
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[Depends(scoped(SCOPE_ADMIN))])
+# The program's figures: reports:read (an admin key has it too), for a dashboard or a BI tool.
+reports = APIRouter(
+    prefix="/v1/admin", tags=["reports"], dependencies=[Depends(scoped(SCOPE_REPORTS))]
+)
 
 
 class AdjustmentCreate(BaseModel):
@@ -96,14 +100,14 @@ async def rebuild(principal: Caller, ledger: LedgerDep) -> RebuildPublic:
     return RebuildPublic(members=members, entries=entries_read, rebuilt=rebuilt)
 
 
-@router.get("/report")
+@reports.get("/report")
 async def report(principal: Caller, ledger: LedgerDep) -> dict[str, int | float]:
     """Outstanding points (the liability), lifetime earned, redeemed and expired, breakage."""
     async with ledger.sessions() as session:
         return await points_figures(session)
 
 
-@router.get("/report/series")
+@reports.get("/report/series")
 async def report_series(
     principal: Caller,
     ledger: LedgerDep,

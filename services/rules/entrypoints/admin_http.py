@@ -1,5 +1,6 @@
-"""Rules administration (admin scope): simulating an event, and the program report. (The
-program itself, rules, tiers and packs: :mod:`services.rules.program.http`.)"""
+"""Rules administration (admin scope): simulating an event; and the program report
+(reports:read, which admin keys have too). (The program itself, rules, tiers and packs:
+:mod:`services.rules.program.http`.)"""
 
 import logging
 from typing import Annotated, Any
@@ -19,7 +20,7 @@ from services.rules.service_layer.rulebook import RuleBook
 from services.rules.service_layer.unit_of_work import UnitOfWork
 from services.rules.service_layer.views import cost, program_figures
 from services.rules.settings import RulesSettings
-from shared.auth import SCOPE_ADMIN
+from shared.auth import SCOPE_ADMIN, SCOPE_REPORTS
 from shared.callers import Caller, scoped
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.inbound import PayloadError, parse_inbound
@@ -27,6 +28,8 @@ from shared.periods import BucketQuery, Days, period
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["rules admin"], dependencies=[Depends(scoped(SCOPE_ADMIN))])
+# The program's figures: reports:read (an admin key has it too), for a dashboard or a BI tool.
+reports = APIRouter(prefix="/v1", tags=["reports"], dependencies=[Depends(scoped(SCOPE_REPORTS))])
 
 
 class SimulatedAward(BaseModel):
@@ -127,7 +130,7 @@ async def _simulation(event: CloudEvent, rules: RulesContext, book: RuleBook) ->
     )
 
 
-@router.get("/report")
+@reports.get("/report")
 async def report(
     principal: Caller,
     rules: RulesDep,
@@ -176,7 +179,7 @@ async def _from_ledger(
     return found, ""
 
 
-@router.get("/report/series")
+@reports.get("/report/series")
 async def report_series(
     principal: Caller,
     rules: RulesDep,
