@@ -19,7 +19,8 @@
     data: {
       labels,
       datasets: [{ label: "returning buyers, share of buyers", borderColor: "#17663a", backgroundColor: "#17663a",
-        data: series.map((p) => Math.round(1000 * p.returning_share) / 10) }],
+        // a period without buyers has no share: a gap, not 0%
+        data: series.map((p) => (p.new_buyers + p.returning_buyers ? Math.round(1000 * p.returning_share) / 10 : null)) }],
     },
     options: {
       animation: false, responsive: true,
