@@ -5,9 +5,9 @@ got to)."""
 import logging
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
 from shared.kafka import dead_letter
+from shared.kafka.newest import newest_records
 from shared.kafka.producer import EventProducer, OutgoingMessage
 from shared.settings import KafkaSettings
 
@@ -83,48 +83,17 @@ async def read_dead_letters(settings: KafkaSettings, *, limit: int = 100) -> lis
     """The newest ``limit`` dead letters on the topic (all services'), newest first: where each
     came from, which consumer group refused it, why and when. Read without a consumer group,
     from each partition's last ``limit`` records."""
-    topic = settings.topics.dead_letter
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.bootstrap_servers,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-    )
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
-    await admin.start()
-    try:
-        [described] = await admin.describe_topics([topic])
-    finally:
-        await admin.close()
-    partitions = [TopicPartition(topic, p["partition"]) for p in described.get("partitions", [])]
-    await consumer.start()
-    try:
-        if not partitions:
-            return []
-        consumer.assign(partitions)
-        ends = await consumer.end_offsets(partitions)
-        starts = await consumer.beginning_offsets(partitions)
-        for tp in partitions:
-            consumer.seek(tp, max(starts[tp], ends[tp] - limit))
-        letters: list[dict[str, str]] = []
-        while True:
-            positions = {tp: await consumer.position(tp) for tp in partitions}
-            if all(positions[tp] >= ends[tp] for tp in partitions):
-                break
-            batch = await consumer.getmany(timeout_ms=1000, max_records=500)
-            if not batch:
-                break
-            for records in batch.values():
-                for record in records:
-                    headers = {k: v.decode(errors="replace") for k, v in record.headers or ()}
-                    letters.append(
-                        {
-                            "reason": headers.get(dead_letter.REASON, ""),
-                            "topic": headers.get(dead_letter.ORIGINAL_TOPIC, ""),
-                            "group": headers.get(dead_letter.CONSUMER_GROUP, ""),
-                            "failed_at": headers.get(dead_letter.FAILED_AT, ""),
-                            "key": (record.key or b"").decode(errors="replace"),
-                        }
-                    )
-        return sorted(letters, key=lambda d: d["failed_at"], reverse=True)[:limit]
-    finally:
-        await consumer.stop()
+    letters: list[dict[str, str]] = []
+    records = await newest_records(settings, settings.topics.dead_letter, per_partition=limit)
+    for record in records:
+        headers = {k: v.decode(errors="replace") for k, v in record.headers or ()}
+        letters.append(
+            {
+                "reason": headers.get(dead_letter.REASON, ""),
+                "topic": headers.get(dead_letter.ORIGINAL_TOPIC, ""),
+                "group": headers.get(dead_letter.CONSUMER_GROUP, ""),
+                "failed_at": headers.get(dead_letter.FAILED_AT, ""),
+                "key": (record.key or b"").decode(errors="replace"),
+            }
+        )
+    return sorted(letters, key=lambda d: d["failed_at"], reverse=True)[:limit]

@@ -4,6 +4,7 @@ simulates an event and sees the rule fire with its explanation, saves, and a pur
 afterwards earns under the new version. The main pages pass an axe-core check with no serious
 violations; the dashboard's screenshot for the README is made here."""
 
+import json
 import re
 import shutil
 import subprocess
@@ -195,6 +196,20 @@ async def test_a_manager_edits_a_rule_simulates_it_and_purchases_earn_under_it(
     fired = await page.wait_for_selector("#simulation table")
     assert fired is not None
     assert "2 points per DKK spent (250.00 DKK)" in await fired.inner_text()
+    # Or pick one of the events that arrived (the program's days above), for another member.
+    await page.wait_for_selector("#recent")
+    shown = await page.eval_on_selector_all("#recent option", "os => os.map(o => o.textContent)")
+    pick = next(i for i, text in enumerate(shown) if "purchase.completed · shop-" in text)
+    await page.select_option("#recent", index=pick)
+    picked = json.loads(await page.input_value("#event"))
+    assert (picked["type"], picked["subject"][:5]) == ("purchase.completed", "shop-")
+    assert picked["data"]["total"] in shown[pick]
+    await page.fill("#sim-member", "someone-else")
+    await page.click("button:has-text('Simulate')")
+    await page.wait_for_selector("#simulation h3:has-text('points for someone-else')")
+    fired_text = await page.inner_text("#simulation table")
+    assert f"2 points per DKK spent ({picked['data']['total']} DKK)" in fired_text
+    assert await serious_violations(page) == []
     await page.click("text=Save as a new version")
     await page.wait_for_selector("text=Saved as version 2.")
     assert "+condition: event.weekday >= 1" in await page.inner_text("pre.diff")

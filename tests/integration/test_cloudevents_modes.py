@@ -15,7 +15,7 @@ from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent as SdkEvent
 
 from shared.settings import KafkaSettings
-from tests.apps import POS_KEY
+from tests.apps import ADMIN_KEY, POS_KEY
 from tests.kafka_helpers import produce, read_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.serves("rules")]
@@ -158,3 +158,40 @@ async def test_binary_and_structured_records_on_kafka_are_both_handled(
         )
     points = await decided(kafka_settings, {binary_member, structured_member})
     assert points == {binary_member: 40, structured_member: 60}
+
+
+async def test_the_newest_events_read_back_as_sent_for_the_simulator_to_pick(
+    client: httpx.AsyncClient, kafka_settings: KafkaSettings
+) -> None:
+    """GET /v1/admin/recent-events: what arrived, binary-mode records as structured events,
+    newest first, one member's or one type's."""
+    fmt = JSONFormat()
+    member = f"r-{uuid.uuid4().hex[:6]}"
+    binary = ce_kafka.to_binary(
+        sdk_purchase(member, "40.00", cashierid="c-1"), fmt, key_mapper=lambda e: e.get_subject()
+    )
+    await produce(
+        kafka_settings,
+        kafka_settings.topics.events,
+        binary.value,
+        key=member.encode(),
+        headers=list(binary.headers.items()),
+    )
+    posted = ce_http.to_structured(sdk_purchase(member, "70.00"), fmt)
+    assert (
+        await client.post("/v1/events", content=posted.body, headers=KEY | posted.headers)
+    ).status_code == 202
+
+    admin = {"X-API-Key": ADMIN_KEY}
+    found = await client.get("/v1/admin/recent-events", params={"member": member}, headers=admin)
+    events = found.json()["events"]
+    assert [e["data"]["total"] for e in events] == ["70.00", "40.00"]  # newest first
+    assert {e["subject"] for e in events} == {member}
+    assert events[1]["cashierid"] == "c-1"  # as it was sent, extension attribute and all
+    other_type = await client.get(
+        "/v1/admin/recent-events",
+        params={"member": member, "type": "member.activity"},
+        headers=admin,
+    )
+    assert other_type.json()["events"] == []
+    assert (await client.get("/v1/admin/recent-events", headers=KEY)).status_code == 403
