@@ -87,19 +87,51 @@ def test_the_service_routes_to_api_pods_and_workers_scale_on_their_groups_lag(
     assert hpa["scaleTargetRef"]["name"] == f"pointstream-{service}-api"
 
 
+def test_the_console_is_deployed_stateless_beside_the_services_it_calls(
+    base: dict[tuple[str, str], dict[str, Any]],
+) -> None:
+    deployment = base[("Deployment", "pointstream-console")]
+    assert deployment["spec"]["replicas"] >= 2  # any replica serves any (sealed) session
+    pod = deployment["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert "initContainers" not in pod  # no database, nothing to migrate
+    assert container["image"] == "pointstream/console:0.1.0"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/healthz"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert {"cpu", "memory"} <= set(container["resources"]["requests"])
+    assert env_of(container) == {
+        "CONSOLE_SESSION_SECRET": {
+            "secretKeyRef": {"name": "pointstream-console", "key": "session-secret"}
+        }
+    }
+    config = base[("ConfigMap", "pointstream-console")]["data"]
+    assert config["CONSOLE_SECURE_COOKIES"] == "true"
+    for service in SERVICES:  # each URL is the service's Service, on its port
+        port = base[("Service", f"pointstream-{service}")]["spec"]["ports"][0]["port"]
+        assert config[f"CONSOLE_{service.upper()}_URL"] == f"http://pointstream-{service}:{port}"
+    selector = base[("Service", "pointstream-console")]["spec"]["selector"]
+    assert selector.items() <= deployment["spec"]["template"]["metadata"]["labels"].items()
+    hpa = base[("HorizontalPodAutoscaler", "pointstream-console")]["spec"]
+    assert hpa["scaleTargetRef"]["name"] == "pointstream-console"
+
+
 def test_the_local_overlay_runs_one_of_everything_with_development_secrets(
     local: dict[tuple[str, str], dict[str, Any]],
 ) -> None:
     assert {d["metadata"].get("namespace") for d in local.values()} == {"pointstream-local"}
     deployments = [d for (kind, _), d in local.items() if kind == "Deployment"]
-    assert len(deployments) == 6
+    assert len(deployments) == 7  # each service's api and workers, and the console
     assert all(d["spec"]["replicas"] == 1 for d in deployments)
     assert all(
         d["spec"]["template"]["spec"]["containers"][0]["image"].endswith(":local")
         for d in deployments
     )
     secrets = {name for kind, name in local if kind == "Secret"}
-    assert secrets == {"pointstream-auth"} | {f"pointstream-{s}" for s in SERVICES}
+    assert secrets == {"pointstream-auth", "pointstream-console"} | {
+        f"pointstream-{s}" for s in SERVICES
+    }
+    # Plain HTTP through a port-forward on a laptop: the session cookie may not be Secure there.
+    assert local[("ConfigMap", "pointstream-console")]["data"]["CONSOLE_SECURE_COOKIES"] == "false"
     for service in SERVICES:
         partitions = local[("ConfigMap", f"pointstream-{service}")]["data"][
             "KAFKA_TOPIC_PARTITIONS"
@@ -157,4 +189,7 @@ def test_the_production_overlay_gives_each_service_a_cloudnativepg_cluster_of_th
             assert env_of(container)[f"{service.upper()}_DATABASE_URL"] == wanted
     secrets = {name for kind, name in production if kind == "Secret"}
     assert secrets == set(), "production secrets come from the cluster, not the repository"
+    console = production[("ConfigMap", "pointstream-console")]["data"]
+    assert "KAFKA_BOOTSTRAP_SERVERS" not in console  # the console talks HTTP only
+    assert console["CONSOLE_SECURE_COOKIES"] == "true"
     assert {d["metadata"].get("namespace") for d in production.values()} == {"pointstream"}
