@@ -195,7 +195,9 @@ async def test_a_manager_edits_a_rule_simulates_it_and_purchases_earn_under_it(
     await page.click("button:has-text('Simulate')")  # the rule as edited, not yet saved
     fired = await page.wait_for_selector("#simulation table")
     assert fired is not None
-    assert "2 points per DKK spent (250.00 DKK)" in await fired.inner_text()
+    explained = await fired.inner_text()
+    for said in ("2 points per DKK spent", "2 point pr. DKK", "2 poäng per DKK"):  # en, da, sv
+        assert f"{said} (250.00 DKK)" in explained
     # Or pick one of the events that arrived (the program's days above), for another member.
     await page.wait_for_selector("#recent")
     shown = await page.eval_on_selector_all("#recent option", "os => os.map(o => o.textContent)")

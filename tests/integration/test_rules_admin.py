@@ -101,6 +101,20 @@ async def test_simulate_explains_what_an_event_would_earn_and_writes_nothing(
     assert by_rule["weekend-coffee"]["explanation"] == "weekend coffee"
     assert again == first  # nothing was recorded: no caps used, no purchase counted
     assert first["member"]["purchases_total"] == 1
+    # What a member reading each language would read: weekend coffee has only English, so a
+    # Danish or Swedish member reads both rules in English (never two languages at once).
+    assert by_rule["weekend-coffee"]["explanations"] == dict.fromkeys(
+        ("en", "da", "sv"), "weekend coffee"
+    )
+    base = by_rule["base-earn"]["explanations"]
+    assert base == dict.fromkeys(("en", "da", "sv"), "1 point per DKK spent (45.50 DKK)")
+    alone = (await client.post("/v1/simulate", json=purchase("sim-2"), headers=ADMIN)).json()
+    [only] = [a for a in alone["awards"] if a["rule_id"] == "base-earn"]
+    assert only["explanations"] == {
+        "en": "1 point per DKK spent (45.50 DKK)",
+        "da": "1 point pr. DKK (45.50 DKK)",
+        "sv": "1 poäng per DKK (45.50 DKK)",
+    }
 
 
 async def test_a_pack_with_an_error_is_refused_whole(client: httpx.AsyncClient) -> None:

@@ -178,6 +178,7 @@ def _award(
         driver=rule.driver.value,
         explanation=explain(rule, language, points=points, amount=amount, currency=currency),
         language=language,
+        amount=amount,
         source_event_id=event.event_id,
         source_event_type=event.event_type,
         awarded_at=event.occurred_at,

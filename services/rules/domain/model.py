@@ -72,6 +72,7 @@ class Award:
     pending_until: datetime | None = None
     funded_by: str | None = None
     language: str = "en"  # of the explanation
+    amount: Decimal = Decimal(0)  # what the points were counted on (to explain them again)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,8 @@ from pydantic import BaseModel, Field
 
 from services.rules.adapters.cel_engine import ExpressionError
 from services.rules.adapters.rule_specs import RuleSpec
+from services.rules.domain.engine import explain, explanation_language
+from services.rules.domain.model import Award
 from services.rules.domain.returns import InvalidReturn
 from services.rules.entrypoints.consumer import to_command
 from services.rules.entrypoints.context import RulesContext, RulesDep
@@ -27,6 +29,7 @@ from shared.contracts.inbound import PayloadError, parse_inbound
 from shared.periods import BucketQuery, Days, period
 
 log = logging.getLogger(__name__)
+EXPLAINED_IN = ("en", "da", "sv")  # the program's languages, as members read them
 router = APIRouter(prefix="/v1", tags=["rules admin"], dependencies=[Depends(scoped(SCOPE_ADMIN))])
 # The program's figures: reports:read (an admin key has it too), for a dashboard or a BI tool.
 reports = APIRouter(prefix="/v1", tags=["reports"], dependencies=[Depends(scoped(SCOPE_REPORTS))])
@@ -38,6 +41,11 @@ class SimulatedAward(BaseModel):
     driver: str
     points: int
     explanation: str
+    explanations: dict[str, str] = Field(
+        default_factory=dict,
+        description="what a member reading each language (en, da, sv) would read: English "
+        "where a rule that fired has no text in theirs, so a message is never two languages",
+    )
     pending_until: str | None
     funded_by: str | None
 
@@ -107,6 +115,25 @@ async def _simulation(event: CloudEvent, rules: RulesContext, book: RuleBook) ->
     custom: dict[str, Any] = {"data": parse_inbound(event).model_extra or {}}
     if command.event.purchase is not None:
         custom["lines"] = [dict(ln.attributes) for ln in command.event.purchase.lines]
+    rules_by_id = {c.rule.rule_id: c.rule for c in book.rules}
+    fired = [rules_by_id[a.rule_id] for a in decision.awards if a.rule_id in rules_by_id]
+    currency = command.event.purchase.currency if command.event.purchase else ""
+
+    def in_each_language(award: Award) -> dict[str, str]:
+        rule = rules_by_id.get(award.rule_id)
+        if rule is None:
+            return {}
+        return {
+            language: explain(
+                rule,
+                explanation_language(fired, language),
+                points=award.points,
+                amount=award.amount,
+                currency=currency,
+            )
+            for language in EXPLAINED_IN
+        }
+
     awards = [
         SimulatedAward(
             rule_id=a.rule_id,
@@ -114,6 +141,7 @@ async def _simulation(event: CloudEvent, rules: RulesContext, book: RuleBook) ->
             driver=a.driver,
             points=a.points,
             explanation=a.explanation,
+            explanations=in_each_language(a),
             funded_by=a.funded_by,
             pending_until=a.pending_until.isoformat() if a.pending_until else None,
         )
