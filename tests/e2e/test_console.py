@@ -175,6 +175,18 @@ async def test_a_manager_edits_a_rule_simulates_it_and_purchases_earn_under_it(
         for p in series  # a day without buyers is a gap in the line, not 0%
     ]
     assert any(share is not None and 0 < share < 100 for share in drawn)  # new and returning
+    # The seeds' measures drawn: the six NPS answers sent (10, 9, 9, 8, 6, 10), breadth and
+    # engagement as the report has them.
+    nps, breadth, engagement = await page.evaluate(
+        '() => ["nps", "breadth", "engagement"].map(id => Chart.getChart(id).data.datasets[0].data)'
+    )
+    assert nps == [1, 1, 4]  # detractors, passives, promoters
+    async with httpx.AsyncClient(timeout=5, headers={"X-API-Key": ADMIN_KEY}) as client:
+        loyalty = (await client.get(f"{system.urls['rules']}/v1/report")).json()["loyalty"]
+    assert breadth == [loyalty["category_breadth"][k] for k in ("1", "2", "3+")]
+    active, engaged = (loyalty["engagement"][k] for k in ("active_members", "engaged_members"))
+    assert engagement == [engaged, active - engaged]
+    assert engaged > 0
     assert await serious_violations(page) == []
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SCREENSHOTS / "console-dashboard.png"), full_page=True)

@@ -88,9 +88,14 @@ async def dashboard(request: Request, console: ConsoleDep, days: int = 30) -> Re
         "dashboard.html",
         session=session,
         report=report,
-        # inside a <script> element: no "</" may close it early
-        series_json=json.dumps(series["series"] if series else []).replace("</", "<\\/"),
+        series_json=_script_json(series["series"] if series else []),
+        measures_json=_script_json(report["loyalty"] if report else {}),
         days=days,
         periods=PERIODS,
         down=down,
     )
+
+
+def _script_json(value: object) -> str:
+    """JSON to put inside a <script> element: no "</" may close it early."""
+    return json.dumps(value).replace("</", "<\\/")

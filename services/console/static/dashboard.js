@@ -1,7 +1,34 @@
 // The dashboard's charts, from the series the page carries (GET /v1/report/series).
 (() => {
   const series = JSON.parse(document.getElementById("series").textContent);
-  if (!window.Chart || !series.length) return;
+  const measures = JSON.parse(document.getElementById("measures").textContent);
+  if (!window.Chart) return;
+  // The seeds' measures of loyalty (GET /v1/report's "loyalty"), for the period.
+  const plain = { animation: false, responsive: true, plugins: { legend: { display: false } } };
+  if (measures.nps) {
+    const nps = measures.nps;
+    new Chart(document.getElementById("nps"), {
+      type: "bar",
+      data: { labels: ["detractors (0-6)", "passives (7-8)", "promoters (9-10)"],
+        datasets: [{ data: [nps.detractors, nps.passives, nps.promoters], backgroundColor: ["#a3141b", "#6b7280", "#17663a"] }] },
+      options: { ...plain, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+    });
+    const breadth = measures.category_breadth;
+    new Chart(document.getElementById("breadth"), {
+      type: "bar",
+      data: { labels: ["1 category", "2 categories", "3 or more"],
+        datasets: [{ data: [breadth["1"], breadth["2"], breadth["3+"]], backgroundColor: "#0b5cad" }] },
+      options: { ...plain, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+    });
+    const engagement = measures.engagement;
+    new Chart(document.getElementById("engagement"), {
+      type: "doughnut",
+      data: { labels: ["did more than buy", "only bought"],
+        datasets: [{ data: [engagement.engaged_members, engagement.active_members - engagement.engaged_members], backgroundColor: ["#17663a", "#d5d9e2"] }] },
+      options: { animation: false, responsive: true },
+    });
+  }
+  if (!series.length) return;
   const labels = series.map((p) => p.from);
   const drivers = ["economic", "structural", "emotional"];
   const colours = { economic: "#0b5cad", structural: "#17663a", emotional: "#a3541b" };
