@@ -25,7 +25,7 @@
       type: "doughnut",
       data: { labels: ["did more than buy", "only bought"],
         datasets: [{ data: [engagement.engaged_members, engagement.active_members - engagement.engaged_members], backgroundColor: ["#17663a", "#d5d9e2"] }] },
-      options: { animation: false, responsive: true },
+      options: { animation: false, responsive: true, aspectRatio: 2 },
     });
   }
   if (!series.length) return;
