@@ -112,8 +112,8 @@ async def test_simulate_explains_what_an_event_would_earn_and_writes_nothing(
     [only] = [a for a in alone["awards"] if a["rule_id"] == "base-earn"]
     assert only["explanations"] == {
         "en": "1 point per DKK spent (45.50 DKK)",
-        "da": "1 point pr. DKK (45.50 DKK)",
-        "sv": "1 poäng per DKK (45.50 DKK)",
+        "da": "1 point pr. DKK (45,50 DKK)",  # as each language writes an amount
+        "sv": "1 poäng per DKK (45,50 DKK)",
     }
 
 

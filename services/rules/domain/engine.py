@@ -18,6 +18,7 @@ from services.rules.domain.rules import (
     Rule,
     ThresholdBonus,
 )
+from services.rules.domain.wording import money
 
 _ROUNDING = {
     Rounding.FLOOR: ROUND_FLOOR,
@@ -49,9 +50,13 @@ def to_points(value: Decimal, rounding: Rounding) -> int:
 
 def explain(rule: Rule, language: str, **values: Any) -> str:
     """The rule's explanation in ``language`` (English if it has none); ``$name``
-    placeholders only, so a template cannot reach anything but these values."""
+    placeholders only, so a template cannot reach anything but these values; the amount as
+    the language writes it."""
     texts = rule.explanation
-    template = texts.get(language) or texts.get(language[:2]) or texts.get("en") or rule.name
+    written_in = next((tag for tag in (language, language[:2]) if texts.get(tag)), "en")
+    template = texts.get(written_in) or rule.name
+    if isinstance(values.get("amount"), Decimal):
+        values["amount"] = money(values["amount"], written_in)
     return Template(template).safe_substitute(name=rule.name, **values)
 
 

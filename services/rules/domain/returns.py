@@ -8,6 +8,7 @@ from decimal import Decimal
 from services.rules.domain.engine import to_points
 from services.rules.domain.model import Award, Return, Revocation
 from services.rules.domain.rules import Rounding
+from services.rules.domain.wording import money
 
 
 class InvalidReturn(ValueError):
@@ -85,4 +86,5 @@ def _returned_language(language: str) -> str:
 
 
 def _returned(language: str, amount: Decimal, currency: str) -> str:
-    return _RETURNED[_returned_language(language)].format(amount=amount, currency=currency)
+    chosen = _returned_language(language)
+    return _RETURNED[chosen].format(amount=money(amount, chosen), currency=currency)

@@ -1,0 +1,23 @@
+from decimal import Decimal
+
+import pytest
+
+from services.rules.domain.wording import money
+
+
+@pytest.mark.parametrize(
+    ("amount", "language", "written"),
+    [
+        ("1299.00", "en", "1,299.00"),
+        ("1299.00", "da", "1.299,00"),
+        ("1299.00", "sv", "1\u00a0299,00"),
+        ("45.5", "da", "45,5"),  # the sender's own decimals
+        ("15.16666666666666666666666667", "en", "15.17"),  # a share of a basket: to the cent
+        ("1500", "de", "1,500"),  # a language without its own way: English's
+        ("1234567.891", "sv-SE", "1\u00a0234\u00a0567,89"),
+    ],
+)
+def test_an_amount_is_written_as_the_members_language_writes_it(
+    amount: str, language: str, written: str
+) -> None:
+    assert money(Decimal(amount), language) == written
