@@ -25,15 +25,27 @@ def _domain_files(service: str) -> list[Path]:
     return sorted([*root.glob("domain/*.py"), *root.glob("*/domain.py")])
 
 
+# Shared modules a domain may use: pure functions over standard types, themselves importing
+# only the standard library (checked below), with no service's domain logic in them.
+PURE_SHARED = ("shared.wording",)
+
+
 @pytest.mark.parametrize("service", NAMES)
 def test_a_domain_imports_only_the_standard_library_and_its_own_domain(service: str) -> None:
     own = (f"services.{service}.domain", f"services.{service}.rewards.domain")
     for path in _domain_files(service):
         for module in _imports(path):
             top = module.split(".")[0]
-            assert top in sys.stdlib_module_names or module.startswith(own), (
+            assert top in sys.stdlib_module_names or module.startswith(own + PURE_SHARED), (
                 f"{path.relative_to(SERVICES)} imports {module}"
             )
+
+
+@pytest.mark.parametrize("module", PURE_SHARED)
+def test_what_a_domain_may_use_of_shared_imports_only_the_standard_library(module: str) -> None:
+    path = SERVICES.parent / (module.replace(".", "/") + ".py")
+    for imported in _imports(path):
+        assert imported.split(".")[0] in sys.stdlib_module_names, f"{module} imports {imported}"
 
 
 @pytest.mark.parametrize("service", NAMES)

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.rules.domain.wording import money
+from shared.wording import grouped, money
 
 
 @pytest.mark.parametrize(
@@ -21,3 +21,13 @@ def test_an_amount_is_written_as_the_members_language_writes_it(
     amount: str, language: str, written: str
 ) -> None:
     assert money(Decimal(amount), language) == written
+
+
+@pytest.mark.parametrize(
+    ("points", "language", "written"),
+    [(1399, "en", "1,399"), (1399, "da", "1.399"), (1399, "sv", "1\u00a0399"), (-25, "da", "-25")],
+)
+def test_points_are_grouped_as_the_members_language_groups_them(
+    points: int, language: str, written: str
+) -> None:
+    assert grouped(points, language) == written

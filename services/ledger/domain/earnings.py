@@ -10,6 +10,7 @@ from services.ledger.domain import accounts as acc
 from services.ledger.domain.entries import Cause, EntryKind, Operation
 from services.ledger.domain.lots import Lot, LotStatus, take_oldest_first
 from services.ledger.domain.model import MemberAccount, Policy, positive
+from shared.wording import grouped
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +101,9 @@ def joined_cause(parts: Sequence[Earning | Taking]) -> Cause:
         return parts[0].cause
     languages = {p.cause.language for p in parts}
     return Cause(
-        explanation=", ".join(f"{p.cause.explanation}: {p.points}" for p in parts),
+        explanation=", ".join(
+            f"{p.cause.explanation}: {grouped(p.points, p.cause.language)}" for p in parts
+        ),
         source_event_id=parts[0].cause.source_event_id,
         language=languages.pop() if len(languages) == 1 else None,
     )

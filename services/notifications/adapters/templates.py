@@ -2,15 +2,31 @@
 the values it is given), autoescaped for the HTML of emails."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cached_property, lru_cache
 from html import escape
 from typing import Any
 
-from jinja2 import StrictUndefined, Template, TemplateError
+from jinja2 import StrictUndefined, Template, TemplateError, pass_context
+from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
+
+from shared.wording import grouped
 
 _TEXT = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
 _HTML = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
+
+
+@pass_context
+def _number(context: Context, value: object) -> str:
+    """``{{ points|number }}``: grouped as the message's language writes numbers."""
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        return str(value)
+    return grouped(value, context.get("language"))
+
+
+for _environment in (_TEXT, _HTML):
+    _environment.filters["number"] = _number
 
 
 class InvalidTemplate(ValueError):

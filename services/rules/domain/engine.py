@@ -18,7 +18,7 @@ from services.rules.domain.rules import (
     Rule,
     ThresholdBonus,
 )
-from services.rules.domain.wording import money
+from shared.wording import money
 
 _ROUNDING = {
     Rounding.FLOOR: ROUND_FLOOR,

@@ -8,7 +8,7 @@ from decimal import Decimal
 from services.rules.domain.engine import to_points
 from services.rules.domain.model import Award, Return, Revocation
 from services.rules.domain.rules import Rounding
-from services.rules.domain.wording import money
+from shared.wording import money
 
 
 class InvalidReturn(ValueError):
