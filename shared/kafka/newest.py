@@ -2,6 +2,7 @@
 and the recent events a manager picks to simulate."""
 
 import json
+from datetime import datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -61,10 +62,11 @@ async def recent_events(
     event_type: str | None = None,
     scan: int = 1000,
 ) -> list[dict[str, Any]]:
-    """The newest events on the inbound topic as structured CloudEvents (binary-mode ones
-    too), newest first; only ``member``'s (the record key) or one type's when asked, among
-    each partition's last ``scan`` records. Records that hold no event are left out."""
-    events: list[dict[str, Any]] = []
+    """The events that arrived last on the inbound topic as structured CloudEvents
+    (binary-mode ones too), the newest by their time first; only ``member``'s (the record key)
+    or one type's when asked, among each partition's last ``scan`` records. Records that hold
+    no event are left out."""
+    events: list[tuple[datetime, dict[str, Any]]] = []
     for record in await newest_records(settings, settings.topics.events, per_partition=scan):
         if member is not None and (record.key or b"").decode(errors="replace") != member:
             continue
@@ -74,7 +76,9 @@ async def recent_events(
             continue
         if event_type is not None and event.type != event_type:
             continue
-        events.append(json.loads(event.to_bytes()))
+        events.append((event.time, json.loads(event.to_bytes())))
         if len(events) >= limit:
             break
-    return events
+    # Of those that arrived last, the newest by when they happened first (a till's batch
+    # arrives at once; its events keep their own times).
+    return [document for _, document in sorted(events, key=lambda e: e[0], reverse=True)]

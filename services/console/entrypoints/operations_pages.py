@@ -1,6 +1,7 @@
 """Operations: each service's readiness and consumer lag, the dead letters (why, from where,
 when) and replaying one consumer group's after a fix."""
 
+import asyncio
 import re
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -19,17 +20,16 @@ _LAG = re.compile(r"^pointstream_consumer_lag\{[^}]*\} ([0-9.e+]+)$", re.MULTILI
 @router.get("/operations", response_class=HTMLResponse)
 async def operations(request: Request, console: ConsoleDep, notice: str = "") -> Response:
     session = manager(console, request)
-    services: list[dict[str, Any]] = []
-    for service in SERVICES:
-        ready = await console.backends.ready(service)
-        lag = await console.backends.metrics(service)
-        services.append(
-            {
-                "name": service,
-                "ready": ready,
-                "lag": None if lag is None else int(sum(float(v) for v in _LAG.findall(lag))),
-            }
-        )
+    ready = await asyncio.gather(*(console.backends.ready(s) for s in SERVICES))
+    metrics = await asyncio.gather(*(console.backends.metrics(s) for s in SERVICES))
+    services: list[dict[str, Any]] = [
+        {
+            "name": service,
+            "ready": is_ready,
+            "lag": None if lag is None else int(sum(float(v) for v in _LAG.findall(lag))),
+        }
+        for service, is_ready, lag in zip(SERVICES, ready, metrics, strict=True)
+    ]
     letters: list[dict[str, str]] | None = None
     down = []
     try:
