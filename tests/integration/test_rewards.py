@@ -221,3 +221,34 @@ async def test_a_voucher_with_a_minimum_basket_is_refused_on_a_smaller_one(
     assert small.status_code == 409
     assert "at least 300.00" in small.json()["detail"]
     assert enough.json()["status"] == "used"
+
+
+async def test_a_statement_names_the_reward_and_its_refund_in_the_members_language(
+    served: tuple[httpx.AsyncClient, str],
+) -> None:
+    client, _ = served
+    reward = await add_reward(
+        client, names={"en": "A cinema ticket", "da": "En biografbillet", "sv": "En biobiljett"}
+    )
+    member = await member_with(client, 300)
+    spent = await redeem(client, member, reward)
+    assert spent.status_code == 201, spent.text
+    code = spent.json()["voucher"]["code"]
+    cancelled = await client.post(f"/v1/vouchers/{code}/cancel", headers=TILL)
+    assert cancelled.status_code == 200, cancelled.text
+
+    async def said(lang: str | None) -> list[str]:
+        params = {"lang": lang} if lang else {}
+        page = await client.get(f"/v1/members/{member}/entries", params=params, headers=TILL)
+        return [e["explanation"] for e in page.json()["entries"][:2]]  # refund, redemption
+
+    english, danish, swedish = await said(None), await said("da"), await said("sv")
+    assert english[1] == "A cinema ticket"
+    assert danish[1] == "En biografbillet"
+    assert swedish[1] == "En biobiljett"
+    assert code in danish[0]
+    assert "En biografbillet" in danish[0]
+    assert danish[0] != english[0]  # the refund's reason, in Danish
+    assert await said("en") == english
+    bad = await client.get(f"/v1/members/{member}/entries", params={"lang": "d"}, headers=TILL)
+    assert bad.status_code == 422

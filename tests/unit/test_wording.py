@@ -1,8 +1,13 @@
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+import yaml
 
+from services.notifications.adapters.templates import render
 from shared.wording import grouped, money
+
+TEMPLATES = Path(__file__).parents[2] / "services/notifications/default_templates.yaml"
 
 
 @pytest.mark.parametrize(
@@ -31,3 +36,19 @@ def test_points_are_grouped_as_the_members_language_groups_them(
     points: int, language: str, written: str
 ) -> None:
     assert grouped(points, language) == written
+
+
+@pytest.mark.parametrize(
+    ("language", "title"),
+    [
+        ("en", "1,399 points on their way"),
+        ("da", "1.399 point på vej"),
+        ("sv", "1\u00a0399 poäng på väg"),
+    ],
+)
+def test_the_default_messages_write_points_as_the_members_language_does(
+    language: str, title: str
+) -> None:
+    texts = yaml.safe_load(TEMPLATES.read_text())["points_earned"][language]
+    values = {"points": 1399, "pending": True, "available": 0, "explanation": "x"}
+    assert render(texts["title"], texts["body"], {**values, "language": language}).title == title

@@ -122,12 +122,18 @@ async def home(request: Request, console: ConsoleDep) -> Response:
     if wallet is None:
         return _say(console, request, "en", message="expired", status=401)
     m, lang = wallet.member_id, wallet.language
+    in_lang = f"lang={seg(lang)}"  # the ledger's own texts (rewards, refunds) in it
     balance, ahead, standing, entries, rewards, inbox = await asyncio.gather(
         _quietly(console, "ledger", f"/v1/members/{seg(m)}/balance", wallet.token),
         _quietly(console, "ledger", f"/v1/members/{seg(m)}/points-ahead", wallet.token),
         _quietly(console, "rules", f"/v1/members/{seg(m)}/tier", wallet.token),
-        _quietly(console, "ledger", f"/v1/members/{seg(m)}/entries?limit=20", wallet.token),
-        _quietly(console, "ledger", f"/v1/members/{seg(m)}/rewards?lang={seg(lang)}", wallet.token),
+        _quietly(
+            console,
+            "ledger",
+            f"/v1/members/{seg(m)}/entries?limit=20&lang={seg(lang)}",
+            wallet.token,
+        ),
+        _quietly(console, "ledger", f"/v1/members/{seg(m)}/rewards?{in_lang}", wallet.token),
         _quietly(console, "notifications", f"/v1/members/{seg(m)}/inbox?limit=10", wallet.token),
     )
     if balance is not None and balance.status == 401:

@@ -59,6 +59,9 @@ entries = Table(
     Column("rule_id", String(200), nullable=True),
     Column("rule_version", Integer, nullable=True),
     Column("explanation", String(500), nullable=False),
+    # The ledger's own explanations (a reward, a refund) in each language members read,
+    # {"da": ..., "sv": ...}; null for the rules' (written in the member's language already).
+    Column("explanations", JSON, nullable=True),
     Column("source_event_id", String(200), nullable=True),
     Column("actor", String(200), nullable=True),
     Column("recorded_at", UtcDateTime(), nullable=False),

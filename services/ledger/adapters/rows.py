@@ -39,6 +39,7 @@ def entry_row(e: Entry, account_key: str) -> dict[str, Any]:
         "rule_id": e.cause.rule_id,
         "rule_version": e.cause.rule_version,
         "explanation": e.cause.explanation[:500],
+        "explanations": dict(e.cause.translations) or None,
         "source_event_id": e.cause.source_event_id,
         "actor": e.cause.actor,
         "recorded_at": e.recorded_at,

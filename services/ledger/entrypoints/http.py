@@ -55,11 +55,14 @@ async def list_entries(
     ledger: LedgerDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=100)] = None,
+    lang: Annotated[str | None, Query(pattern=r"^[a-z]{2}$")] = None,
 ) -> views.EntryPage:
-    """The member's entries, newest first; pass ``next_cursor`` back for the next page."""
+    """The member's entries, newest first; pass ``next_cursor`` back for the next page. With
+    ``lang`` (en, da, sv), the ledger's own explanations (a reward, a refund) in it; the
+    rules' are written in the member's language already."""
     require_member_access(principal, member_id, SCOPE_MEMBERS_READ)
     async with ledger.sessions() as session:
-        return await views.entry_page(session, member_id, limit=limit, cursor=cursor)
+        return await views.entry_page(session, member_id, limit=limit, cursor=cursor, language=lang)
 
 
 @router.get("/export")

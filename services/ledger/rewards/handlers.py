@@ -80,7 +80,7 @@ async def redeem_reward(
             account,
             redemption_id=command.redemption_id,
             points=reward.cost_points,
-            description=f"reward: {reward.name('en')}",
+            description=reward.name("en"),  # the entry's kind says it was a redemption
             now=now,
             translations=tuple(sorted(reward.names.items())),
         )

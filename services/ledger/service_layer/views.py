@@ -96,9 +96,15 @@ def no_balance(member_id: str) -> BalancePublic:
 
 
 async def entry_page(
-    session: AsyncSession, member_id: str, *, limit: int, cursor: str | None
+    session: AsyncSession,
+    member_id: str,
+    *,
+    limit: int,
+    cursor: str | None,
+    language: str | None = None,
 ) -> EntryPage:
-    """The member's entries, found by their account key and shown with their id."""
+    """The member's entries, found by their account key and shown with their id; with a
+    language, the ledger's own explanations (a reward, a refund) in it."""
     key = await session.scalar(
         select(balances.c.account_key).where(balances.c.member_id == member_id)
     )
@@ -109,7 +115,9 @@ async def entry_page(
         session, entries, where=entries.c.account_key == key, limit=limit, cursor=cursor
     )
     found = [EntryPublic.model_validate(r, from_attributes=True) for r in rows]
-    for entry in found:
+    for entry, row in zip(found, rows, strict=True):
+        if language and (translated := (row.explanations or {}).get(language)):
+            entry.explanation = translated
         entry.debit_account = unkeyed(entry.debit_account, key, member_id)
         entry.credit_account = unkeyed(entry.credit_account, key, member_id)
     return EntryPage(entries=found, next_cursor=next_cursor)
