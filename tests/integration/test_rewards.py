@@ -128,7 +128,7 @@ async def test_tier_gated_rewards_open_when_the_rules_announce_the_tier(
     member = await member_with(client, 5000)
     refused = await redeem(client, member, "vip-evening")
     assert refused.status_code == 409
-    assert "silver members and above" in refused.json()["detail"]
+    assert "Silver members and above" in refused.json()["detail"]
     tier = new_event(
         id=uuid.uuid4().hex,
         source="pointstream/rules",
@@ -168,6 +168,9 @@ async def test_members_see_why_they_cannot_have_a_reward(
     assert offers["plant-a-tree"]["eligible"] is True
     # In the member's language, as the reward's name is: no Danish page with English reasons.
     assert offers["free-sourdough"]["reasons"] == ["kræver 300 point, du har 250"]
+    reasons = {r for o in offers.values() for r in o["reasons"]}
+    assert "kræver 1.500 point, du har 250" in reasons  # numbers as Danish writes them
+    assert "for Silver-medlemmer og derover" in reasons  # the tier as its name is written
     assert offers["free-sourdough"]["name"] == "Et gratis surdejsbrød"
     assert {o["kind"] for o in offers.values()} == {
         "discount_voucher",

@@ -5,7 +5,7 @@ import pytest
 import yaml
 
 from services.notifications.adapters.templates import render
-from shared.wording import grouped, money
+from shared.wording import day, grouped, money
 
 TEMPLATES = Path(__file__).parents[2] / "services/notifications/default_templates.yaml"
 
@@ -52,3 +52,22 @@ def test_the_default_messages_write_points_as_the_members_language_does(
     texts = yaml.safe_load(TEMPLATES.read_text())["points_earned"][language]
     values = {"points": 1399, "pending": True, "available": 0, "explanation": "x"}
     assert render(texts["title"], texts["body"], {**values, "language": language}).title == title
+
+
+@pytest.mark.parametrize(
+    ("language", "body"),
+    [
+        ("da", "Den gælder til 28. december 2026."),
+        ("sv", "Den gäller till 28 december 2026."),
+        ("en", "It is valid until 28 December 2026."),
+    ],
+)
+def test_a_vouchers_last_day_is_written_as_the_members_language_writes_days(
+    language: str, body: str
+) -> None:
+    texts = yaml.safe_load(TEMPLATES.read_text())["voucher_issued"][language]
+    values = {"code": "C", "reward_name": "R", "expires_at": "2026-12-28T20:17:43+00:00"}
+    assert render(texts["title"], texts["body"], {**values, "language": language}).text.endswith(
+        body
+    )
+    assert day("2026-01-05", "fr") == "5 January 2026"

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from shared.wording import grouped
+
 
 class RewardKind(StrEnum):
     DISCOUNT_VOUCHER = "discount_voucher"
@@ -95,9 +97,10 @@ def why_not(
     if reward.per_member_limit is not None and redeemed_by_member >= reward.per_member_limit:
         reasons.append(texts["limit"].format(limit=reward.per_member_limit))
     if reward.min_tier is not None and _rank(tier, tier_order) < _rank(reward.min_tier, tier_order):
-        reasons.append(texts["tier"].format(tier=reward.min_tier))
+        reasons.append(texts["tier"].format(tier=reward.min_tier.capitalize()))
     if available < reward.cost_points:
-        reasons.append(texts["points"].format(cost=reward.cost_points, available=max(available, 0)))
+        cost, have = (grouped(n, language) for n in (reward.cost_points, max(available, 0)))
+        reasons.append(texts["points"].format(cost=cost, available=have))
     return reasons
 
 

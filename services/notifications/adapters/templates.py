@@ -11,7 +11,7 @@ from jinja2 import StrictUndefined, Template, TemplateError, pass_context
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
-from shared.wording import grouped
+from shared.wording import day, grouped
 
 _TEXT = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
 _HTML = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
@@ -25,8 +25,18 @@ def _number(context: Context, value: object) -> str:
     return grouped(value, context.get("language"))
 
 
+@pass_context
+def _day(context: Context, value: object) -> str:
+    """``{{ expires_at|day }}``: the day as the message's language writes it."""
+    try:
+        return day(str(value), context.get("language"))
+    except (ValueError, IndexError):
+        return str(value)
+
+
 for _environment in (_TEXT, _HTML):
     _environment.filters["number"] = _number
+    _environment.filters["day"] = _day
 
 
 class InvalidTemplate(ValueError):
