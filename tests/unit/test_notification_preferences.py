@@ -167,6 +167,6 @@ async def test_reward_names_and_the_ledgers_own_reasons_are_in_the_members_langu
         ("Du har brugt 100 point", "På: Plant et træ. Du har nu 20 point at bruge."),
         (
             "Din voucher til Plant et træ",
-            "Vis koden ved kassen eller brug den online: ABCD. Den gælder til 2026-12-28.",
+            "Vis koden ved kassen eller brug den online: ABCD. Den gælder til 28. december 2026.",
         ),
     ]
