@@ -121,20 +121,16 @@ async def home(request: Request, console: ConsoleDep) -> Response:
     wallet = _wallet(console, request)
     if wallet is None:
         return _say(console, request, "en", message="expired", status=401)
-    m, lang = wallet.member_id, wallet.language
+    lang = wallet.language
+    at = f"/v1/members/{seg(wallet.member_id)}"
     in_lang = f"lang={seg(lang)}"  # the ledger's own texts (rewards, refunds) in it
     balance, ahead, standing, entries, rewards, inbox = await asyncio.gather(
-        _quietly(console, "ledger", f"/v1/members/{seg(m)}/balance", wallet.token),
-        _quietly(console, "ledger", f"/v1/members/{seg(m)}/points-ahead", wallet.token),
-        _quietly(console, "rules", f"/v1/members/{seg(m)}/tier", wallet.token),
-        _quietly(
-            console,
-            "ledger",
-            f"/v1/members/{seg(m)}/entries?limit=20&lang={seg(lang)}",
-            wallet.token,
-        ),
-        _quietly(console, "ledger", f"/v1/members/{seg(m)}/rewards?{in_lang}", wallet.token),
-        _quietly(console, "notifications", f"/v1/members/{seg(m)}/inbox?limit=10", wallet.token),
+        _quietly(console, "ledger", f"{at}/balance", wallet.token),
+        _quietly(console, "ledger", f"{at}/points-ahead", wallet.token),
+        _quietly(console, "rules", f"{at}/tier", wallet.token),
+        _quietly(console, "ledger", f"{at}/entries?{in_lang}&limit=20", wallet.token),
+        _quietly(console, "ledger", f"{at}/rewards?{in_lang}", wallet.token),
+        _quietly(console, "notifications", f"{at}/inbox?limit=10", wallet.token),
     )
     if balance is not None and balance.status == 401:
         return _say(console, request, lang, message="expired", status=401)
