@@ -3,9 +3,11 @@ its own stylesheet."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from html import escape
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import (
     FileResponse,
     HTMLResponse,
@@ -33,6 +35,8 @@ from services.console.entrypoints.context import (
     StaleForm,
     day,
     number,
+    page,
+    signed_in,
 )
 from services.console.settings import ConsoleSettings
 
@@ -86,8 +90,32 @@ def build_app(settings: ConsoleSettings | None = None) -> FastAPI:
     async def stale(_: Request, __: Exception) -> Response:
         return HTMLResponse("The form is stale: reload the page.", status_code=403)
 
+    async def not_accepted(request: Request, exc: Exception) -> Response:
+        """A form or a link with a value the page cannot take: said on a page, field by
+        field, never a stack trace or a JSON error."""
+        assert isinstance(exc, RequestValidationError)
+        problem = "Not accepted: " + "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'] if p not in ('body', 'query', 'path'))}: "
+            f"{e['msg']}"
+            for e in exc.errors()
+        )
+        if request.headers.get("HX-Request"):  # a part of a page: say so in place
+            return HTMLResponse(f'<p class="error" role="alert">{escape(problem)}</p>', 422)
+        context: ConsoleContext = request.app.state.context
+        return page(
+            context,
+            request,
+            "down.html",
+            session=signed_in(context, request),
+            problem=problem,
+            back="/",
+            back_label="Back to the dashboard",
+            status=422,
+        )
+
     app.add_exception_handler(SignedOut, signed_out)
     app.add_exception_handler(StaleForm, stale)
+    app.add_exception_handler(RequestValidationError, not_accepted)
 
     @app.get("/vendor/{name}")
     async def vendor(name: str) -> Response:

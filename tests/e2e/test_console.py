@@ -11,6 +11,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -46,16 +47,19 @@ explanation:
 BROKEN = FIXED.replace("condition: event.weekday >= 1", "condition: event.weekday >= ")
 
 
-@pytest.fixture(scope="module")
-def console(system: System, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextmanager
+def running_console(system: System, logs: Path, **settings: str) -> Iterator[str]:
+    """A console process on a free port, talking to the system's services (or, by
+    ``settings``, elsewhere); its log's tail is shown when it stops."""
     port = free_port()
-    log = tmp_path_factory.mktemp("console") / "console.log"
+    log = logs / f"console-{port}.log"
     env = {
         **system.env,
         "CONSOLE_PORT": str(port),
         "CONSOLE_RULES_URL": system.urls["rules"],
         "CONSOLE_LEDGER_URL": system.urls["ledger"],
         "CONSOLE_NOTIFICATIONS_URL": system.urls["notifications"],
+        **settings,
     }
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -65,13 +69,18 @@ def console(system: System, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    url = f"http://127.0.0.1:{port}"
     try:
-        yield url
+        yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
         process.wait(timeout=30)
         sys.stderr.write(log.read_text()[-3000:])
+
+
+@pytest.fixture(scope="module")
+def console(system: System, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with running_console(system, tmp_path_factory.mktemp("console")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -371,6 +380,75 @@ async def test_a_manager_looks_up_a_member_and_adjusts_their_points_with_a_reaso
         balance = (await client.get(f"{system.urls['ledger']}/v1/members/{member}/balance")).json()
     assert balance["available"] == 50
     await page.close()
+
+
+async def test_a_service_that_is_down_shows_as_down_and_bad_input_is_named_on_the_page(
+    system: System, browser: Browser, tmp_path: Path
+) -> None:
+    """A console whose notification service does not answer (nothing listens where it
+    points): the pages that need it say so and show the rest; values a page cannot take are
+    named on a page, never a stack trace."""
+    member = f"down-{uuid.uuid4().hex[:6]}"
+    assert (await post(system, purchase(member, "30.00"))).status_code == 202
+    async with httpx.AsyncClient(timeout=5, headers={"X-API-Key": READER_KEY}) as client:
+
+        async def entries() -> list[dict[str, Any]]:
+            r = await client.get(f"{system.urls['ledger']}/v1/members/{member}/entries")
+            return r.json()["entries"] if r.status_code == 200 else []
+
+        await eventually(entries, bool, what="the purchase booked")
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    with running_console(system, tmp_path, CONSOLE_NOTIFICATIONS_URL=nowhere) as cut_off:
+        await eventually(lambda: ready(cut_off), bool, timeout=30, what="the console")
+        page = await browser.new_page(viewport={"width": 1280, "height": 900})
+        await page.goto(f"{cut_off}/login")
+        await page.fill("#key", MANAGER_KEY)
+        await page.click("button[type=submit]")
+        await page.wait_for_selector("text=Signed in as manager")
+        assert "Members" in await page.inner_text("section.cards")  # the dashboard works
+
+        await page.goto(f"{cut_off}/members?member={member}")
+        shown = await page.inner_text("main")
+        assert "The notifications service is down" in shown
+        assert "30.00 DKK" in shown  # the ledger's statement, still there
+        assert "Tier: Base" in shown  # and the rules' part
+        assert await serious_violations(page) == []
+
+        await page.goto(f"{cut_off}/operations")
+        cards = page.locator("section.cards .card")
+        names = await cards.locator("h2").all_inner_texts()
+        states = await cards.locator(".figure").all_inner_texts()
+        assert dict(zip(names, states, strict=True)) == {
+            "rules": "ready",
+            "ledger": "ready",
+            "notifications": "down",
+        }
+
+        # A reason the browser would refuse (its minlength taken off, as an old browser or a
+        # script would send it): the page names the field and what is wrong.
+        await page.goto(f"{cut_off}/members?member={member}")
+        await page.evaluate("document.querySelector('#reason').removeAttribute('minlength')")
+        await page.fill("#points", "5")
+        await page.fill("#reason", "x")
+        await page.check("input[name=confirmed]")
+        await page.click("button:has-text('Adjust')")
+        refused = await page.inner_text("main")
+        assert "Not accepted: reason: String should have at least 3 characters" in refused
+        assert "Traceback" not in refused
+        await page.goto(f"{cut_off}/?days=many")
+        assert "Not accepted: days: Input should be a valid integer" in await page.inner_text(
+            "main"
+        )
+        await page.goto(f"{cut_off}/rules/base-earn")
+        await page.fill("#event", "{not json")
+        await page.click("button:has-text('Simulate')")
+        error = await page.wait_for_selector("#simulation .error")
+        assert error is not None
+        assert "The event is not JSON" in await error.inner_text()
+        await page.close()
+    async with httpx.AsyncClient(timeout=5, headers={"X-API-Key": READER_KEY}) as client:
+        balance = (await client.get(f"{system.urls['ledger']}/v1/members/{member}/balance")).json()
+    assert balance["pending"] + balance["available"] == 30  # the refused adjustment: nothing
 
 
 async def test_operations_show_readiness_dead_letters_and_replay_them(
