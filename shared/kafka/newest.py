@@ -67,7 +67,10 @@ async def recent_events(
     or one type's when asked, among each partition's last ``scan`` records. Records that hold
     no event are left out."""
     events: list[tuple[datetime, dict[str, Any]]] = []
-    for record in await newest_records(settings, settings.topics.events, per_partition=scan):
+    # Unfiltered, a partition's last ``limit`` records hold the newest ``limit`` events.
+    per_partition = scan if member is not None or event_type is not None else limit
+    records = await newest_records(settings, settings.topics.events, per_partition=per_partition)
+    for record in records:
         if member is not None and (record.key or b"").decode(errors="replace") != member:
             continue
         try:
