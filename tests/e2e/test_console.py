@@ -101,6 +101,14 @@ async def ready(url: str) -> bool:
         return False
 
 
+async def entries_of(system: System, member: str) -> list[dict[str, Any]]:
+    """The member's ledger entries, newest first (none while the ledger knows no such member)."""
+    async with httpx.AsyncClient(timeout=5, headers={"X-API-Key": READER_KEY}) as client:
+        r = await client.get(f"{system.urls['ledger']}/v1/members/{member}/entries")
+    found: list[dict[str, Any]] = r.json()["entries"] if r.status_code == 200 else []
+    return found
+
+
 async def a_few_days_of_a_program(system: System) -> None:
     """Purchases (new and returning buyers, several categories) and NPS answers over the last
     five days (each but the first with new and returning buyers), for a dashboard."""
@@ -243,13 +251,9 @@ async def test_a_manager_edits_a_rule_simulates_it_and_purchases_earn_under_it(
 
     member = f"console-{uuid.uuid4().hex[:6]}"
     assert (await post(system, purchase(member, "100.00"))).status_code == 202
-    async with httpx.AsyncClient(timeout=5, headers={"X-API-Key": READER_KEY}) as client:
-
-        async def entries() -> list[dict[str, Any]]:
-            r = await client.get(f"{system.urls['ledger']}/v1/members/{member}/entries")
-            return r.json()["entries"] if r.status_code == 200 else []
-
-        booked = await eventually(entries, lambda found: len(found) >= 1, what="the purchase")
+    booked = await eventually(
+        lambda: entries_of(system, member), lambda found: len(found) >= 1, what="the purchase"
+    )
     [base] = [e for e in booked if e["rule_id"] == "base-earn"]
     assert (base["points"], base["rule_version"]) == (200, 2)
     await page.close()
@@ -262,13 +266,9 @@ async def test_a_member_signs_in_by_link_sees_why_they_earned_redeems_and_reads_
     member = f"wallet-{uuid.uuid4().hex[:6]}"
     await system.send([enrolment(member, language="da")])
     assert (await post(system, purchase(member, "80.00"))).status_code == 202
-    async with httpx.AsyncClient(timeout=5, headers={"X-API-Key": READER_KEY}) as client:
-
-        async def entries() -> list[dict[str, Any]]:
-            r = await client.get(f"{system.urls['ledger']}/v1/members/{member}/entries")
-            return r.json()["entries"] if r.status_code == 200 else []
-
-        booked = await eventually(entries, lambda found: len(found) >= 2, what="welcome, purchase")
+    booked = await eventually(
+        lambda: entries_of(system, member), lambda found: len(found) >= 2, what="welcome, purchase"
+    )
     linked = subprocess.run(
         [sys.executable, "-m", "ops", "wallet-link", member],
         env={
@@ -390,13 +390,7 @@ async def test_a_service_that_is_down_shows_as_down_and_bad_input_is_named_on_th
     named on a page, never a stack trace."""
     member = f"down-{uuid.uuid4().hex[:6]}"
     assert (await post(system, purchase(member, "30.00"))).status_code == 202
-    async with httpx.AsyncClient(timeout=5, headers={"X-API-Key": READER_KEY}) as client:
-
-        async def entries() -> list[dict[str, Any]]:
-            r = await client.get(f"{system.urls['ledger']}/v1/members/{member}/entries")
-            return r.json()["entries"] if r.status_code == 200 else []
-
-        await eventually(entries, bool, what="the purchase booked")
+    await eventually(lambda: entries_of(system, member), bool, what="the purchase booked")
     nowhere = f"http://127.0.0.1:{free_port()}"
     with running_console(system, tmp_path, CONSOLE_NOTIFICATIONS_URL=nowhere) as cut_off:
         await eventually(lambda: ready(cut_off), bool, timeout=30, what="the console")
@@ -446,9 +440,9 @@ async def test_a_service_that_is_down_shows_as_down_and_bad_input_is_named_on_th
         assert error is not None
         assert "The event is not JSON" in await error.inner_text()
         await page.close()
-    async with httpx.AsyncClient(timeout=5, headers={"X-API-Key": READER_KEY}) as client:
-        kept = (await client.get(f"{system.urls['ledger']}/v1/members/{member}/entries")).json()
-    assert [e["explanation"] for e in kept["entries"] if e["explanation"] == "x"] == []
+    kept = await entries_of(system, member)
+    assert kept  # the purchase's entries, read
+    assert [e["explanation"] for e in kept if e["explanation"] == "x"] == []
 
 
 async def test_operations_show_readiness_dead_letters_and_replay_them(
