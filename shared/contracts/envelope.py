@@ -16,7 +16,8 @@ _NAMESPACE_BYTES = _DERIVED_ID_NAMESPACE.bytes
 
 
 class CloudEvent(BaseModel):
-    """One event. ``id`` is the idempotency key; ``subject`` is the member id (the Kafka key)."""
+    """One event. ``source`` + ``id`` is its identity (:attr:`key`), the idempotency key: two
+    stores may both number receipts from 1. ``subject`` is the member id (the Kafka key)."""
 
     # CloudEvents allows extension attributes (e.g. ``traceparent``): they are kept, not refused.
     model_config = ConfigDict(extra="allow", frozen=True)
@@ -32,6 +33,20 @@ class CloudEvent(BaseModel):
 
     def to_bytes(self) -> bytes:
         return self.model_dump_json(exclude_none=True).encode()
+
+    @property
+    def key(self) -> str:
+        """The event's identity as one string: see :func:`event_key`."""
+        return event_key(self.source, self.id)
+
+
+def event_key(source: str, id: str) -> str:
+    """The identity of the event ``id`` from ``source`` (CloudEvents: "source + id is
+    unique"), as one string of fixed length: what de-duplication, purchase records and the
+    ids derived from an event are keyed on. Events processed before pointstream keyed on the
+    pair are still known by their bare ``id`` (a UUID this function makes cannot be mistaken
+    for one of those unless a sender chose it on purpose)."""
+    return _derived(f"cloudevent/{len(source)}/{source}/{id}")
 
 
 # The Kafka header with the event's type, as CloudEvents' binary mode names it: pointstream

@@ -70,7 +70,16 @@ class PurchaseReturned(OpenPayload):
     """A full (no ``lines``) or partial return of an earlier purchase."""
 
     return_id: str = Field(min_length=1, max_length=200)
-    original_event_id: str = Field(min_length=1, max_length=200)
+    original_event_id: str = Field(
+        min_length=1, max_length=200, description="the purchase's CloudEvent id"
+    )
+    original_source: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        description="the purchase's CloudEvent source, when another than the return's own "
+        "(a return at another store than the sale)",
+    )
     currency: Currency
     amount: Money
     lines: list[ReturnedLine] = Field(default_factory=list, max_length=1000)

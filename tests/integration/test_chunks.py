@@ -21,7 +21,7 @@ from services.ledger.adapters.orm import outbox as ledger_outbox
 from services.ledger.domain.model import Policy
 from services.ledger.entrypoints.consumer import award_handler
 from services.ledger.service_layer.unit_of_work import SqlAlchemyUnitOfWork as LedgerUoW
-from services.rules.adapters.orm import member_states, processed_events
+from services.rules.adapters.orm import member_states, processed_events, purchases
 from services.rules.adapters.orm import outbox as rules_outbox
 from services.rules.entrypoints.consumer import event_handler
 from services.rules.program.pack import load_default_pack_if_empty
@@ -36,10 +36,12 @@ pytestmark = pytest.mark.integration
 NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)
 
 
-def event(kind: str, member: str, event_id: str | None = None, **data: Any) -> CloudEvent:
+def event(
+    kind: str, member: str, event_id: str | None = None, source: str = "pos/test", **data: Any
+) -> CloudEvent:
     return new_event(
         id=event_id or uuid.uuid4().hex,
-        source="pos/test",
+        source=source,
         type=kind,
         subject=member,
         data=data,
@@ -47,7 +49,13 @@ def event(kind: str, member: str, event_id: str | None = None, **data: Any) -> C
     )
 
 
-def purchase(member: str, dairy: str, other: str = "0", event_id: str | None = None) -> CloudEvent:
+def purchase(
+    member: str,
+    dairy: str,
+    other: str = "0",
+    event_id: str | None = None,
+    source: str = "pos/test",
+) -> CloudEvent:
     lines = [{"sku": "milk", "category": "dairy", "quantity": 1, "unit_price": dairy}]
     if other != "0":
         lines.append({"sku": "bread", "category": "bakery", "quantity": 1, "unit_price": other})
@@ -59,7 +67,7 @@ def purchase(member: str, dairy: str, other: str = "0", event_id: str | None = N
         "total": total,
         "lines": lines,
     }
-    return event("purchase.completed", member, event_id, **data)
+    return event("purchase.completed", member, event_id, source, **data)
 
 
 @pytest.fixture
@@ -122,7 +130,99 @@ async def test_a_chunk_with_a_duplicate_a_return_of_its_purchase_and_a_poison_me
     assert [m["data"]["revocations"] != [] for m in messages] == [False, False, True, False]
     async with engine.connect() as conn:
         seen = set(await conn.scalars(select(processed_events.c.event_id)))
-    assert seen == {chunk[0].id, bought.id, chunk[3].id, chunk[5].id}  # not the poison
+    assert seen == {chunk[0].key, bought.key, chunk[3].key, chunk[5].key}  # not the poison
+
+
+async def test_two_stores_numbering_receipts_alike_both_earn_and_each_return_finds_its_own(
+    rules: tuple[BatchHandler, AsyncEngine],
+) -> None:
+    """Identity is source + id (CloudEvents): receipt-4711 of store 1 and of store 2 are two
+    purchases; a return names its purchase's source when it is not its own."""
+    handle, engine = rules
+    receipt = f"receipt-{uuid.uuid4().hex[:6]}"
+    first = purchase("ann", dairy="100.00", event_id=receipt, source="pos/store-1")
+    second = purchase("ben", dairy="50.00", event_id=receipt, source="pos/store-2")
+    assert await handle([first, second, first]) == {}  # the third is store 1's again
+    returned_at_store_2 = event(
+        "purchase.returned",
+        "ben",
+        source="pos/store-2",
+        return_id="r1",
+        original_event_id=receipt,
+        currency="DKK",
+        amount="50",
+    )
+    returned_elsewhere = event(
+        "purchase.returned",
+        "ann",
+        source="web/shop",
+        return_id="r2",
+        original_event_id=receipt,
+        original_source="pos/store-1",
+        currency="DKK",
+        amount="100",
+    )
+    assert await handle([returned_at_store_2, returned_elsewhere]) == {}
+    messages = [m for m in await decided(engine) if m["subject"] in ("ann", "ben")]
+    assert [(m["subject"], points(m)) for m in messages] == [
+        ("ann", {"base-earn": 100, "dairy-double": 100}),
+        ("ben", {"base-earn": 50, "dairy-double": 50}),
+        ("ben", {"base-earn": 50, "dairy-double": 50}),  # taken back from ben's own
+        ("ann", {"base-earn": 100, "dairy-double": 100}),
+    ]
+    assert len({m["id"] for m in messages}) == 4
+
+
+async def test_events_recorded_by_their_bare_id_before_the_upgrade_are_still_known(
+    rules: tuple[BatchHandler, AsyncEngine],
+) -> None:
+    """Rows written when an event was known by its id alone: a redelivery is a repeat, and a
+    return finds the purchase."""
+    handle, engine = rules
+    old, old_purchase = f"old-{uuid.uuid4().hex[:6]}", f"old-{uuid.uuid4().hex[:6]}"
+    async with engine.begin() as conn:
+        await conn.execute(
+            processed_events.insert(),
+            [
+                {
+                    "event_id": name,
+                    "event_type": "purchase.completed",
+                    "member_id": "cy",
+                    "occurred_at": NOW,
+                    "processed_at": NOW,
+                }
+                for name in (old, old_purchase)
+            ],
+        )
+        await conn.execute(
+            purchases.insert().values(
+                event_id=old_purchase,
+                member_id="cy",
+                occurred_at=NOW,
+                currency="DKK",
+                paid=80,
+                record={
+                    "currency": "DKK",
+                    "paid": "80.00",
+                    "returned": "0",
+                    "shares": {"base-earn": {"rule_version": 1, "points": 80, "revoked": 0}},
+                },
+            )
+        )
+    ret = event(
+        "purchase.returned",
+        "cy",
+        return_id="r1",
+        original_event_id=old_purchase,
+        currency="DKK",
+        amount="80",
+    )
+    assert await handle([purchase("cy", dairy="80.00", event_id=old), ret]) == {}
+    messages = [m for m in await decided(engine) if m["subject"] == "cy"]
+    assert [points(m) for m in messages] == [{"base-earn": 80}]  # the return only
+    assert messages[0]["data"]["revocations"][0]["revokes_award_id"] == derived_id(
+        old_purchase, "base-earn"
+    )
 
 
 async def test_one_members_events_in_one_chunk_are_applied_in_order(
@@ -154,7 +254,7 @@ async def test_a_referral_is_one_message_to_each_member_it_rewards(
         ("dan", {"referral": 200}),
         ("eva", {"referred-welcome": 100}),
     ]
-    assert messages[0]["id"] == derived_id(referral.id, "decision", "dan")
+    assert messages[0]["id"] == derived_id(referral.key, "decision", "dan")
 
 
 async def test_two_replicas_locking_overlapping_members_neither_deadlock_nor_lose_a_purchase(

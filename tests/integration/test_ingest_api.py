@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from shared.contracts.envelope import derived_id
+from shared.contracts.envelope import derived_id, event_key
 from shared.settings import KafkaSettings
 from tests.apps import POS_KEY, READER_KEY
 from tests.kafka_helpers import read_until
@@ -170,9 +170,11 @@ async def test_an_accepted_batch_is_on_the_topic_keyed_by_member_and_awarded(
         "big-basket": 100,
         "organic-local": 10,
     }
-    assert by_member["m-3"]["id"] == derived_id(events[0]["id"], "decision", "m-3")
+    # Ids derived from the event's identity: its source and id.
+    key = event_key(events[0]["source"], events[0]["id"])
+    assert by_member["m-3"]["id"] == derived_id(key, "decision", "m-3")
     base = next(a for a in by_member["m-3"]["data"]["awards"] if a["rule_id"] == "base-earn")
-    assert base["award_id"] == derived_id(events[0]["id"], "base-earn")
+    assert base["award_id"] == derived_id(key, "base-earn")
 
 
 async def test_the_ingest_fast_path_answers_as_the_route_does(client: httpx.AsyncClient) -> None:

@@ -48,7 +48,8 @@ def facts(event: LoyaltyEvent, member: MemberState, needed: frozenset[str] | Non
     result.needed = needed
     if needed is None or "event" in needed:
         result["event"] = {
-            "id": event.event_id,
+            "id": event.sent_id or event.event_id,
+            "source": event.source,
             "type": event.event_type,
             "time": event.occurred_at.isoformat(),
             "weekday": event.occurred_at.isoweekday(),

@@ -45,9 +45,11 @@ class RulesRepository:
         self._dialect = session.get_bind().dialect.name
 
     async def claim(self, events: Sequence[LoyaltyEvent], now: datetime) -> set[str]:
-        """Record the events as processed (it holds once the transaction commits); the ids
-        of those processed before. One statement: the unique key finds the repeats, in id
-        order so that two replicas claiming overlapping chunks wait, never deadlock."""
+        """Record the events as processed (it holds once the transaction commits); the keys
+        of those processed before. One statement: the unique key finds the repeats, in key
+        order so that two replicas claiming overlapping chunks wait, never deadlock. Events
+        processed before keys were source + id were recorded by their bare id: one more
+        query finds those among the new, so a redelivery of one is still a repeat."""
         first = {e.event_id: e for e in reversed(events)}  # the first of each id
         rows = [
             {
@@ -59,15 +61,25 @@ class RulesRepository:
             }
             for _, e in sorted(first.items())
         ]
-        new = await insert_rows(
-            self.session,
-            processed_events,
-            rows,
-            on_conflict="nothing",
-            key=["event_id"],
-            returning="event_id",
+        new = set(
+            await insert_rows(
+                self.session,
+                processed_events,
+                rows,
+                on_conflict="nothing",
+                key=["event_id"],
+                returning="event_id",
+            )
         )
-        return set(first) - set(new)
+        bare = {first[k].sent_id: k for k in new if first[k].sent_id}
+        if bare:
+            legacy = await self.session.execute(
+                select(processed_events.c.event_id).where(
+                    one_of(processed_events.c.event_id, list(bare), self._dialect)
+                )
+            )
+            new -= {bare[r.event_id] for r in legacy}
+        return set(first) - new
 
     async def release(self, event_ids: Collection[str]) -> None:
         """Forget claims of events this chunk refused: a replay of them is handled anew."""

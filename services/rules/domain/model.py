@@ -40,20 +40,32 @@ class Purchase:
 
 @dataclass(frozen=True, slots=True)
 class Return:
-    original_event_id: str
+    original_event_id: str  # the purchase's key (its source + id)
     currency: str
     amount: Decimal
+    # The purchase's id as its sender wrote it: how the member and the till name it, and how
+    # purchases recorded before events were keyed on source + id are found.
+    original_id: str = ""
+
+    def purchase_keys(self) -> tuple[str, ...]:
+        return (
+            (self.original_event_id, self.original_id)
+            if self.original_id
+            else (self.original_event_id,)
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class LoyaltyEvent:
-    event_id: str
+    event_id: str  # the event's key: its source + id as one string (envelope.event_key)
     event_type: str
     member_id: str
     occurred_at: datetime
     purchase: Purchase | None = None
     returned: Return | None = None
     data: dict[str, Any] = field(default_factory=dict)  # the payload, for conditions
+    source: str = ""  # the event's source and id as its sender wrote them
+    sent_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from services.rules.service_layer.handlers import evaluate_events
 from services.rules.service_layer.rulebook import RuleBook
 from services.rules.service_layer.unit_of_work import UnitOfWork
 from shared import metrics
-from shared.contracts.envelope import CloudEvent
+from shared.contracts.envelope import CloudEvent, event_key
 from shared.contracts.erasure import ERASURE_REQUESTED, ErasureRequested
 from shared.contracts.inbound import (
     PayloadError,
@@ -43,13 +43,18 @@ def to_command(event: CloudEvent) -> EvaluateEvent:
         )
     elif isinstance(payload, PurchaseReturned):
         returned = Return(
-            original_event_id=payload.original_event_id,
+            original_event_id=event_key(
+                payload.original_source or event.source, payload.original_event_id
+            ),
             currency=payload.currency,
             amount=payload.amount,
+            original_id=payload.original_event_id,
         )
     return EvaluateEvent(
         LoyaltyEvent(
-            event_id=event.id,
+            event_id=event.key,
+            source=event.source,
+            sent_id=event.id,
             event_type=event.type,
             member_id=event.subject,
             occurred_at=event.time,

@@ -16,7 +16,13 @@ from services.rules.service_layer import views
 from shared import tracing
 from shared.auth import SCOPE_ADMIN, SCOPE_INGEST
 from shared.callers import Caller, MemberId, require_member_access, require_scope
-from shared.contracts.envelope import TYPE_HEADER, CloudEvent, EnvelopeError, implausible_time
+from shared.contracts.envelope import (
+    TYPE_HEADER,
+    CloudEvent,
+    EnvelopeError,
+    event_key,
+    implausible_time,
+)
 from shared.contracts.erasure import ERASURE_REQUESTED
 from shared.contracts.inbound import PayloadError, parse_inbound
 from shared.contracts.json import JsonDecodeError, loads_exact
@@ -191,25 +197,35 @@ async def _returns_not_taken(
     """A return must refer to a purchase of the same member, already recorded or in this
     batch, in the purchase's currency: what the rules would refuse, refused here."""
     in_batch = {
-        e.id: (e.subject, str(e.data.get("currency")))
+        e.key: (e.subject, str(e.data.get("currency")))
         for e in events
         if e.type == "purchase.completed"
     }
     returns = [
-        (i, str(e.data["original_event_id"]), e.subject, str(e.data.get("currency")))
+        (
+            i,
+            str(e.data["original_event_id"]),
+            event_key(
+                str(e.data.get("original_source") or e.source), str(e.data["original_event_id"])
+            ),
+            e.subject,
+            str(e.data.get("currency")),
+        )
         for i, e in enumerate(events)
         if e.type == "purchase.returned"
     ]
     if not returns:
         return []
-    wanted = [r[1] for r in returns if r[1] not in in_batch]
+    # A purchase recorded before events were keyed on source + id is known by its bare id.
+    wanted = [k for r in returns for k in r[1:3] if r[2] not in in_batch]
     seen = dict(in_batch)
     if wanted:
         async with sessions() as session:
             seen |= await views.purchases_seen(session, wanted)
     errors = []
-    for i, original, member, currency in returns:
-        owner, paid_in = seen.get(original, (None, None))
+    for i, original, key, member, currency in returns:
+        found = seen.get(key) or seen.get(original)
+        owner, paid_in = found if found is not None else (None, None)
         if owner != member:
             loc, msg = ["data", "original_event_id"], f"no purchase {original!r} of this member"
         elif currency != paid_in:

@@ -47,7 +47,7 @@ async def evaluate_events(
                 if event.member_id in erased:
                     out.rejected[index] = MemberWasErased(event.member_id, erased[event.member_id])
         purchases = await uow.purchases(
-            {e.returned.original_event_id for e in events if e.returned is not None}
+            {k for e in events if e.returned is not None for k in e.returned.purchase_keys()}
         )
         budgets = Budgets({}, {})
         limits = book.budgets_for({e.event_type for e in events})
@@ -101,7 +101,7 @@ async def simulate_with_reasons(
         member = await uow.member(event.member_id)
         purchases = {}
         if event.returned is not None:
-            purchases = await uow.purchases({event.returned.original_event_id})
+            purchases = await uow.purchases(set(event.returned.purchase_keys()))
         decision = _decide(event, member, purchases, book, Budgets({}, {})).decision
     fired = {a.rule_id for a in decision.awards} | {r.rule_id for r in decision.revocations}
     if event.returned is not None:
@@ -117,11 +117,13 @@ def _decide(
     budgets: Budgets,
 ) -> Decided:
     if event.returned is not None:
-        purchase = purchases.get(event.returned.original_event_id)
+        purchase = next(
+            (p for k in event.returned.purchase_keys() if (p := purchases.get(k)) is not None),
+            None,
+        )
         if purchase is None or purchase.member_id != event.member_id:
-            raise UnknownPurchase(
-                f"return of unknown purchase {event.returned.original_event_id!r}"
-            )
+            named = event.returned.original_id or event.returned.original_event_id
+            raise UnknownPurchase(f"return of unknown purchase {named!r}")
         purchase.check(event.returned)  # refuses before anything changes
         observe(member, event)
         revocations = purchase.take_back(
