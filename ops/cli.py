@@ -17,14 +17,15 @@ import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import httpx
 import typer
-from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from ops.calls import SERVICES, call, client, err, fail, out, segment, url
+from ops.rates_cli import rates_app
 from shared.auth import Authenticator
 from shared.settings import AuthSettings
 
@@ -33,11 +34,7 @@ rules_app = typer.Typer(help="The rule pack: export it, load it.", no_args_is_he
 members_app = typer.Typer(help="Members: import them, export or erase one.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 app.add_typer(members_app, name="members")
-out = Console()
-err = Console(stderr=True, soft_wrap=True)  # an error (a file path, a line) stays on one line
-
-SERVICES = ("rules", "ledger", "notifications")
-DEFAULT_PORTS = {"rules": 8001, "ledger": 8002, "notifications": 8003}
+app.add_typer(rates_app, name="rates")
 ENROLMENT_COLUMNS = (
     "member_id",
     "channel",
@@ -50,39 +47,6 @@ ENROLMENT_COLUMNS = (
     "push_consent",
 )
 _YES, _NO = {"true", "yes", "1", "ja"}, {"false", "no", "0", "nej", ""}
-
-
-def url(service: str) -> str:
-    default = f"http://127.0.0.1:{DEFAULT_PORTS[service]}"
-    return os.environ.get(f"POINTSTREAM_{service.upper()}_URL", default).rstrip("/")
-
-
-def client() -> httpx.Client:
-    key = os.environ.get("POINTSTREAM_API_KEY", "dev-key")
-    return httpx.Client(headers={"X-API-Key": key}, timeout=30)
-
-
-def fail(message: str) -> NoReturn:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
-    raise typer.Exit(1)
-
-
-def call(method: str, service: str, path: str, **kwargs: Any) -> httpx.Response:
-    """One request; a refusal or an unreachable service is a clear error, not a traceback."""
-    target = f"{url(service)}{path}"
-    try:
-        with client() as http:
-            response = http.request(method, target, **kwargs)
-    except httpx.TransportError as exc:
-        fail(f"{service} is not reachable at {url(service)} ({exc.__class__.__name__})")
-    if response.status_code >= 400:
-        try:
-            problem = response.json()
-            detail = problem.get("detail") or problem.get("title")
-        except (ValueError, AttributeError):  # not a problem document
-            detail = response.text[:300]
-        fail(f"{service} answered {response.status_code} to {method} {path}: {detail}")
-    return response
 
 
 @rules_app.command("export")
@@ -140,7 +104,7 @@ def statement(
     limit: Annotated[int, typer.Option(help="newest entries to show", min=1)] = 50,
 ) -> None:
     """A member's balance and newest ledger entries."""
-    balance = call("GET", "ledger", f"/v1/members/{member}/balance").json()
+    balance = call("GET", "ledger", f"/v1/members/{segment(member)}/balance").json()
     out.print(
         f"[bold]{member}[/bold]  available {balance['available']}  pending {balance['pending']}"
         f"  held {balance['held']}  lifetime earned {balance['lifetime_earned']}"
@@ -155,7 +119,7 @@ def statement(
         params: dict[str, Any] = {"limit": min(100, limit - shown)}
         if cursor:
             params["cursor"] = cursor
-        page = call("GET", "ledger", f"/v1/members/{member}/entries", params=params).json()
+        page = call("GET", "ledger", f"/v1/members/{segment(member)}/entries", params=params).json()
         for entry in page["entries"]:
             table.add_row(
                 entry["recorded_at"][:19],
@@ -261,7 +225,7 @@ def _export_into(out_path: Path, member: str, at: str) -> None:
     with zipfile.ZipFile(out_path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("README.txt", EXPORT_README.format(member=member, at=at))
         for service in SERVICES:
-            path = f"/v1/members/{member}/export"
+            path = f"/v1/members/{segment(member)}/export"
             try:
                 with client() as http, http.stream("GET", f"{url(service)}{path}") as answer:
                     if answer.status_code >= 400:
@@ -286,7 +250,7 @@ def members_erase(
     the ledger's books stay exact under an opaque key; later events for them are refused."""
     if not yes:
         fail(f"erasing {member} cannot be undone: run again with --yes")
-    asked = call("POST", "rules", f"/v1/members/{member}/erasure").json()
+    asked = call("POST", "rules", f"/v1/members/{segment(member)}/erasure").json()
     out.print(f"{member}: erasure {asked['status']} (event {asked['erasure_event_id']})")
     if wait <= 0:
         return
@@ -296,7 +260,7 @@ def members_erase(
         pending = [
             s
             for s in pending
-            if not call("GET", s, f"/v1/members/{member}/erasure").json()["erased"]
+            if not call("GET", s, f"/v1/members/{segment(member)}/erasure").json()["erased"]
         ]
         if pending and time.monotonic() > deadline:
             fail(f"not yet confirmed after {wait:g}s by: {', '.join(pending)} (it will be done)")

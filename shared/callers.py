@@ -9,6 +9,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from starlette.types import Scope
 
 from shared.auth import Authenticator, AuthError, Principal
+from shared.contracts.envelope import MEMBER_ID_MAX, MEMBER_ID_PATTERN
 
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
 _bearer = HTTPBearer(auto_error=False)
@@ -59,7 +60,7 @@ def scoped(scope: str) -> Callable[[Principal], Awaitable[Principal]]:
 
 
 # A member id in a path: the same characters the envelope's ``subject`` allows.
-MemberId = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:@-]+$")]
+MemberId = Annotated[str, Path(min_length=1, max_length=MEMBER_ID_MAX, pattern=MEMBER_ID_PATTERN)]
 
 
 def require_scope(principal: Principal, scope: str) -> None:

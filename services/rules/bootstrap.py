@@ -12,6 +12,7 @@ from services.rules.entrypoints import (
     http,
     members_http,
     operations_http,
+    rates_http,
 )
 from services.rules.entrypoints.consumer import event_handler
 from services.rules.entrypoints.context import RulesContext
@@ -40,7 +41,7 @@ def build_app(
     parts = ServiceParts.assemble(settings, kafka=kafka, auth=auth, outbox=outbox)
     sessions, producer, relay = parts.sessions, parts.producer, parts.relay
     assert relay is not None
-    book = RuleBook(sessions, ttl=settings.rules_refresh_seconds)
+    book = RuleBook(sessions, ttl=settings.rules_refresh_seconds, currency=settings.currency)
 
     def uow() -> UnitOfWork:
         return SqlAlchemyUnitOfWork(sessions, kafka.topics.awards)
@@ -81,6 +82,7 @@ def build_app(
             program_http.router,
             erasure_http.router,
             operations_http.router,
+            rates_http.router,
         ],
     )
     erased = ErasedCache(sessions, erased_members)

@@ -15,6 +15,14 @@ _DERIVED_ID_NAMESPACE = uuid.UUID("6f1c1a52-5d4e-4b7e-9b2a-0c9a3f6f2d11")
 _NAMESPACE_BYTES = _DERIVED_ID_NAMESPACE.bytes
 
 
+# A member id: letters, digits and _ : @ - with single dots between them (an email will do), at
+# most 200 characters. No "/" and no ".." or lone "." segment: an id is always one path
+# segment that names no other path. The one definition, for events, routes and fast paths.
+MEMBER_ID = r"[A-Za-z0-9_:@-]+(?:\.[A-Za-z0-9_:@-]+)*"
+MEMBER_ID_PATTERN = rf"^{MEMBER_ID}$"
+MEMBER_ID_MAX = 200
+
+
 class CloudEvent(BaseModel):
     """One event. ``source`` + ``id`` is its identity (:attr:`key`), the idempotency key: two
     stores may both number receipts from 1. ``subject`` is the member id (the Kafka key)."""
@@ -27,7 +35,7 @@ class CloudEvent(BaseModel):
     source: str = Field(min_length=1, max_length=500)
     type: str = Field(min_length=1, max_length=200)
     time: AwareDatetime
-    subject: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:@-]+$")
+    subject: str = Field(min_length=1, max_length=MEMBER_ID_MAX, pattern=MEMBER_ID_PATTERN)
     datacontenttype: Literal["application/json"] = "application/json"
     data: dict[str, Any]
 

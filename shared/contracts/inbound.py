@@ -17,10 +17,16 @@ from pydantic import (
 
 from shared.contracts.currencies import CURRENCIES
 from shared.contracts.custom import OpenPayload
-from shared.contracts.envelope import CloudEvent, InvalidMessage
+from shared.contracts.envelope import MEMBER_ID_MAX, MEMBER_ID_PATTERN, CloudEvent, InvalidMessage
 from shared.contracts.erasure import ERASURE_REQUESTED, ErasureRequested
 
-Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=4, allow_inf_nan=False)]
+# The largest amount pointstream takes, in any currency, and once converted into the program's:
+# what the rules keep of a purchase (NUMERIC(14,2)). One bound, checked at ingest.
+MAX_AMOUNT = Decimal("999999999999.99")
+Money = Annotated[
+    Decimal,
+    Field(ge=0, le=MAX_AMOUNT, max_digits=16, decimal_places=4, allow_inf_nan=False),
+]
 
 
 def _known_currency(code: str) -> str:
@@ -167,7 +173,9 @@ class MemberActivity(OpenPayload):
 
 
 class ReferralCompleted(OpenPayload):
-    referred_member_id: str = Field(min_length=1, max_length=200)
+    referred_member_id: str = Field(
+        min_length=1, max_length=MEMBER_ID_MAX, pattern=MEMBER_ID_PATTERN
+    )
 
 
 class ComplaintResolved(OpenPayload):
@@ -217,7 +225,11 @@ def parse_inbound(event: CloudEvent) -> InboundPayload:
     if model is None:
         known = ", ".join(sorted(INBOUND_TYPES))
         raise PayloadError(f"unknown event type {event.type!r}; expected one of: {known}")
-    return payload_of(event, model)
+    payload = payload_of(event, model)
+    if isinstance(payload, ReferralCompleted) and payload.referred_member_id == event.subject:
+        why = "a member cannot refer themselves"
+        raise PayloadError(f"invalid data for {event.type}: {why}", [(["referred_member_id"], why)])
+    return payload
 
 
 def payload_of(event: CloudEvent, model: type[P]) -> P:

@@ -257,6 +257,34 @@ async def test_a_referral_is_one_message_to_each_member_it_rewards(
     assert messages[0]["id"] == derived_id(referral.key, "decision", "dan")
 
 
+async def test_a_friend_is_welcomed_once_however_often_and_by_whomever_referred(
+    rules: tuple[BatchHandler, AsyncEngine],
+) -> None:
+    """referred-welcome's cap counts on the friend who gets the points; a member cannot
+    refer themselves, and a referred id is a member id like any other."""
+    handle, engine = rules
+    friend = f"f-{uuid.uuid4().hex[:6]}"
+    chunk = [
+        event("referral.completed", "gus", referred_member_id=friend),
+        event("referral.completed", "gus", referred_member_id=friend),
+        event("referral.completed", "hal", referred_member_id=friend),
+        event("referral.completed", "ivy", referred_member_id="ivy"),
+        event("referral.completed", "ivy", referred_member_id="../bob"),
+    ]
+    rejected = await handle(chunk[:3] + chunk[3:])
+    assert set(rejected) == {3, 4}
+    assert "cannot refer themselves" in rejected[3]
+    assert "referred_member_id" in rejected[4]
+    # A later chunk, as another replica would handle it: the cap is on the friend's state.
+    assert await handle([event("referral.completed", "jon", referred_member_id=friend)]) == {}
+    welcomed = [
+        m
+        for m in await decided(engine)
+        if m["type"] == "points.decided" and m["subject"] == friend
+    ]
+    assert [points(m) for m in welcomed] == [{"referred-welcome": 100}]
+
+
 async def test_two_replicas_locking_overlapping_members_neither_deadlock_nor_lose_a_purchase(
     rules: tuple[BatchHandler, AsyncEngine],
 ) -> None:

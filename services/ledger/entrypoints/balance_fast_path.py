@@ -17,8 +17,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from services.ledger.adapters.balance_reader import BalanceReader
 from shared.auth import SCOPE_MEMBERS_READ, Authenticator
 from shared.callers import scope_caller
+from shared.contracts.envelope import MEMBER_ID, MEMBER_ID_MAX
 
-_PATH = re.compile(r"/v1/members/([A-Za-z0-9._:@-]{1,200})/balance")
+_PATH = re.compile(rf"/v1/members/({MEMBER_ID})/balance")
 _ROUTE = SimpleNamespace(path="/v1/members/{member_id}/balance")  # the request log's label
 _HEADERS = [(b"content-type", b"application/json")]
 
@@ -55,6 +56,8 @@ class BalanceFastPath:
         if found is None:
             return None
         member = found.group(1)
+        if len(member) > MEMBER_ID_MAX:
+            return None
         principal = scope_caller(self._auth, scope)
         if principal is None:
             return None

@@ -109,6 +109,19 @@ activities = Table(
     Column("occurred_at", UtcDateTime(), nullable=False, index=True),
 )
 
+# What one unit of a currency is worth in the program's currency, by day (a central bank's
+# reference rates): purchases in another currency are counted at the rate of their day.
+# Rates are set and corrected, never deleted: what ingest took with a rate keeps one.
+exchange_rates = Table(
+    "exchange_rates",
+    metadata,
+    Column("currency", String(3), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("rate", Numeric(24, 10), nullable=False),
+    Column("set_at", UtcDateTime(), nullable=False),
+    Column("set_by", String(200), nullable=False),
+)
+
 # Points a budgeted rule has awarded, across all members and replicas.
 budgets = Table(
     "budgets",

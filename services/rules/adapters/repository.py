@@ -2,7 +2,7 @@
 purchases, processed ids, budgets, award totals and the outbox."""
 
 from collections.abc import Collection, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -18,12 +18,14 @@ from services.rules.adapters.orm import (
     processed_events,
     purchases,
 )
+from services.rules.adapters.rates import rates_within
 from services.rules.adapters.state_codec import (
     member_from_json,
     member_to_json,
     purchase_from_json,
     purchase_to_json,
 )
+from services.rules.domain.exchange import Rate
 from services.rules.domain.member import MemberState
 from services.rules.domain.model import LoyaltyEvent
 from services.rules.domain.returns import PurchaseRecord
@@ -152,6 +154,10 @@ class RulesRepository:
         for m in members:
             m.version += 1
 
+    async def exchange_rates(self, spans: Mapping[str, tuple[date, date]]) -> list[Rate]:
+        """The rates of each currency from the first day to the last of its span."""
+        return await rates_within(self.session, spans)
+
     async def purchases(self, event_ids: Collection[str]) -> dict[str, PurchaseRecord]:
         if not event_ids:
             return {}
@@ -174,8 +180,9 @@ class RulesRepository:
                     "member_id": record.member_id,
                     "record": purchase_to_json(record),
                     "occurred_at": occurred_at,
-                    "currency": record.currency,
-                    "paid": record.paid - record.returned,  # net of returns
+                    # The report's revenue: in the program's currency, net of returns.
+                    "currency": record.counted_in or record.currency,
+                    "paid": record.counted_net(),
                 }
                 for record, occurred_at in records
             ],

@@ -55,7 +55,7 @@ def member_from_json(member_id: str, data: dict[str, Any], version: int) -> Memb
 
 
 def purchase_to_json(record: PurchaseRecord) -> dict[str, Any]:
-    return {
+    data: dict[str, Any] = {
         "currency": record.currency,
         "paid": str(record.paid),
         "returned": str(record.returned),
@@ -64,6 +64,13 @@ def purchase_to_json(record: PurchaseRecord) -> dict[str, Any]:
             for k, v in record.shares.items()
         },
     }
+    if record.counted is not None:  # paid in another currency than the program's
+        data |= {
+            "rate": str(record.rate),
+            "counted": str(record.counted),
+            "counted_in": record.counted_in,
+        }
+    return data
 
 
 def purchase_from_json(event_id: str, member_id: str, data: dict[str, Any]) -> PurchaseRecord:
@@ -74,4 +81,7 @@ def purchase_from_json(event_id: str, member_id: str, data: dict[str, Any]) -> P
         paid=Decimal(data["paid"]),
         returned=Decimal(data["returned"]),
         shares={k: EarnedShare(**v) for k, v in data["shares"].items()},
+        rate=Decimal(data.get("rate", 1)),
+        counted=Decimal(data["counted"]) if data.get("counted") else None,
+        counted_in=data.get("counted_in"),
     )

@@ -1,5 +1,6 @@
 """Deciding what an event is worth: matching rules, effects, stacking, multipliers, caps."""
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -51,12 +52,22 @@ def to_points(value: Decimal, rounding: Rounding) -> int:
 def explain(rule: Rule, language: str, **values: Any) -> str:
     """The rule's explanation in ``language`` (English if it has none); ``$name``
     placeholders only, so a template cannot reach anything but these values; the amount as
-    the language writes it."""
+    the language writes it. For a purchase paid in another currency (``paid_in``,
+    ``paid_amount``), the amount says both: "230.40 SEK = 152.10 DKK"."""
     texts = rule.explanation
     written_in = next((tag for tag in (language, language[:2]) if texts.get(tag)), "en")
     template = texts.get(written_in) or rule.name
-    if isinstance(values.get("amount"), Decimal):
-        values["amount"] = money(values["amount"], written_in)
+    for name in ("amount", "paid_amount"):
+        if isinstance(values.get(name), Decimal):
+            values[name] = money(values[name], written_in)
+    if values.get("paid_in") and values.get("amount_counted"):
+        both = (
+            f"{values['paid_amount']} {values['paid_in']} = {values['amount']} {values['currency']}"
+        )
+        if "$amount $currency" in template:
+            template = template.replace("$amount $currency", both)
+        elif "$amount" in template:
+            template = f"{template} ({both})"
     return Template(template).safe_substitute(name=rule.name, **values)
 
 
@@ -106,9 +117,15 @@ def base_points(
 
 
 def evaluate(
-    event: LoyaltyEvent, facts: Mapping[str, Any], rules: Sequence[Compiled], member: MemberState
+    event: LoyaltyEvent,
+    facts: Mapping[str, Any],
+    rules: Sequence[Compiled],
+    member: MemberState,
+    others: Mapping[str, MemberState] | None = None,
 ) -> list[Award]:
-    """The awards for ``event``, after per-member caps; the member's usage is updated."""
+    """The awards for ``event``, after per-member caps; the member's usage is updated. A rule
+    that gives points to another member (its ``beneficiary``: a referral's friend) counts its
+    caps on that member, found in ``others`` (missing: an erased member, who gets nothing)."""
     matching = sorted(
         (
             c
@@ -143,7 +160,8 @@ def evaluate(
     return [
         award
         for rule, points, amount in earned
-        if (award := _award(rule, points, amount, event, member, language)) is not None
+        if (award := _award(rule, points, amount, event, member, others or {}, language))
+        is not None
     ]
 
 
@@ -153,9 +171,18 @@ def _award(
     amount: Decimal,
     event: LoyaltyEvent,
     member: MemberState,
+    others: Mapping[str, MemberState],
     language: str,
 ) -> Award | None:
     caps = rule.caps
+    beneficiary = event.member_id
+    if rule.beneficiary is not None:
+        beneficiary = str(event.data.get(rule.beneficiary) or "")
+        if beneficiary != event.member_id:
+            holder = others.get(beneficiary)
+            if holder is None:
+                return None
+            member = holder
     points = member.allowed(
         rule.rule_id,
         points,
@@ -165,31 +192,35 @@ def _award(
         once=caps.once_per_member,
         once_per_year=caps.once_per_year,
     )
-    beneficiary = event.member_id
-    if rule.beneficiary is not None:
-        beneficiary = str(event.data.get(rule.beneficiary) or "")
     if points <= 0 or not beneficiary:
         return None
     member.record_award(rule.rule_id, points, event.occurred_at)
-    currency = event.purchase.currency if event.purchase else ""
+    purchase = event.purchase
+    currency = purchase.currency if purchase else ""
+    paid_in = purchase.paid_in if purchase else None
+    paid_amount = purchase.as_paid(amount) if purchase else Decimal(0)
     pending = None
     if rule.pending_days:
         pending = event.occurred_at + timedelta(days=rule.pending_days)
-    return Award(
+    award = Award(
         member_id=beneficiary,
         points=points,
         rule_id=rule.rule_id,
         rule_version=rule.version,
         driver=rule.driver.value,
-        explanation=explain(rule, language, points=points, amount=amount, currency=currency),
+        explanation="",
         language=language,
         amount=amount,
+        paid_in=paid_in,
+        paid_amount=paid_amount,
         source_event_id=event.event_id,
         source_event_type=event.event_type,
         awarded_at=event.occurred_at,
         pending_until=pending,
         funded_by=rule.funded_by,
     )
+    explanation = explain(rule, language, currency=currency, **award.explained())
+    return dataclasses.replace(award, explanation=explanation)
 
 
 def why_not(

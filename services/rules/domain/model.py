@@ -31,11 +31,26 @@ class Purchase:
     total: Decimal
     lines: tuple[PurchaseLine, ...] = ()
     paid_with_points: Decimal = Decimal(0)
+    # A purchase in another currency than the program's is counted in the program's
+    # (exchange.to_program_currency): what it was paid in, and at which rate.
+    paid_in: str | None = None
+    paid_in_total: Decimal = Decimal(0)
+    paid_in_paid: Decimal = Decimal(0)
+    rate: Decimal = Decimal(1)
 
     @property
     def paid(self) -> Decimal:
         """What earns points: the amount actually paid, not the part paid with points."""
         return max(self.total - self.paid_with_points, Decimal(0))
+
+    def as_paid(self, amount: Decimal) -> Decimal:
+        """``amount`` (in the program's currency, a part of this purchase) in the currency
+        the purchase was paid in."""
+        if self.paid_in is None:
+            return amount
+        if amount == self.paid:
+            return self.paid_in_paid
+        return (amount / self.rate).quantize(Decimal("0.01"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +100,19 @@ class Award:
     funded_by: str | None = None
     language: str = "en"  # of the explanation
     amount: Decimal = Decimal(0)  # what the points were counted on (to explain them again)
+    paid_in: str | None = None  # a purchase in another currency: that currency, and the
+    paid_amount: Decimal = Decimal(0)  # amount in it
+
+    def explained(self) -> dict[str, Any]:
+        """The values its rule's explanation is written from (engine.explain)."""
+        values: dict[str, Any] = {"points": self.points, "amount": self.amount}
+        if self.paid_in is not None:
+            values |= {
+                "paid_in": self.paid_in,
+                "paid_amount": self.paid_amount,
+                "amount_counted": self.amount > 0,
+            }
+        return values
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,3 +148,5 @@ class Decision:
     awards: list[Award] = field(default_factory=list)
     revocations: list[Revocation] = field(default_factory=list)
     tier_change: TierChange | None = None
+    # Other members it gave points to (a referral's friend): their caps' usage changed too.
+    others: list[MemberState] = field(default_factory=list)

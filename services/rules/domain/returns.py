@@ -28,12 +28,25 @@ class EarnedShare:
 
 @dataclass(slots=True)
 class PurchaseRecord:
+    """A purchase as its returns need it: in the currency it was paid in (``currency``,
+    ``paid``, ``returned``), what it counted for in the program's (``counted``, at ``rate``),
+    and what each rule's share of it earned."""
+
     event_id: str
     member_id: str
     currency: str
     paid: Decimal
     returned: Decimal = Decimal(0)
     shares: dict[str, EarnedShare] = field(default_factory=dict)  # rule id -> share
+    rate: Decimal = Decimal(1)  # the program's currency per unit of ``currency``
+    counted: Decimal | None = None  # ``paid`` in the program's currency; None: the same
+    counted_in: str | None = None  # the program's currency, when another than ``currency``
+
+    def counted_net(self) -> Decimal:
+        """What the purchase counts for in the program's currency, net of returns."""
+        if self.counted is None or not self.paid:
+            return self.paid - self.returned
+        return (self.counted * (self.paid - self.returned) / self.paid).quantize(Decimal("0.01"))
 
     def record(self, awards: list[Award]) -> None:
         for award in awards:
@@ -64,7 +77,9 @@ class PurchaseRecord:
                     points=due,
                     rule_id=rule_id,
                     rule_version=share.rule_version,
-                    explanation=_returned(member_language, ret.amount, ret.currency),
+                    explanation=_returned(
+                        member_language, ret.amount, ret.currency, self._counted(ret.amount)
+                    ),
                     language=_returned_language(member_language),
                     revokes_event_id=self.event_id,
                     source_event_id=return_event_id,
@@ -72,6 +87,13 @@ class PurchaseRecord:
                 )
             )
         return revocations
+
+    def _counted(self, amount: Decimal) -> tuple[Decimal, str] | None:
+        """``amount`` of this purchase's currency in the program's, at the purchase's rate
+        (None when they are the same currency)."""
+        if self.counted_in is None or self.counted_in == self.currency:
+            return None
+        return (amount * self.rate).quantize(Decimal("0.01")), self.counted_in
 
 
 _RETURNED = {
@@ -85,6 +107,13 @@ def _returned_language(language: str) -> str:
     return next((tag for tag in (language, language[:2]) if tag in _RETURNED), "en")
 
 
-def _returned(language: str, amount: Decimal, currency: str) -> str:
+def _returned(
+    language: str, amount: Decimal, currency: str, counted: tuple[Decimal, str] | None = None
+) -> str:
+    """What was returned; for a purchase in another currency than the program's, also what it
+    counted for there (``counted``), at the purchase's rate."""
     chosen = _returned_language(language)
-    return _RETURNED[chosen].format(amount=money(amount, chosen), currency=currency)
+    text = _RETURNED[chosen].format(amount=money(amount, chosen), currency=currency)
+    if counted is not None:
+        text += f" = {money(counted[0], chosen)} {counted[1]}"
+    return text

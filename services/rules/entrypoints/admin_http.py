@@ -117,7 +117,7 @@ async def _simulation(event: CloudEvent, rules: RulesContext, book: RuleBook) ->
         custom["lines"] = [dict(ln.attributes) for ln in command.event.purchase.lines]
     rules_by_id = {c.rule.rule_id: c.rule for c in book.rules}
     fired = [rules_by_id[a.rule_id] for a in decision.awards if a.rule_id in rules_by_id]
-    currency = command.event.purchase.currency if command.event.purchase else ""
+    currency = rules.settings.currency if command.event.purchase else ""  # counted in it
 
     def in_each_language(award: Award) -> dict[str, str]:
         rule = rules_by_id.get(award.rule_id)
@@ -127,9 +127,8 @@ async def _simulation(event: CloudEvent, rules: RulesContext, book: RuleBook) ->
             language: explain(
                 rule,
                 explanation_language(fired, language),
-                points=award.points,
-                amount=award.amount,
                 currency=currency,
+                **award.explained(),
             )
             for language in EXPLAINED_IN
         }

@@ -2,6 +2,7 @@
 
 import contextlib
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -11,6 +12,8 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.rules.adapters.orm import activities, member_states, processed_events, purchases
+from services.rules.adapters.rates import rates_within
+from services.rules.domain.exchange import convert, no_rate, rate_for, rates_needed
 from services.rules.entrypoints.context import RulesContext, RulesDep
 from services.rules.service_layer import views
 from shared import tracing
@@ -24,7 +27,7 @@ from shared.contracts.envelope import (
     implausible_time,
 )
 from shared.contracts.erasure import ERASURE_REQUESTED
-from shared.contracts.inbound import PayloadError, parse_inbound
+from shared.contracts.inbound import MAX_AMOUNT, PayloadError, parse_inbound
 from shared.contracts.json import JsonDecodeError, loads_exact
 from shared.contracts.modes import BATCH, STRUCTURED, binary_document, http_attributes, media_type
 from shared.erasure import MemberWasErased
@@ -93,6 +96,8 @@ async def accept_events(
         errors = await _members_erased(events, context)
     if not errors:
         errors = await _returns_not_taken(events, sessions)
+    if not errors:
+        errors = await _amounts_not_countable(events, context)
     if errors:
         return problem(
             422, "Invalid event", "no event was accepted: fix these and resend", errors=errors
@@ -232,6 +237,42 @@ async def _returns_not_taken(
             loc, msg = (
                 ["data", "currency"],
                 f"the return is in {currency}, the purchase in {paid_in}",
+            )
+        else:
+            continue
+        errors.append({"index": i, "errors": [{"loc": loc, "msg": msg}]})
+    return errors
+
+
+async def _amounts_not_countable(
+    events: list[CloudEvent], context: RulesContext
+) -> list[dict[str, Any]]:
+    """A purchase in another currency than the program's needs a rate for its day, and must
+    not be larger than pointstream takes once converted: what the rules would refuse, refused
+    here (one query for the batch's rates)."""
+    program = context.settings.currency
+    foreign = [
+        (i, e, str(e.data["currency"]), e.time.astimezone(UTC).date())
+        for i, e in enumerate(events)
+        if e.type == "purchase.completed" and e.data.get("currency") != program
+    ]
+    if not foreign:
+        return []
+    spans = rates_needed(((currency, day) for _, _, currency, day in foreign), program)
+    async with context.sessions() as session:
+        rates = await rates_within(session, spans)
+    errors = []
+    for i, e, currency, day in foreign:
+        rate = rate_for(rates, currency, day)
+        if rate is None:
+            loc, msg = ["data", "currency"], str(no_rate(currency, day, program))
+        elif (counted := convert(Decimal(str(e.data["total"])), rate.rate)) > MAX_AMOUNT:
+            loc, msg = (
+                ["data", "total"],
+                (
+                    f"{e.data['total']} {currency} is {counted} {program}: more than the largest "
+                    f"amount taken ({MAX_AMOUNT} {program})"
+                ),
             )
         else:
             continue

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from services.rules.entrypoints.context import RulesDep
 from shared.auth import SCOPE_ADMIN
 from shared.callers import scoped
+from shared.contracts.envelope import MEMBER_ID_MAX, MEMBER_ID_PATTERN
 from shared.kafka.newest import recent_events
 from shared.kafka.replay import read_dead_letters, replay_dead_letters
 
@@ -39,7 +40,7 @@ async def newest_events(
     rules: RulesDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     member: Annotated[
-        str | None, Query(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:@-]+$")
+        str | None, Query(min_length=1, max_length=MEMBER_ID_MAX, pattern=MEMBER_ID_PATTERN)
     ] = None,
     event_type: Annotated[str | None, Query(alias="type", min_length=1, max_length=200)] = None,
 ) -> dict[str, Any]:

@@ -9,26 +9,36 @@ before it changes anything in memory, so it leaves no trace.
 """
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 
 from services.rules.domain.budgets import Budgets
 from services.rules.domain.commands import EvaluateEvent
 from services.rules.domain.engine import evaluate, why_not
+from services.rules.domain.exchange import (
+    AmountTooLarge,
+    NoRate,
+    no_rate,
+    rate_for,
+    rates_needed,
+    to_program_currency,
+)
 from services.rules.domain.member import MemberState
 from services.rules.domain.model import Award, Decision, LoyaltyEvent, TierChange
 from services.rules.domain.observe import observe
 from services.rules.domain.returns import InvalidReturn, PurchaseRecord, UnknownPurchase
 from services.rules.service_layer.rulebook import RuleBook
 from services.rules.service_layer.unit_of_work import Decided, UnitOfWork
+from shared.contracts.inbound import MAX_AMOUNT
 from shared.erasure import MemberWasErased
 
 
 @dataclass(slots=True)
 class ChunkDecisions:
     decided: list[Decided] = field(default_factory=list)
-    # command index -> why: a return that does not fit, or a member who was erased
-    rejected: dict[int, InvalidReturn | MemberWasErased] = field(default_factory=dict)
+    # command index -> why: a return that does not fit, a purchase in a currency without a
+    # rate, or a member who was erased
+    rejected: dict[int, Exception] = field(default_factory=dict)
 
 
 async def evaluate_events(
@@ -40,11 +50,13 @@ async def evaluate_events(
     out = ChunkDecisions()
     async with uow:
         seen = await uow.claim(events)
-        members = await uow.members_for_update({e.member_id for e in events})
+        events = await _in_program_currency(events, uow, book.currency, out.rejected)
+        beneficiaries = {m for e in events for m in book.beneficiaries(e)}
+        members = await uow.members_for_update({e.member_id for e in events} | beneficiaries)
         if missing := {e.member_id for e in events} - members.keys():  # erased: refused
             erased = await uow.erased(missing)
             for index, event in enumerate(events):
-                if event.member_id in erased:
+                if event.member_id in erased and index not in out.rejected:
                     out.rejected[index] = MemberWasErased(event.member_id, erased[event.member_id])
         purchases = await uow.purchases(
             {k for e in events if e.returned is not None for k in e.returned.purchase_keys()}
@@ -57,7 +69,7 @@ async def evaluate_events(
             if event.event_id in seen or index in out.rejected:
                 continue
             try:
-                decided = _decide(event, members[event.member_id], purchases, book, budgets)
+                decided = _decide(event, members, purchases, book, budgets)
             except InvalidReturn as exc:
                 out.rejected[index] = exc
                 continue
@@ -98,24 +110,65 @@ async def simulate_with_reasons(
         erased = await uow.erased([event.member_id])
         if erased:
             raise MemberWasErased(event.member_id, erased[event.member_id])
-        member = await uow.member(event.member_id)
+        others = {m: await uow.member(m) for m in book.beneficiaries(event)}
+        others = {m: s for m, s in others.items() if m not in await uow.erased(others)}
+        members = {**others, event.member_id: await uow.member(event.member_id)}
+        rejected: dict[int, Exception] = {}
+        event = (await _in_program_currency([event], uow, book.currency, rejected))[0]
+        if rejected:
+            raise rejected[0]
         purchases = {}
         if event.returned is not None:
             purchases = await uow.purchases(set(event.returned.purchase_keys()))
-        decision = _decide(event, member, purchases, book, Budgets({}, {})).decision
+        decision = _decide(event, members, purchases, book, Budgets({}, {})).decision
     fired = {a.rule_id for a in decision.awards} | {r.rule_id for r in decision.revocations}
     if event.returned is not None:
         return decision, []  # a return takes back what its purchase earned; no rule decides
     return decision, why_not(event, book.facts(event, decision.member), book.rules, fired)
 
 
+async def _in_program_currency(
+    events: list[LoyaltyEvent],
+    uow: UnitOfWork,
+    currency: str,
+    rejected: MutableMapping[int, Exception],
+) -> list[LoyaltyEvent]:
+    """The events with every purchase's amounts in the program's ``currency``, at the rate of
+    its day (one query for the chunk's rates); a purchase with no rate is refused."""
+    spans = rates_needed(
+        ((e.purchase.currency, e.occurred_at.date()) for e in events if e.purchase is not None),
+        currency,
+    )
+    if not spans:
+        return events
+    rates = await uow.exchange_rates(spans)
+    converted = list(events)
+    for index, event in enumerate(events):
+        purchase = event.purchase
+        if purchase is None or purchase.currency == currency:
+            continue
+        rate = rate_for(rates, purchase.currency, event.occurred_at.date())
+        try:
+            if rate is None:
+                raise no_rate(purchase.currency, event.occurred_at.date(), currency)
+            purchase = to_program_currency(purchase, rate, currency, most=MAX_AMOUNT)
+        except (NoRate, AmountTooLarge) as exc:
+            rejected[index] = exc
+            continue
+        converted[index] = dataclasses.replace(event, purchase=purchase)
+    return converted
+
+
 def _decide(
     event: LoyaltyEvent,
-    member: MemberState,
+    members: Mapping[str, MemberState],
     purchases: Mapping[str, PurchaseRecord],
     book: RuleBook,
     budgets: Budgets,
 ) -> Decided:
+    """``members``: the event's member, and those rules may give points to for it (an erased
+    one is missing: they get nothing)."""
+    member = members[event.member_id]
     if event.returned is not None:
         purchase = next(
             (p for k in event.returned.purchase_keys() if (p := purchases.get(k)) is not None),
@@ -137,7 +190,7 @@ def _decide(
             budgets.refund(revocation.rule_id, revocation.points)
         return Decided(event, Decision(member, revocations=revocations), purchase)
     observe(member, event)
-    evaluated = evaluate(event, book.facts(event, member), book.rules, member)
+    evaluated = evaluate(event, book.facts(event, member), book.rules, member, members)
     awards = [a for a in (_granted(a, budgets, member) for a in evaluated) if a is not None]
     previous = member.tier
     review = event.event_type == "member.anniversary"
@@ -155,14 +208,20 @@ def _decide(
         )
     record = None
     if event.purchase is not None:
+        bought = event.purchase
         record = PurchaseRecord(
             event_id=event.event_id,
             member_id=event.member_id,
-            currency=event.purchase.currency,
-            paid=event.purchase.paid,
+            currency=bought.paid_in or bought.currency,  # what a return of it is in
+            paid=bought.paid_in_paid if bought.paid_in else bought.paid,
+            rate=bought.rate,
+            counted=bought.paid if bought.paid_in else None,
+            counted_in=bought.currency if bought.paid_in else None,
         )
         record.record(awards)
-    return Decided(event, Decision(member, awards=awards, tier_change=change), record)
+    others = [members[m] for m in sorted({a.member_id for a in awards} - {member.member_id})]
+    decision = Decision(member, awards=awards, tier_change=change, others=others)
+    return Decided(event, decision, record)
 
 
 def _granted(award: Award, budgets: Budgets, member: MemberState) -> Award | None:

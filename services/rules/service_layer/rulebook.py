@@ -22,8 +22,15 @@ class RuleBook:
     """Reloads from the database at most every ``ttl`` seconds, or at once after a local
     change, so a rule saved on one replica is in force on all within ``ttl``."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, ttl: float = 5.0) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        ttl: float = 5.0,
+        currency: str = "DKK",
+    ) -> None:
         self._sessions = sessions
+        self.currency = currency  # the program's: purchases in another are converted
         self._ttl = ttl
         self._loaded_at = float("-inf")
         self._lock = asyncio.Lock()
@@ -47,11 +54,23 @@ class RuleBook:
         kept = tuple(c for c in self.rules if c.rule.rule_id != spec.id)
         current = [c.rule.version for c in self.rules if c.rule.rule_id == spec.id]
         draft = compile_rule(spec.to_rule(max(current, default=0) + 1))
-        book = RuleBook(None, ttl=float("inf"))  # type: ignore[arg-type]
+        book = RuleBook(None, ttl=float("inf"), currency=self.currency)  # type: ignore[arg-type]
         book.rules = (*kept, draft) if spec.enabled else kept
         book.tiers = list(self.tiers)
         book._loaded_at = 0.0
         return book
+
+    def beneficiaries(self, event: LoyaltyEvent) -> set[str]:
+        """The members other than the event's own that rules in force may give points to for
+        it (a referral's friend): their states are loaded too, their caps count on them."""
+        found = set()
+        for c in self.rules:
+            field = c.rule.beneficiary
+            if field is not None and event.event_type in c.rule.event_types:
+                value = event.data.get(field)
+                if isinstance(value, str) and value and value != event.member_id:
+                    found.add(value)
+        return found
 
     def invalidate(self) -> None:
         self._loaded_at = float("-inf")

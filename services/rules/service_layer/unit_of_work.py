@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.rules.adapters.award_events import decision_events
 from services.rules.adapters.repository import RulesRepository
+from services.rules.domain.exchange import Rate
 from services.rules.domain.member import MemberState
 from services.rules.domain.model import Decision, LoyaltyEvent
 from services.rules.domain.returns import PurchaseRecord
@@ -46,6 +47,10 @@ class UnitOfWork(Transaction, Protocol):
     async def member(self, member_id: str) -> MemberState: ...
 
     async def purchases(self, event_ids: Collection[str]) -> dict[str, PurchaseRecord]: ...
+
+    async def exchange_rates(self, spans: Mapping[str, tuple[date, date]]) -> list[Rate]:
+        """Each currency's rates from the first day of its span to the last."""
+        ...
 
     async def budgets_for_update(self, rule_ids: Sequence[str]) -> dict[str, int]:
         """Points each budgeted rule has spent, locked until commit."""
@@ -86,6 +91,9 @@ class SqlAlchemyUnitOfWork(RepositoryTransaction[RulesRepository]):
     async def purchases(self, event_ids: Collection[str]) -> dict[str, PurchaseRecord]:
         return await self.repository.purchases(event_ids)
 
+    async def exchange_rates(self, spans: Mapping[str, tuple[date, date]]) -> list[Rate]:
+        return await self.repository.exchange_rates(spans)
+
     async def budgets_for_update(self, rule_ids: Sequence[str]) -> dict[str, int]:
         return await self.repository.budgets_for_update(rule_ids)
 
@@ -106,7 +114,9 @@ class SqlAlchemyUnitOfWork(RepositoryTransaction[RulesRepository]):
         """Keep members, purchases and budgets, add the award totals and queue the messages
         (the events were claimed as processed first); a lost race means: retry."""
         try:
-            members = {d.decision.member.member_id: d.decision.member for d in decided}
+            members = {
+                m.member_id: m for d in decided for m in (*d.decision.others, d.decision.member)
+            }
             await self.repository.save_members(list(members.values()))
             await self.repository.save_purchases(
                 [(d.purchase, d.event.occurred_at) for d in decided if d.purchase is not None]

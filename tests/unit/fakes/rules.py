@@ -2,8 +2,9 @@
 
 import copy
 from collections.abc import Collection, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
+from services.rules.domain.exchange import Rate
 from services.rules.domain.member import MemberState
 from services.rules.domain.model import Award, LoyaltyEvent, Revocation, TierChange
 from services.rules.domain.returns import PurchaseRecord
@@ -21,6 +22,7 @@ class FakeRulesUnitOfWork(FakeErasedMembers, FakeTransaction):
         self.members: dict[str, MemberState] = {}
         self.purchase_records: dict[str, PurchaseRecord] = {}
         self.spent: dict[str, int] = {}
+        self.rates: list[Rate] = []
         self.awards: list[Award] = []
         self.revocations: list[Revocation] = []
         self.tier_changes: list[TierChange] = []
@@ -39,6 +41,13 @@ class FakeRulesUnitOfWork(FakeErasedMembers, FakeTransaction):
 
     async def member(self, member_id: str) -> MemberState:
         return copy.deepcopy(self.members.get(member_id, MemberState(member_id)))
+
+    async def exchange_rates(self, spans: Mapping[str, tuple[date, date]]) -> list[Rate]:
+        return [
+            r
+            for r in self.rates
+            if r.currency in spans and spans[r.currency][0] <= r.day <= spans[r.currency][1]
+        ]
 
     async def purchases(self, event_ids: Collection[str]) -> dict[str, PurchaseRecord]:
         return {
@@ -75,6 +84,8 @@ class FakeRulesUnitOfWork(FakeErasedMembers, FakeTransaction):
             assert d.event.event_id not in self.processed_ids, "unique event id violated"
             self.processed_ids.add(d.event.event_id)
             self.processed_at[d.event.event_id] = datetime.now(UTC)
+            for other in d.decision.others:
+                self.members[other.member_id] = copy.deepcopy(other)
             self.members[d.decision.member.member_id] = copy.deepcopy(d.decision.member)
             if d.purchase is not None:
                 self.purchase_records[d.purchase.event_id] = copy.deepcopy(d.purchase)
