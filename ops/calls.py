@@ -43,10 +43,20 @@ def call(method: str, service: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
             problem = response.json()
             detail = problem.get("detail") or problem.get("title")
+            named = [_named(e) for e in problem.get("errors") or [] if isinstance(e, dict)]
+            if named:  # each field at fault, and what is wrong with it
+                detail = f"{detail}: {'; '.join(named[:20])}"
         except (ValueError, AttributeError):  # not a problem document
             detail = response.text[:300]
         fail(f"{service} answered {response.status_code} to {method} {path}: {detail}")
     return response
+
+
+def _named(error: dict[str, Any]) -> str:
+    if "errors" in error:  # a batch's event: its index, then its own errors
+        return "; ".join(f"[{error.get('index')}] {_named(e)}" for e in error["errors"])
+    where = ".".join(str(p) for p in error.get("loc") or [] if p != "body")
+    return f"{where}: {error.get('msg')}" if where else str(error.get("msg"))
 
 
 def segment(value: str) -> str:

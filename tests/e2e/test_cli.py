@@ -210,3 +210,33 @@ async def test_a_members_data_is_exported_from_every_service_into_one_zip(
     assert refused.returncode != 0
     assert "403" in refused.stderr
     assert not (tmp_path / "x.zip").exists(), "no half an export left behind"
+
+
+async def test_a_member_id_with_a_path_in_it_erases_nobody_else(system: System) -> None:
+    """`members erase 'alice/../bob'` once erased bob: ids are quoted into one path segment,
+    and the API refuses an id that is not a member id."""
+    bob = f"bob-{uuid.uuid4().hex[:6]}"
+    assert (await post(system, purchase(bob, "20.00"))).status_code == 202
+    await eventually(lambda: balance(system, bob), lambda b: b.get("pending") == 20)
+    done = pointstream(system, "members", "erase", f"alice/../{bob}", "--yes", "--wait", "0")
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert (await balance(system, bob)).get("pending") == 20  # bob is still there
+    async with httpx.AsyncClient(headers={"X-API-Key": ALL_SCOPES_KEY}) as client:
+        dotted = await client.get(f"{system.urls['ledger']}/v1/members/a..b/balance")
+    assert dotted.status_code == 422
+
+
+def test_exchange_rates_are_set_loaded_and_listed(system: System, tmp_path: Path) -> None:
+    assert pointstream(system, "rates", "set", "NOK", "2026-11-30", "0.6391").returncode == 0
+    sheet = tmp_path / "rates.csv"
+    sheet.write_text("currency,day,rate\nEUR,2026-11-30,7.4582\nSEK,2026-11-30,0.6602\n")
+    loaded = pointstream(system, "rates", "load", str(sheet))
+    assert loaded.returncode == 0, loaded.stderr
+    assert "2 rate(s) set, in DKK" in loaded.stdout
+    listed = pointstream(system, "rates", "list", "--since", "2026-11-30")
+    assert all(f in listed.stdout for f in ("NOK", "0.6391", "EUR", "7.4582", "SEK"))
+    sheet.write_text("currency,day,rate\nXXX,2026-11-30,1\nSEK,someday,-1\n")
+    bad = pointstream(system, "rates", "load", str(sheet))
+    assert bad.returncode == 1
+    assert "'XXX' is not an ISO 4217" in bad.stderr

@@ -278,9 +278,7 @@ async def test_a_friend_is_welcomed_once_however_often_and_by_whomever_referred(
     # A later chunk, as another replica would handle it: the cap is on the friend's state.
     assert await handle([event("referral.completed", "jon", referred_member_id=friend)]) == {}
     welcomed = [
-        m
-        for m in await decided(engine)
-        if m["type"] == "points.decided" and m["subject"] == friend
+        m for m in await decided(engine) if m["type"] == "points.decided" and m["subject"] == friend
     ]
     assert [points(m) for m in welcomed] == [{"referred-welcome": 100}]
 
