@@ -16,11 +16,15 @@ from shared.settings import AuthSettings
 
 SCOPE_INGEST = "events:write"
 SCOPE_MEMBERS_READ = "members:read"
+# Change what a member chose (contact details, consents, channels) or marks (a message read),
+# for a system acting for the member (a service desk); the member's own token may too.
+SCOPE_MEMBERS_WRITE = "members:write"
 SCOPE_REDEEM = "redemptions:write"
 SCOPE_REPORTS = "reports:read"
 SCOPE_ADMIN = "admin"
-# What an admin key may do besides the admin routes: read the program's reports.
-_IMPLIED_BY_ADMIN = frozenset({SCOPE_REPORTS})
+# What an admin key may do besides the admin routes: read the program's reports, and change
+# a member's choices on their behalf.
+_IMPLIED_BY_ADMIN = frozenset({SCOPE_REPORTS, SCOPE_MEMBERS_WRITE})
 
 
 class AuthError(Exception):

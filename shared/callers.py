@@ -59,6 +59,39 @@ def scoped(scope: str) -> Callable[[Principal], Awaitable[Principal]]:
     return check
 
 
+def member_scoped(scope: str) -> Callable[..., Awaitable[Principal]]:
+    """A dependency for a route on ``/members/{member_id}/...``: the member's own token, or a
+    system with ``scope``; checked before the body is even read."""
+
+    async def check(request: Request, principal: Caller) -> Principal:
+        require_member_access(principal, str(request.path_params.get("member_id", "")), scope)
+        return principal
+
+    return check
+
+
+def system_scoped(scope: str) -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency: an API key with ``scope`` only, never a member's token."""
+
+    async def check(principal: Caller) -> Principal:
+        require_system(principal, scope)
+        return principal
+
+    return check
+
+
+def scoped_unless_member(scope: str) -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency: any member token (the route keeps it to the member's own), or a system
+    with ``scope``."""
+
+    async def check(principal: Caller) -> Principal:
+        if principal.member_id is None:
+            require_scope(principal, scope)
+        return principal
+
+    return check
+
+
 # A member id in a path: the same characters the envelope's ``subject`` allows.
 MemberId = Annotated[str, Path(min_length=1, max_length=MEMBER_ID_MAX, pattern=MEMBER_ID_PATTERN)]
 
@@ -71,6 +104,14 @@ def require_scope(principal: Principal, scope: str) -> None:
                 403, f"this request's {SCOPE_LIMIT} ({asked}) leaves out the scope {scope!r}"
             )
         raise AuthError(403, f"this API key lacks the scope {scope!r}")
+
+
+def require_system(principal: Principal, scope: str) -> None:
+    """Only a system with ``scope`` (a till), never a member's token: what a member must not
+    do to their own points, such as releasing a till's hold on them."""
+    if principal.member_id is not None:
+        raise AuthError(403, f"a member token cannot do this: it takes an API key with {scope!r}")
+    require_scope(principal, scope)
 
 
 def require_member_access(principal: Principal, member_id: str, scope: str) -> None:

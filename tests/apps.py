@@ -11,6 +11,7 @@ from shared.auth import (
     SCOPE_ADMIN,
     SCOPE_INGEST,
     SCOPE_MEMBERS_READ,
+    SCOPE_MEMBERS_WRITE,
     SCOPE_REDEEM,
     SCOPE_REPORTS,
 )
@@ -24,6 +25,7 @@ ADMIN_KEY = "test-admin-key"
 ALL_SCOPES_KEY = "test-all-scopes-key"  # the fuzzer's: every operation reachable
 MANAGER_KEY = "test-manager-key"  # a program manager's, in the console
 ANALYST_KEY = "test-analyst-key"  # a BI tool's: the program's figures, nobody's data
+DESK_KEY = "test-desk-key"  # a service desk's: reads and changes members' choices for them
 TOKEN_SECRET = "test-member-token-secret-0123456789"
 
 API_KEYS = json.dumps(
@@ -34,6 +36,7 @@ API_KEYS = json.dumps(
         {"name": "admin", "key": ADMIN_KEY, "scopes": [SCOPE_ADMIN]},
         {"name": "manager", "key": MANAGER_KEY, "scopes": [SCOPE_ADMIN, SCOPE_MEMBERS_READ]},
         {"name": "analyst", "key": ANALYST_KEY, "scopes": [SCOPE_REPORTS]},
+        {"name": "desk", "key": DESK_KEY, "scopes": [SCOPE_MEMBERS_READ, SCOPE_MEMBERS_WRITE]},
         {"name": "fuzzer", "key": ALL_SCOPES_KEY, "scopes": ["*"]},
     ]
 )

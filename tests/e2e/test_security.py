@@ -48,6 +48,41 @@ async def test_every_route_but_the_public_ones_refuses_missing_and_wrong_credent
                         assert response.headers["content-type"] == "application/problem+json"
 
 
+# Scopes that only read: members' data (an app backend, a reporting key), the program's figures.
+READ_ONLY_KEYS = {"members:read": apps.READER_KEY, "reports:read": apps.ANALYST_KEY}
+WRITES = {"post", "put", "patch", "delete"}
+# POSTs that change nothing (a simulation, a check of a draft): still refused to these keys,
+# as they are admin routes. Nothing is left out of the check.
+
+
+async def test_every_route_that_changes_state_refuses_every_read_only_scope(
+    system: System,
+) -> None:
+    """Generated from the route tables: a leaked reporting or reading key cannot write."""
+    checked, wrong = 0, []
+    async with httpx.AsyncClient(timeout=5) as client:
+        for service, url in system.urls.items():
+            schema = (await client.get(f"{url}/openapi.json")).json()
+            for path, operations in schema["paths"].items():
+                if path in PUBLIC:
+                    continue
+                concrete = path.replace("{", "x").replace("}", "")
+                for method in set(operations) & WRITES:
+                    for scope, key in READ_ONLY_KEYS.items():
+                        response = await client.request(
+                            method,
+                            f"{url}{concrete}",
+                            headers={"X-API-Key": key, "Idempotency-Key": "k"},
+                            json={},
+                        )
+                        if response.status_code != 403:
+                            wrong.append((service, method, path, scope, response.status_code))
+                        assert response.headers["content-type"] == "application/problem+json"
+                        checked += 1
+    assert wrong == [], "\n".join(map(str, wrong))
+    assert checked > 40  # every service's writes, not none
+
+
 async def test_an_ingest_key_cannot_change_rules_or_spend_points(system: System) -> None:
     pos = {"X-API-Key": POS_KEY}
     async with httpx.AsyncClient(timeout=5, headers=pos) as client:

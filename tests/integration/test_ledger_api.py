@@ -100,6 +100,25 @@ async def test_a_hold_is_captured_or_released(client: httpx.AsyncClient) -> None
     assert missing.status_code == 404
 
 
+async def test_a_member_cannot_lift_a_tills_hold_on_their_points(
+    client: httpx.AsyncClient,
+) -> None:
+    """The hold's operation id is on the member's statement; their token still cannot
+    release it (to spend the points twice) or capture it."""
+    await credit(client, "m-6", 100)
+    held = await redeem(
+        client, "m-6", "order-2", {"points": 60, "description": "toaster", "hold_seconds": 3600}
+    )
+    rid = held.json()["redemption_id"]
+    own = {"Authorization": f"Bearer {Authenticator(auth_settings()).issue_member_token('m-6')}"}
+    for step in ("release", "capture"):
+        refused = await client.post(f"/v1/members/m-6/redemptions/{rid}/{step}", headers=own)
+        assert refused.status_code == 403, step
+        assert "member token cannot" in refused.json()["detail"]
+    balance = (await client.get("/v1/members/m-6/balance", headers=own)).json()
+    assert (balance["held"], balance["available"]) == (60, 40)
+
+
 async def test_only_admins_adjust_and_the_entry_names_who_and_why(
     client: httpx.AsyncClient,
 ) -> None:

@@ -20,7 +20,7 @@ from services.notifications.bootstrap import build_app
 from services.notifications.settings import NotificationsSettings
 from shared.contracts.envelope import new_event
 from shared.settings import KafkaSettings
-from tests.apps import ADMIN_KEY, READER_KEY, auth_settings, serving
+from tests.apps import ADMIN_KEY, DESK_KEY, READER_KEY, auth_settings, serving
 from tests.conftest import Databases
 from tests.infra import free_port
 from tests.kafka_helpers import create_topics, produce
@@ -30,6 +30,7 @@ from tests.smtp import Mailbox
 pytestmark = pytest.mark.integration
 SECRET = "push-secret-for-tests"
 READER, ADMIN = {"X-API-Key": READER_KEY}, {"X-API-Key": ADMIN_KEY}
+DESK = {"X-API-Key": DESK_KEY}  # changes preferences for members (members:write)
 
 
 class PushServer(ThreadingHTTPServer):
@@ -126,7 +127,7 @@ async def set_preferences(client: httpx.AsyncClient, member: str, **changes: Any
         },
     }
     response = await client.put(
-        f"/v1/members/{member}/preferences", headers=READER, json={**prefs, **changes}
+        f"/v1/members/{member}/preferences", headers=DESK, json={**prefs, **changes}
     )
     assert response.status_code == 200, response.text
 
@@ -271,16 +272,31 @@ async def test_a_member_marks_a_message_read_once_and_only_their_own(
     [message] = inbox.json()["messages"]
     assert message["read_at"] is None
     read = f"/v1/members/{member}/inbox/{message['message_id']}/read"
-    assert (await client.post(read, headers=READER)).status_code == 204
+    assert (await client.post(read, headers=READER)).status_code == 403  # a reading key
+    assert (await client.post(read, headers=DESK)).status_code == 204
     again = (await client.get(f"/v1/members/{member}/inbox", headers=READER)).json()
     first_read = again["messages"][0]["read_at"]
     assert first_read is not None
-    assert (await client.post(read, headers=READER)).status_code == 204  # already read: kept
+    assert (await client.post(read, headers=DESK)).status_code == 204  # already read: kept
     kept = (await client.get(f"/v1/members/{member}/inbox", headers=READER)).json()
     assert kept["messages"][0]["read_at"] == first_read
     foreign = f"/v1/members/{other}/inbox/{message['message_id']}/read"
-    refused = await client.post(foreign, headers=READER)
+    refused = await client.post(foreign, headers=DESK)
     assert refused.status_code == 404
     assert "no message" in refused.json()["detail"]
-    unknown = await client.post(f"/v1/members/{member}/inbox/nope/read", headers=READER)
+    unknown = await client.post(f"/v1/members/{member}/inbox/nope/read", headers=DESK)
     assert unknown.status_code == 404
+
+
+async def test_a_member_with_no_stored_preferences_has_consented_to_nothing(
+    client: httpx.AsyncClient,
+) -> None:
+    """Read back and saved unchanged (as the wallet does), the answer must not record a
+    consent the member never gave."""
+    member = f"m-{uuid.uuid4().hex[:8]}"
+    found = await client.get(f"/v1/members/{member}/preferences", headers=READER)
+    assert found.status_code == 200
+    assert found.json()["consents"] == {"email": False, "push": False}
+    saved = await client.put(f"/v1/members/{member}/preferences", headers=DESK, json=found.json())
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["consents"] == {"email": False, "push": False}

@@ -255,3 +255,19 @@ async def test_a_statement_names_the_reward_and_its_refund_in_the_members_langua
     assert await said("en") == english
     bad = await client.get(f"/v1/members/{member}/entries", params={"lang": "d"}, headers=TILL)
     assert bad.status_code == 422
+
+
+async def test_a_rewards_name_refuses_control_characters(client: httpx.AsyncClient) -> None:
+    body = {
+        "id": "r-ctl",
+        "kind": "free_product",
+        "cost_points": 100,
+        "names": {"da": "Kaffe\u0007"},
+    }
+    refused = await client.put("/v1/admin/rewards/r-ctl", json=body, headers=ADMIN)
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["loc"] == ["body", "names", "da"]
+    described = {**body, "names": {"da": "Kaffe"}, "descriptions": {"da": "to linjer\nher"}}
+    assert (
+        await client.put("/v1/admin/rewards/r-ctl", json=described, headers=ADMIN)
+    ).status_code == 200

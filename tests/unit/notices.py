@@ -38,6 +38,8 @@ def earned(
 
 
 def with_prefs(**changes: Any) -> FakeNotifications:
+    """A member who agreed to email and push (consent is never assumed), with ``changes``."""
     store = FakeNotifications(TEMPLATES)
-    store.prefs["m-1"] = Preferences("m-1", **changes)
+    consented: dict[str, Any] = {"email_consent": True, "push_consent": True}
+    store.prefs["m-1"] = Preferences("m-1", **(consented | changes))
     return store

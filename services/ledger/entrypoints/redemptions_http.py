@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Path, Response
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Response
 from pydantic import BaseModel, Field, model_validator
 
 from services.ledger.domain.commands import RedeemPoints, RedeemReward, SettleRedemption
@@ -10,7 +10,13 @@ from services.ledger.entrypoints.context import LedgerDep
 from services.ledger.rewards import handlers as rewards
 from services.ledger.service_layer import handlers, views
 from shared.auth import SCOPE_REDEEM
-from shared.callers import Caller, MemberId, require_member_access
+from shared.callers import (
+    Caller,
+    MemberId,
+    member_scoped,
+    require_member_access,
+    system_scoped,
+)
 from shared.contracts.envelope import derived_id
 from shared.faults import fault_point
 
@@ -47,7 +53,12 @@ class RedemptionCreate(BaseModel):
         return self
 
 
-@router.post("", status_code=201, response_model=views.RedemptionPublic)
+@router.post(
+    "",
+    status_code=201,
+    response_model=views.RedemptionPublic,
+    dependencies=[Depends(member_scoped(SCOPE_REDEEM))],
+)
 async def redeem(
     member_id: MemberId,
     body: RedemptionCreate,
@@ -57,7 +68,6 @@ async def redeem(
     idempotency_key: IdempotencyKey,
 ) -> views.RedemptionPublic:
     """Spend (or hold) points; never below zero. 409 when the points are not there."""
-    require_member_access(principal, member_id, SCOPE_REDEEM)
     redemption_id = derived_id(member_id, "redemption", idempotency_key)
     if body.reward_id is not None:
         return await _redeem_reward(member_id, redemption_id, body.reward_id, ledger, response)
@@ -96,7 +106,7 @@ async def get_redemption(
 async def _settle(
     member_id: str, redemption_id: str, principal: Caller, ledger: LedgerDep, *, capture: bool
 ) -> views.RedemptionPublic:
-    require_member_access(principal, member_id, SCOPE_REDEEM)
+    # (a till's hold: system_scoped on the routes; the member cannot lift it)
     command = SettleRedemption(redemption_id=redemption_id, member_id=member_id, capture=capture)
     outcome = await handlers.with_retries(
         lambda: handlers.settle_redemption(command, uow=ledger.uow())
@@ -107,7 +117,11 @@ async def _settle(
     return views.redemption_public(outcome.redemption, outcome.balance)
 
 
-@router.post("/{redemption_id}/capture", response_model=views.RedemptionPublic)
+@router.post(
+    "/{redemption_id}/capture",
+    response_model=views.RedemptionPublic,
+    dependencies=[Depends(system_scoped(SCOPE_REDEEM))],
+)
 async def capture(
     member_id: MemberId, redemption_id: RedemptionId, principal: Caller, ledger: LedgerDep
 ) -> views.RedemptionPublic:
@@ -115,7 +129,11 @@ async def capture(
     return await _settle(member_id, redemption_id, principal, ledger, capture=True)
 
 
-@router.post("/{redemption_id}/release", response_model=views.RedemptionPublic)
+@router.post(
+    "/{redemption_id}/release",
+    response_model=views.RedemptionPublic,
+    dependencies=[Depends(system_scoped(SCOPE_REDEEM))],
+)
 async def release(
     member_id: MemberId, redemption_id: RedemptionId, principal: Caller, ledger: LedgerDep
 ) -> views.RedemptionPublic:

@@ -13,7 +13,14 @@ from services.ledger.rewards import views as reads
 from services.ledger.rewards.specs import RewardSpec
 from services.ledger.service_layer import handlers, views
 from shared.auth import SCOPE_ADMIN, SCOPE_INGEST, SCOPE_MEMBERS_READ, SCOPE_REDEEM
-from shared.callers import Caller, MemberId, require_member_access, require_scope, scoped
+from shared.callers import (
+    Caller,
+    MemberId,
+    require_member_access,
+    scoped,
+    scoped_unless_member,
+    system_scoped,
+)
 from shared.faults import fault_point
 
 router = APIRouter(prefix="/v1", tags=["rewards"])
@@ -105,7 +112,11 @@ async def member_vouchers(
         return [views.voucher_public(v) for v in await reads.vouchers_of(session, member_id)]
 
 
-@router.post("/vouchers/{code}/use", response_model=views.VoucherPublic)
+@router.post(
+    "/vouchers/{code}/use",
+    response_model=views.VoucherPublic,
+    dependencies=[Depends(system_scoped(SCOPE_INGEST))],
+)
 async def use(
     code: Code,
     body: Annotated[VoucherUse, Body()],
@@ -115,7 +126,6 @@ async def use(
 ) -> views.VoucherPublic:
     """A till or web shop accepts the voucher: once. A second use is a 409 saying when and
     where it was used, unless it is the same use retried with its ``Idempotency-Key``."""
-    require_scope(principal, SCOPE_INGEST)
     voucher = await handlers.with_retries(
         lambda: rewards.use_voucher(
             code,
@@ -130,11 +140,14 @@ async def use(
     return views.voucher_public(voucher)
 
 
-@router.post("/vouchers/{code}/cancel", response_model=views.VoucherPublic)
+@router.post(
+    "/vouchers/{code}/cancel",
+    response_model=views.VoucherPublic,
+    dependencies=[Depends(scoped_unless_member(SCOPE_REDEEM))],
+)
 async def cancel(code: Code, principal: Caller, ledger: LedgerDep) -> views.VoucherPublic:
-    """Cancel an unused voucher: its points come back (a new entry) and so does the stock."""
-    if principal.member_id is None:
-        require_scope(principal, SCOPE_REDEEM)
+    """Cancel an unused voucher: its points come back (a new entry) and so does the stock.
+    A member may cancel their own."""
     voucher = await handlers.with_retries(
         lambda: rewards.cancel_voucher(
             code, member_id=principal.member_id, uow=ledger.uow(), policy=ledger.policy

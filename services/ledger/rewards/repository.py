@@ -10,6 +10,7 @@ from services.ledger.adapters.orm import member_tiers, rewards, vouchers
 from services.ledger.rewards.domain import Reward, Voucher, VoucherStatus
 from services.ledger.rewards.specs import RewardSpec
 from shared.bulk import insert_rows
+from shared.contracts.names import STORED
 
 
 class RewardsRepository:
@@ -20,7 +21,9 @@ class RewardsRepository:
 
     async def catalogue(self) -> list[Reward]:
         rows = await self.session.execute(select(rewards).order_by(rewards.c.reward_id))
-        return [RewardSpec.model_validate(r.spec).to_reward(r.stock_left) for r in rows]
+        return [
+            RewardSpec.model_validate(r.spec, context=STORED).to_reward(r.stock_left) for r in rows
+        ]
 
     async def save_reward(self, spec: RewardSpec) -> None:
         """Create or change a catalogue entry; a new ``stock`` moves what is left by the change."""
@@ -40,7 +43,7 @@ class RewardsRepository:
                 )
             )
             return
-        old_stock = RewardSpec.model_validate(row.spec).stock
+        old_stock = _spec(row.spec).stock
         left: int | None = None
         if spec.stock is not None:
             if row.stock_left is None or old_stock is None:
@@ -59,9 +62,7 @@ class RewardsRepository:
                 select(rewards).where(rewards.c.reward_id == reward_id).with_for_update()
             )
         ).first()
-        return (
-            None if row is None else RewardSpec.model_validate(row.spec).to_reward(row.stock_left)
-        )
+        return None if row is None else _spec(row.spec).to_reward(row.stock_left)
 
     async def set_stock(self, reward: Reward) -> None:
         await self.session.execute(
@@ -127,3 +128,8 @@ class RewardsRepository:
 
 def _voucher(row: Any) -> Voucher:
     return Voucher(**{**row, "status": VoucherStatus(row["status"])})
+
+
+def _spec(stored: object) -> RewardSpec:
+    """A reward as it was saved (names checked when saved, not again)."""
+    return RewardSpec.model_validate(stored, context=STORED)

@@ -5,6 +5,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.ledger.rewards.domain import Reward, RewardKind
+from shared.contracts.names import Name, Text
 
 
 class RewardSpec(BaseModel):
@@ -13,8 +14,10 @@ class RewardSpec(BaseModel):
     id: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9._-]*$")
     kind: RewardKind
     cost_points: int = Field(gt=0, le=10_000_000)
-    names: dict[Literal["en", "da", "sv"], str] = Field(min_length=1)
-    descriptions: dict[Literal["en", "da", "sv"], str] = Field(default_factory=dict)
+    names: dict[Literal["en", "da", "sv"], Name(200)] = Field(min_length=1)  # type: ignore[valid-type]
+    descriptions: dict[Literal["en", "da", "sv"], Text(2000)] = Field(  # type: ignore[valid-type]
+        default_factory=dict
+    )
     valid_from: AwareDatetime | None = None
     valid_until: AwareDatetime | None = None
     stock: int | None = Field(default=None, ge=0, description="None: unlimited")

@@ -30,11 +30,12 @@ class Preferences:
     quiet_start: time | None = time(21, 0)
     quiet_end: time | None = time(8, 0)
     unsubscribe_token: str = ""
-    # Consent to be sent email and push (Danish and Swedish marketing law). An address the
-    # member gives in the app's preferences comes with it; one given at enrolment only if the
-    # enrolment says so. Receipts (a voucher) are service messages: they need none.
-    email_consent: bool = True
-    push_consent: bool = True
+    # Consent to be sent email and push (Danish and Swedish marketing law): never assumed.
+    # A member with no stored preferences has given none; the app's preferences and an
+    # enrolment give it when they say so. Receipts (a voucher) are service messages: they
+    # need none.
+    email_consent: bool = False
+    push_consent: bool = False
     stated_at: datetime | None = None  # when the member last told us, in a profile event
     chosen_at: datetime | None = None  # when the member last chose, through the API
 

@@ -11,6 +11,7 @@ from services.notifications.entrypoints.context import NotificationsDep
 from services.notifications.service_layer import members, views
 from shared.auth import SCOPE_ADMIN
 from shared.callers import Caller, scoped
+from shared.contracts.names import Name, Text
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[Depends(scoped(SCOPE_ADMIN))])
 
@@ -23,8 +24,8 @@ class Template(BaseModel):
 
 
 class TemplateText(BaseModel):
-    title: str = Field(min_length=1, max_length=300)
-    body: str = Field(min_length=1, max_length=5000)
+    title: Name(300)  # type: ignore[valid-type]
+    body: Text(5000)  # type: ignore[valid-type]
 
 
 class DeliveryPublic(BaseModel):

@@ -5,7 +5,7 @@ from datetime import time
 from typing import Annotated
 from zoneinfo import available_timezones
 
-from fastapi import APIRouter, Body, HTTPException, Path, Query, Response
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Response
 from pydantic import BaseModel, EmailStr, Field, field_validator
 
 from services.notifications.adapters.orm import deliveries, erased_members, inbox, preferences
@@ -13,8 +13,8 @@ from services.notifications.domain.notices import Category, Channel
 from services.notifications.domain.preferences import LANGUAGES, Preferences
 from services.notifications.entrypoints.context import NotificationsDep
 from services.notifications.service_layer import members, views
-from shared.auth import SCOPE_ADMIN, SCOPE_MEMBERS_READ
-from shared.callers import Caller, MemberId, require_member_access, require_scope
+from shared.auth import SCOPE_ADMIN, SCOPE_MEMBERS_READ, SCOPE_MEMBERS_WRITE
+from shared.callers import Caller, MemberId, member_scoped, require_member_access, require_scope
 from shared.erasure import ErasureStatus, erasure_status
 from shared.export import member_export
 
@@ -75,14 +75,18 @@ async def get_inbox(
         return await views.inbox_page(session, member_id, limit=limit, cursor=cursor)
 
 
-@router.post("/members/{member_id}/inbox/{message_id}/read", status_code=204)
+@router.post(
+    "/members/{member_id}/inbox/{message_id}/read",
+    status_code=204,
+    dependencies=[Depends(member_scoped(SCOPE_MEMBERS_WRITE))],
+)
 async def mark_read(
     member_id: MemberId,
     message_id: Annotated[str, Path(max_length=200)],
     principal: Caller,
     notifications: NotificationsDep,
 ) -> None:
-    require_member_access(principal, member_id, SCOPE_MEMBERS_READ)
+    require_member_access(principal, member_id, SCOPE_MEMBERS_WRITE)
     if not await members.mark_read(member_id, message_id, uow=notifications.uow()):
         async with notifications.sessions() as session:
             if not await views.message_exists(session, member_id, message_id):
@@ -99,7 +103,11 @@ async def get_preferences(
     return _public(found or Preferences(member_id))
 
 
-@router.put("/members/{member_id}/preferences", response_model=PreferencesPublic)
+@router.put(
+    "/members/{member_id}/preferences",
+    response_model=PreferencesPublic,
+    dependencies=[Depends(member_scoped(SCOPE_MEMBERS_WRITE))],
+)
 async def put_preferences(
     member_id: MemberId,
     body: Annotated[PreferencesPublic, Body()],
@@ -108,7 +116,7 @@ async def put_preferences(
 ) -> PreferencesPublic:
     """Channels per category, language, timezone and quiet hours. Receipts (a redemption's
     voucher) still reach the inbox and email."""
-    require_member_access(principal, member_id, SCOPE_MEMBERS_READ)
+    require_member_access(principal, member_id, SCOPE_MEMBERS_WRITE)
     if (body.quiet_start is None) != (body.quiet_end is None):
         raise HTTPException(422, "give both quiet_start and quiet_end, or neither")
     chosen = Preferences(

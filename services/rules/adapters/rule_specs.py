@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.rules.domain import rules as r
+from shared.contracts.names import Name
 
 
 class _Spec(BaseModel):
@@ -62,11 +63,13 @@ class RuleSpec(_Spec):
     """A rule as a program manager writes it."""
 
     id: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9._-]*$")
-    name: str = Field(min_length=1, max_length=200)
+    name: Name(200)  # type: ignore[valid-type]
     driver: r.Driver
     events: list[str] = Field(min_length=1, description="event types the rule reacts to")
     effect: EffectSpec
-    explanation: dict[str, str] = Field(description="language (en, da, sv) -> template")
+    explanation: dict[str, Name(300)] = Field(  # type: ignore[valid-type]
+        description="language (en, da, sv) -> template"
+    )
     condition: str = Field(default="true", max_length=2000)
     active_from: AwareDatetime | None = None
     active_until: AwareDatetime | None = None
@@ -122,7 +125,7 @@ def spec_document(spec: RuleSpec) -> dict[str, Any]:
 
 
 class TierSpec(_Spec):
-    name: str = Field(min_length=1, max_length=50)
+    name: Name(50)  # type: ignore[valid-type]
     min_points: int = Field(ge=0, le=10**12, description="qualifying points earned over 12 months")
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.rules.adapters.orm import rules, tiers
 from services.rules.adapters.rule_specs import RuleSpec, TierSpec
 from shared.bulk import insert_rows
+from shared.contracts.names import STORED
 
 
 class ProgramRepository:
@@ -32,7 +33,7 @@ class ProgramRepository:
             )
             .order_by(rules.c.rule_id)
         )
-        return [(RuleSpec.model_validate(r.spec), r.version) for r in rows]
+        return [(RuleSpec.model_validate(r.spec, context=STORED), r.version) for r in rows]
 
     async def rule_history(self, rule_id: str) -> list[dict[str, Any]]:
         rows = await self.session.execute(
@@ -68,7 +69,10 @@ class ProgramRepository:
 
     async def load_tiers(self) -> list[TierSpec]:
         rows = await self.session.execute(select(tiers).order_by(tiers.c.min_points))
-        return [TierSpec(name=r.name, min_points=r.min_points) for r in rows]
+        return [
+            TierSpec.model_validate({"name": r.name, "min_points": r.min_points}, context=STORED)
+            for r in rows
+        ]
 
     async def save_tiers(self, specs: list[TierSpec]) -> None:
         """Make ``specs`` the program's tiers (an empty list leaves them as they are)."""
