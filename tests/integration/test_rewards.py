@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from services.ledger.bootstrap import uow_factory
+from services.ledger.rewards import handlers as rewards_handlers
 from services.ledger.rewards.handlers import expire_vouchers
 from services.ledger.settings import LedgerSettings
 from shared.contracts.envelope import new_event
@@ -271,3 +272,22 @@ async def test_a_rewards_name_refuses_control_characters(client: httpx.AsyncClie
     assert (
         await client.put("/v1/admin/rewards/r-ctl", json=described, headers=ADMIN)
     ).status_code == 200
+
+
+async def test_a_voucher_code_drawn_twice_never_overwrites_the_first_members_voucher(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Codes are 60 random bits: a collision is rare, never impossible. The second member gets
+    a code drawn again; the first keeps theirs."""
+    draws = iter(["SAME-CODE-2345", "SAME-CODE-2345", "NEXT-CODE-6789"])
+    monkeypatch.setattr(rewards_handlers, "new_voucher_code", lambda: next(draws))
+    ann, ben = await member_with(client, 500), await member_with(client, 500)
+    first = await redeem(client, ann, "free-sourdough")
+    second = await redeem(client, ben, "free-sourdough")
+    assert (first.status_code, second.status_code) == (201, 201), second.text
+    assert first.json()["voucher"]["code"] == "SAME-CODE-2345"
+    assert second.json()["voucher"]["code"] == "NEXT-CODE-6789"
+    anns = (await client.get(f"/v1/members/{ann}/vouchers", headers=TILL)).json()
+    assert [(v["code"], v["status"]) for v in anns] == [("SAME-CODE-2345", "issued")]
+    bens = (await client.get(f"/v1/members/{ben}/vouchers", headers=TILL)).json()
+    assert [v["code"] for v in bens] == ["NEXT-CODE-6789"]

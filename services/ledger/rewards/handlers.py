@@ -97,7 +97,7 @@ async def redeem_reward(
             issued_at=now,
             expires_at=now + timedelta(days=reward.voucher_valid_days),
         )
-        await uow.save_voucher(voucher, reward.names)
+        voucher = await uow.issue_voucher(voucher, reward.names, new_voucher_code)
         await commit_operations(uow, account, command)
     redemption = account.redemptions[command.redemption_id]
     return RewardOutcome(redemption, voucher, account.view(), replayed=False)

@@ -105,9 +105,27 @@ class RewardsRepository:
         row = (await self.session.execute(query.with_for_update() if lock else query)).first()
         return None if row is None else _voucher(row._mapping)
 
-    async def save_voucher(self, v: Voucher) -> None:
+    async def add_voucher(self, v: Voucher) -> bool:
+        """Issue a new voucher; False if its code is taken (by another member's voucher,
+        which is left as it is): draw another code."""
         values = {c.name: getattr(v, c.name) for c in vouchers.columns} | {"status": v.status.value}
-        await insert_rows(self.session, vouchers, [values], on_conflict="update", key=["code"])
+        added = await insert_rows(
+            self.session, vouchers, [values], on_conflict="nothing", key=["code"], returning="code"
+        )
+        return bool(added)
+
+    async def update_voucher(self, v: Voucher) -> None:
+        """A voucher's new status (used, cancelled, expired): only that voucher's row."""
+        await self.session.execute(
+            update(vouchers)
+            .where(vouchers.c.code == v.code, vouchers.c.redemption_id == v.redemption_id)
+            .values(
+                status=v.status.value,
+                used_at=v.used_at,
+                used_where=v.used_where,
+                used_key=v.used_key,
+            )
+        )
 
     async def expired_vouchers(self, now: datetime, limit: int) -> list[str]:
         rows = await self.session.scalars(

@@ -1,6 +1,7 @@
 """The ledger's transaction, with the catalogue and vouchers beside the points."""
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Callable, Mapping
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,6 +12,9 @@ from services.ledger.rewards.specs import RewardSpec
 from services.ledger.service_layer.unit_of_work import SqlAlchemyUnitOfWork
 from shared.contracts.envelope import new_event
 from shared.contracts.ledger import VOUCHER_EVENT_PREFIX, VoucherEvent
+from shared.errors import RetryLater
+
+_DRAWS = 5  # codes drawn for one voucher before giving up (RetryLater)
 
 
 class RewardsUnitOfWork(SqlAlchemyUnitOfWork):
@@ -41,11 +45,28 @@ class RewardsUnitOfWork(SqlAlchemyUnitOfWork):
     ) -> Voucher | None:
         return await self.rewards.voucher(code=code, redemption_id=redemption_id, lock=lock)
 
+    async def issue_voucher(
+        self, voucher: Voucher, reward_names: Mapping[str, str], new_code: Callable[[], str]
+    ) -> Voucher:
+        """Store a new voucher and announce it; a code another voucher has (60 random bits:
+        rare, never impossible) is drawn again, never overwriting that voucher."""
+        for _ in range(_DRAWS):
+            if await self.rewards.add_voucher(voucher):
+                await self._announce(voucher, reward_names, refunded=False)
+                return voucher
+            voucher = dataclasses.replace(voucher, code=new_code())
+        raise RetryLater(f"{_DRAWS} voucher codes in a row were taken")
+
     async def save_voucher(
         self, voucher: Voucher, reward_names: Mapping[str, str], *, refunded: bool = False
     ) -> None:
-        """Store the voucher and announce its new status on ``loyalty.ledger.v1``."""
-        await self.rewards.save_voucher(voucher)
+        """Store the voucher's new status and announce it on ``loyalty.ledger.v1``."""
+        await self.rewards.update_voucher(voucher)
+        await self._announce(voucher, reward_names, refunded=refunded)
+
+    async def _announce(
+        self, voucher: Voucher, reward_names: Mapping[str, str], *, refunded: bool
+    ) -> None:
         status = voucher.status.value
         payload = VoucherEvent(
             code=voucher.code,
