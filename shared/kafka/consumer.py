@@ -132,7 +132,7 @@ class ConsumerRuntime:
             try:
                 event = event_of(record)
                 if self._from_outside:
-                    check_time(record, event)
+                    event = check_time(record, event)
                 items.append(_Consumed(record, event))
             except InvalidMessage as exc:
                 await self._dead_letter(record, str(exc))

@@ -31,14 +31,18 @@ def type_label(event_type: str) -> str:
     return "other"
 
 
-def check_time(record: Record, event: CloudEvent) -> None:
-    """EnvelopeError if the event's time is implausible for when its record was written: the
-    window ingest refuses, so what ingest accepted passes here."""
+def check_time(record: Record, event: CloudEvent) -> CloudEvent:
+    """The event, as of when it happened; EnvelopeError if its time is implausible for when
+    its record was written (the window ingest refuses, so what ingest accepted passes here).
+    An event dated after it was written (a till's clock running ahead) happened when it was
+    written: a consent a till says was given tomorrow must not outrank one withdrawn in the
+    app an hour from now."""
     if record.timestamp is None or record.timestamp < 0:
-        return
+        return event
     written = datetime.fromtimestamp(record.timestamp / 1000, UTC)
     if (why := implausible_time(event.time, written)) is not None:
         raise EnvelopeError(why)
+    return event.model_copy(update={"time": written}) if event.time > written else event
 
 
 def offsets_done(records: list[Record], settled: set[int]) -> dict[TopicPartition, int]:

@@ -168,3 +168,37 @@ async def mail_to(system: System, address: str) -> list[Any]:
 def _is_profile_of(value: bytes, member: str) -> bool:
     event = json.loads(value)
     return bool(event["type"] == MEMBER_PROFILE_CHANGED and event["subject"] == member)
+
+
+async def test_a_till_whose_clock_runs_ahead_does_not_keep_a_consent_withdrawn_since(
+    system: System, member_token: Any
+) -> None:
+    """The till's clock is 20 hours ahead: its enrolment counts from when it arrived, so a
+    withdrawal made a minute later (the web shop's clock is right) wins."""
+    ida = f"ida-{uuid.uuid4().hex[:6]}"
+    ahead = enrolment(ida, email=f"{ida}@example.dk", consents={"email": True, "push": True})
+    ahead["time"] = (datetime.now(UTC) + timedelta(hours=20)).isoformat()
+    await post(system, ahead)
+    token = member_token(ida)
+    url = f"{system.urls['notifications']}/v1/members/{ida}/preferences"
+
+    async def consents() -> dict[str, bool]:
+        async with httpx.AsyncClient(timeout=5) as client:
+            r = await client.get(url, headers={"Authorization": f"Bearer {token}"})
+        found: dict[str, bool] = r.json()["consents"] if r.status_code == 200 else {}
+        return found
+
+    await eventually(consents, lambda c: c.get("email") is True, what="the till's consent")
+    withdrawn = {
+        "specversion": "1.0",
+        "id": f"web-{uuid.uuid4().hex[:6]}",
+        "source": "web/shop",
+        "type": "member.profile_updated",
+        "time": (datetime.now(UTC) + timedelta(minutes=1)).isoformat(),
+        "subject": ida,
+        "data": {"consents": {"email": False, "push": False}},
+    }
+    await post(system, withdrawn)
+    await eventually(
+        consents, lambda c: c == {"email": False, "push": False}, what="the withdrawal kept"
+    )
