@@ -14,6 +14,7 @@ from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.auth import Authenticator
+from shared.body_limit import BodyLimit
 from shared.db import create_engine, ping, session_factory
 from shared.http import install_problem_handlers, install_request_metrics, operations_router
 from shared.kafka.admin import ensure_topics
@@ -41,6 +42,7 @@ class ServiceParts:
     startup: Sequence[Callable[[], Awaitable[None]]] = field(default_factory=list)
     closers: Sequence[Callable[[], Awaitable[None]]] = field(default_factory=list)
     roles: frozenset[Role] = ROLES
+    max_request_bytes: int = 1_048_576
 
     relay: OutboxRelay | None = None
 
@@ -68,6 +70,7 @@ class ServiceParts:
         return cls(
             relay=relay,
             roles=settings.roles,
+            max_request_bytes=settings.max_request_bytes,
             name=settings.service,
             kafka=kafka,
             engine=engine,
@@ -143,7 +146,8 @@ def create_service_app(parts: ServiceParts, *, title: str, routers: Sequence[API
     app = FastAPI(title=title, lifespan=lifespan, version="0.1.0")
     app.state.authenticator = parts.authenticator
     install_problem_handlers(app)
-    install_request_metrics(app, parts.name)
+    app.add_middleware(BodyLimit, max_bytes=parts.max_request_bytes)
+    install_request_metrics(app, parts.name)  # outside the limit: a 413 is counted too
 
     async def database() -> None:
         await ping(parts.engine)

@@ -38,6 +38,12 @@ class ServiceSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=0, ge=0, le=65535, description="0: the service's own port")
     log_level: str = "INFO"
+    max_request_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        description="a request body over this is refused with 413 as it arrives, before it is "
+        "parsed or its caller authenticated",
+    )
     roles: Annotated[frozenset[Role], NoDecode] = Field(
         default=ROLES,
         description="what this process runs: api (HTTP), workers (consumers, relay, jobs), or both",

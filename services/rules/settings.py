@@ -14,6 +14,8 @@ class RulesSettings(ServiceSettings):
     default_port = 8001
 
     max_batch_events: int = 500
+    # Ingest batches (5 MiB) and rates files (5 MB, a central bank's whole history) fit.
+    max_request_bytes: int = Field(default=6 * 1_048_576, ge=1024)
     ingest_ack_timeout_seconds: float = 10.0  # longer without Kafka's ack: 503, retry later
     load_default_pack: bool = True  # when the rules table is empty at start-up
     jobs_interval_seconds: float = 3600  # how often birthdays and anniversaries are checked

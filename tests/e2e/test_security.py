@@ -1,6 +1,9 @@
 """Hostile callers: no credentials, wrong credentials, another member's token; and no secret
 ends up in a log."""
 
+import asyncio
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
 
@@ -114,3 +117,40 @@ async def test_no_key_token_or_unsubscribe_secret_reaches_the_logs(system: Syste
     )
     for secret in (token, WRONG_KEY, apps.TOKEN_SECRET, POS_KEY):
         assert secret not in text  # ... without their secrets
+
+
+async def test_a_body_over_the_limit_is_refused_as_it_arrives_before_authentication(
+    system: System,
+) -> None:
+    """A multi-gigabyte body once was read into memory before the 401. Now: declared too long,
+    413 before a byte of it is read; streamed without a length, 413 once the count passes the
+    limit (rules take 6 MiB: ingest batches and rates files; the others 1 MiB)."""
+    writes = {
+        "rules": ("POST", "/v1/events"),
+        "ledger": ("POST", "/v1/members/m/redemptions"),
+        "notifications": ("PUT", "/v1/members/m/preferences"),
+    }
+    for service, (method, path) in writes.items():
+        host, port = system.urls[service].removeprefix("http://").split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(
+            f"{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+            "Content-Length: 5000000000\r\n\r\n".encode()
+        )
+        await writer.drain()
+        status = await asyncio.wait_for(reader.readline(), timeout=5)
+        writer.close()
+        assert status.startswith(b"HTTP/1.1 413"), (service, status)
+
+        async def stream() -> AsyncIterator[bytes]:
+            yield b"[" + b" " * 1024
+            for _ in range(7 * 1024):  # 7 MiB, in 1 KiB pieces, no Content-Length
+                yield b" " * 1024
+
+        async with httpx.AsyncClient(timeout=30) as client:
+            refused = await client.request(
+                method, f"{system.urls[service]}{path}", content=stream()
+            )
+        assert refused.status_code == 413, (service, refused.text)
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert "limit" in refused.json()["detail"]
