@@ -6,7 +6,6 @@ It speaks the services' HTTP APIs (and Kafka, for dead letters), with an admin A
 Every failure is one line on stderr and a non-zero exit status.
 """
 
-import asyncio
 import csv
 import json
 import os
@@ -289,15 +288,18 @@ def replay_dead_letters(
         str | None, typer.Option(help="the service's consumer group; default pointstream-<service>")
     ] = None,
 ) -> None:
-    """Send a service's dead letters back to their topics, once, after a fix (reads Kafka from
-    KAFKA_BOOTSTRAP_SERVERS and KAFKA_TOPIC_PREFIX)."""
+    """Send a service's dead letters back to their topics, once, after a fix; an erased
+    member's are skipped (through the rules service, which knows whom it erased)."""
     if service not in SERVICES:
         fail(f"unknown service {service!r}; one of {', '.join(SERVICES)}")
-    from shared.kafka.replay import replay_dead_letters as replay
-    from shared.settings import KafkaSettings
-
-    replayed = asyncio.run(replay(KafkaSettings(), group_id=group or f"pointstream-{service}"))
-    out.print(f"{replayed} dead letter(s) sent back")
+    answer = call(
+        "POST",
+        "rules",
+        "/v1/admin/dead-letters/replay",
+        params={"group": group or f"pointstream-{service}"},
+        timeout=120,
+    ).json()
+    out.print(f"{answer['replayed']} dead letter(s) sent back")
 
 
 @app.command()

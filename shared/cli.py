@@ -5,7 +5,7 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Collection, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +13,12 @@ import uvicorn
 from alembic import command
 from alembic.config import Config
 from fastapi import FastAPI
+from sqlalchemy import MetaData
 from sqlalchemy.engine import make_url
 
 from shared import tracing
+from shared.db import create_engine, session_factory
+from shared.erasure import erased_among, erased_members_table
 from shared.kafka.replay import replay_dead_letters
 from shared.logs import configure_logging
 from shared.settings import KafkaSettings, ServiceSettings
@@ -40,8 +43,19 @@ def migrate(service_dir: Path, database_url: str) -> None:
 Task = Callable[[], Coroutine[Any, Any, int]]
 
 
-async def _replay(group_id: str) -> int:
-    replayed = await replay_dead_letters(KafkaSettings(), group_id=group_id)
+async def _replay(group_id: str, database_url: str) -> int:
+    """Replay the group's dead letters, skipping those of members this service erased."""
+    engine = create_engine(database_url)
+    table = erased_members_table(MetaData())
+
+    async def erased(members: Collection[str]) -> Collection[str]:
+        async with session_factory(engine)() as session:
+            return (await erased_among(session, table, members)).keys()
+
+    try:
+        replayed = await replay_dead_letters(KafkaSettings(), group_id=group_id, erased=erased)
+    finally:
+        await engine.dispose()
     print(json.dumps({"replayed": replayed}))
     return 0
 
@@ -58,7 +72,7 @@ def run(
     tasks = {
         "replay-dead-letters": (
             "send this service's dead letters back, once, after a fix",
-            lambda: _replay(settings.consumer_group),
+            lambda: _replay(settings.consumer_group, settings.database_url),
         ),
         **(tasks or {}),
     }

@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from shared.contracts.envelope import CloudEvent, InvalidMessage
 from shared.errors import RetryLater
 from shared.faults import fault_point
+from shared.kafka.dead_letter import member_ref
 from shared.lifecycle import wait_for_event
 
 log = logging.getLogger(__name__)
@@ -179,7 +180,7 @@ class ChunkPolicy(Generic[T]):
         if len(items) != 1:
             return {}
         event = self._event_of(items[0])
-        return {"event_id": event.id, "member_id": event.subject, "event_type": event.type}
+        return {"member": member_ref(event.subject), "event_type": event.type}
 
     async def _backoff(self, attempt: int) -> bool:
         """Wait before the next attempt; True when asked to stop meanwhile."""

@@ -25,7 +25,7 @@ from shared.contracts.envelope import (
 )
 from shared.faults import fault_point
 from shared.kafka.chunks import BatchHandler, ChunkPolicy, is_transient
-from shared.kafka.dead_letter import dead_letter_message
+from shared.kafka.dead_letter import dead_letter_message, member_ref, without_member
 from shared.kafka.producer import EventProducer
 from shared.kafka.records import Record, check_time, event_of, offsets_done, type_label
 from shared.settings import KafkaSettings
@@ -145,8 +145,7 @@ class ConsumerRuntime:
             outcome = await self._chunks.settle(items)
         for item, reason in outcome.dead:
             event = item.event
-            about = {"event_id": event.id, "member_id": event.subject, "event_type": event.type}
-            await self._dead_letter(item.record, reason, about)
+            await self._dead_letter(item.record, reason, event.subject, event.type)
             self._count(item.record.topic, "other", "dead_lettered")
         for item in outcome.handled:
             self._count(item.record.topic, item.event.type, "handled")
@@ -195,16 +194,21 @@ class ConsumerRuntime:
             )
 
     async def _dead_letter(
-        self, record: Record, reason: str, about: dict[str, str] | None = None
+        self,
+        record: Record,
+        reason: str,
+        member_id: str | None = None,
+        event_type: str | None = None,
     ) -> None:
+        about = {"member": member_ref(member_id), "event_type": event_type} if member_id else {}
         log.error(
             "dead-lettered message",
             extra={
                 "topic": record.topic,
                 "partition": record.partition,
                 "offset": record.offset,
-                "reason": reason[:500],
-                **(about or {}),
+                "reason": without_member(reason, member_id)[:500],
+                **about,
             },
         )
         message = dead_letter_message(
@@ -212,6 +216,7 @@ class ConsumerRuntime:
             reason=reason,
             topic=self._settings.topics.dead_letter,
             group_id=self._group_id,
+            member_id=member_id,
         )
         while True:  # losing the dead letter would lose the message: retry until Kafka takes it
             try:

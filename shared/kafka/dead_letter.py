@@ -1,5 +1,6 @@
 """The dead-letter message: the original bytes, where they came from, and why they were refused."""
 
+import hashlib
 from datetime import UTC, datetime
 
 from aiokafka import ConsumerRecord
@@ -12,13 +13,53 @@ ORIGINAL_PARTITION = "dlq.original.partition"
 ORIGINAL_OFFSET = "dlq.original.offset"
 CONSUMER_GROUP = "dlq.consumer.group"
 FAILED_AT = "dlq.failed.at"
+ERASED = "dlq.member.erased"  # a refusal of an erased member's message: nothing of it kept
+
+
+class MemberForgotten(str):
+    """The reason a message was refused because its member was erased: its dead letter keeps
+    neither the message nor the member's id (key and reason name a digest), and is never
+    replayed."""
+
+
+def member_ref(member_id: str) -> str:
+    """How logs and dead letters name a member: a digest (the erased-members table's, cut
+    short), never the id, so that forgetting a member leaves nothing to search for."""
+    return "sha256:" + hashlib.sha256(member_id.encode()).hexdigest()[:16]
+
+
+def without_member(text: str, member_id: str | None) -> str:
+    """``text`` with the member's id replaced by its digest."""
+    return text.replace(member_id, member_ref(member_id)) if member_id else text
 
 
 def dead_letter_message(
-    record: ConsumerRecord[bytes, bytes], *, reason: str, topic: str, group_id: str
+    record: ConsumerRecord[bytes, bytes],
+    *,
+    reason: str,
+    topic: str,
+    group_id: str,
+    member_id: str | None = None,
 ) -> OutgoingMessage:
+    """The dead letter of ``record``; the reason names ``member_id`` by its digest. A
+    :class:`MemberForgotten` refusal keeps only where the message was and why."""
+    if isinstance(reason, MemberForgotten):
+        return OutgoingMessage(
+            topic=topic,
+            key=member_ref(member_id).encode() if member_id else None,
+            value=b"",
+            headers=(
+                (REASON, without_member(reason, member_id)[:4000].encode()),
+                (ORIGINAL_TOPIC, record.topic.encode()),
+                (ORIGINAL_PARTITION, str(record.partition).encode()),
+                (ORIGINAL_OFFSET, str(record.offset).encode()),
+                (CONSUMER_GROUP, group_id.encode()),
+                (FAILED_AT, datetime.now(UTC).isoformat().encode()),
+                (ERASED, b"true"),
+            ),
+        )
     headers = (
-        (REASON, reason[:4000].encode()),
+        (REASON, without_member(reason, member_id)[:4000].encode()),
         (ORIGINAL_TOPIC, record.topic.encode()),
         (ORIGINAL_PARTITION, str(record.partition).encode()),
         (ORIGINAL_OFFSET, str(record.offset).encode()),

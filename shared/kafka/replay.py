@@ -1,8 +1,10 @@
 """Replaying dead letters after a fix: each dead letter of one consumer group goes back to the
 topic it came from, byte for byte, once (the replayer's own consumer group remembers where it
-got to)."""
+got to). An erased member's dead letters never go back: they are skipped (and stay on the
+dead-letter topic only until its retention removes them)."""
 
 import logging
+from collections.abc import Awaitable, Callable, Collection
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
@@ -14,10 +16,19 @@ from shared.settings import KafkaSettings
 log = logging.getLogger(__name__)
 
 
+# Of these member ids (the dead letters' keys), those who were erased.
+ErasedAmong = Callable[[Collection[str]], Awaitable[Collection[str]]]
+
+
 async def replay_dead_letters(
-    settings: KafkaSettings, *, group_id: str, idle_ms: int = 2000
+    settings: KafkaSettings,
+    *,
+    group_id: str,
+    erased: ErasedAmong | None = None,
+    idle_ms: int = 2000,
 ) -> int:
-    """Re-send this group's dead letters that were not replayed yet; how many.
+    """Re-send this group's dead letters that were not replayed yet; how many. Those of
+    members ``erased`` names, and refusals of erased members' messages, are skipped.
 
     Only the dead letters that exist when the replay starts: a message that fails again comes
     back as a new dead letter, and replaying that too would go round for ever."""
@@ -50,6 +61,7 @@ async def replay_dead_letters(
                     message = _original(record, group_id)
                     if message is not None:
                         messages.append(message)
+            messages = await _not_erased(messages, erased)
             await producer.send(messages)
             if offsets:
                 await consumer.commit(offsets)
@@ -63,10 +75,27 @@ async def replay_dead_letters(
         await consumer.stop()
 
 
+async def _not_erased(
+    messages: list[OutgoingMessage], erased: ErasedAmong | None
+) -> list[OutgoingMessage]:
+    if erased is None or not messages:
+        return messages
+    gone = await erased({m.key.decode(errors="replace") for m in messages if m.key})
+    kept = [m for m in messages if not (m.key and m.key.decode(errors="replace") in gone)]
+    if len(kept) < len(messages):
+        log.info(
+            "dead letters of erased members skipped", extra={"count": len(messages) - len(kept)}
+        )
+    return kept
+
+
 def _original(record: ConsumerRecord[bytes, bytes], group_id: str) -> OutgoingMessage | None:
-    """The message as it was before it failed, for this group's dead letters only."""
+    """The message as it was before it failed, for this group's dead letters only; None for
+    another group's, and for a refusal of an erased member's message (nothing of it kept)."""
     headers = dict(record.headers or ())
     if headers.get(dead_letter.CONSUMER_GROUP, b"").decode() != group_id:
+        return None
+    if dead_letter.ERASED in headers:
         return None
     kept = tuple(
         (k.removeprefix("original."), v) for k, v in record.headers if k.startswith("original.")

@@ -64,6 +64,8 @@ def purchase_to_json(record: PurchaseRecord) -> dict[str, Any]:
             for k, v in record.shares.items()
         },
     }
+    if record.sent_as is not None:  # how the sender and the member name it
+        data |= {"source": record.sent_as[0], "id": record.sent_as[1]}
     if record.counted is not None:  # paid in another currency than the program's
         data |= {
             "rate": str(record.rate),
@@ -84,4 +86,5 @@ def purchase_from_json(event_id: str, member_id: str, data: dict[str, Any]) -> P
         rate=Decimal(data.get("rate", 1)),
         counted=Decimal(data["counted"]) if data.get("counted") else None,
         counted_in=data.get("counted_in"),
+        sent_as=(data["source"], data["id"]) if "id" in data else None,
     )

@@ -41,6 +41,7 @@ class PurchaseRecord:
     rate: Decimal = Decimal(1)  # the program's currency per unit of ``currency``
     counted: Decimal | None = None  # ``paid`` in the program's currency; None: the same
     counted_in: str | None = None  # the program's currency, when another than ``currency``
+    sent_as: tuple[str, str] | None = None  # its source and id, as its sender wrote them
 
     def counted_net(self) -> Decimal:
         """What the purchase counts for in the program's currency, net of returns."""

@@ -17,8 +17,9 @@ from shared.contracts.inbound import (
     parse_inbound,
     payload_of,
 )
-from shared.erasure import erase_once
+from shared.erasure import MemberWasErased, erase_once
 from shared.kafka.chunks import BatchHandler, commands_of, cut_at
+from shared.kafka.dead_letter import MemberForgotten
 
 
 def to_command(event: CloudEvent) -> EvaluateEvent:
@@ -89,7 +90,9 @@ def event_handler(
             return chunk.rejected
         result = await evaluate_events(chunk.commands, uow=uow_factory(), book=book)
         for index, reason in result.rejected.items():
-            chunk.reject(index, str(reason))
+            # An erased member's message: its dead letter keeps nothing of it.
+            forgotten = isinstance(reason, MemberWasErased)
+            chunk.reject(index, MemberForgotten(reason) if forgotten else str(reason))
         decisions = [d.decision for d in result.decided]
         if decisions:  # their messages wait in the outbox
             on_committed()

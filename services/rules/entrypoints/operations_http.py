@@ -2,6 +2,7 @@
 topic is shared) and replaying one consumer group's after a fix, as `pointstream
 replay-dead-letters` does; and the newest events as they arrived, to pick one to simulate."""
 
+from collections.abc import Collection
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -31,8 +32,13 @@ async def replay(
     rules: RulesDep,
     group: Annotated[str, Query(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._-]+$")],
 ) -> dict[str, int]:
-    """Send the group's dead letters back to their topics, once each."""
-    return {"replayed": await replay_dead_letters(rules.parts.kafka, group_id=group)}
+    """Send the group's dead letters back to their topics, once each; an erased member's
+    are skipped."""
+
+    async def erased(members: Collection[str]) -> Collection[str]:
+        return (await rules.erased.erased(members)).keys()
+
+    return {"replayed": await replay_dead_letters(rules.parts.kafka, group_id=group, erased=erased)}
 
 
 @router.get("/recent-events")

@@ -217,6 +217,7 @@ def _decide(
             rate=bought.rate,
             counted=bought.paid if bought.paid_in else None,
             counted_in=bought.currency if bought.paid_in else None,
+            sent_as=(event.source, event.sent_id) if event.sent_id else None,
         )
         record.record(awards)
     others = [members[m] for m in sorted({a.member_id for a in awards} - {member.member_id})]
