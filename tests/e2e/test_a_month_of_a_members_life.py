@@ -9,9 +9,16 @@ from typing import Any
 import httpx
 import pytest
 
+from shared.contracts.envelope import event_key
 from tests.apps import ADMIN_KEY, POS_KEY, TILL_KEY
 from tests.e2e.conftest import System
 from tests.polling import eventually
+
+
+def key(event: dict[str, Any]) -> str:
+    """How the ledger names an event: its source and id as one key."""
+    return event_key(event["source"], event["id"])
+
 
 pytestmark = pytest.mark.e2e
 NOW = datetime.now(UTC)
@@ -192,7 +199,7 @@ async def test_a_big_day_gold_from_the_next_basket_a_day_cap_a_spent_budget_a_fu
                 assert posted.status_code == 202, posted.text
 
             await eventually(  # a return is accepted once its purchase is booked
-                entries, lambda e: q3["id"] in {x["source_event_id"] for x in e}, what="q3"
+                entries, lambda e: key(q3) in {x["source_event_id"] for x in e}, what="q3"
             )
             posted = await client.post(f"{system.urls['rules']}/v1/events", headers=pos, json=back)
             assert posted.status_code == 202, posted.text
@@ -209,16 +216,16 @@ async def test_a_big_day_gold_from_the_next_basket_a_day_cap_a_spent_budget_a_fu
             (e["source_event_id"], e["rule_id"]): e["points"] for e in found if e["kind"] == "earn"
         }
         assert earned == {
-            (q1["id"], "base-earn"): 5000,
-            (q1["id"], "big-basket"): 100,
-            (q1["id"], "web-launch"): 30,
-            (q2["id"], "base-earn"): 1200,
-            (q2["id"], "gold-multiplier"): 600,
-            (q2["id"], "dairy-double"): 500,
-            (q2["id"], "big-basket"): 100,
-            (q2["id"], "web-launch"): 20,
-            (q3["id"], "base-earn"): 100,
-            (q3["id"], "gold-multiplier"): 50,
+            (key(q1), "base-earn"): 5000,
+            (key(q1), "big-basket"): 100,
+            (key(q1), "web-launch"): 30,
+            (key(q2), "base-earn"): 1200,
+            (key(q2), "gold-multiplier"): 600,
+            (key(q2), "dairy-double"): 500,
+            (key(q2), "big-basket"): 100,
+            (key(q2), "web-launch"): 20,
+            (key(q3), "base-earn"): 100,
+            (key(q3), "gold-multiplier"): 50,
         }
         taken = {e["rule_id"]: e["points"] for e in found if e["kind"] == "reverse"}
         assert taken == {

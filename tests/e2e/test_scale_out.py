@@ -131,7 +131,7 @@ async def test_replicas_join_and_leave_mid_stream_and_nothing_is_lost_or_reorder
             ]
             sent = list(
                 dict.fromkeys(
-                    e.id for e in events if e.subject == member and e.type == "purchase.completed"
+                    e.key for e in events if e.subject == member and e.type == "purchase.completed"
                 )
             )
             assert earned == sent, member  # every purchase once, in the order sent
