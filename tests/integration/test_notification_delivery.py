@@ -1,6 +1,7 @@
 """Notifications on PostgreSQL and Kafka, delivered to a real SMTP server (aiosmtpd) and to a
 real webhook server that fails its first attempts."""
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -15,7 +16,10 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy import select, text, update
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from services.notifications.adapters.orm import preferences
 from services.notifications.bootstrap import build_app
 from services.notifications.settings import NotificationsSettings
 from shared.contracts.envelope import new_event
@@ -88,14 +92,19 @@ def push_server() -> Iterator[tuple[PushServer, int]]:
 
 
 @pytest.fixture
+async def database_url(databases: Databases) -> str:
+    return await databases.migrated("notifications")
+
+
+@pytest.fixture
 async def client(
     kafka_settings: KafkaSettings,
-    databases: Databases,
+    database_url: str,
     mailbox: tuple[Mailbox, int],
     push_server: tuple[PushServer, int],
 ) -> AsyncIterator[httpx.AsyncClient]:
     settings = NotificationsSettings(
-        database_url=await databases.migrated("notifications"),
+        database_url=database_url,
         consumer_group=f"{kafka_settings.topic_prefix}notifications",
         smtp_host="127.0.0.1",
         smtp_port=mailbox[1],
@@ -111,7 +120,9 @@ async def client(
 
 
 async def set_preferences(client: httpx.AsyncClient, member: str, **changes: Any) -> None:
+    """As the member's app saves them, with the member's consent to email and push."""
     prefs = {
+        "consents": {"email": True, "push": True},
         "language": "sv",
         "timezone": "Europe/Stockholm",
         "email": f"{member}@example.com",
@@ -211,8 +222,20 @@ async def test_the_unsubscribe_link_stops_email_and_a_bad_push_token_is_not_retr
     push = next(d for d in first if d["channel"] == "push")
     assert (push["attempts"], "400" in push["last_error"]) == (1, True)
     link = str(mailbox[0].messages[-1]["List-Unsubscribe"]).strip("<> \r\n")
+    assert mailbox[0].messages[-1]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     path = link.removeprefix("https://loyalty.example.com")
-    assert (await client.post(path)).json()["status"] == "unsubscribed"
+    # Opening the link (a mail scanner does too) asks, in Swedish; it changes nothing.
+    asked = await client.get(path)
+    assert asked.status_code == 200
+    assert asked.headers["content-type"].startswith("text/html")
+    assert '<html lang="sv">' in asked.text
+    assert "Vill du sluta få e-post från oss?" in asked.text
+    prefs = (await client.get(f"/v1/members/{member}/preferences", headers=READER)).json()
+    assert "email" in prefs["channels"]["birthday"]
+    # The page's button: a page saying it is done.
+    done = await client.post(path, headers={"Accept": "text/html"})
+    assert "Du får inte längre e-post från oss." in done.text
+    assert (await client.post(path)).json()["status"] == "unsubscribed"  # one-click: JSON
     await produce(
         kafka_settings, kafka_settings.topics.ledger, birthday(member), key=member.encode()
     )
@@ -300,3 +323,45 @@ async def test_a_member_with_no_stored_preferences_has_consented_to_nothing(
     saved = await client.put(f"/v1/members/{member}/preferences", headers=DESK, json=found.json())
     assert saved.status_code == 200, saved.text
     assert saved.json()["consents"] == {"email": False, "push": False}
+
+
+async def test_an_unsubscribe_waits_for_a_concurrent_change_and_keeps_it(
+    client: httpx.AsyncClient, database_url: str
+) -> None:
+    """The member changes their language in the app while their mail program unsubscribes:
+    both changes stay (the unsubscribe reads the row under lock, after the change)."""
+    member = f"m-{uuid.uuid4().hex[:6]}"
+    await set_preferences(client, member, email=f"{member}@example.com")
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(preferences.c.unsubscribe_token, preferences.c.prefs)
+                    .where(preferences.c.member_id == member)
+                    .with_for_update()
+                )
+            ).one()
+            path = f"/v1/unsubscribe/{row.unsubscribe_token}"
+            unsubscribing = asyncio.create_task(client.post(path))
+
+            async def waiting() -> int:
+                async with engine.connect() as other:
+                    found = await other.scalar(
+                        text("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                    )
+                    return int(found or 0)
+
+            await eventually(waiting, lambda n: n >= 1, what="the unsubscribe waiting for the row")
+            assert not unsubscribing.done()
+            changed = {**row.prefs, "language": "da"}
+            await conn.execute(
+                update(preferences).where(preferences.c.member_id == member).values(prefs=changed)
+            )
+            await conn.commit()
+        assert (await unsubscribing).json()["status"] == "unsubscribed"
+    finally:
+        await engine.dispose()
+    prefs = (await client.get(f"/v1/members/{member}/preferences", headers=READER)).json()
+    assert prefs["language"] == "da"
+    assert all("email" not in channels for channels in prefs["channels"].values())

@@ -112,14 +112,17 @@ class NotificationRepository:
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def load_preferences(
-        self, *, member_id: str | None = None, token: str | None = None
+        self, *, member_id: str | None = None, token: str | None = None, lock: bool = False
     ) -> Preferences | None:
+        """One member's preferences; with ``lock``, held until commit, so that a change made
+        meanwhile (the member's app) waits and is not written over."""
         where = (
             preferences.c.member_id == member_id
             if member_id is not None
             else (preferences.c.unsubscribe_token == token)
         )
-        row = (await self.session.execute(select(preferences).where(where))).first()
+        query = select(preferences).where(where)
+        row = (await self.session.execute(query.with_for_update() if lock else query)).first()
         return None if row is None else _prefs(row.member_id, row.prefs, row.unsubscribe_token)
 
     async def preferences_of(

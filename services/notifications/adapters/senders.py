@@ -37,6 +37,7 @@ class SmtpSender:
         message["From"], message["To"] = self._from, delivery.address
         message["Subject"] = delivery.subject
         message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         message["X-Pointstream-Delivery"] = delivery.delivery_id
         # The same id on every attempt: a message sent again after a crash (sent, then the

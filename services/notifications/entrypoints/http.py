@@ -22,8 +22,8 @@ router = APIRouter(prefix="/v1", tags=["members"])
 
 
 class ConsentsPublic(BaseModel):
-    email: bool = True
-    push: bool = True
+    email: bool = False
+    push: bool = False
 
 
 class PreferencesPublic(BaseModel):
@@ -34,10 +34,10 @@ class PreferencesPublic(BaseModel):
     channels: dict[Category, list[Channel]]
     quiet_start: time | None = None
     quiet_end: time | None = None
-    consents: ConsentsPublic = Field(
-        default_factory=lambda: ConsentsPublic(),
-        description="email and push beyond receipts; an app that leaves this out is taken "
-        "to have asked (as before consents existed)",
+    consents: ConsentsPublic | None = Field(
+        default=None,
+        description="email and push beyond receipts; left out of a PUT, the member's stored "
+        "consents are kept (none stored: none given)",
     )
 
     @field_validator("timezone")
@@ -128,25 +128,13 @@ async def put_preferences(
         channels={c: frozenset(ch) for c, ch in body.channels.items()},
         quiet_start=body.quiet_start,
         quiet_end=body.quiet_end,
-        email_consent=body.consents.email,
-        push_consent=body.consents.push,
+        email_consent=body.consents.email if body.consents else False,
+        push_consent=body.consents.push if body.consents else False,
     )
-    prefs = await members.choose_preferences(chosen, uow=notifications.uow())
+    prefs = await members.choose_preferences(
+        chosen, uow=notifications.uow(), keep_consents=body.consents is None
+    )
     return _public(prefs)
-
-
-@router.get("/unsubscribe/{token}")
-@router.post("/unsubscribe/{token}")
-async def unsubscribe(
-    token: Annotated[str, Path(min_length=16, max_length=64)], notifications: NotificationsDep
-) -> dict[str, str]:
-    """One click from an email: no more email for any category. No login needed: the token
-    is the member's secret."""
-    try:
-        await members.unsubscribe_from_email(token, uow=notifications.uow())
-    except members.UnknownToken:
-        raise HTTPException(404, "this unsubscribe link is not known") from None
-    return {"status": "unsubscribed", "channel": "email"}
 
 
 __all__ = ["LANGUAGES", "router"]

@@ -15,27 +15,35 @@ class UnknownToken(LookupError):
     """No member has this unsubscribe token."""
 
 
-async def choose_preferences(chosen: Preferences, *, uow: UnitOfWork) -> Preferences:
+async def choose_preferences(
+    chosen: Preferences, *, uow: UnitOfWork, keep_consents: bool = False
+) -> Preferences:
     """The member's own choice, kept with their unsubscribe token and what their profile
-    stated; it is newer than any profile event stated before now."""
+    stated; it is newer than any profile event stated before now. ``keep_consents``: the
+    choice says nothing of consents: the stored ones stay (none stored: none given)."""
     async with uow:
         erased = await uow.erased([chosen.member_id])
         if erased:
             raise MemberWasErased(chosen.member_id, erased[chosen.member_id])
-        current = await uow.preferences(chosen.member_id)
+        # Locked: an unsubscribe from an email at the same moment waits, then keeps this.
+        current = (await uow.preferences_for_update([chosen.member_id])).get(chosen.member_id)
         prefs = replace(
             chosen,
             unsubscribe_token=current.unsubscribe_token if current else "",
             stated_at=current.stated_at if current else None,
             chosen_at=datetime.now(UTC),
         )
+        if keep_consents:
+            prefs.email_consent = current.email_consent if current else False
+            prefs.push_consent = current.push_consent if current else False
         await uow.save_preferences([prefs])
         await uow.commit()
     return prefs
 
 
-async def unsubscribe_from_email(token: str, *, uow: UnitOfWork) -> None:
-    """No more email for any category, for the member with this token."""
+async def unsubscribe_from_email(token: str, *, uow: UnitOfWork) -> str:
+    """No more email for any category, for the member with this token; what else the member
+    chose meanwhile is kept (the row is locked while it changes)."""
     async with uow:
         prefs = await uow.preferences_by_token(token)
         if prefs is None:
@@ -43,6 +51,7 @@ async def unsubscribe_from_email(token: str, *, uow: UnitOfWork) -> None:
         prefs.channels = {c: ch - {Channel.EMAIL} for c, ch in prefs.channels.items()}
         await uow.save_preferences([prefs])
         await uow.commit()
+    return prefs.language  # the member's, for the page that says it is done
 
 
 async def mark_read(member_id: str, message_id: str, *, uow: UnitOfWork) -> bool:

@@ -23,7 +23,9 @@ class UnitOfWork(Transaction, Protocol):
         self, member_ids: Collection[str]
     ) -> dict[str, Preferences]: ...
 
-    async def preferences_by_token(self, token: str) -> Preferences | None: ...
+    async def preferences_by_token(self, token: str) -> Preferences | None:
+        """The preferences with this unsubscribe token, locked until commit."""
+        ...
 
     async def save_preferences(self, found: Collection[Preferences]) -> None: ...
 
@@ -66,7 +68,7 @@ class SqlAlchemyUnitOfWork(RepositoryTransaction[NotificationRepository]):
         return await self.repository.load_preferences(member_id=member_id)
 
     async def preferences_by_token(self, token: str) -> Preferences | None:
-        return await self.repository.load_preferences(token=token)
+        return await self.repository.load_preferences(token=token, lock=True)
 
     async def preferences_of(self, member_ids: Collection[str]) -> dict[str, Preferences]:
         return await self.repository.preferences_of(member_ids)

@@ -75,3 +75,8 @@ async def delivery_log(
         query = query.where(deliveries.c.status == status)
     rows = await session.execute(query.order_by(deliveries.c.created_at.desc()).limit(limit))
     return [delivery_of(r._mapping) for r in rows]
+
+
+async def preferences_by_token(session: AsyncSession, token: str) -> Preferences | None:
+    """The preferences with this unsubscribe token, read only (the page that asks)."""
+    return await NotificationRepository(session).load_preferences(token=token)
