@@ -6,6 +6,7 @@ keys nor tokens are ever logged.
 
 import hashlib
 import json
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -133,7 +134,13 @@ class Authenticator:
         import time
 
         now = int(time.time())
-        claims = {"sub": member_id, "aud": self._audience, "iat": now, "exp": now + ttl_seconds}
+        claims = {
+            "sub": member_id,
+            "aud": self._audience,
+            "iat": now,
+            "exp": now + ttl_seconds,
+            "jti": uuid.uuid4().hex,  # a sign-in link made of it works once
+        }
         return jwt.encode(claims, self._secret, algorithm="HS256")
 
 

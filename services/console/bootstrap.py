@@ -27,6 +27,7 @@ from services.console.entrypoints import (
     program_pages,
     rules_pages,
     wallet,
+    wallet_sign_in,
 )
 from services.console.entrypoints.context import (
     TEMPLATES,
@@ -78,6 +79,7 @@ def build_app(settings: ConsoleSettings | None = None) -> FastAPI:
         members_pages.router,
         operations_pages.router,
         wallet.router,
+        wallet_sign_in.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")

@@ -285,8 +285,10 @@ async def test_a_member_signs_in_by_link_sees_why_they_earned_redeems_and_reads_
     assert link.startswith(f"{console}/wallet/enter?token=")
 
     page = await browser.new_page(viewport={"width": 390, "height": 844})  # a phone
-    await page.goto(link)
-    assert await page.inner_text("h1") == "Dine point"  # the member's language, from enrolment
+    await page.goto(link)  # a mail scanner opening it would stop here: only the button signs in
+    assert await serious_violations(page) == []
+    await page.click("button:has-text('Log ind')")  # the member's language, from enrolment
+    assert await page.inner_text("h1") == "Dine point"
     shown = await page.inner_text("main")
     for entry in booked:  # each entry with its reason, as the ledger gave it
         assert entry["explanation"] in shown
@@ -332,7 +334,19 @@ async def test_a_member_signs_in_by_link_sees_why_they_earned_redeems_and_reads_
         "07:00:00",
     )
     assert "email" in kept["channels"]["birthday"]
+    # Another site cannot sign the member out: without the page's token nothing happens.
+    forged = await page.request.post(f"{console}/wallet/signout", max_redirects=0)
+    assert forged.status == 303
+    await page.goto(f"{console}/wallet")
+    assert await page.inner_text("h1") == "Dina poäng"
     await page.close()
+
+    # The link works once: opened again (a forwarded mail), its button says it was used.
+    again = await browser.new_page()
+    await again.goto(link)
+    await again.click("button[type=submit]")
+    assert "Länken har redan använts." in await again.inner_text("main")  # she chose Swedish
+    await again.close()
 
     stranger = await browser.new_page()
     await stranger.goto(f"{console}/wallet/enter?token=not.a.token")

@@ -95,3 +95,8 @@ class Wallets:
 
 def same_token(sent: str | None, session: Session | WalletSession) -> bool:
     return sent is not None and hmac.compare_digest(sent, session.csrf)
+
+
+def same_secret(sent: str, kept: str) -> bool:
+    """Whether a form sent back the secret a cookie keeps (both non-empty)."""
+    return bool(sent) and bool(kept) and hmac.compare_digest(sent, kept)

@@ -1,6 +1,6 @@
 """What the console's pages need, wired once in bootstrap and reached through the app."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
+from services.console.adapters.attempts import Attempts
 from services.console.adapters.backends import Backends
 from services.console.adapters.sessions import COOKIE, Session, Sessions, Wallets, same_token
 from services.console.settings import ConsoleSettings
@@ -22,6 +23,7 @@ class ConsoleContext:
     sessions: Sessions
     wallets: Wallets
     templates: Jinja2Templates
+    sign_ins: Attempts = field(default_factory=Attempts)  # per client address
 
 
 def _context(request: Request) -> ConsoleContext:

@@ -2,6 +2,7 @@
 :mod:`rules_pages`; members: :mod:`members_pages`.)"""
 
 import json
+import math
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -24,7 +25,21 @@ async def login_form(request: Request, console: ConsoleDep) -> Response:
 async def login(
     request: Request, console: ConsoleDep, key: Annotated[str, Form(max_length=500)] = ""
 ) -> Response:
-    """An admin key signs the manager in; the key itself is kept only in the sealed cookie."""
+    """An admin key signs the manager in; the key itself is kept only in the sealed cookie.
+    At most 10 tries a minute from one address (429 beyond, with Retry-After)."""
+    address = request.client.host if request.client else "unknown"
+    if (wait := console.sign_ins.wait_before(address)) > 0:
+        seconds = max(1, math.ceil(wait))
+        response = page(
+            console,
+            request,
+            "login.html",
+            session=None,
+            error=f"Too many sign-in attempts from your address: try again in {seconds} s.",
+            status=429,
+        )
+        response.headers["Retry-After"] = str(seconds)
+        return response
     try:
         who = await console.backends.call("rules", "GET", "/v1/me", key=key.strip(), scope=ADMIN)
     except ServiceDown:

@@ -5,8 +5,6 @@ voucher code shown large), and the inbox. A member signs in with a link carrying
 provider issues it); every call is made with that token, which reaches only their own data."""
 
 import asyncio
-import base64
-import json
 import uuid
 from typing import Annotated, Any
 
@@ -14,18 +12,23 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.console.adapters.backends import Answer, ServiceDown, seg
-from services.console.adapters.sessions import LANGUAGES, WALLET_COOKIE, WalletSession, same_token
+from services.console.adapters.sessions import (
+    LANGUAGES,
+    WALLET_COOKIE,
+    WalletSession,
+    same_token,
+)
 from services.console.entrypoints.context import ConsoleContext, ConsoleDep, number
 from services.console.entrypoints.wallet_words import LANGUAGE_NAMES, WORDS
 
 router = APIRouter(prefix="/wallet")
 
 
-def _wallet(console: ConsoleContext, request: Request) -> WalletSession | None:
+def signed_in_wallet(console: ConsoleContext, request: Request) -> WalletSession | None:
     return console.wallets.open(request.cookies.get(WALLET_COOKIE))
 
 
-def _show(
+def wallet_page(
     console: ConsoleContext,
     request: Request,
     template: str,
@@ -42,7 +45,7 @@ def _show(
     )
 
 
-def _say(
+def one_sentence(
     console: ConsoleContext,
     request: Request,
     language: str,
@@ -52,7 +55,7 @@ def _say(
     problem: str | None = None,
 ) -> Response:
     """A page of one sentence: ``message`` (a key of WORDS), or a service's ``problem``."""
-    return _show(
+    return wallet_page(
         console,
         request,
         "wallet_message.html",
@@ -63,19 +66,7 @@ def _say(
     )
 
 
-def _member_of(token: str) -> str | None:
-    """The member a token names (its ``sub``), read without checking it: the services check
-    every call made with it."""
-    try:
-        payload = token.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except (IndexError, ValueError):
-        return None
-    member = claims.get("sub") if isinstance(claims, dict) else None
-    return str(member) if member else None
-
-
-def _keep(response: Response, console: ConsoleContext, cookie: str) -> Response:
+def with_session(response: Response, console: ConsoleContext, cookie: str) -> Response:
     response.set_cookie(
         WALLET_COOKIE,
         cookie,
@@ -87,54 +78,25 @@ def _keep(response: Response, console: ConsoleContext, cookie: str) -> Response:
     return response
 
 
-@router.get("/enter", response_class=HTMLResponse)
-async def enter(request: Request, console: ConsoleDep, token: str = "", lang: str = "") -> Response:
-    language = lang if lang in LANGUAGES else "en"
-    member = _member_of(token)
-    try:
-        checked = (
-            await console.backends.call(
-                "ledger", "GET", f"/v1/members/{seg(member)}/balance", token=token
-            )
-            if member
-            else None
-        )
-    except ServiceDown:
-        return _say(console, request, language, message="down", status=503)
-    if member is None or checked is None or not checked.ok:
-        return _say(console, request, language, message="bad_link", status=401)
-    if not lang:
-        prefs = await _quietly(
-            console, "notifications", f"/v1/members/{seg(member)}/preferences", token
-        )
-        found = prefs.body.get("language") if prefs and prefs.ok else None
-        language = found if found in LANGUAGES else "en"
-    return _keep(
-        RedirectResponse("/wallet", status_code=303),
-        console,
-        console.wallets.seal(token, member, language),
-    )
-
-
 @router.get("", response_class=HTMLResponse)
 async def home(request: Request, console: ConsoleDep) -> Response:
-    wallet = _wallet(console, request)
+    wallet = signed_in_wallet(console, request)
     if wallet is None:
-        return _say(console, request, "en", message="expired", status=401)
+        return one_sentence(console, request, "en", message="expired", status=401)
     lang = wallet.language
     at = f"/v1/members/{seg(wallet.member_id)}"
     in_lang = f"lang={seg(lang)}"  # the ledger's own texts (rewards, refunds) in it
     balance, ahead, standing, entries, rewards, inbox = await asyncio.gather(
-        _quietly(console, "ledger", f"{at}/balance", wallet.token),
-        _quietly(console, "ledger", f"{at}/points-ahead", wallet.token),
-        _quietly(console, "rules", f"{at}/tier", wallet.token),
-        _quietly(console, "ledger", f"{at}/entries?{in_lang}&limit=20", wallet.token),
-        _quietly(console, "ledger", f"{at}/rewards?{in_lang}", wallet.token),
-        _quietly(console, "notifications", f"{at}/inbox?limit=10", wallet.token),
+        read_quietly(console, "ledger", f"{at}/balance", wallet.token),
+        read_quietly(console, "ledger", f"{at}/points-ahead", wallet.token),
+        read_quietly(console, "rules", f"{at}/tier", wallet.token),
+        read_quietly(console, "ledger", f"{at}/entries?{in_lang}&limit=20", wallet.token),
+        read_quietly(console, "ledger", f"{at}/rewards?{in_lang}", wallet.token),
+        read_quietly(console, "notifications", f"{at}/inbox?limit=10", wallet.token),
     )
     if balance is not None and balance.status == 401:
-        return _say(console, request, lang, message="expired", status=401)
-    return _show(
+        return one_sentence(console, request, lang, message="expired", status=401)
+    return wallet_page(
         console,
         request,
         "wallet.html",
@@ -152,11 +114,11 @@ async def home(request: Request, console: ConsoleDep) -> Response:
 
 @router.get("/language/{language}")
 async def choose_language(request: Request, console: ConsoleDep, language: str) -> Response:
-    wallet = _wallet(console, request)
+    wallet = signed_in_wallet(console, request)
     if wallet is None or language not in LANGUAGES:
         return RedirectResponse("/wallet", status_code=303)
     cookie = console.wallets.seal(wallet.token, wallet.member_id, language, wallet.csrf)
-    return _keep(RedirectResponse("/wallet", status_code=303), console, cookie)
+    return with_session(RedirectResponse("/wallet", status_code=303), console, cookie)
 
 
 @router.post("/redeem", response_class=HTMLResponse)
@@ -169,9 +131,9 @@ async def redeem(
 ) -> Response:
     """A reward for points: the voucher, its code large (the form's key makes a double tap
     one redemption)."""
-    wallet = _wallet(console, request)
+    wallet = signed_in_wallet(console, request)
     if wallet is None:
-        return _say(console, request, "en", message="expired", status=401)
+        return one_sentence(console, request, "en", message="expired", status=401)
     if not same_token(csrf, wallet):
         return RedirectResponse("/wallet", status_code=303)
     try:
@@ -184,16 +146,16 @@ async def redeem(
             json={"reward_id": reward_id},
         )
     except ServiceDown:
-        return _say(console, request, wallet.language, message="down", status=503)
+        return one_sentence(console, request, wallet.language, message="down", status=503)
     if not answer.ok:
-        return _say(
+        return one_sentence(
             console,
             request,
             wallet.language,
             problem=answer.problem,
             status=answer.status,
         )
-    return _show(
+    return wallet_page(
         console, request, "voucher.html", wallet.language, voucher=answer.body.get("voucher")
     )
 
@@ -204,13 +166,13 @@ CHANNELS = ("inbox", "email", "push")
 
 @router.get("/preferences", response_class=HTMLResponse)
 async def preferences(request: Request, console: ConsoleDep, saved: bool = False) -> Response:
-    wallet = _wallet(console, request)
+    wallet = signed_in_wallet(console, request)
     if wallet is None:
-        return _say(console, request, "en", message="expired", status=401)
-    found = await _quietly(
+        return one_sentence(console, request, "en", message="expired", status=401)
+    found = await read_quietly(
         console, "notifications", f"/v1/members/{seg(wallet.member_id)}/preferences", wallet.token
     )
-    return _show(
+    return wallet_page(
         console,
         request,
         "wallet_preferences.html",
@@ -227,9 +189,9 @@ async def preferences(request: Request, console: ConsoleDep, saved: bool = False
 async def save_preferences(request: Request, console: ConsoleDep) -> Response:
     """Channels per category, quiet hours and language, as the member chose them; what the
     form does not show (email address, push token, timezone, consents) is kept."""
-    wallet = _wallet(console, request)
+    wallet = signed_in_wallet(console, request)
     if wallet is None:
-        return _say(console, request, "en", message="expired", status=401)
+        return one_sentence(console, request, "en", message="expired", status=401)
     form = await request.form()
     if not same_token(str(form.get("csrf", "")), wallet):
         return RedirectResponse("/wallet/preferences", status_code=303)
@@ -250,9 +212,9 @@ async def save_preferences(request: Request, console: ConsoleDep) -> Response:
             "notifications", "PUT", path, token=wallet.token, json=chosen
         )
     except ServiceDown:
-        return _say(console, request, wallet.language, message="down", status=503)
+        return one_sentence(console, request, wallet.language, message="down", status=503)
     if not done.ok:
-        return _say(
+        return one_sentence(
             console,
             request,
             wallet.language,
@@ -260,14 +222,9 @@ async def save_preferences(request: Request, console: ConsoleDep) -> Response:
             status=done.status,
         )
     cookie = console.wallets.seal(wallet.token, wallet.member_id, language, wallet.csrf)
-    return _keep(RedirectResponse("/wallet/preferences?saved=1", status_code=303), console, cookie)
-
-
-@router.post("/signout")
-async def sign_out(console: ConsoleDep) -> Response:
-    response = RedirectResponse("/wallet", status_code=303)
-    response.delete_cookie(WALLET_COOKIE)
-    return response
+    return with_session(
+        RedirectResponse("/wallet/preferences?saved=1", status_code=303), console, cookie
+    )
 
 
 # Moves between a member's own accounts (pending to available, held and back) are not news.
@@ -286,7 +243,9 @@ def _history(entries: list[dict[str, Any]], language: str) -> list[dict[str, Any
     return shown
 
 
-async def _quietly(console: ConsoleContext, service: str, path: str, token: str) -> Answer | None:
+async def read_quietly(
+    console: ConsoleContext, service: str, path: str, token: str
+) -> Answer | None:
     """One call; None when the service is down (the page shows that part as unavailable)."""
     try:
         return await console.backends.call(service, "GET", path, token=token)

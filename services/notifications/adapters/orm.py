@@ -77,3 +77,12 @@ deliveries = Table(
 
 # Members who were erased, by a digest of their id: later news of them is dropped.
 erased_members = erased_members_table(metadata)
+
+# Sign-in links already used (a member token's id, or its digest when it has none), until the
+# token expires: a link works once. No member id is kept: nothing here to erase.
+used_sign_ins = Table(
+    "used_sign_ins",
+    metadata,
+    Column("token_id", String(100), primary_key=True),
+    Column("expires_at", UtcDateTime(), nullable=False, index=True),
+)

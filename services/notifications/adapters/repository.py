@@ -16,6 +16,7 @@ from services.notifications.adapters.orm import (
     inbox,
     preferences,
     templates,
+    used_sign_ins,
 )
 from services.notifications.domain.deliveries import FINISHED, Delivery, DeliveryStatus
 from services.notifications.domain.model import InboxMessage
@@ -84,7 +85,12 @@ class NotificationRepository:
                 deliveries.c.created_at < deliveries_before, deliveries.c.status.in_(finished)
             )
         )
-        return int((gone.rowcount or 0) + (logs.rowcount or 0))  # type: ignore[attr-defined]
+        links = await self.session.execute(
+            delete(used_sign_ins).where(used_sign_ins.c.expires_at < datetime.now(UTC))
+        )
+        return int(
+            (gone.rowcount or 0) + (logs.rowcount or 0) + (links.rowcount or 0)  # type: ignore[attr-defined]
+        )
 
     async def erased(self, member_ids: Collection[str]) -> dict[str, datetime]:
         return await erased_among(self.session, erased_members, member_ids)
