@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from services.notifications.adapters.orm import preferences
+from services.notifications.adapters.orm import deliveries, preferences
 from services.notifications.bootstrap import build_app
 from services.notifications.settings import NotificationsSettings
 from shared.contracts.envelope import new_event
@@ -365,3 +365,80 @@ async def test_an_unsubscribe_waits_for_a_concurrent_change_and_keeps_it(
     prefs = (await client.get(f"/v1/members/{member}/preferences", headers=READER)).json()
     assert prefs["language"] == "da"
     assert all("email" not in channels for channels in prefs["channels"].values())
+
+
+class SlowMailbox(Mailbox):
+    """A mail server that takes its time over each message."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self._seconds = seconds
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        await asyncio.sleep(self._seconds)
+        return await super().handle_DATA(server, session, envelope)
+
+
+async def test_two_replicas_and_a_slow_mail_server_send_every_email_once(
+    kafka_settings: KafkaSettings, database_url: str
+) -> None:
+    """The issue's case scaled down in time, same proportions: a replica takes a batch of
+    deliveries under one lease and sends them one by one; the server is slow, so the batch
+    takes far longer than the lease (20 x 0.5 s against 2 s), and the other replica takes
+    over what is left. Every email arrives once: each send renews its own lease first, and a
+    replica never sends what the other took."""
+    box, port = SlowMailbox(0.5), free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    engine = create_async_engine(database_url)
+    now = datetime.now(UTC)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                deliveries.insert(),
+                [
+                    {
+                        "delivery_id": f"voucher-{n:02d}",
+                        "member_id": f"m-{n:02d}",
+                        "channel": "email",
+                        "kind": "voucher_issued",
+                        "address": f"m-{n:02d}@example.com",
+                        "subject": "Your voucher",
+                        "body": "Show it at the till.",
+                        "html": None,
+                        "status": "queued",
+                        "attempts": 0,
+                        "next_attempt_at": now,
+                        "created_at": now,
+                        "sent_at": None,
+                        "last_error": None,
+                    }
+                    for n in range(20)
+                ],
+            )
+        await create_topics(kafka_settings)
+        settings = NotificationsSettings(
+            database_url=database_url,
+            consumer_group=f"{kafka_settings.topic_prefix}notifications",
+            smtp_host="127.0.0.1",
+            smtp_port=port,
+            delivery_interval_seconds=0.05,
+            delivery_lease_seconds=2,
+        )
+        replicas = [build_app(settings, kafka_settings, auth_settings()) for _ in range(2)]
+        async with serving(replicas[0]), serving(replicas[1]):
+
+            async def sent() -> int:
+                async with engine.connect() as conn:
+                    found = await conn.scalar(
+                        select(func.count()).where(deliveries.c.status == "sent")
+                    )
+                    return int(found or 0)
+
+            await eventually(sent, lambda n: n == 20, timeout=60, what="every email sent")
+        # (both replicas stopped: nothing is mid-send any more)
+        ids = [str(m["Message-ID"]) for m in box.messages]
+        assert sorted(ids) == sorted(f"<voucher-{n:02d}@pointstream>" for n in range(20))
+    finally:
+        controller.stop()
+        await engine.dispose()

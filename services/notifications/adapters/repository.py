@@ -2,7 +2,7 @@
 inbox and deliveries."""
 
 import secrets
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import fields
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -255,7 +255,31 @@ class NotificationRepository:
                 .where(deliveries.c.delivery_id.in_([d.delivery_id for d in due]))
                 .values(next_attempt_at=now + lease)
             )
+        for d in due:
+            d.next_attempt_at = now + lease  # the lease this replica holds
         return due
+
+    async def renew_lease(self, held: Sequence[Delivery], until: datetime) -> bool:
+        """Extend this replica's lease of ``held`` to ``until``, all of them or none: False
+        when any is no longer ours (its lease ran out and another replica took it, or it was
+        done). Fencing by the lease each holds, so a slow replica never sends what another
+        took over."""
+        ids = [d.delivery_id for d in held]
+        renewed = await self.session.execute(
+            update(deliveries)
+            .where(
+                deliveries.c.delivery_id.in_(ids),
+                deliveries.c.next_attempt_at == held[0].next_attempt_at,
+                deliveries.c.status.in_([DeliveryStatus.QUEUED.value, DeliveryStatus.FAILED.value]),
+            )
+            .values(next_attempt_at=until)
+            .returning(deliveries.c.delivery_id)
+        )
+        if len(renewed.all()) != len(ids):
+            return False
+        for d in held:
+            d.next_attempt_at = until
+        return True
 
 
 def _shallow(item: Any) -> dict[str, Any]:

@@ -38,7 +38,6 @@ class SmtpSender:
         message["Subject"] = delivery.subject
         message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058
-        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         message["X-Pointstream-Delivery"] = delivery.delivery_id
         # The same id on every attempt: a message sent again after a crash (sent, then the
         # replica died before recording it) is recognisably the same message.

@@ -174,13 +174,21 @@ async def deliver_due(
 ) -> int:
     """Attempt the deliveries that are due; how many were attempted. Several small earnings
     waiting for one member and channel go as one digest. No transaction is held while a mail
-    server or webhook answers: due deliveries are leased first, results written after."""
+    server or webhook answers: due deliveries are leased first, results written after. Each
+    message's lease is renewed just before it is sent (a send takes far less than a lease):
+    one that another replica took over meanwhile, because this one was slow, is left to it."""
     now = now or datetime.now(UTC)
     async with uow() as claim:
         due = await claim.claim_due(now, batch, lease)
         await claim.commit()
+    attempted = 0
     for group in digest_groups(due):
         delivery, folded = group[0], group[1:]
+        async with uow() as renew:
+            if not await renew.renew_lease(group, datetime.now(UTC) + lease):
+                continue  # no longer ours: another replica has it now
+            await renew.commit()
+        attempted += len(group)
         async with uow() as read:
             prefs = await read.preferences(delivery.member_id)
             if folded:
@@ -193,7 +201,7 @@ async def deliver_due(
                 other.status, other.last_error = DeliveryStatus.FOLDED, delivery.delivery_id
                 await write.save_delivery(other)
             await write.commit()
-    return len(due)
+    return attempted
 
 
 async def _as_digest(

@@ -1,6 +1,6 @@
 """One notification transaction: preferences, templates, the inbox and queued deliveries."""
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -57,6 +57,11 @@ class UnitOfWork(Transaction, Protocol):
 
     async def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[Delivery]: ...
 
+    async def renew_lease(self, held: Sequence[Delivery], until: datetime) -> bool:
+        """Extend the lease of deliveries this replica holds, all or none; False if any is no
+        longer its own."""
+        ...
+
     async def save_delivery(self, delivery: Delivery) -> None: ...
 
 
@@ -105,6 +110,9 @@ class SqlAlchemyUnitOfWork(RepositoryTransaction[NotificationRepository]):
 
     async def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[Delivery]:
         return await self.repository.claim_due(now, limit, lease)
+
+    async def renew_lease(self, held: Sequence[Delivery], until: datetime) -> bool:
+        return await self.repository.renew_lease(held, until)
 
     async def save_delivery(self, delivery: Delivery) -> None:
         await self.repository.save_delivery(delivery)

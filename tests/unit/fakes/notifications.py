@@ -1,7 +1,7 @@
 """The notification service's tables for unit tests."""
 
 import copy
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
 from services.notifications.domain.deliveries import FINISHED, Delivery, DeliveryStatus
@@ -102,6 +102,18 @@ class FakeNotifications(FakeErasedMembers, FakeTransaction):
         for delivery in due:
             delivery.next_attempt_at = now + lease
         return [copy.deepcopy(d) for d in due]
+
+    async def renew_lease(self, held: Sequence[Delivery], until: datetime) -> bool:
+        stored = [self.deliveries[d.delivery_id] for d in held]
+        if any(
+            s.next_attempt_at != held[0].next_attempt_at
+            or s.status not in (DeliveryStatus.QUEUED, DeliveryStatus.FAILED)
+            for s in stored
+        ):
+            return False
+        for d in (*stored, *held):
+            d.next_attempt_at = until
+        return True
 
     async def save_delivery(self, delivery: Delivery) -> None:
         self.deliveries[delivery.delivery_id] = delivery
