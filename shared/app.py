@@ -16,7 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from shared.auth import Authenticator
 from shared.body_limit import BodyLimit
 from shared.db import create_engine, ping, session_factory
-from shared.http import install_problem_handlers, install_request_metrics, operations_router
+from shared.http import (
+    ERROR_RESPONSES,
+    install_problem_handlers,
+    install_request_metrics,
+    operations_router,
+)
 from shared.kafka.admin import ensure_topics
 from shared.kafka.producer import EventProducer
 from shared.lifecycle import Worker, running, wait_for_event
@@ -143,7 +148,7 @@ def create_service_app(parts: ServiceParts, *, title: str, routers: Sequence[API
         if not booted.is_set():
             raise ServiceStarting()
 
-    app = FastAPI(title=title, lifespan=lifespan, version="0.1.0")
+    app = FastAPI(title=title, lifespan=lifespan, version="0.1.0", responses=ERROR_RESPONSES)
     app.state.authenticator = parts.authenticator
     install_problem_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=parts.max_request_bytes)

@@ -12,8 +12,9 @@ from typing import Any
 from aiokafka.errors import KafkaError
 from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -38,10 +39,58 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
+class Problem(BaseModel):
+    """An error, as RFC 9457 writes it; some add what was wrong field by field (``errors``)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+
+
+_PROBLEM_SCHEMA = Problem.model_json_schema()
+
+# The errors any route may answer, documented on every operation as problem documents (a route
+# documents its own besides: 409, 410 ...). FastAPI's default 422 schema is replaced by it.
+_ANY_ROUTE = {
+    400: "the body or a parameter cannot be read",
+    401: "no or a wrong API key or member token",
+    403: "the key's scopes or the token's member do not reach this",
+    404: "nothing there",
+    405: "another method (the Allow header names those there are)",
+    413: "the body is over this service's limit",
+    422: "the request does not match the schema, or breaks a rule it states",
+    429: "too many at once: retry after Retry-After seconds",
+    500: "an unexpected error; it was logged",
+    503: "starting, or Kafka or the database unreachable: retry shortly",
+}
+
+
+def problem_responses(statuses: Mapping[int, str]) -> dict[int | str, dict[str, Any]]:
+    return {
+        status: {
+            "description": description,
+            "content": {PROBLEM: {"schema": _PROBLEM_SCHEMA}},
+        }
+        for status, description in statuses.items()
+    }
+
+
+ERROR_RESPONSES = problem_responses(_ANY_ROUTE)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     async def on_http(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
-        return problem(exc.status_code, _title(exc.status_code), str(exc.detail))
+        # A 405 keeps Starlette's Allow header (RFC 9110: the methods there are).
+        return problem(
+            exc.status_code,
+            _title(exc.status_code),
+            str(exc.detail),
+            headers=dict(exc.headers) if exc.headers else None,
+        )
 
     async def on_validation(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
@@ -120,9 +169,12 @@ def _title(status: int) -> str:
         401: "Unauthorized",
         403: "Forbidden",
         404: "Not found",
+        405: "Method not allowed",
         409: "Conflict",
+        410: "Gone",
         413: "Payload too large",
         422: "Invalid request",
+        429: "Too many requests",
         503: "Unavailable",
     }.get(status, "Error")
 
@@ -151,7 +203,10 @@ def operations_router(service: str, checks: Sequence[tuple[str, ReadinessCheck]]
         """The event contract (AsyncAPI 3): every topic, message, key, header and payload."""
         return JSONResponse(asyncapi_document())
 
-    @router.get("/metrics")
+    @router.get(
+        "/metrics",
+        response_class=PlainTextResponse,  # Prometheus' text format
+    )
     async def prometheus() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

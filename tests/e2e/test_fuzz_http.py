@@ -17,6 +17,8 @@ from tests.infra import REPO
 
 pytestmark = pytest.mark.e2e
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "25"))
+CHECKS = os.environ.get("FUZZ_CHECKS", "not_a_server_error,problem_json_errors")
+PHASES = os.environ.get("FUZZ_PHASES", "examples,coverage,fuzzing")
 
 
 @pytest.fixture(scope="module")
@@ -38,13 +40,13 @@ async def test_fuzzed_requests_get_no_server_error_and_only_problem_documents(
             "run",
             f"{system.urls[service]}/openapi.json",
             "--checks",
-            "not_a_server_error,problem_json_errors",
+            CHECKS,
             "--header",
             f"X-API-Key: {apps.ALL_SCOPES_KEY}",
             "--max-examples",
             str(MAX_EXAMPLES),
             "--phases",
-            "examples,coverage,fuzzing",
+            PHASES,
             "--workers",  # one: hypothesis's lambda descriptions are not thread-safe on 3.11
             "1",
             "--request-timeout",
