@@ -59,6 +59,7 @@ _ANY_ROUTE = {
     401: "no or a wrong API key or member token",
     403: "the key's scopes or the token's member do not reach this",
     404: "nothing there",
+    410: "the member was erased: nothing is kept or accepted for them any more",
     405: "another method (the Allow header names those there are)",
     413: "the body is over this service's limit",
     422: "the request does not match the schema, or breaks a rule it states",
@@ -82,15 +83,12 @@ ERROR_RESPONSES = problem_responses(_ANY_ROUTE)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    async def on_http(_: Request, exc: Exception) -> Response:
+    async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
-        # A 405 keeps Starlette's Allow header (RFC 9110: the methods there are).
-        return problem(
-            exc.status_code,
-            _title(exc.status_code),
-            str(exc.detail),
-            headers=dict(exc.headers) if exc.headers else None,
-        )
+        headers = dict(exc.headers) if exc.headers else None
+        if exc.status_code == 405:  # RFC 9110: Allow names every method the path has
+            headers = {**(headers or {}), "Allow": ", ".join(_methods_of(request))}
+        return problem(exc.status_code, _title(exc.status_code), str(exc.detail), headers=headers)
 
     async def on_validation(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
@@ -144,6 +142,18 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DBAPIError, on_stored_value)
     app.add_exception_handler(UnicodeEncodeError, on_stored_value)
     app.add_exception_handler(Exception, on_unexpected)
+
+
+def _methods_of(request: Request) -> list[str]:
+    """Every method the routes of this request's path answer (Starlette names only those of
+    the first route that matched the path, and a path may have several routes)."""
+    path = request.url.path
+    found: set[str] = set()
+    for route in request.app.router.routes:
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(path):
+            found |= set(getattr(route, "methods", None) or ())
+    return sorted(found)
 
 
 def _data_exception(exc: BaseException | None) -> str | None:

@@ -2,7 +2,7 @@
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Literal, TypeVar
 from zoneinfo import available_timezones
 
 from pydantic import (
@@ -19,14 +19,16 @@ from shared.contracts.currencies import CURRENCIES
 from shared.contracts.custom import OpenPayload
 from shared.contracts.envelope import MEMBER_ID_MAX, MEMBER_ID_PATTERN, CloudEvent, InvalidMessage
 from shared.contracts.erasure import ERASURE_REQUESTED, ErasureRequested
+from shared.contracts.numbers import DecimalText, non_negative_pattern
 
 # The largest amount pointstream takes, in any currency, and once converted into the program's:
-# what the rules keep of a purchase (NUMERIC(14,2)). One bound, checked at ingest.
-MAX_AMOUNT = Decimal("999999999999.99")
-Money = Annotated[
-    Decimal,
-    Field(ge=0, le=MAX_AMOUNT, max_digits=16, decimal_places=4, allow_inf_nan=False),
-]
+# within what the rules keep of a purchase (NUMERIC(14,2)). One bound, checked at ingest, and
+# stated by the schema: at most 11 digits before the point and 4 after.
+MAX_AMOUNT = Decimal("99999999999.9999")
+if TYPE_CHECKING:
+    Money = Decimal
+else:
+    Money = DecimalText(non_negative_pattern(11, 4), places=4, ge=Decimal(0), le=MAX_AMOUNT)
 
 
 def _known_currency(code: str) -> str:

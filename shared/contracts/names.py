@@ -41,15 +41,28 @@ def _stored(info: ValidationInfo) -> bool:
     return bool(info.context and info.context.get("stored"))
 
 
+# What the validators refuse, stated in the schema (JSON Schema patterns are ECMA regexes).
+_NAME_PATTERN = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$"
+_TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]*$"
+
+
 def Name(max_length: int) -> type[str]:  # noqa: N802 - used as a type, as pydantic's are
     """A one-line name of 1 to ``max_length`` printable characters."""
     return Annotated[  # type: ignore[return-value]
-        str, Field(min_length=1, max_length=max_length), AfterValidator(one_line)
+        str,
+        Field(min_length=1, max_length=max_length, json_schema_extra={"pattern": _NAME_PATTERN}),
+        AfterValidator(one_line),
     ]
 
 
 def Text(max_length: int, min_length: int = 1) -> type[str]:  # noqa: N802
     """A text of printable characters and line breaks."""
     return Annotated[  # type: ignore[return-value]
-        str, Field(min_length=min_length, max_length=max_length), AfterValidator(printable_text)
+        str,
+        Field(
+            min_length=min_length,
+            max_length=max_length,
+            json_schema_extra={"pattern": _TEXT_PATTERN},
+        ),
+        AfterValidator(printable_text),
     ]

@@ -37,6 +37,8 @@ async def test_fuzzed_requests_get_no_server_error_and_only_problem_documents(
     done = subprocess.run(
         [
             schemathesis_cli,
+            "--config-file",
+            str(REPO / "deploy/fuzz/schemathesis.toml"),
             "run",
             f"{system.urls[service]}/openapi.json",
             "--checks",

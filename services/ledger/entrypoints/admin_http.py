@@ -27,6 +27,7 @@ class AdjustmentCreate(BaseModel):
     points: int = Field(
         ge=-1_000_000_000,
         le=1_000_000_000,
+        strict=True,
         description="positive credits, negative debits; never 0",
     )
     reason: str = Field(min_length=3, max_length=300)

@@ -38,10 +38,13 @@ class RedemptionCreate(BaseModel):
     ``description`` (optionally held for ``hold_seconds``)."""
 
     reward_id: str | None = Field(default=None, min_length=1, max_length=100)
-    points: int | None = Field(default=None, gt=0, le=1_000_000_000)
+    points: int | None = Field(default=None, gt=0, le=1_000_000_000, strict=True)
     description: str | None = Field(default=None, min_length=1, max_length=200)
     hold_seconds: int | None = Field(
-        default=None, ge=1, description="hold the points this long, to capture or release later"
+        default=None,
+        ge=1,
+        strict=True,
+        description="hold the points this long, to capture or release later",
     )
 
     @model_validator(mode="after")

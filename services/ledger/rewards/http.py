@@ -21,6 +21,7 @@ from shared.callers import (
     scoped_unless_member,
     system_scoped,
 )
+from shared.contracts.numbers import DecimalText, non_negative_pattern
 from shared.faults import fault_point
 
 router = APIRouter(prefix="/v1", tags=["rewards"])
@@ -51,13 +52,15 @@ class RewardOffer(BaseModel):
 
 class VoucherUse(BaseModel):
     where: str = Field(min_length=1, max_length=200, description="store or web shop")
-    basket_total: Decimal | None = Field(
-        default=None,
-        ge=0,
-        max_digits=12,
-        decimal_places=2,
-        description="the basket it is used on, for vouchers with a minimum basket",
-    )
+    basket_total: (
+        DecimalText(  # type: ignore[valid-type]
+            non_negative_pattern(10, 2),
+            places=2,
+            ge=Decimal(0),
+            description="the basket it is used on, for vouchers with a minimum basket",
+        )
+        | None
+    ) = None
 
 
 @router.get("/members/{member_id}/rewards", response_model=list[RewardOffer])

@@ -13,23 +13,23 @@ class RewardSpec(BaseModel):
 
     id: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9._-]*$")
     kind: RewardKind
-    cost_points: int = Field(gt=0, le=10_000_000)
+    cost_points: int = Field(gt=0, le=10_000_000, strict=True)
     names: dict[Literal["en", "da", "sv"], Name(200)] = Field(min_length=1)  # type: ignore[valid-type]
     descriptions: dict[Literal["en", "da", "sv"], Text(2000)] = Field(  # type: ignore[valid-type]
         default_factory=dict
     )
     valid_from: AwareDatetime | None = None
     valid_until: AwareDatetime | None = None
-    stock: int | None = Field(default=None, ge=0, description="None: unlimited")
-    per_member_limit: int | None = Field(default=None, gt=0)
+    stock: int | None = Field(default=None, ge=0, strict=True, description="None: unlimited")
+    per_member_limit: int | None = Field(default=None, gt=0, strict=True)
     min_tier: str | None = Field(default=None, max_length=50)
-    voucher_valid_days: int = Field(default=30, gt=0, le=3650)
-    refund_on_expiry: bool = False
+    voucher_valid_days: int = Field(default=30, gt=0, le=3650, strict=True)
+    refund_on_expiry: bool = Field(default=False, strict=True)
     details: dict[str, str] = Field(
         default_factory=dict, description="amount, percent, min_basket, sku, cause ..."
     )
     funded_by: str | None = Field(default=None, max_length=100)
-    enabled: bool = True
+    enabled: bool = Field(default=True, strict=True)
 
     def to_reward(self, stock_left: int | None) -> Reward:
         return Reward(

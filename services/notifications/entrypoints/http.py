@@ -1,12 +1,21 @@
 """Members' inbox and preferences (member token, or an API key with members:read), and the
 one-click unsubscribe link of emails."""
 
+import re
 from datetime import time
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Response
-from pydantic import BaseModel, EmailStr, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    WithJsonSchema,
+    field_validator,
+)
 
 from services.notifications.adapters.orm import deliveries, erased_members, inbox, preferences
 from services.notifications.domain.notices import Category, Channel
@@ -22,18 +31,48 @@ router = APIRouter(prefix="/v1", tags=["members"])
 
 
 class ConsentsPublic(BaseModel):
-    email: bool = False
-    push: bool = False
+    email: bool = Field(default=False, strict=True)
+    push: bool = Field(default=False, strict=True)
+
+
+_CLOCK = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$"
+
+
+def _clock(value: object) -> object:
+    """A wall-clock time as the member's app writes it, "21:00" or "21:00:00" (no zone: the
+    member's timezone says where)."""
+    if isinstance(value, str) and not re.fullmatch(_CLOCK, value):
+        raise ValueError(f"{value!r} is not a time of day such as 21:00")
+    return value
+
+
+ClockTime = Annotated[
+    time,
+    BeforeValidator(_clock),
+    WithJsonSchema({"type": "string", "pattern": _CLOCK, "examples": ["21:00"]}),
+]
+# Quiet hours are both times or neither, as the schema says too.
+_BOTH_OR_NEITHER: dict[str, Any] = {
+    "allOf": [
+        {
+            "if": {"required": [a], "properties": {a: {"type": "string"}}},
+            "then": {"required": [b], "properties": {b: {"type": "string"}}},
+        }
+        for a, b in (("quiet_start", "quiet_end"), ("quiet_end", "quiet_start"))
+    ]
+}
 
 
 class PreferencesPublic(BaseModel):
+    model_config = ConfigDict(json_schema_extra=_BOTH_OR_NEITHER)
+
     language: str = Field(pattern=r"^(en|da|sv)$")
     timezone: str = "UTC"
     email: EmailStr | None = None
     push_token: str | None = Field(default=None, max_length=400)
     channels: dict[Category, list[Channel]]
-    quiet_start: time | None = None
-    quiet_end: time | None = None
+    quiet_start: ClockTime | None = None
+    quiet_end: ClockTime | None = None
     consents: ConsentsPublic | None = Field(
         default=None,
         description="email and push beyond receipts; left out of a PUT, the member's stored "

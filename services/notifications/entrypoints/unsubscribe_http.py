@@ -46,7 +46,17 @@ _WORDS = {
 }
 
 
-@router.get("/unsubscribe/{token}", response_class=HTMLResponse)
+_PAGE = {"content": {"text/html": {"schema": {"type": "string"}}}}
+
+
+@router.get(
+    "/unsubscribe/{token}",
+    response_class=HTMLResponse,
+    responses={
+        200: {"description": "the page asking", **_PAGE},
+        404: {"description": "a page saying the link is not known", **_PAGE},
+    },
+)
 async def ask_to_unsubscribe(token: Token, notifications: NotificationsDep) -> Response:
     """A page asking whether to unsubscribe from email; nothing changes yet."""
     async with notifications.sessions() as session:
@@ -63,7 +73,22 @@ async def ask_to_unsubscribe(token: Token, notifications: NotificationsDep) -> R
     return _page(language, words["title"], form, 200)
 
 
-@router.post("/unsubscribe/{token}")
+@router.post(
+    "/unsubscribe/{token}",
+    responses={
+        200: {
+            "description": "unsubscribed: a page for a person, JSON for a mail program",
+            "content": {
+                "text/html": {"schema": {"type": "string"}},
+                "application/json": {"schema": {"type": "object"}},
+            },
+        },
+        404: {
+            "description": "the link is not known",
+            "content": {"text/html": {"schema": {"type": "string"}}},
+        },
+    },
+)
 async def unsubscribe(token: Token, request: Request, notifications: NotificationsDep) -> Response:
     """No more email for any category: a page for a person (a form's POST), JSON otherwise
     (a mail program's one-click, an app)."""

@@ -23,19 +23,19 @@ class PointsPerAmountSpec(_Spec):
 
 class FixedPointsSpec(_Spec):
     type: Literal["fixed"]
-    points: int = Field(gt=0, le=1_000_000)
+    points: int = Field(gt=0, le=1_000_000, strict=True)
 
 
 class ThresholdBonusSpec(_Spec):
     type: Literal["threshold_bonus"]
     min_amount: Decimal = Field(gt=0, le=1_000_000_000)
-    points: int = Field(gt=0, le=1_000_000)
+    points: int = Field(gt=0, le=1_000_000, strict=True)
 
 
 class LinePointsSpec(_Spec):
     type: Literal["line_points"]
     lines: str = Field(min_length=1, max_length=2000)
-    points_per_unit: int = Field(gt=0, le=100_000)
+    points_per_unit: int = Field(gt=0, le=100_000, strict=True)
 
 
 class MultiplierSpec(_Spec):
@@ -52,11 +52,11 @@ EffectSpec = Annotated[
 
 
 class CapsSpec(_Spec):
-    per_member_per_day: int | None = Field(default=None, gt=0, le=1_000_000_000)
-    per_member_per_month: int | None = Field(default=None, gt=0, le=1_000_000_000)
-    once_per_member: bool = False
-    once_per_year: bool = False
-    budget: int | None = Field(default=None, gt=0, le=10**15)
+    per_member_per_day: int | None = Field(default=None, gt=0, le=1_000_000_000, strict=True)
+    per_member_per_month: int | None = Field(default=None, gt=0, le=1_000_000_000, strict=True)
+    once_per_member: bool = Field(default=False, strict=True)
+    once_per_year: bool = Field(default=False, strict=True)
+    budget: int | None = Field(default=None, gt=0, le=10**15, strict=True)
 
 
 class RuleSpec(_Spec):
@@ -74,16 +74,16 @@ class RuleSpec(_Spec):
     active_from: AwareDatetime | None = None
     active_until: AwareDatetime | None = None
     caps: CapsSpec = Field(default_factory=CapsSpec)
-    priority: int = Field(default=0, ge=-1000, le=1000)
-    stacks: bool = True
-    pending_days: int | None = Field(default=None, ge=1, le=365)
+    priority: int = Field(default=0, ge=-1000, le=1000, strict=True)
+    stacks: bool = Field(default=True, strict=True)
+    pending_days: int | None = Field(default=None, ge=1, le=365, strict=True)
     funded_by: str | None = Field(default=None, max_length=100)
     beneficiary: str | None = Field(
         default=None,
         pattern=r"^[a-z_]+$",
         description="award the member named by this field of the event's data instead",
     )
-    enabled: bool = True
+    enabled: bool = Field(default=True, strict=True)
 
     def to_rule(self, version: int) -> r.Rule:
         e = self.effect
@@ -126,7 +126,9 @@ def spec_document(spec: RuleSpec) -> dict[str, Any]:
 
 class TierSpec(_Spec):
     name: Name(50)  # type: ignore[valid-type]
-    min_points: int = Field(ge=0, le=10**12, description="qualifying points earned over 12 months")
+    min_points: int = Field(
+        ge=0, le=10**12, strict=True, description="qualifying points earned over 12 months"
+    )
 
 
 class RulePack(_Spec):

@@ -27,7 +27,12 @@ class ErasureAccepted(BaseModel):
     status: str  # "requested", or "erased" when it was done before
 
 
-@router.post("/members/{member_id}/erasure", status_code=202, response_model=ErasureAccepted)
+@router.post(
+    "/members/{member_id}/erasure",
+    status_code=202,
+    response_model=ErasureAccepted,
+    responses={200: {"model": ErasureAccepted, "description": "erased before: nothing sent"}},
+)
 async def request_erasure(member_id: MemberId, principal: Caller, rules: RulesDep) -> Any:
     """Forget the member in every service: 202 once Kafka has the request (each service
     then deletes what it holds, or keeps its books under an opaque key); ``GET`` on the

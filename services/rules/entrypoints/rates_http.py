@@ -2,12 +2,13 @@
 a CSV of a central bank's daily reference rates. Rates are never deleted: a purchase that
 ingest took because its currency had a rate keeps one."""
 
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from services.rules.adapters.rates import (
     RatesError,
@@ -20,6 +21,7 @@ from services.rules.domain.exchange import MAX_RATE_AGE, Rate
 from services.rules.entrypoints.context import RulesDep
 from shared.auth import SCOPE_ADMIN
 from shared.callers import Caller, scoped
+from shared.contracts.numbers import DecimalText, positive_pattern
 from shared.http import problem
 
 router = APIRouter(
@@ -28,10 +30,25 @@ router = APIRouter(
 MAX_CSV_BYTES = 5_000_000  # the ECB's whole history since 1999 is about 1.5 MB
 
 
+def _day(value: object) -> object:
+    """A day as the schema says (format: date, YYYY-MM-DD), not a number of any kind."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError(f"{value!r} is not a day (YYYY-MM-DD)")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_day)]
+
+
 class RateIn(BaseModel):
     currency: str = Field(pattern=r"^[A-Z]{3}$", examples=["SEK"])
-    day: date
-    rate: Decimal = Field(gt=0, lt=Decimal("1E13"), description="the program's currency per unit")
+    day: Day
+    rate: DecimalText(  # type: ignore[valid-type]
+        positive_pattern(12, 10),
+        gt=Decimal(0),
+        lt=Decimal("1E12"),
+        description="the program's currency per unit",
+    )
 
 
 class RatesIn(BaseModel):
@@ -47,8 +64,8 @@ class RatesSet(BaseModel):
 async def read_rates(
     rules: RulesDep,
     currency: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
-    first: Annotated[date | None, Query(alias="from")] = None,
-    last: Annotated[date | None, Query(alias="to")] = None,
+    first: Annotated[Day | None, Query(alias="from")] = None,
+    last: Annotated[Day | None, Query(alias="to")] = None,
 ) -> dict[str, Any]:
     """The rates, newest day first (at most 5,000): the program's currency for one unit of
     each. A purchase uses its currency's newest rate dated on or before its day (UTC), up to
