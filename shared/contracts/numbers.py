@@ -4,10 +4,11 @@ much as the validator checks (sign, digits, places), so that a request the schem
 never refused for the form of a number."""
 
 import re
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, WithJsonSchema
+from pydantic import AwareDatetime, BeforeValidator, Field, WithJsonSchema
 
 
 def DecimalText(  # noqa: N802 - used as a type, as pydantic's are
@@ -61,3 +62,22 @@ def positive_pattern(digits: int, places: int) -> str:
     whole = rf"0*[1-9]\d{{0,{digits - 1}}}(\.\d{{1,{places}}})?"
     fraction = rf"0*\.0{{0,{places - 1}}}[1-9]\d{{0,{places - 1}}}"
     return rf"({whole}|{fraction})"
+
+
+def _whole(value: object) -> object:
+    """An integer as JSON Schema has it: a number with no fraction (5 or 5.0), never a string
+    or true/false (pydantic would take "5" and true)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("an integer")
+    return value
+
+
+def _written(value: object) -> object:
+    """A time written as JSON writes it, a string (pydantic would take a number of seconds)."""
+    if not isinstance(value, str | datetime):
+        raise ValueError("a date and time such as 2026-12-03T10:00:00Z")
+    return value
+
+
+Whole = Annotated[int, BeforeValidator(_whole)]
+Moment = Annotated[AwareDatetime, BeforeValidator(_written)]

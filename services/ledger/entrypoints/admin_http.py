@@ -13,6 +13,7 @@ from services.ledger.service_layer import handlers, views
 from services.ledger.service_layer.views import points_figures
 from shared.auth import SCOPE_ADMIN, SCOPE_REPORTS
 from shared.callers import Caller, MemberId, scoped
+from shared.contracts.numbers import Whole
 from shared.periods import BucketQuery, Days, period
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[Depends(scoped(SCOPE_ADMIN))])
@@ -24,11 +25,11 @@ reports = APIRouter(
 
 class AdjustmentCreate(BaseModel):
     adjustment_id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$")
-    points: int = Field(
+    points: Whole = Field(
         ge=-1_000_000_000,
         le=1_000_000_000,
-        strict=True,
         description="positive credits, negative debits; never 0",
+        json_schema_extra={"not": {"const": 0}},
     )
     reason: str = Field(min_length=3, max_length=300)
 

@@ -3,7 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Response
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.ledger.domain.commands import RedeemPoints, RedeemReward, SettleRedemption
 from services.ledger.entrypoints.context import LedgerDep
@@ -18,6 +18,7 @@ from shared.callers import (
     system_scoped,
 )
 from shared.contracts.envelope import derived_id
+from shared.contracts.numbers import Whole
 from shared.faults import fault_point
 
 router = APIRouter(prefix="/v1/members/{member_id}/redemptions", tags=["redemptions"])
@@ -37,14 +38,35 @@ class RedemptionCreate(BaseModel):
     """Either a ``reward_id`` from the catalogue (a voucher is issued), or ``points`` and a
     ``description`` (optionally held for ``hold_seconds``)."""
 
+    # The two shapes, as the validator below has them.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {
+                    "required": ["reward_id"],
+                    "properties": {
+                        "reward_id": {"type": "string"},
+                        "points": {"type": "null"},
+                        "hold_seconds": {"type": "null"},
+                    },
+                },
+                {
+                    "required": ["points", "description"],
+                    "properties": {
+                        "reward_id": {"type": "null"},
+                        "points": {"type": "integer"},
+                        "description": {"type": "string"},
+                    },
+                },
+            ]
+        }
+    )
+
     reward_id: str | None = Field(default=None, min_length=1, max_length=100)
-    points: int | None = Field(default=None, gt=0, le=1_000_000_000, strict=True)
+    points: Whole | None = Field(default=None, gt=0, le=1_000_000_000)
     description: str | None = Field(default=None, min_length=1, max_length=200)
-    hold_seconds: int | None = Field(
-        default=None,
-        ge=1,
-        strict=True,
-        description="hold the points this long, to capture or release later",
+    hold_seconds: Whole | None = Field(
+        default=None, ge=1, description="hold the points this long, to capture or release later"
     )
 
     @model_validator(mode="after")

@@ -2,10 +2,11 @@
 
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.ledger.rewards.domain import Reward, RewardKind
 from shared.contracts.names import Name, Text
+from shared.contracts.numbers import Moment, Whole
 
 
 class RewardSpec(BaseModel):
@@ -13,17 +14,17 @@ class RewardSpec(BaseModel):
 
     id: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9._-]*$")
     kind: RewardKind
-    cost_points: int = Field(gt=0, le=10_000_000, strict=True)
+    cost_points: Whole = Field(gt=0, le=10_000_000)
     names: dict[Literal["en", "da", "sv"], Name(200)] = Field(min_length=1)  # type: ignore[valid-type]
     descriptions: dict[Literal["en", "da", "sv"], Text(2000)] = Field(  # type: ignore[valid-type]
         default_factory=dict
     )
-    valid_from: AwareDatetime | None = None
-    valid_until: AwareDatetime | None = None
-    stock: int | None = Field(default=None, ge=0, strict=True, description="None: unlimited")
-    per_member_limit: int | None = Field(default=None, gt=0, strict=True)
+    valid_from: Moment | None = None
+    valid_until: Moment | None = None
+    stock: Whole | None = Field(default=None, ge=0, description="None: unlimited")
+    per_member_limit: Whole | None = Field(default=None, gt=0)
     min_tier: str | None = Field(default=None, max_length=50)
-    voucher_valid_days: int = Field(default=30, gt=0, le=3650, strict=True)
+    voucher_valid_days: Whole = Field(default=30, gt=0, le=3650)
     refund_on_expiry: bool = Field(default=False, strict=True)
     details: dict[str, str] = Field(
         default_factory=dict, description="amount, percent, min_basket, sku, cause ..."

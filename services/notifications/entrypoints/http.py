@@ -13,6 +13,7 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
+    JsonValue,
     WithJsonSchema,
     field_validator,
 )
@@ -35,13 +36,16 @@ class ConsentsPublic(BaseModel):
     push: bool = Field(default=False, strict=True)
 
 
+_ZONES = list[JsonValue](sorted(available_timezones()))  # the schema names every one
 _CLOCK = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$"
 
 
 def _clock(value: object) -> object:
     """A wall-clock time as the member's app writes it, "21:00" or "21:00:00" (no zone: the
     member's timezone says where)."""
-    if isinstance(value, str) and not re.fullmatch(_CLOCK, value):
+    if isinstance(value, time):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(_CLOCK, value):
         raise ValueError(f"{value!r} is not a time of day such as 21:00")
     return value
 
@@ -67,7 +71,9 @@ class PreferencesPublic(BaseModel):
     model_config = ConfigDict(json_schema_extra=_BOTH_OR_NEITHER)
 
     language: str = Field(pattern=r"^(en|da|sv)$")
-    timezone: str = "UTC"
+    timezone: str = Field(
+        default="UTC", json_schema_extra={"enum": list[JsonValue](sorted(available_timezones()))}
+    )
     email: EmailStr | None = None
     push_token: str | None = Field(default=None, max_length=400)
     channels: dict[Category, list[Channel]]

@@ -84,8 +84,11 @@ async def ask_to_unsubscribe(token: Token, notifications: NotificationsDep) -> R
             },
         },
         404: {
-            "description": "the link is not known",
-            "content": {"text/html": {"schema": {"type": "string"}}},
+            "description": "the link is not known: a page for a person, a problem otherwise",
+            "content": {
+                "text/html": {"schema": {"type": "string"}},
+                "application/problem+json": {"schema": {"type": "object"}},
+            },
         },
     },
 )

@@ -3,10 +3,11 @@
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.rules.domain import rules as r
 from shared.contracts.names import Name
+from shared.contracts.numbers import Moment, Whole
 
 
 class _Spec(BaseModel):
@@ -23,19 +24,19 @@ class PointsPerAmountSpec(_Spec):
 
 class FixedPointsSpec(_Spec):
     type: Literal["fixed"]
-    points: int = Field(gt=0, le=1_000_000, strict=True)
+    points: Whole = Field(gt=0, le=1_000_000)
 
 
 class ThresholdBonusSpec(_Spec):
     type: Literal["threshold_bonus"]
     min_amount: Decimal = Field(gt=0, le=1_000_000_000)
-    points: int = Field(gt=0, le=1_000_000, strict=True)
+    points: Whole = Field(gt=0, le=1_000_000)
 
 
 class LinePointsSpec(_Spec):
     type: Literal["line_points"]
     lines: str = Field(min_length=1, max_length=2000)
-    points_per_unit: int = Field(gt=0, le=100_000, strict=True)
+    points_per_unit: Whole = Field(gt=0, le=100_000)
 
 
 class MultiplierSpec(_Spec):
@@ -52,11 +53,11 @@ EffectSpec = Annotated[
 
 
 class CapsSpec(_Spec):
-    per_member_per_day: int | None = Field(default=None, gt=0, le=1_000_000_000, strict=True)
-    per_member_per_month: int | None = Field(default=None, gt=0, le=1_000_000_000, strict=True)
+    per_member_per_day: Whole | None = Field(default=None, gt=0, le=1_000_000_000)
+    per_member_per_month: Whole | None = Field(default=None, gt=0, le=1_000_000_000)
     once_per_member: bool = Field(default=False, strict=True)
     once_per_year: bool = Field(default=False, strict=True)
-    budget: int | None = Field(default=None, gt=0, le=10**15, strict=True)
+    budget: Whole | None = Field(default=None, gt=0, le=10**15)
 
 
 class RuleSpec(_Spec):
@@ -71,12 +72,12 @@ class RuleSpec(_Spec):
         description="language (en, da, sv) -> template"
     )
     condition: str = Field(default="true", max_length=2000)
-    active_from: AwareDatetime | None = None
-    active_until: AwareDatetime | None = None
+    active_from: Moment | None = None
+    active_until: Moment | None = None
     caps: CapsSpec = Field(default_factory=CapsSpec)
-    priority: int = Field(default=0, ge=-1000, le=1000, strict=True)
+    priority: Whole = Field(default=0, ge=-1000, le=1000)
     stacks: bool = Field(default=True, strict=True)
-    pending_days: int | None = Field(default=None, ge=1, le=365, strict=True)
+    pending_days: Whole | None = Field(default=None, ge=1, le=365)
     funded_by: str | None = Field(default=None, max_length=100)
     beneficiary: str | None = Field(
         default=None,
@@ -126,8 +127,8 @@ def spec_document(spec: RuleSpec) -> dict[str, Any]:
 
 class TierSpec(_Spec):
     name: Name(50)  # type: ignore[valid-type]
-    min_points: int = Field(
-        ge=0, le=10**12, strict=True, description="qualifying points earned over 12 months"
+    min_points: Whole = Field(
+        ge=0, le=10**12, description="qualifying points earned over 12 months"
     )
 
 

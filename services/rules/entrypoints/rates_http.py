@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BaseModel, BeforeValidator, Field, JsonValue
 
 from services.rules.adapters.rates import (
     RatesError,
@@ -21,6 +21,7 @@ from services.rules.domain.exchange import MAX_RATE_AGE, Rate
 from services.rules.entrypoints.context import RulesDep
 from shared.auth import SCOPE_ADMIN
 from shared.callers import Caller, scoped
+from shared.contracts.currencies import CURRENCIES
 from shared.contracts.numbers import DecimalText, positive_pattern
 from shared.http import problem
 
@@ -41,7 +42,11 @@ Day = Annotated[date, BeforeValidator(_day)]
 
 
 class RateIn(BaseModel):
-    currency: str = Field(pattern=r"^[A-Z]{3}$", examples=["SEK"])
+    currency: str = Field(
+        pattern=r"^[A-Z]{3}$",
+        examples=["SEK"],
+        json_schema_extra={"enum": list[JsonValue](sorted(CURRENCIES))},
+    )
     day: Day
     rate: DecimalText(  # type: ignore[valid-type]
         positive_pattern(12, 10),
