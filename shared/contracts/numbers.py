@@ -79,5 +79,8 @@ def _written(value: object) -> object:
     return value
 
 
-Whole = Annotated[int, BeforeValidator(_whole)]
+INTEGER = BeforeValidator(_whole)
+Whole = Annotated[int, INTEGER]
+# (An optional bounded integer is written Annotated[int, Field(...bounds), INTEGER] | None: the
+# bounds before the validator, or pydantic leaves them out of the JSON Schema.)
 Moment = Annotated[AwareDatetime, BeforeValidator(_written)]

@@ -14,6 +14,7 @@ from services.ledger.service_layer.views import points_figures
 from shared.auth import SCOPE_ADMIN, SCOPE_REPORTS
 from shared.callers import Caller, MemberId, scoped
 from shared.contracts.numbers import Whole
+from shared.http import problem_responses
 from shared.periods import BucketQuery, Days, period
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[Depends(scoped(SCOPE_ADMIN))])
@@ -44,7 +45,13 @@ class ReconciliationPublic(BaseModel):
 
 
 @router.post(
-    "/members/{member_id}/adjustments", status_code=201, response_model=views.BalancePublic
+    "/members/{member_id}/adjustments",
+    status_code=201,
+    response_model=views.BalancePublic,
+    responses={
+        **problem_responses({409: "a debit larger than the points available"}),
+        200: {"model": views.BalancePublic, "description": "the same adjustment again"},
+    },
 )
 async def adjust(
     member_id: MemberId,

@@ -18,7 +18,7 @@ from shared.callers import (
     system_scoped,
 )
 from shared.contracts.envelope import derived_id
-from shared.contracts.numbers import Whole
+from shared.contracts.numbers import INTEGER
 from shared.faults import fault_point
 
 router = APIRouter(prefix="/v1/members/{member_id}/redemptions", tags=["redemptions"])
@@ -63,10 +63,10 @@ class RedemptionCreate(BaseModel):
     )
 
     reward_id: str | None = Field(default=None, min_length=1, max_length=100)
-    points: Whole | None = Field(default=None, gt=0, le=1_000_000_000)
+    points: Annotated[int, Field(gt=0, le=1_000_000_000), INTEGER] | None = Field(default=None)
     description: str | None = Field(default=None, min_length=1, max_length=200)
-    hold_seconds: Whole | None = Field(
-        default=None, ge=1, description="hold the points this long, to capture or release later"
+    hold_seconds: Annotated[int, Field(ge=1), INTEGER] | None = Field(
+        default=None, description="hold the points this long, to capture or release later"
     )
 
     @model_validator(mode="after")

@@ -1,12 +1,12 @@
 """Catalogue entries as the admin API and the default catalogue (YAML) write them."""
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.ledger.rewards.domain import Reward, RewardKind
 from shared.contracts.names import Name, Text
-from shared.contracts.numbers import Moment, Whole
+from shared.contracts.numbers import INTEGER, Moment, Whole
 
 
 class RewardSpec(BaseModel):
@@ -21,8 +21,10 @@ class RewardSpec(BaseModel):
     )
     valid_from: Moment | None = None
     valid_until: Moment | None = None
-    stock: Whole | None = Field(default=None, ge=0, description="None: unlimited")
-    per_member_limit: Whole | None = Field(default=None, gt=0)
+    stock: Annotated[int, Field(ge=0), INTEGER] | None = Field(
+        default=None, description="None: unlimited"
+    )
+    per_member_limit: Annotated[int, Field(gt=0), INTEGER] | None = Field(default=None)
     min_tier: str | None = Field(default=None, max_length=50)
     voucher_valid_days: Whole = Field(default=30, gt=0, le=3650)
     refund_on_expiry: bool = Field(default=False, strict=True)

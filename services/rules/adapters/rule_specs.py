@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.rules.domain import rules as r
 from shared.contracts.names import Name
-from shared.contracts.numbers import Moment, Whole
+from shared.contracts.numbers import INTEGER, Moment, Whole
 
 
 class _Spec(BaseModel):
@@ -53,11 +53,13 @@ EffectSpec = Annotated[
 
 
 class CapsSpec(_Spec):
-    per_member_per_day: Whole | None = Field(default=None, gt=0, le=1_000_000_000)
-    per_member_per_month: Whole | None = Field(default=None, gt=0, le=1_000_000_000)
+    per_member_per_day: Annotated[int, Field(gt=0, le=1_000_000_000), INTEGER] | None = None
+    per_member_per_month: Annotated[int, Field(gt=0, le=1_000_000_000), INTEGER] | None = Field(
+        default=None
+    )
     once_per_member: bool = Field(default=False, strict=True)
     once_per_year: bool = Field(default=False, strict=True)
-    budget: Whole | None = Field(default=None, gt=0, le=10**15)
+    budget: Annotated[int, Field(gt=0, le=10**15), INTEGER] | None = Field(default=None)
 
 
 class RuleSpec(_Spec):
@@ -77,7 +79,7 @@ class RuleSpec(_Spec):
     caps: CapsSpec = Field(default_factory=CapsSpec)
     priority: Whole = Field(default=0, ge=-1000, le=1000)
     stacks: bool = Field(default=True, strict=True)
-    pending_days: Whole | None = Field(default=None, ge=1, le=365)
+    pending_days: Annotated[int, Field(ge=1, le=365), INTEGER] | None = Field(default=None)
     funded_by: str | None = Field(default=None, max_length=100)
     beneficiary: str | None = Field(
         default=None,

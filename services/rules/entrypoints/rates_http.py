@@ -33,7 +33,9 @@ MAX_CSV_BYTES = 5_000_000  # the ECB's whole history since 1999 is about 1.5 MB
 
 def _day(value: object) -> object:
     """A day as the schema says (format: date, YYYY-MM-DD), not a number of any kind."""
-    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         raise ValueError(f"{value!r} is not a day (YYYY-MM-DD)")
     return value
 
