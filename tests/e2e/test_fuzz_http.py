@@ -1,5 +1,7 @@
-"""Every HTTP API fuzzed from its own OpenAPI document by schemathesis: generated requests, valid
-and invalid, never get a 5xx, and every error is a problem+json document (deploy/fuzz/hooks.py).
+"""Every HTTP API fuzzed from its own OpenAPI document by schemathesis, every check in every phase
+(stateful included): generated requests, valid and invalid, never get a 5xx; every answer is one
+the document describes (status, content type, schema, Allow); a request the schema allows is
+not refused, one it forbids is; every error is a problem+json document (deploy/fuzz/hooks.py).
 
 schemathesis runs from a virtualenv of its own (deploy/fuzz/install.sh), against the services as
 real processes with a real Kafka and PostgreSQL behind them."""
@@ -17,8 +19,11 @@ from tests.infra import REPO
 
 pytestmark = pytest.mark.e2e
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "25"))
-CHECKS = os.environ.get("FUZZ_CHECKS", "not_a_server_error,problem_json_errors")
-PHASES = os.environ.get("FUZZ_PHASES", "examples,coverage,fuzzing")
+# Every check (conformance of statuses, content types, schemas, methods; our problem+json one)
+# in every phase, the stateful one included. deploy/fuzz/schemathesis.toml lists, with their
+# rules, the refusals a JSON Schema cannot state.
+CHECKS = os.environ.get("FUZZ_CHECKS", "all")
+PHASES = os.environ.get("FUZZ_PHASES", "examples,coverage,fuzzing,stateful")
 
 
 @pytest.fixture(scope="module")
