@@ -528,3 +528,45 @@ def test_the_screenshots_are_in_the_readme() -> None:
     for name in ("console-dashboard.png", "wallet.png"):
         assert f"docs/screenshots/{name}" in readme
         assert Path(SCREENSHOTS / name).exists()
+
+
+async def test_a_manager_sets_an_exchange_rate_and_loads_a_central_banks_file(
+    system: System, console: str, browser: Browser, tmp_path: Path
+) -> None:
+    """No API call by hand: a form for one rate, a file for a day's reference rates; then a
+    purchase in kronor counts in kroner at that rate."""
+    await eventually(lambda: ready(console), bool, timeout=30, what="the console")
+    page = await browser.new_page(viewport={"width": 1280, "height": 900})
+    await page.goto(f"{console}/login")
+    await page.fill("#key", MANAGER_KEY)
+    await page.click("button[type=submit]")
+    await page.wait_for_selector("text=Signed in as manager")
+    await page.click("nav >> text=Exchange rates")
+    assert await serious_violations(page) == []
+    day = (datetime.now(UTC) - timedelta(days=1)).date()
+    await page.select_option("#currency", "NOK")
+    await page.fill("#day", day.isoformat())
+    await page.fill("#rate", "0,6391")  # as a Danish manager writes it
+    await page.click("button:has-text('Save the rate')")
+    await page.wait_for_selector("text=1 NOK = 0,6391")
+    table = await page.inner_text("table")
+    assert f"{day.isoformat()}\tNOK\t0.6391" in table
+    sheet = tmp_path / "eurofxref.csv"
+    sheet.write_text(f"Date, USD, SEK, DKK,\n{day.isoformat()}, 1.05, 11.3, 7.458,\n")
+    await page.set_input_files("#file", str(sheet))
+    await page.click("button:has-text('Load the rates')")
+    await page.wait_for_selector("text=3 rates loaded.")
+    assert f"{day.isoformat()}\tSEK\t0.66" in await page.inner_text("table")
+    await page.close()
+
+    member = f"nok-{uuid.uuid4().hex[:6]}"
+    bought = purchase(member, "100.00")
+    bought["data"]["currency"] = "NOK"
+    bought["time"] = datetime.combine(day, datetime.min.time(), UTC).isoformat()
+    assert (await post(system, bought)).status_code == 202
+    booked = await eventually(
+        lambda: entries_of(system, member), lambda found: len(found) >= 1, what="the purchase"
+    )
+    [base] = [e for e in booked if e["rule_id"] == "base-earn"]
+    assert base["points"] == 63  # 100 NOK = 63.91 DKK
+    assert "100.00 NOK = 63.91 DKK" in base["explanation"]
