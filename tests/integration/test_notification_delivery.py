@@ -442,3 +442,17 @@ async def test_two_replicas_and_a_slow_mail_server_send_every_email_once(
     finally:
         controller.stop()
         await engine.dispose()
+
+
+async def test_a_templates_title_refuses_control_characters(client: httpx.AsyncClient) -> None:
+    """A title reaches members' inboxes and mail subjects: printable, or refused by name."""
+    refused = await client.put(
+        "/v1/admin/templates/points_earned/en",
+        json={"title": "Points\u0005 for you\r", "body": "{{ points }} points"},
+        headers=ADMIN,
+    )
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["loc"] == ["body", "title"]
+    two_lines = {"title": "Points for you", "body": "Thank you.\nSee you soon."}
+    saved = await client.put("/v1/admin/templates/points_earned/en", json=two_lines, headers=ADMIN)
+    assert saved.status_code == 200, saved.text
