@@ -9,7 +9,7 @@ published on weekends and holidays, and an older rate is no rate."""
 import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from services.rules.domain.model import Purchase
@@ -32,6 +32,11 @@ class NoRate(ValueError):
 
 class AmountTooLarge(ValueError):
     """A purchase larger, in the program's currency, than pointstream takes."""
+
+
+def purchase_day(moment: datetime) -> date:
+    """The day whose rate a purchase made at ``moment`` is counted at: its UTC day."""
+    return moment.astimezone(UTC).date()
 
 
 def rate_for(rates: Iterable[Rate], currency: str, day: date) -> Rate | None:

@@ -13,7 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.rules.adapters.orm import activities, member_states, processed_events, purchases
 from services.rules.adapters.rates import rates_within
-from services.rules.domain.exchange import convert, no_rate, rate_for, rates_needed
+from services.rules.domain.exchange import (
+    convert,
+    no_rate,
+    purchase_day,
+    rate_for,
+    rates_needed,
+    too_large,
+)
 from services.rules.entrypoints.context import RulesContext, RulesDep
 from services.rules.service_layer import views
 from shared import tracing
@@ -251,8 +258,10 @@ async def _amounts_not_countable(
     not be larger than pointstream takes once converted: what the rules would refuse, refused
     here (one query for the batch's rates)."""
     program = context.settings.currency
+    now = datetime.now(UTC)
     foreign = [
-        (i, e, str(e.data["currency"]), e.time.astimezone(UTC).date())
+        # (an event dated after it arrives counts from its arrival, as the consumer has it)
+        (i, e, str(e.data["currency"]), purchase_day(min(e.time, now)))
         for i, e in enumerate(events)
         if e.type == "purchase.completed" and e.data.get("currency") != program
     ]
@@ -266,14 +275,9 @@ async def _amounts_not_countable(
         rate = rate_for(rates, currency, day)
         if rate is None:
             loc, msg = ["data", "currency"], str(no_rate(currency, day, program))
-        elif (counted := convert(Decimal(str(e.data["total"])), rate.rate)) > MAX_AMOUNT:
-            loc, msg = (
-                ["data", "total"],
-                (
-                    f"{e.data['total']} {currency} is {counted} {program}: more than the largest "
-                    f"amount taken ({MAX_AMOUNT} {program})"
-                ),
-            )
+        elif (counted := convert(total := Decimal(str(e.data["total"])), rate.rate)) > MAX_AMOUNT:
+            loc = ["data", "total"]
+            msg = too_large(total, currency, counted, program, MAX_AMOUNT)
         else:
             continue
         errors.append({"index": i, "errors": [{"loc": loc, "msg": msg}]})

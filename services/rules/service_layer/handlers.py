@@ -19,6 +19,7 @@ from services.rules.domain.exchange import (
     AmountTooLarge,
     NoRate,
     no_rate,
+    purchase_day,
     rate_for,
     rates_needed,
     to_program_currency,
@@ -110,8 +111,9 @@ async def simulate_with_reasons(
         erased = await uow.erased([event.member_id])
         if erased:
             raise MemberWasErased(event.member_id, erased[event.member_id])
-        others = {m: await uow.member(m) for m in book.beneficiaries(event)}
-        others = {m: s for m, s in others.items() if m not in await uow.erased(others)}
+        friends = book.beneficiaries(event)
+        gone = await uow.erased(friends) if friends else {}
+        others = {m: await uow.member(m) for m in friends if m not in gone}
         members = {**others, event.member_id: await uow.member(event.member_id)}
         rejected: dict[int, Exception] = {}
         event = (await _in_program_currency([event], uow, book.currency, rejected))[0]
@@ -136,7 +138,7 @@ async def _in_program_currency(
     """The events with every purchase's amounts in the program's ``currency``, at the rate of
     its day (one query for the chunk's rates); a purchase with no rate is refused."""
     spans = rates_needed(
-        ((e.purchase.currency, e.occurred_at.date()) for e in events if e.purchase is not None),
+        ((e.purchase.currency, purchase_day(e.occurred_at)) for e in events if e.purchase),
         currency,
     )
     if not spans:
@@ -147,10 +149,11 @@ async def _in_program_currency(
         purchase = event.purchase
         if purchase is None or purchase.currency == currency:
             continue
-        rate = rate_for(rates, purchase.currency, event.occurred_at.date())
+        day = purchase_day(event.occurred_at)
+        rate = rate_for(rates, purchase.currency, day)
         try:
             if rate is None:
-                raise no_rate(purchase.currency, event.occurred_at.date(), currency)
+                raise no_rate(purchase.currency, day, currency)
             purchase = to_program_currency(purchase, rate, currency, most=MAX_AMOUNT)
         except (NoRate, AmountTooLarge) as exc:
             rejected[index] = exc
