@@ -43,21 +43,6 @@ def dead_letter_message(
 ) -> OutgoingMessage:
     """The dead letter of ``record``; the reason names ``member_id`` by its digest. A
     :class:`MemberForgotten` refusal keeps only where the message was and why."""
-    if isinstance(reason, MemberForgotten):
-        return OutgoingMessage(
-            topic=topic,
-            key=member_ref(member_id).encode() if member_id else None,
-            value=b"",
-            headers=(
-                (REASON, without_member(reason, member_id)[:4000].encode()),
-                (ORIGINAL_TOPIC, record.topic.encode()),
-                (ORIGINAL_PARTITION, str(record.partition).encode()),
-                (ORIGINAL_OFFSET, str(record.offset).encode()),
-                (CONSUMER_GROUP, group_id.encode()),
-                (FAILED_AT, datetime.now(UTC).isoformat().encode()),
-                (ERASED, b"true"),
-            ),
-        )
     headers = (
         (REASON, without_member(reason, member_id)[:4000].encode()),
         (ORIGINAL_TOPIC, record.topic.encode()),
@@ -66,6 +51,13 @@ def dead_letter_message(
         (CONSUMER_GROUP, group_id.encode()),
         (FAILED_AT, datetime.now(UTC).isoformat().encode()),
     )
+    if isinstance(reason, MemberForgotten):
+        return OutgoingMessage(
+            topic=topic,
+            key=member_ref(member_id).encode() if member_id else None,
+            value=b"",
+            headers=(*headers, (ERASED, b"true")),
+        )
     original_headers = tuple((f"original.{k}", v) for k, v in (record.headers or ()))
     return OutgoingMessage(
         topic=topic,
