@@ -21,7 +21,8 @@ def rates_set(
     day: Annotated[str, typer.Argument(help="YYYY-MM-DD")],
     rate: Annotated[str, typer.Argument(help="the program's currency for one unit, e.g. 0.6602")],
 ) -> None:
-    """Set (or correct) one currency's rate for one day."""
+    """Set (or correct) one currency's rate for one day (0.6602 or 0,6602)."""
+    rate = rate.strip().replace(",", ".")
     body = {"rates": [{"currency": currency.upper(), "day": day, "rate": rate}]}
     answer = call("PUT", "rules", "/v1/exchange-rates", json=body).json()
     out.print(f"1 {currency.upper()} = {rate} {answer['program_currency']} on {day}")

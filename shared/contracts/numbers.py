@@ -24,7 +24,10 @@ def DecimalText(  # noqa: N802 - used as a type, as pydantic's are
 
     def form(value: object) -> object:
         if isinstance(value, str) and not compiled.fullmatch(value):
-            raise ValueError(f"{value!r} is not a number written as {pattern}")
+            raise ValueError(
+                f"{value!r} is not a number as this field takes it: digits, a point as the "
+                "decimal mark (12.50), no sign or exponent, within the field's digits and places"
+            )
         if isinstance(value, bool):
             raise ValueError("a number, not true or false")
         return value
