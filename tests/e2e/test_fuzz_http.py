@@ -60,6 +60,8 @@ async def test_fuzzed_requests_get_no_server_error_and_only_problem_documents(
             "20",
             "--seed",
             "7",
+            "--generation-database",  # none: the same cases here as in CI, run after run
+            "none",
             "--report",
             "json",
             "--report-json-path",
