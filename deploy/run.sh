@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make run`: Kafka on 127.0.0.1:9092 and the three services with SQLite under var/.
-# Ctrl-C (or SIGTERM) stops the services and the broker.
+# `make run`: Kafka on 127.0.0.1:9092 and the three services with SQLite under var/, and the
+# console. A service that dies is started again (with back-off); Ctrl-C (or SIGTERM) stops the
+# services and the broker.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -21,6 +22,7 @@ stop_all() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   if [ "$started_kafka" = yes ]; then "$root/deploy/kafka/stop.sh"; fi
+  exit 0  # not back into the loop that restarts services
 }
 trap stop_all INT TERM EXIT
 
@@ -29,10 +31,16 @@ export RULES_LEDGER_URL="${RULES_LEDGER_URL:-http://127.0.0.1:${LEDGER_PORT:-800
 export RULES_LEDGER_API_KEY="${RULES_LEDGER_API_KEY:-dev-key}"
 declare -A ports=([rules]="${RULES_PORT:-8001}" [ledger]="${LEDGER_PORT:-8002}"
                   [notifications]="${NOTIFICATIONS_PORT:-8003}")
+declare -A pid_of=()
+start_service() {  # start_service NAME: serve it in the background, its log appended
+  "$py" -m "services.$1" serve >>"var/logs/$1.log" 2>&1 &
+  pid_of[$1]=$!
+  pids+=($!)
+}
 for service in rules ledger notifications; do
   "$py" -m "services.$service" migrate >"var/logs/$service.migrate.log" 2>&1
-  "$py" -m "services.$service" serve >"var/logs/$service.log" 2>&1 &
-  pids+=($!)
+  : >"var/logs/$service.log"
+  start_service "$service"
 done
 for service in rules ledger notifications; do
   url="http://127.0.0.1:${ports[$service]}"
@@ -52,6 +60,7 @@ export CONSOLE_LEDGER_URL="http://127.0.0.1:${ports[ledger]}"
 export CONSOLE_NOTIFICATIONS_URL="http://127.0.0.1:${ports[notifications]}"
 console_port="${CONSOLE_PORT:-8000}"
 "$py" -m services.console serve >"var/logs/console.log" 2>&1 &
+pid_of[console]=$!
 pids+=($!)
 deadline=$((SECONDS + 30))
 until curl -sf "http://127.0.0.1:$console_port/healthz" >/dev/null; do
@@ -71,5 +80,31 @@ pointstream is running (logs in var/logs/, Kafka on 127.0.0.1:${KAFKA_PORT:-9092
 Development API key: dev-key (all scopes; set AUTH_API_KEYS in production).
 Try: make demo        Stop: Ctrl-C
 MSG
-wait -n "${pids[@]}" || true
-echo "a service exited; see var/logs/" >&2
+# As an orchestrator would: a service that dies is started again, after a pause that doubles
+# with each death in a row (1 s up to 60 s; a minute up resets it), said on the terminal and in
+# its log; the others keep running. Ctrl-C stops everything.
+declare -A backoff=() started_at=()
+for name in "${!pid_of[@]}"; do backoff[$name]=1; started_at[$name]=$SECONDS; done
+while true; do
+  wait -n "${pid_of[@]}" || true
+  for name in "${!pid_of[@]}"; do
+    kill -0 "${pid_of[$name]}" 2>/dev/null && continue
+    code=0
+    wait "${pid_of[$name]}" 2>/dev/null || code=$?
+    if [ $((SECONDS - started_at[$name])) -ge 60 ]; then backoff[$name]=1; fi
+    pause=${backoff[$name]}
+    message="$(date -u +%FT%TZ) $name exited (status $code); restarting it in ${pause}s"
+    echo "$message" >&2
+    echo "{\"level\": \"warning\", \"service\": \"run.sh\", \"message\": \"$message\"}" >>"var/logs/$name.log"
+    sleep "$pause"
+    backoff[$name]=$((pause * 2 > 60 ? 60 : pause * 2))
+    started_at[$name]=$SECONDS
+    if [ "$name" = console ]; then
+      "$py" -m services.console serve >>"var/logs/console.log" 2>&1 &
+      pid_of[console]=$!
+      pids+=($!)
+    else
+      start_service "$name"
+    fi
+  done
+done
