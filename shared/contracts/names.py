@@ -46,11 +46,15 @@ _NAME_PATTERN = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$"
 _TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]*$"
 
 
-def Name(max_length: int) -> type[str]:  # noqa: N802 - used as a type, as pydantic's are
-    """A one-line name of 1 to ``max_length`` printable characters."""
+def Name(max_length: int, min_length: int = 1) -> type[str]:  # noqa: N802 - used as a type
+    """A one-line name of ``min_length`` to ``max_length`` printable characters."""
     return Annotated[  # type: ignore[return-value]
         str,
-        Field(min_length=1, max_length=max_length, json_schema_extra={"pattern": _NAME_PATTERN}),
+        Field(
+            min_length=min_length,
+            max_length=max_length,
+            json_schema_extra={"pattern": _NAME_PATTERN},
+        ),
         AfterValidator(one_line),
     ]
 

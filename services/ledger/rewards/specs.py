@@ -15,8 +15,11 @@ class RewardSpec(BaseModel):
     id: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9._-]*$")
     kind: RewardKind
     cost_points: Whole = Field(gt=0, le=10_000_000)
-    names: dict[Literal["en", "da", "sv"], Name(200)] = Field(min_length=1)  # type: ignore[valid-type]
-    descriptions: dict[Literal["en", "da", "sv"], Text(2000)] = Field(  # type: ignore[valid-type]
+    # (as long and as empty as before this check: rewards saved then must load)
+    names: dict[Literal["en", "da", "sv"], Name(10_000, min_length=0)] = Field(  # type: ignore[valid-type]
+        min_length=1
+    )
+    descriptions: dict[Literal["en", "da", "sv"], Text(100_000, min_length=0)] = Field(  # type: ignore[valid-type]
         default_factory=dict
     )
     valid_from: Moment | None = None

@@ -70,7 +70,8 @@ class RuleSpec(_Spec):
     driver: r.Driver
     events: list[str] = Field(min_length=1, description="event types the rule reacts to")
     effect: EffectSpec
-    explanation: dict[str, Name(300)] = Field(  # type: ignore[valid-type]
+    # (as long and as empty as before this check: rules saved then must load)
+    explanation: dict[str, Name(10_000, min_length=0)] = Field(  # type: ignore[valid-type]
         description="language (en, da, sv) -> template"
     )
     condition: str = Field(default="true", max_length=2000)
