@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from services.notifications.adapters.orm import deliveries, preferences
 from services.notifications.bootstrap import build_app
 from services.notifications.settings import NotificationsSettings
+from shared.auth import Authenticator
 from shared.contracts.envelope import new_event
 from shared.settings import KafkaSettings
 from tests.apps import ADMIN_KEY, DESK_KEY, READER_KEY, auth_settings, serving
@@ -456,3 +457,18 @@ async def test_a_templates_title_refuses_control_characters(client: httpx.AsyncC
     two_lines = {"title": "Points for you", "body": "Thank you.\nSee you soon."}
     saved = await client.put("/v1/admin/templates/points_earned/en", json=two_lines, headers=ADMIN)
     assert saved.status_code == 200, saved.text
+
+
+async def test_a_sign_in_link_is_used_once_whatever_the_bearer_schemes_case(
+    client: httpx.AsyncClient,
+) -> None:
+    token = Authenticator(auth_settings()).issue_member_token("m-link")
+    first = await client.post(
+        "/v1/members/m-link/sign-ins", headers={"Authorization": f"bearer {token}"}
+    )
+    again = await client.post(
+        "/v1/members/m-link/sign-ins", headers={"Authorization": f"Bearer {token}"}
+    )
+    by_key = await client.post("/v1/members/m-link/sign-ins", headers=ADMIN)
+    assert (first.status_code, again.status_code, by_key.status_code) == (201, 409, 403)
+    assert "used already" in again.json()["detail"]

@@ -38,7 +38,7 @@ async def use_sign_in_link(
         raise HTTPException(403, "a sign-in link is a member token: send it as the bearer")
     if principal.member_id != member_id:
         raise HTTPException(403, "a member token reaches only its own member's data")
-    token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    token = request.headers.get("authorization", "").partition(" ")[2].strip()  # any case
     claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
     token_id = str(claims.get("jti") or hashlib.sha256(token.encode()).hexdigest())[:100]
     expires = datetime.fromtimestamp(int(claims["exp"]), UTC)  # verified: it has one
