@@ -1,10 +1,10 @@
 """The dead-letter message: the original bytes, where they came from, and why they were refused."""
 
-import hashlib
 from datetime import UTC, datetime
 
 from aiokafka import ConsumerRecord
 
+from shared.erasure import digest
 from shared.kafka.producer import OutgoingMessage
 
 REASON = "dlq.reason"
@@ -25,7 +25,7 @@ class MemberForgotten(str):
 def member_ref(member_id: str) -> str:
     """How logs and dead letters name a member: a digest (the erased-members table's, cut
     short), never the id, so that forgetting a member leaves nothing to search for."""
-    return "sha256:" + hashlib.sha256(member_id.encode()).hexdigest()[:16]
+    return "sha256:" + digest(member_id)[:16]
 
 
 def without_member(text: str, member_id: str | None) -> str:
