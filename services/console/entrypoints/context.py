@@ -95,3 +95,25 @@ def day(value: str, language: str = "en") -> str:
     year, month, date_ = (int(p) for p in str(value)[:10].split("-"))
     name = MONTHS.get(language, MONTHS["en"]).split()[month - 1]
     return f"{date_}. {name} {year}" if language == "da" else f"{date_} {name} {year}"
+
+
+def refused(
+    console: ConsoleContext,
+    request: Request,
+    session: Session,
+    problem: str,
+    *,
+    back: str,
+    back_label: str,
+) -> Response:
+    """A form a service (or the page) did not take: its reason, and the way back (422)."""
+    return page(
+        console,
+        request,
+        "down.html",
+        session=session,
+        problem=problem,
+        status=422,
+        back=back,
+        back_label=back_label,
+    )

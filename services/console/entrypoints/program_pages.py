@@ -9,7 +9,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.console.adapters.backends import ADMIN, ServiceDown, seg
-from services.console.entrypoints.context import ConsoleDep, manager, page
+from services.console.adapters.sessions import Session
+from services.console.entrypoints.context import ConsoleDep, manager, page, refused
 
 router = APIRouter(prefix="/program")
 
@@ -110,16 +111,9 @@ async def _save(
     return RedirectResponse(f"/program?notice={quote(done)}", status_code=303)
 
 
-def _refused(console: Any, request: Request, session: Any, problem: str) -> Response:
-    return page(
-        console,
-        request,
-        "down.html",
-        session=session,
-        problem=problem,
-        status=422,
-        back="/program",
-        back_label="Back to tiers and rewards",
+def _refused(console: ConsoleDep, request: Request, session: Session, problem: str) -> Response:
+    return refused(
+        console, request, session, problem, back="/program", back_label="Back to tiers and rewards"
     )
 
 

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.console.adapters.backends import ADMIN, ServiceDown
 from services.console.adapters.sessions import Session
-from services.console.entrypoints.context import ConsoleDep, manager, page
+from services.console.entrypoints.context import ConsoleDep, manager, page, refused
 from shared.contracts.currencies import CURRENCIES
 
 router = APIRouter(prefix="/rates")
@@ -108,13 +108,6 @@ async def _send(
 
 
 def _refused(console: ConsoleDep, request: Request, session: Session, problem: str) -> Response:
-    return page(
-        console,
-        request,
-        "down.html",
-        session=session,
-        problem=problem,
-        status=422,
-        back="/rates",
-        back_label="Back to exchange rates",
+    return refused(
+        console, request, session, problem, back="/rates", back_label="Back to exchange rates"
     )
