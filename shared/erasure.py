@@ -11,6 +11,7 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -20,9 +21,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.bulk import insert_rows
-from shared.contracts.envelope import CloudEvent, derived_id, new_event
+from shared.contracts.envelope import CloudEvent, InvalidMessage, derived_id, new_event
 from shared.contracts.erasure import MEMBER_ERASED, MemberErased
-from shared.contracts.inbound import PayloadError, payload_of
+from shared.contracts.inbound import payload_of
 from shared.db import UtcDateTime, one_of
 from shared.uow import Transaction
 
@@ -68,18 +69,36 @@ async def erase_once(uow: ErasingTransaction, member_id: str, erasure_event_id: 
     return erased
 
 
-def on_member_erased(
-    uow_factory: Callable[[], ErasingTransaction], on_done: Callable[[], None] = lambda: None
+@dataclass(frozen=True, slots=True)
+class EraseMember:
+    """Forget the member (asked by ``erasure_event_id``)."""
+
+    member_id: str
+    erasure_event_id: str
+
+
+def erasure_from_news(event: CloudEvent) -> EraseMember:
+    """The translator for ``member.erased``: another service forgot the member, so do we."""
+    erased = payload_of(event, MemberErased)
+    return EraseMember(erased.member_id, erased.erasure_event_id)
+
+
+def erasure_cut(
+    command_of: Callable[[CloudEvent], Any],
+    uow_factory: Callable[[], ErasingTransaction],
+    on_done: Callable[[], None] = lambda: None,
 ) -> Callable[[CloudEvent], Awaitable[str | None]]:
-    """For a consumer that hears ``member.erased``: forget the member too (``on_done`` after,
-    e.g. to wake the outbox relay); a malformed message's reason to dead-letter it."""
+    """A consumer's handler for the erasure that cuts its chunk: the event's
+    :class:`EraseMember` (by ``command_of``, the consumer's dispatch), carried out once;
+    ``on_done`` after (e.g. to wake the outbox relay). A malformed message's reason to
+    dead-letter it."""
 
     async def erase(event: CloudEvent) -> str | None:
         try:
-            erased = payload_of(event, MemberErased)
-        except PayloadError as exc:
+            command: EraseMember = command_of(event)
+        except InvalidMessage as exc:
             return str(exc)
-        await erase_once(uow_factory(), erased.member_id, erased.erasure_event_id)
+        await erase_once(uow_factory(), command.member_id, command.erasure_event_id)
         on_done()
         return None
 

@@ -10,7 +10,7 @@ from services.ledger.adapters.balance_reader import BalanceReader
 from services.ledger.adapters.orm import outbox
 from services.ledger.entrypoints import admin_http, http, redemptions_http
 from services.ledger.entrypoints.balance_fast_path import BalanceFastPath
-from services.ledger.entrypoints.consumer import NOT_FOR_THE_LEDGER, award_handler
+from services.ledger.entrypoints.consumer import ROUTES, award_handler
 from services.ledger.entrypoints.context import LedgerContext, install_ledger_errors
 from services.ledger.entrypoints.jobs import LedgerJobs
 from services.ledger.rewards import handlers as rewards_handlers
@@ -49,7 +49,7 @@ def build_app(
         group_id=settings.consumer_group,
         handler=award_handler(uow, policy, relay.wake),
         producer=producer,
-        skip_types=NOT_FOR_THE_LEDGER,
+        skip_types=ROUTES.skipped,
     )
     jobs = LedgerJobs(
         sessions,

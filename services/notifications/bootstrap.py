@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from services.notifications.adapters.senders import Sender, SmtpSender, WebhookSender
 from services.notifications.domain.notices import Channel
 from services.notifications.entrypoints import admin_http, http, sign_in_http, unsubscribe_http
-from services.notifications.entrypoints.consumer import NOT_NEWS, notice_handler
+from services.notifications.entrypoints.consumer import ROUTES, notice_handler
 from services.notifications.entrypoints.context import NotificationsContext
 from services.notifications.entrypoints.deliveries import DeliveryWorker
 from services.notifications.entrypoints.housekeeping import Housekeeping
@@ -74,7 +74,7 @@ def build_app(
             digest_window=timedelta(seconds=settings.digest_window_seconds),
         ),
         producer=producer,
-        skip_types=NOT_NEWS,
+        skip_types=ROUTES.skipped,
     )
     worker = DeliveryWorker(
         uow,

@@ -107,6 +107,11 @@ class PointsExpiring(BaseModel):
 
 
 VOUCHER_EVENT_PREFIX = "voucher."
+VoucherStatus = Literal["issued", "used", "cancelled", "expired"]
+VOUCHER_EVENT_TYPES: tuple[str, ...] = tuple(
+    f"{VOUCHER_EVENT_PREFIX}{status}" for status in get_args(VoucherStatus)
+)
+LEDGER_EVENT_TYPES: tuple[str, ...] = tuple(f"points.{kind}" for kind in LEDGER_KINDS)
 
 
 class VoucherEvent(BaseModel):
@@ -122,7 +127,7 @@ class VoucherEvent(BaseModel):
     reward_names: dict[str, str] = Field(
         default_factory=dict, description="the reward's name in each language it has"
     )
-    status: Literal["issued", "used", "cancelled", "expired"]
+    status: VoucherStatus
     points: int
     expires_at: AwareDatetime
     used_at: AwareDatetime | None = None

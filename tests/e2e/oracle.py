@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from services.rules.entrypoints.consumer import to_command
+from services.rules.adapters.messages import evaluation
 from services.rules.program.pack import DEFAULT_PACK, parse_pack
 from services.rules.service_layer.handlers import evaluate_event
 from services.rules.service_layer.rulebook import RuleBook
@@ -89,7 +89,7 @@ async def expected(events: list[CloudEvent]) -> tuple[dict[str, int], Counter[st
     book = RuleBook.static(parse_pack(DEFAULT_PACK.read_text()))
     uow = FakeRulesUnitOfWork()
     for event in events:  # through the consumer's own mapping from CloudEvent to command
-        await evaluate_event(to_command(event), uow=uow, book=book)
+        await evaluate_event(evaluation(event), uow=uow, book=book)
     net: dict[str, int] = defaultdict(int)
     for award in uow.awards:
         net[award.member_id] += award.points

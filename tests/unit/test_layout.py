@@ -95,3 +95,24 @@ def test_the_console_holds_no_data_and_reaches_the_services_only_over_http() -> 
                 f"{path.relative_to(SERVICES)} imports {module}"
             )
             assert not module.startswith("sqlalchemy"), f"{path.relative_to(SERVICES)} holds data"
+
+
+CONSUMERS = [SERVICES / s / "entrypoints/consumer.py" for s in NAMES]
+
+
+@pytest.mark.parametrize("path", CONSUMERS, ids=NAMES)
+def test_a_consumer_dispatches_by_its_table_not_by_comparing_types(path: Path) -> None:
+    """What handles event X is one grep of the consumer's ROUTES, not an if/elif chain."""
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Compare):
+            names = {n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)}
+            assert "type" not in names, f"{path.relative_to(SERVICES)}:{node.lineno}"
+    assert "ROUTES = Dispatch(" in path.read_text()
+
+
+def test_the_rules_consumer_routes_every_inbound_type() -> None:
+    from services.rules.entrypoints.consumer import ROUTES
+    from shared.contracts.inbound import INBOUND_TYPES
+
+    assert set(ROUTES.routes) == set(INBOUND_TYPES)
+    assert not ROUTES.skipped

@@ -129,3 +129,12 @@ class RedeemReward:
 # Everything asked of the ledger that is booked once under its operation id (the fingerprint
 # of the command is kept with it).
 LedgerCommand = PointsCommand | RedeemPoints | SettleRedemption | AdjustPoints | RedeemReward
+
+
+@dataclass(frozen=True, slots=True)
+class NoteTier:
+    """The rules moved a member to ``tier``: kept with the account (news, not points)."""
+
+    member_id: str
+    tier: str
+    changed_at: datetime

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from services.ledger.domain import operations as ops
 from services.ledger.domain.commands import (
     AwardedPoints,
+    NoteTier,
     PointsCommand,
     RecordAward,
     RecordDecision,
@@ -48,48 +49,60 @@ def operation_id(command: PointsCommand) -> str:
 
 
 async def book_points(
-    commands: Sequence[PointsCommand],
+    commands: Sequence[PointsCommand | NoteTier],
     *,
     uow: UnitOfWork,
     policy: Policy,
-    tiers: Mapping[str, tuple[str, datetime]] | None = None,
     now: datetime | None = None,
 ) -> BookedChunk:
-    """``tiers``: the members' newest tiers from the chunk's tier news, kept in the same
-    transaction.
+    """Tier news (:class:`NoteTier`) in the chunk: each member's newest tier is kept in the
+    same transaction. Rejections are by index in ``commands``.
 
     Most chunks hold only new operations: they are posted without reading fingerprints
     first, and the operations' unique ids catch any that were booked before (a redelivery
     after a crash or a rebalance). Then the chunk is done again, reading the fingerprints
     first, so that repeats are recognised before anything is posted."""
     now = now or datetime.now(UTC)
+    tiers = newest_tiers([c for c in commands if isinstance(c, NoteTier)])
+    points = {i: c for i, c in enumerate(commands) if not isinstance(c, NoteTier)}
     try:
-        return await _book(commands, uow, policy, tiers, now, look_up=False)
+        return await _book(points, uow, policy, tiers, now, look_up=False)
     except RepeatedOperations:
-        return await _book(commands, uow, policy, tiers, now, look_up=True)
+        return await _book(points, uow, policy, tiers, now, look_up=True)
+
+
+def newest_tiers(news: Sequence[NoteTier]) -> dict[str, tuple[str, datetime]]:
+    """Each member's newest tier, with when, from the chunk's tier news."""
+    tiers: dict[str, tuple[str, datetime]] = {}
+    for note in news:
+        newest = tiers.get(note.member_id)
+        if newest is None or newest[1] <= note.changed_at:
+            tiers[note.member_id] = (note.tier, note.changed_at)
+    return tiers
 
 
 async def _book(
-    commands: Sequence[PointsCommand],
+    points: Mapping[int, PointsCommand],
     uow: UnitOfWork,
     policy: Policy,
-    tiers: Mapping[str, tuple[str, datetime]] | None,
+    tiers: Mapping[str, tuple[str, datetime]],
     now: datetime,
     *,
     look_up: bool,
 ) -> BookedChunk:
     out = BookedChunk()
     async with uow:
+        commands = points.values()
         done = await uow.fingerprints({operation_id(c) for c in commands}) if look_up else {}
         accounts = await uow.balances_for_update({c.member_id for c in commands})
         revoking = {c.member_id for c in commands if isinstance(c, RevokeDecision | RevokePoints)}
         await uow.load_open_lots(
             [a for a in accounts.values() if a.member_id in revoking or a.available < 0]
         )
-        for index, command in enumerate(commands):
-            op_id, print_ = operation_id(command), fingerprint(command)
+        for index, command in points.items():
+            op_id, request_print = operation_id(command), fingerprint(command)
             if op_id in done:
-                if done[op_id] != print_:
+                if done[op_id] != request_print:
                     out.rejected[index] = IdempotencyConflict(
                         f"operation {op_id!r} was already done with different content"
                     )
@@ -105,7 +118,7 @@ async def _book(
             except LedgerError as exc:
                 out.rejected[index] = exc
                 continue
-            op.fingerprint = done[op_id] = print_
+            op.fingerprint = done[op_id] = request_print
             out.operations.append(op)
         if tiers:
             await uow.save_tiers(tiers)

@@ -10,11 +10,11 @@ from fastapi import APIRouter, Depends, HTTPException, Path
 from pydantic import BaseModel, Field
 
 from services.rules.adapters.cel_engine import ExpressionError
+from services.rules.adapters.messages import evaluation
 from services.rules.adapters.rule_specs import RuleSpec
 from services.rules.domain.engine import explain, explanation_language
 from services.rules.domain.model import Award
 from services.rules.domain.returns import InvalidReturn
-from services.rules.entrypoints.consumer import to_command
 from services.rules.entrypoints.context import RulesContext, RulesDep
 from services.rules.service_layer.handlers import simulate_with_reasons
 from services.rules.service_layer.measures import program_series
@@ -108,7 +108,7 @@ async def simulate_draft(
 async def _simulation(event: CloudEvent, rules: RulesContext, book: RuleBook) -> Simulation:
     uow: UnitOfWork = rules.uow()
     try:
-        command = to_command(event)
+        command = evaluation(event)
         decision, not_fired = await simulate_with_reasons(command, uow=uow, book=book)
     except (PayloadError, InvalidReturn) as exc:
         raise HTTPException(422, str(exc)) from exc

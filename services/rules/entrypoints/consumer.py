@@ -1,69 +1,39 @@
-"""Turns an event from ``loyalty.events.v1`` into a command for the rules."""
+"""The rules' consumer of ``loyalty.events.v1``: what handles each event type (the
+:data:`ROUTES` table), and the chunk handler that carries the commands out."""
 
 from collections.abc import Callable, Sequence
 
-from services.rules.domain.commands import EvaluateEvent
-from services.rules.domain.model import Decision, LoyaltyEvent, Purchase, PurchaseLine, Return
+from services.rules.adapters import messages
+from services.rules.domain.model import Decision
 from services.rules.service_layer.handlers import evaluate_events
 from services.rules.service_layer.rulebook import RuleBook
 from services.rules.service_layer.unit_of_work import UnitOfWork
 from shared import metrics
-from shared.contracts.envelope import CloudEvent, event_key
-from shared.contracts.erasure import ERASURE_REQUESTED, ErasureRequested
-from shared.contracts.inbound import (
-    PayloadError,
-    PurchaseCompleted,
-    PurchaseReturned,
-    parse_inbound,
-    payload_of,
-)
-from shared.erasure import MemberWasErased, erase_once
-from shared.kafka.chunks import BatchHandler, commands_of, cut_at
+from shared.contracts.envelope import CloudEvent
+from shared.contracts.erasure import ERASURE_REQUESTED
+from shared.erasure import MemberWasErased, erasure_cut
+from shared.kafka.chunks import BatchHandler, cut_at
 from shared.kafka.dead_letter import MemberForgotten
+from shared.kafka.dispatch import Dispatch, Route
 
+EVALUATE, ERASE = "evaluate_events", "erase_once"  # the use cases
 
-def to_command(event: CloudEvent) -> EvaluateEvent:
-    payload = parse_inbound(event)  # raises PayloadError: the runtime dead-letters it
-    purchase = returned = None
-    if isinstance(payload, PurchaseCompleted):
-        purchase = Purchase(
-            currency=payload.currency,
-            total=payload.total,
-            paid_with_points=payload.paid_with_points,
-            lines=tuple(
-                PurchaseLine(
-                    sku=ln.sku,
-                    category=ln.category,
-                    quantity=ln.quantity,
-                    unit_price=ln.unit_price,
-                    tags=tuple(ln.tags),
-                    attributes=ln.model_extra or {},
-                )
-                for ln in payload.lines
-            ),
-        )
-    elif isinstance(payload, PurchaseReturned):
-        returned = Return(
-            original_event_id=event_key(
-                payload.original_source or event.source, payload.original_event_id
-            ),
-            currency=payload.currency,
-            amount=payload.amount,
-            original_id=payload.original_event_id,
-        )
-    return EvaluateEvent(
-        LoyaltyEvent(
-            event_id=event.key,
-            source=event.source,
-            sent_id=event.id,
-            event_type=event.type,
-            member_id=event.subject,
-            occurred_at=event.time,
-            purchase=purchase,
-            returned=returned,
-            data=payload.model_dump(),
-        )
-    )
+# Event type → translator (event → command) → use case. An erasure request is carried out
+# alone, between the chunk's parts.
+ROUTES = Dispatch(
+    "the events topic",
+    {
+        "purchase.completed": Route(messages.evaluation, EVALUATE),
+        "purchase.returned": Route(messages.evaluation, EVALUATE),
+        "member.enrolled": Route(messages.evaluation, EVALUATE),
+        "member.profile_completed": Route(messages.evaluation, EVALUATE),
+        "member.profile_updated": Route(messages.evaluation, EVALUATE),
+        "member.activity": Route(messages.evaluation, EVALUATE),
+        "referral.completed": Route(messages.evaluation, EVALUATE),
+        "complaint.resolved": Route(messages.evaluation, EVALUATE),
+        ERASURE_REQUESTED: Route(messages.erasure_request, ERASE, cuts=True),
+    },
+)
 
 
 def event_handler(
@@ -72,22 +42,16 @@ def event_handler(
     """Decides a chunk of events as one transaction; an erasure request cuts the chunk: what
     came before it is decided first, what comes after finds the member forgotten."""
 
-    async def erase(event: CloudEvent) -> str | None:
-        try:
-            payload_of(event, ErasureRequested)
-        except PayloadError as exc:
-            return str(exc)
-        await erase_once(uow_factory(), event.subject, event.id)
-        on_committed()
-        return None
+    erase = erasure_cut(ROUTES.command, uow_factory, on_committed)
 
     async def handle(events: Sequence[CloudEvent]) -> dict[int, str]:
-        return await cut_at(events, lambda e: e.type == ERASURE_REQUESTED, decide, erase)
+        return await cut_at(events, ROUTES.cuts, decide, erase)
 
     async def decide(events: Sequence[CloudEvent]) -> dict[int, str]:
-        chunk = commands_of(events, to_command)
+        sorted_ = ROUTES.sort(events)
+        chunk = sorted_.of(EVALUATE)
         if not chunk.commands:
-            return chunk.rejected
+            return sorted_.take_rejected()
         result = await evaluate_events(chunk.commands, uow=uow_factory(), book=book)
         for index, reason in result.rejected.items():
             # An erased member's message: its dead letter keeps nothing of it.
@@ -98,7 +62,7 @@ def event_handler(
             on_committed()
         for decision in decisions:
             count_points(decision)
-        return chunk.rejected
+        return sorted_.take_rejected()
 
     return handle
 

@@ -1,0 +1,100 @@
+"""Translators from the awards topic's messages to the ledger's commands: each reads and
+checks one type's payload (``PayloadError`` when it breaks the contract)."""
+
+from typing import TypeVar
+
+from services.ledger.domain.commands import (
+    AwardedPoints,
+    NoteTier,
+    RecordAward,
+    RecordDecision,
+    RevokeDecision,
+    RevokedPoints,
+    RevokePoints,
+)
+from shared.contracts.awards import PointsAwarded, PointsDecided, PointsRevoked, TierChanged
+from shared.contracts.envelope import CloudEvent
+from shared.contracts.inbound import PayloadError, payload_of
+
+M = TypeVar("M", PointsAwarded, PointsRevoked, PointsDecided)
+
+
+def _payload(event: CloudEvent, model: type[M]) -> M:
+    payload = payload_of(event, model)
+    if payload.member_id != event.subject:
+        raise PayloadError("the payload's member_id differs from the event's subject")
+    return payload
+
+
+def decision(event: CloudEvent) -> RecordDecision | RevokeDecision:
+    d = _payload(event, PointsDecided)
+    if d.awards:
+        return RecordDecision(
+            decision_id=d.decision_id,
+            member_id=d.member_id,
+            source_event_id=d.source_event_id,
+            awards=tuple(
+                AwardedPoints(
+                    award_id=a.award_id,
+                    points=a.points,
+                    rule_id=a.rule_id,
+                    rule_version=a.rule_version,
+                    explanation=a.explanation,
+                    pending_until=a.pending_until,
+                )
+                for a in d.awards
+            ),
+            language=d.language,
+        )
+    return RevokeDecision(
+        decision_id=d.decision_id,
+        member_id=d.member_id,
+        source_event_id=d.source_event_id,
+        revocations=tuple(
+            RevokedPoints(
+                revocation_id=r.revocation_id,
+                points=r.points,
+                revokes_event_id=r.revokes_event_id,
+                rule_id=r.rule_id,
+                rule_version=r.rule_version,
+                explanation=r.explanation,
+                revokes_award_id=r.revokes_award_id,
+            )
+            for r in d.revocations
+        ),
+        language=d.language,
+    )
+
+
+def award(event: CloudEvent) -> RecordAward:
+    """A one-award message of rules from before decisions (see ``PointsCommand``)."""
+    a = _payload(event, PointsAwarded)
+    return RecordAward(
+        award_id=a.award_id,
+        member_id=a.member_id,
+        points=a.points,
+        rule_id=a.rule_id,
+        rule_version=a.rule_version,
+        explanation=a.explanation,
+        source_event_id=a.source_event_id,
+        pending_until=a.pending_until,
+    )
+
+
+def revocation(event: CloudEvent) -> RevokePoints:
+    r = _payload(event, PointsRevoked)
+    return RevokePoints(
+        revocation_id=r.revocation_id,
+        member_id=r.member_id,
+        points=r.points,
+        revokes_event_id=r.revokes_event_id,
+        rule_id=r.rule_id,
+        rule_version=r.rule_version,
+        explanation=r.explanation,
+        source_event_id=r.source_event_id,
+    )
+
+
+def tier(event: CloudEvent) -> NoteTier:
+    change = payload_of(event, TierChanged)
+    return NoteTier(member_id=change.member_id, tier=change.tier, changed_at=change.changed_at)
