@@ -53,24 +53,24 @@ async def redeem_reward(
 ) -> RewardOutcome:
     now = now or datetime.now(UTC)
     async with uow:
-        account = await uow.load(command.member_id, redemption_ids=[command.redemption_id])
+        account = await uow.accounts.load(command.member_id, redemption_ids=[command.redemption_id])
         if await already_done(uow, command.redemption_id, command):
-            voucher = await uow.voucher(redemption_id=command.redemption_id)
+            voucher = await uow.rewards.voucher(redemption_id=command.redemption_id)
             assert voucher is not None, "a reward redemption always issues a voucher"
             redemption = account.redemptions[command.redemption_id]
             return RewardOutcome(redemption, voucher, account.view(), replayed=True)
         if account.version == 0:
             raise UnknownMember(f"member {command.member_id!r} has no points account")
-        reward = await uow.reward_for_update(command.reward_id)  # then the reward's
+        reward = await uow.rewards.reward_for_update(command.reward_id)  # then the reward's
         if reward is None:
             raise UnknownReward(f"no reward {command.reward_id!r} in the catalogue")
         reasons = why_not(
             reward,
             now=now,
             available=account.available,
-            tier=await uow.member_tier(command.member_id) or tier_order[0],
+            tier=await uow.rewards.member_tier(command.member_id) or tier_order[0],
             tier_order=tier_order,
-            redeemed_by_member=(await uow.redeemed_counts(command.member_id)).get(
+            redeemed_by_member=(await uow.rewards.redeemed_counts(command.member_id)).get(
                 reward.reward_id, 0
             ),
         )
@@ -86,7 +86,7 @@ async def redeem_reward(
         )
         if reward.stock_left is not None:
             reward.stock_left -= 1
-            await uow.set_stock(reward)
+            await uow.rewards.set_stock(reward)
         voucher = Voucher(
             code=new_voucher_code(),
             reward_id=reward.reward_id,
@@ -117,13 +117,13 @@ async def use_voucher(
     never heard the answer) is that same use, answered again."""
     now = now or datetime.now(UTC)
     async with uow:
-        voucher = await uow.voucher(code=code, lock=True)
+        voucher = await uow.rewards.voucher(code=code, lock=True)
         if voucher is None:
             raise UnknownVoucher(f"no voucher {code!r}")
         if key is not None and voucher.status is VoucherStatus.USED and voucher.used_key == key:
             return voucher
         _usable(voucher, now)
-        reward = await uow.reward_for_update(voucher.reward_id)
+        reward = await uow.rewards.reward_for_update(voucher.reward_id)
         minimum = reward.details.get("min_basket") if reward else None
         if minimum is not None and (basket_total is None or basket_total < Decimal(minimum)):
             raise VoucherNotUsable(f"voucher {code} needs a basket of at least {minimum}")
@@ -148,16 +148,16 @@ async def cancel_voucher(
     voucher answers it again and changes nothing (a retry after a lost answer)."""
     now = now or datetime.now(UTC)
     async with uow:
-        found = await uow.voucher(code=code)
+        found = await uow.rewards.voucher(code=code)
         if found is None or (member_id is not None and found.member_id != member_id):
             raise UnknownVoucher(f"no voucher {code!r}")
         if not expired and found.status is VoucherStatus.CANCELLED:
             return found
-        account = await uow.load(found.member_id)  # lock order: member, voucher, reward
-        voucher = await uow.voucher(code=code, lock=True)
+        account = await uow.accounts.load(found.member_id)  # lock order: member, voucher, reward
+        voucher = await uow.rewards.voucher(code=code, lock=True)
         assert voucher is not None
         _usable(voucher, now if not expired else voucher.expires_at - timedelta(microseconds=1))
-        reward = await uow.reward_for_update(voucher.reward_id)
+        reward = await uow.rewards.reward_for_update(voucher.reward_id)
         names = reward.names if reward else {"en": voucher.reward_id}
         name = names.get("en") or voucher.reward_id
         refund = not expired or (reward is not None and reward.refund_on_expiry)
@@ -176,7 +176,7 @@ async def cancel_voucher(
             )
         if reward is not None and reward.stock_left is not None and not expired:
             reward.stock_left += 1
-            await uow.set_stock(reward)
+            await uow.rewards.set_stock(reward)
         voucher.status = VoucherStatus.EXPIRED if expired else VoucherStatus.CANCELLED
         await uow.save_voucher(voucher, names, refunded=refund)
         await uow.save(account)
@@ -199,7 +199,7 @@ def _usable(voucher: Voucher, now: datetime) -> None:
 async def save_reward(spec: RewardSpec, *, uow: RewardsUnitOfWork) -> None:
     """Create or change a reward; changing its stock moves what is left by the difference."""
     async with uow:
-        await uow.save_reward(spec)
+        await uow.rewards.save_reward(spec)
         await uow.commit()
 
 

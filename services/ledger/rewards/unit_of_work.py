@@ -6,9 +6,8 @@ from collections.abc import Callable, Mapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.ledger.adapters.ledger_events import SOURCE
-from services.ledger.rewards.domain import Reward, Voucher
+from services.ledger.rewards.domain import Voucher
 from services.ledger.rewards.repository import RewardsRepository
-from services.ledger.rewards.specs import RewardSpec
 from services.ledger.service_layer.unit_of_work import SqlAlchemyUnitOfWork
 from shared.contracts.envelope import new_event
 from shared.contracts.ledger import VOUCHER_EVENT_PREFIX, VoucherEvent
@@ -24,26 +23,6 @@ class RewardsUnitOfWork(SqlAlchemyUnitOfWork):
     def _began(self, session: AsyncSession) -> None:
         super()._began(session)
         self.rewards = RewardsRepository(session)
-
-    async def reward_for_update(self, reward_id: str) -> Reward | None:
-        return await self.rewards.reward_for_update(reward_id)
-
-    async def save_reward(self, spec: RewardSpec) -> None:
-        await self.rewards.save_reward(spec)
-
-    async def set_stock(self, reward: Reward) -> None:
-        await self.rewards.set_stock(reward)
-
-    async def redeemed_counts(self, member_id: str) -> dict[str, int]:
-        return await self.rewards.redeemed_counts(member_id)
-
-    async def member_tier(self, member_id: str) -> str | None:
-        return await self.rewards.member_tier(member_id)
-
-    async def voucher(
-        self, *, code: str | None = None, redemption_id: str | None = None, lock: bool = False
-    ) -> Voucher | None:
-        return await self.rewards.voucher(code=code, redemption_id=redemption_id, lock=lock)
 
     async def issue_voucher(
         self, voucher: Voucher, reward_names: Mapping[str, str], new_code: Callable[[], str]

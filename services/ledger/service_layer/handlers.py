@@ -39,7 +39,7 @@ class RedemptionOutcome:
 
 
 async def already_done(uow: UnitOfWork, operation_id: str, command: LedgerCommand) -> bool:
-    prior = await uow.operation_fingerprint(operation_id)
+    prior = await uow.accounts.operation_fingerprint(operation_id)
     if prior is None:
         return False
     if prior != fingerprint(command):
@@ -67,7 +67,7 @@ async def _once(
 ) -> Operation | None:
     """Post the operation unless its id was done before; None for a repeat."""
     async with uow:
-        account = await uow.load(member_id)
+        account = await uow.accounts.load(member_id)
         if await already_done(uow, operation_id, command):
             return None
         op = post(account)
@@ -101,7 +101,7 @@ async def redeem_points(
     command: RedeemPoints, *, uow: UnitOfWork, now: datetime | None = None
 ) -> RedemptionOutcome:
     async with uow:
-        account = await uow.load(command.member_id, redemption_ids=[command.redemption_id])
+        account = await uow.accounts.load(command.member_id, redemption_ids=[command.redemption_id])
         if await already_done(uow, command.redemption_id, command):
             return _outcome(account, command.redemption_id, replayed=True)
         if account.version == 0:
@@ -127,7 +127,7 @@ async def settle_redemption(
 ) -> RedemptionOutcome:
     """Capture or release a hold; repeating the same settlement is a no-op."""
     async with uow:
-        account = await uow.load(command.member_id, redemption_ids=[command.redemption_id])
+        account = await uow.accounts.load(command.member_id, redemption_ids=[command.redemption_id])
         redemption = account.redemptions.get(command.redemption_id)
         if redemption is None:
             raise UnknownRedemption(f"no redemption {command.redemption_id!r} for this member")
@@ -161,8 +161,8 @@ async def run_due_work(
     several replicas at once: the balance lock queues them and each step checks it is due."""
     now = now or datetime.now(UTC)
     async with uow:
-        holds = await uow.expired_holds(command.member_id, now)
-        account = await uow.load(command.member_id, redemption_ids=holds)
+        holds = await uow.accounts.expired_holds(command.member_id, now)
+        account = await uow.accounts.load(command.member_id, redemption_ids=holds)
         for lot in account.lots_due_to_mature(now):
             ops.mature(account, lot.lot_id, now=now, policy=policy)
         for redemption in account.redemptions.values():

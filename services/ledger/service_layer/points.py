@@ -93,10 +93,12 @@ async def _book(
     out = BookedChunk()
     async with uow:
         commands = points.values()
-        done = await uow.fingerprints({operation_id(c) for c in commands}) if look_up else {}
-        accounts = await uow.balances_for_update({c.member_id for c in commands})
+        done = (
+            await uow.accounts.fingerprints({operation_id(c) for c in commands}) if look_up else {}
+        )
+        accounts = await uow.accounts.balances_for_update({c.member_id for c in commands})
         revoking = {c.member_id for c in commands if isinstance(c, RevokeDecision | RevokePoints)}
-        await uow.load_open_lots(
+        await uow.accounts.load_open_lots(
             [a for a in accounts.values() if a.member_id in revoking or a.available < 0]
         )
         for index, command in points.items():
@@ -110,7 +112,7 @@ async def _book(
             account = accounts.get(command.member_id)
             if account is None:  # erased: their points are not booked to anyone
                 out.rejected[index] = MemberWasErased(
-                    command.member_id, uow.erased()[command.member_id]
+                    command.member_id, uow.accounts.erased[command.member_id]
                 )
                 continue
             try:
@@ -121,7 +123,7 @@ async def _book(
             op.fingerprint = done[op_id] = request_print
             out.operations.append(op)
         if tiers:
-            await uow.save_tiers(tiers)
+            await uow.accounts.save_tiers(tiers)
         if out.operations or tiers:
             await uow.save_all([a for a in accounts.values() if a.operations])
             await uow.commit()

@@ -18,7 +18,7 @@ async def remind_member(
 ) -> bool:
     """One reminder for all the member's points expiring within ``within``; each lot once."""
     async with uow:
-        account = await uow.load(member_id)
+        account = await uow.accounts.load(member_id)
         due = account.lots_to_remind(now, within)
         if not due:
             return False

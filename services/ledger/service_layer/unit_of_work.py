@@ -17,7 +17,14 @@ from shared.errors import RetryLater
 from shared.uow import RepositoryTransaction, Transaction
 
 
-class UnitOfWork(Transaction, Protocol):
+class Accounts(Protocol):
+    """The members' accounts (:class:`LedgerRepository`): what the use cases read and lock."""
+
+    @property
+    def erased(self) -> Mapping[str, datetime]:
+        """The members asked for who were erased, and when."""
+        ...
+
     async def load(
         self, member_id: str, *, lot_ids: Collection[str] = (), redemption_ids: Collection[str] = ()
     ) -> MemberAccount: ...
@@ -28,22 +35,12 @@ class UnitOfWork(Transaction, Protocol):
 
     async def balances_for_update(self, member_ids: Collection[str]) -> dict[str, MemberAccount]:
         """The accounts without lots, locked until commit (new members get an empty one;
-        erased members none: they are in :meth:`erased`)."""
-        ...
-
-    def erased(self) -> Mapping[str, datetime]:
-        """The members asked for in this transaction who were erased, and when."""
-        ...
-
-    async def erase(self, member_id: str, erasure_event_id: str, now: datetime) -> bool:
-        """Forget whose account it is and queue the news; False for a repeat."""
+        erased members none: they are in :attr:`erased`)."""
         ...
 
     async def load_open_lots(self, accounts: Collection[MemberAccount]) -> None:
         """Add each account's open lots to it."""
         ...
-
-    async def save_all(self, accounts: Collection[MemberAccount]) -> None: ...
 
     async def save_tiers(self, tiers: Mapping[str, tuple[str, datetime]]) -> None:
         """Each member's newest tier, ``{member: (tier, changed_at)}``, for tier-gated
@@ -51,6 +48,20 @@ class UnitOfWork(Transaction, Protocol):
         ...
 
     async def expired_holds(self, member_id: str, now: datetime) -> list[str]: ...
+
+
+class UnitOfWork(Transaction, Protocol):
+    """The accounts, and what a transaction does beyond reading them: write the accounts'
+    operations with their events, forget a member, queue a message."""
+
+    @property
+    def accounts(self) -> Accounts: ...
+
+    async def erase(self, member_id: str, erasure_event_id: str, now: datetime) -> bool:
+        """Forget whose account it is and queue the news; False for a repeat."""
+        ...
+
+    async def save_all(self, accounts: Collection[MemberAccount]) -> None: ...
 
     async def save(self, account: MemberAccount) -> None: ...
 
@@ -62,25 +73,9 @@ class SqlAlchemyUnitOfWork(RepositoryTransaction[LedgerRepository]):
         super().__init__(sessions, LedgerRepository)
         self._topic = topic
 
-    async def load(
-        self, member_id: str, *, lot_ids: Collection[str] = (), redemption_ids: Collection[str] = ()
-    ) -> MemberAccount:
-        return await self.repository.load(member_id, lot_ids=lot_ids, redemption_ids=redemption_ids)
-
-    async def operation_fingerprint(self, operation_id: str) -> str | None:
-        return await self.repository.operation_fingerprint(operation_id)
-
-    async def fingerprints(self, operation_ids: Collection[str]) -> dict[str, str]:
-        return await self.repository.fingerprints(operation_ids)
-
-    async def balances_for_update(self, member_ids: Collection[str]) -> dict[str, MemberAccount]:
-        return await self.repository.balances_for_update(member_ids)
-
-    async def load_open_lots(self, accounts: Collection[MemberAccount]) -> None:
-        await self.repository.load_open_lots(accounts)
-
-    def erased(self) -> Mapping[str, datetime]:
-        return self.repository.erased
+    @property
+    def accounts(self) -> LedgerRepository:
+        return self.repository
 
     async def erase(self, member_id: str, erasure_event_id: str, now: datetime) -> bool:
         if not await self.repository.erase(member_id, now):
@@ -88,9 +83,6 @@ class SqlAlchemyUnitOfWork(RepositoryTransaction[LedgerRepository]):
         news = erased_event("ledger", member_id, erasure_event_id, now)
         await self.repository.queue(self._topic, [news])
         return True
-
-    async def expired_holds(self, member_id: str, now: datetime) -> list[str]:
-        return await self.repository.expired_holds(member_id, now)
 
     async def save(self, account: MemberAccount) -> None:
         await self.save_all([account])
@@ -103,9 +95,6 @@ class SqlAlchemyUnitOfWork(RepositoryTransaction[LedgerRepository]):
             await self.repository.queue(self._topic, [ledger_event(op) for op in done])
         except IntegrityError as exc:
             raise RetryLater("a concurrent write to these accounts") from exc
-
-    async def save_tiers(self, tiers: Mapping[str, tuple[str, datetime]]) -> None:
-        await self.repository.save_tiers(tiers)
 
     async def publish(self, event: CloudEvent) -> None:
         """Queue an event that is not a ledger operation (e.g. a reminder) in the outbox."""

@@ -1,75 +1,23 @@
-"""What the notification service writes, and reads to write: preferences, templates, the
-inbox and deliveries."""
+"""What the notification service writes, and reads to write, besides members: the inbox, the
+deliveries of its messages, and the templates they are written from."""
 
-import secrets
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import fields
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notifications.adapters.orm import (
-    deliveries,
-    erased_members,
-    inbox,
-    preferences,
-    templates,
-    used_sign_ins,
-)
+from services.notifications.adapters.orm import deliveries, inbox, templates, used_sign_ins
 from services.notifications.domain.deliveries import FINISHED, Delivery, DeliveryStatus
 from services.notifications.domain.model import InboxMessage
-from services.notifications.domain.notices import Category, Channel
-from services.notifications.domain.preferences import Preferences
+from services.notifications.domain.notices import Channel
 from shared.bulk import insert_rows
-from shared.db import one_of
-from shared.erasure import erased_among, record_erasure
 
 
-def _prefs_json(p: Preferences) -> dict[str, Any]:
-    return {
-        "language": p.language,
-        "timezone": p.timezone,
-        "email": p.email,
-        "push_token": p.push_token,
-        "channels": {c.value: sorted(ch.value for ch in chans) for c, chans in p.channels.items()},
-        "quiet_start": p.quiet_start.isoformat() if p.quiet_start else None,
-        "quiet_end": p.quiet_end.isoformat() if p.quiet_end else None,
-        "email_consent": p.email_consent,
-        "push_consent": p.push_consent,
-        "stated_at": p.stated_at.isoformat() if p.stated_at else None,
-        "chosen_at": p.chosen_at.isoformat() if p.chosen_at else None,
-    }
-
-
-def _prefs(member_id: str, data: dict[str, Any], token: str) -> Preferences:
-    return Preferences(
-        member_id=member_id,
-        language=data["language"],
-        timezone=data["timezone"],
-        email=data.get("email"),
-        push_token=data.get("push_token"),
-        channels={
-            Category(c): frozenset(Channel(x) for x in chans)
-            for c, chans in data["channels"].items()
-        },
-        quiet_start=time.fromisoformat(data["quiet_start"]) if data.get("quiet_start") else None,
-        quiet_end=time.fromisoformat(data["quiet_end"]) if data.get("quiet_end") else None,
-        unsubscribe_token=token,
-        email_consent=data.get("email_consent", True),  # rows from before consents: the app's
-        push_consent=data.get("push_consent", True),
-        stated_at=_moment(data.get("stated_at")),
-        chosen_at=_moment(data.get("chosen_at")),
-    )
-
-
-def _moment(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
-
-
-class NotificationRepository:
-    """Preferences, templates, the inbox and deliveries: one statement per kind of row."""
+class InboxRepository:
+    """Inbox messages and deliveries: one statement per kind of row."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -92,18 +40,6 @@ class NotificationRepository:
             (gone.rowcount or 0) + (logs.rowcount or 0) + (links.rowcount or 0)  # type: ignore[attr-defined]
         )
 
-    async def erased(self, member_ids: Collection[str]) -> dict[str, datetime]:
-        return await erased_among(self.session, erased_members, member_ids)
-
-    async def erase(self, member_id: str, now: datetime) -> bool:
-        """Delete all the service holds about the member (preferences with their addresses,
-        inbox messages, delivery logs) and remember them as erased; False for a repeat."""
-        if not await record_erasure(self.session, erased_members, member_id, now):
-            return False
-        for table in (preferences, inbox, deliveries):
-            await self.session.execute(delete(table).where(table.c.member_id == member_id))
-        return True
-
     async def mark_read(self, member_id: str, message_id: str) -> bool:
         """Whether an unread message of the member's was marked read now."""
         result = await self.session.execute(
@@ -116,40 +52,6 @@ class NotificationRepository:
             .values(read_at=datetime.now(UTC))
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
-
-    async def load_preferences(
-        self, *, member_id: str | None = None, token: str | None = None, lock: bool = False
-    ) -> Preferences | None:
-        """One member's preferences; with ``lock``, held until commit, so that a change made
-        meanwhile (the member's app) waits and is not written over."""
-        where = (
-            preferences.c.member_id == member_id
-            if member_id is not None
-            else (preferences.c.unsubscribe_token == token)
-        )
-        query = select(preferences).where(where)
-        row = (await self.session.execute(query.with_for_update() if lock else query)).first()
-        return None if row is None else _prefs(row.member_id, row.prefs, row.unsubscribe_token)
-
-    async def preferences_of(
-        self, member_ids: Collection[str], *, for_update: bool = False
-    ) -> dict[str, Preferences]:
-        if not member_ids:
-            return {}
-        dialect = self.session.get_bind().dialect.name
-        query = select(
-            preferences.c.member_id, preferences.c.prefs, preferences.c.unsubscribe_token
-        ).where(one_of(preferences.c.member_id, member_ids, dialect))
-        if for_update:
-            query = query.order_by(preferences.c.member_id).with_for_update()
-        rows = await self.session.execute(query)
-        return {r.member_id: _prefs(r.member_id, r.prefs, r.unsubscribe_token) for r in rows}
-
-    async def templates_by_kind(self) -> dict[tuple[str, str], tuple[str, str]]:
-        rows = await self.session.execute(
-            select(templates.c.kind, templates.c.language, templates.c.title, templates.c.body)
-        )
-        return {(r.kind, r.language): (r.title, r.body) for r in rows}
 
     async def add_all(
         self, messages: list[InboxMessage], new_deliveries: list[Delivery]
@@ -172,59 +74,6 @@ class NotificationRepository:
             returning="delivery_id",
         )
         return set(written)
-
-    async def save_preferences(self, p: Preferences) -> Preferences:
-        await self.save_all_preferences([p])
-        return p
-
-    async def save_all_preferences(self, found: Collection[Preferences]) -> None:
-        now = datetime.now(UTC)
-        for p in found:
-            p.unsubscribe_token = p.unsubscribe_token or secrets.token_urlsafe(24)
-        await insert_rows(
-            self.session,
-            preferences,
-            [
-                {
-                    "member_id": p.member_id,
-                    "prefs": _prefs_json(p),
-                    "unsubscribe_token": p.unsubscribe_token,
-                    "updated_at": now,
-                }
-                for p in sorted(found, key=lambda p: p.member_id)
-            ],
-            on_conflict="update",
-            key=["member_id"],
-        )
-
-    async def template(self, kind: str, language: str) -> tuple[str, str] | None:
-        """The template for ``kind`` in ``language``, else in English."""
-        rows = (
-            await self.session.execute(
-                select(templates).where(
-                    templates.c.kind == kind, templates.c.language.in_([language, "en"])
-                )
-            )
-        ).all()
-        by_language = {r.language: (r.title, r.body) for r in rows}
-        return by_language.get(language) or by_language.get("en")
-
-    async def save_template(self, kind: str, language: str, title: str, body: str) -> None:
-        await insert_rows(
-            self.session,
-            templates,
-            [
-                {
-                    "kind": kind,
-                    "language": language,
-                    "title": title,
-                    "body": body,
-                    "updated_at": datetime.now(UTC),
-                }
-            ],
-            on_conflict="update",
-            key=["kind", "language"],
-        )
 
     async def save_delivery(self, d: Delivery) -> None:
         row = _delivery_row(d)
@@ -280,6 +129,48 @@ class NotificationRepository:
         for d in held:
             d.next_attempt_at = until
         return True
+
+
+class TemplatesRepository:
+    """The texts of the messages, per kind and language."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def all_templates(self) -> dict[tuple[str, str], tuple[str, str]]:
+        rows = await self.session.execute(
+            select(templates.c.kind, templates.c.language, templates.c.title, templates.c.body)
+        )
+        return {(r.kind, r.language): (r.title, r.body) for r in rows}
+
+    async def template(self, kind: str, language: str) -> tuple[str, str] | None:
+        """The template for ``kind`` in ``language``, else in English."""
+        rows = (
+            await self.session.execute(
+                select(templates).where(
+                    templates.c.kind == kind, templates.c.language.in_([language, "en"])
+                )
+            )
+        ).all()
+        by_language = {r.language: (r.title, r.body) for r in rows}
+        return by_language.get(language) or by_language.get("en")
+
+    async def save_template(self, kind: str, language: str, title: str, body: str) -> None:
+        await insert_rows(
+            self.session,
+            templates,
+            [
+                {
+                    "kind": kind,
+                    "language": language,
+                    "title": title,
+                    "body": body,
+                    "updated_at": datetime.now(UTC),
+                }
+            ],
+            on_conflict="update",
+            key=["kind", "language"],
+        )
 
 
 def _shallow(item: Any) -> dict[str, Any]:

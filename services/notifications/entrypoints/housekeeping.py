@@ -23,7 +23,7 @@ async def forget_old(
     ``keep_deliveries`` (queued and failed ones wait for their next attempt); how many rows."""
     now = now or datetime.now(UTC)
     async with uow_factory() as uow:
-        gone = await uow.forget_older(now - keep_messages, now - keep_deliveries)
+        gone = await uow.inbox.forget_older(now - keep_messages, now - keep_deliveries)
         await uow.commit()
     return gone
 

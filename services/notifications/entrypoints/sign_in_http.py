@@ -10,9 +10,8 @@ import jwt
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel
 
-from services.notifications.adapters.orm import used_sign_ins
 from services.notifications.entrypoints.context import NotificationsDep
-from shared.bulk import insert_rows
+from services.notifications.service_layer.members import sign_in_once
 from shared.callers import Caller, MemberId
 
 router = APIRouter(prefix="/v1", tags=["members"])
@@ -42,15 +41,7 @@ async def use_sign_in_link(
     claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
     token_id = str(claims.get("jti") or hashlib.sha256(token.encode()).hexdigest())[:100]
     expires = datetime.fromtimestamp(int(claims["exp"]), UTC)  # verified: it has one
-    async with notifications.sessions() as session, session.begin():
-        fresh = await insert_rows(
-            session,
-            used_sign_ins,
-            [{"token_id": token_id, "expires_at": expires}],
-            on_conflict="nothing",
-            key=["token_id"],
-            returning="token_id",
-        )
+    fresh = await sign_in_once(token_id, expires, uow=notifications.uow())
     if not fresh:
         raise HTTPException(409, "this sign-in link was used already: ask for a new one")
     return SignIn(member_id=member_id, expires_at=expires)

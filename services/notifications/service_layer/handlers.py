@@ -31,11 +31,11 @@ async def take_profiles(profiles: Sequence[Profile], *, uow: UnitOfWork) -> int:
     applied."""
     applied = 0
     async with uow:
-        erased = await uow.erased({p.member_id for p in profiles})
+        erased = await uow.members.erased({p.member_id for p in profiles})
         if erased:  # news of them older than their erasure: nothing is kept
             log.info("dropped %d profile(s) of erased members", len(erased))
             profiles = [p for p in profiles if p.member_id not in erased]
-        known = await uow.preferences_for_update({p.member_id for p in profiles})
+        known = await uow.members.preferences_for_update({p.member_id for p in profiles})
         changed: dict[str, Preferences] = {}
         for profile in profiles:
             member = known.get(profile.member_id)
@@ -47,7 +47,7 @@ async def take_profiles(profiles: Sequence[Profile], *, uow: UnitOfWork) -> int:
                 changed[profile.member_id] = member
                 applied += 1
         if changed:
-            await uow.save_preferences(list(changed.values()))
+            await uow.members.save_preferences(list(changed.values()))
             await uow.commit()
     return applied
 
@@ -80,12 +80,12 @@ async def notify_members(
     messages and deliveries (a key already there is skipped by the database)."""
     now = now or datetime.now(UTC)
     async with uow:
-        texts = await (templates.current() if templates else uow.all_templates())
+        texts = await (templates.current() if templates else uow.templates.all_templates())
         members = {c.notice.member_id for c in commands}
-        erased = await uow.erased(members)
+        erased = await uow.members.erased(members)
         if erased:  # news of them older than their erasure: they are told nothing
             log.info("dropped notices for %d erased member(s)", len(erased))
-        prefs = await uow.preferences_of(members - erased.keys())
+        prefs = await uow.members.preferences_of(members - erased.keys())
         messages: dict[str, InboxMessage] = {}
         deliveries: dict[str, Delivery] = {}
         planned: list[list[tuple[Channel, str]]] = []
@@ -132,7 +132,7 @@ async def notify_members(
                         next_attempt_at=send_at,
                         created_at=now,
                     )
-        written = await uow.add_all(list(messages.values()), list(deliveries.values()))
+        written = await uow.inbox.add_all(list(messages.values()), list(deliveries.values()))
         await uow.commit()
     sent: list[list[Channel]] = []
     for keys in planned:
@@ -179,27 +179,27 @@ async def deliver_due(
     one that another replica took over meanwhile, because this one was slow, is left to it."""
     now = now or datetime.now(UTC)
     async with uow() as claim:
-        due = await claim.claim_due(now, batch, lease)
+        due = await claim.inbox.claim_due(now, batch, lease)
         await claim.commit()
     attempted = 0
     for group in digest_groups(due):
         delivery, folded = group[0], group[1:]
         async with uow() as renew:
-            if not await renew.renew_lease(group, datetime.now(UTC) + lease):
+            if not await renew.inbox.renew_lease(group, datetime.now(UTC) + lease):
                 continue  # no longer ours: another replica has it now
             await renew.commit()
         attempted += len(group)
         async with uow() as read:
-            prefs = await read.preferences(delivery.member_id)
+            prefs = await read.members.preferences(delivery.member_id)
             if folded:
                 await _as_digest(read, delivery, folded, prefs.language if prefs else "en")
         await _attempt(delivery, senders, prefs, public_url, max_attempts, now)
         fault_point("after-send-before-record")
         async with uow() as write:
-            await write.save_delivery(delivery)
+            await write.inbox.save_delivery(delivery)
             for other in folded:
                 other.status, other.last_error = DeliveryStatus.FOLDED, delivery.delivery_id
-                await write.save_delivery(other)
+                await write.inbox.save_delivery(other)
             await write.commit()
     return attempted
 
@@ -208,7 +208,7 @@ async def _as_digest(
     uow: UnitOfWork, delivery: Delivery, folded: list[Delivery], language: str
 ) -> None:
     items = [d.subject for d in [delivery, *folded]]
-    found = await uow.template("digest", language)
+    found = await uow.templates.template("digest", language)
     if found is None:
         return
     text = render(*found, {"count": len(items), "items": items})

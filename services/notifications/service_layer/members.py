@@ -22,11 +22,13 @@ async def choose_preferences(
     stated; it is newer than any profile event stated before now. ``keep_consents``: the
     choice says nothing of consents: the stored ones stay (none stored: none given)."""
     async with uow:
-        erased = await uow.erased([chosen.member_id])
+        erased = await uow.members.erased([chosen.member_id])
         if erased:
             raise MemberWasErased(chosen.member_id, erased[chosen.member_id])
         # Locked: an unsubscribe from an email at the same moment waits, then keeps this.
-        current = (await uow.preferences_for_update([chosen.member_id])).get(chosen.member_id)
+        current = (await uow.members.preferences_for_update([chosen.member_id])).get(
+            chosen.member_id
+        )
         prefs = replace(
             chosen,
             unsubscribe_token=current.unsubscribe_token if current else "",
@@ -36,7 +38,7 @@ async def choose_preferences(
         if keep_consents:
             prefs.email_consent = current.email_consent if current else False
             prefs.push_consent = current.push_consent if current else False
-        await uow.save_preferences([prefs])
+        await uow.members.save_preferences([prefs])
         await uow.commit()
     return prefs
 
@@ -45,11 +47,11 @@ async def unsubscribe_from_email(token: str, *, uow: UnitOfWork) -> str:
     """No more email for any category, for the member with this token; what else the member
     chose meanwhile is kept (the row is locked while it changes)."""
     async with uow:
-        prefs = await uow.preferences_by_token(token)
+        prefs = await uow.members.preferences_by_token(token)
         if prefs is None:
             raise UnknownToken(token)
         prefs.channels = {c: ch - {Channel.EMAIL} for c, ch in prefs.channels.items()}
-        await uow.save_preferences([prefs])
+        await uow.members.save_preferences([prefs])
         await uow.commit()
     return prefs.language  # the member's, for the page that says it is done
 
@@ -57,7 +59,7 @@ async def unsubscribe_from_email(token: str, *, uow: UnitOfWork) -> str:
 async def mark_read(member_id: str, message_id: str, *, uow: UnitOfWork) -> bool:
     """Whether an unread message of the member's was marked read now."""
     async with uow:
-        changed = await uow.mark_read(member_id, message_id)
+        changed = await uow.inbox.mark_read(member_id, message_id)
         await uow.commit()
     return changed
 
@@ -66,5 +68,13 @@ async def save_template(
     kind: str, language: str, title: str, body: str, *, uow: UnitOfWork
 ) -> None:
     async with uow:
-        await uow.save_template(kind, language, title, body)
+        await uow.templates.save_template(kind, language, title, body)
         await uow.commit()
+
+
+async def sign_in_once(token_id: str, expires_at: datetime, *, uow: UnitOfWork) -> bool:
+    """A wallet sign-in link works once: False when it was used before."""
+    async with uow:
+        fresh = await uow.members.use_sign_in(token_id, expires_at)
+        await uow.commit()
+    return fresh

@@ -6,7 +6,7 @@ import yaml
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.notifications.adapters.repository import NotificationRepository
+from services.notifications.adapters.repository import TemplatesRepository
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "default_templates.yaml"
 
@@ -16,7 +16,7 @@ async def load_default_templates_if_empty(sessions: async_sessionmaker[AsyncSess
     them all, an upgrade adds the kinds and languages it brings. A text already there, edited
     or not, is kept."""
     async with sessions() as session:
-        present = set(await NotificationRepository(session).templates_by_kind())
+        present = set(await TemplatesRepository(session).all_templates())
     texts = yaml.safe_load(DEFAULT_TEMPLATES.read_text())
     missing = [
         (kind, language, text)
@@ -28,7 +28,7 @@ async def load_default_templates_if_empty(sessions: async_sessionmaker[AsyncSess
         return
     try:
         async with sessions() as session, session.begin():
-            store = NotificationRepository(session)
+            store = TemplatesRepository(session)
             for kind, language, text in missing:
                 await store.save_template(kind, language, text["title"], text["body"])
     except IntegrityError:
@@ -39,4 +39,4 @@ async def load_templates(
     sessions: async_sessionmaker[AsyncSession],
 ) -> dict[tuple[str, str], tuple[str, str]]:
     async with sessions() as session:
-        return await NotificationRepository(session).templates_by_kind()
+        return await TemplatesRepository(session).all_templates()

@@ -7,8 +7,9 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.notifications.adapters.members_repository import MembersRepository
 from services.notifications.adapters.orm import deliveries, erased_members, inbox, templates
-from services.notifications.adapters.repository import NotificationRepository, delivery_of
+from services.notifications.adapters.repository import delivery_of
 from services.notifications.domain.deliveries import Delivery
 from services.notifications.domain.preferences import Preferences
 from shared.erasure import refuse_if_erased
@@ -52,7 +53,7 @@ async def message_exists(session: AsyncSession, member_id: str, message_id: str)
 
 
 async def preferences(session: AsyncSession, member_id: str) -> Preferences | None:
-    found = await NotificationRepository(session).load_preferences(member_id=member_id)
+    found = await MembersRepository(session).preferences(member_id)
     if found is None:
         await refuse_if_erased(session, erased_members, member_id)
     return found
@@ -79,4 +80,4 @@ async def delivery_log(
 
 async def preferences_by_token(session: AsyncSession, token: str) -> Preferences | None:
     """The preferences with this unsubscribe token, read only (the page that asks)."""
-    return await NotificationRepository(session).load_preferences(token=token)
+    return await MembersRepository(session).preferences_by_token(token, lock=False)

@@ -34,6 +34,12 @@ class FakeLedger(FakeTransaction):
         self.erased_members: dict[str, datetime] = {}
         self._staged: list[MemberAccount] = []
 
+    @property
+    def accounts(self) -> "FakeLedger":
+        """The accounts' repository: these same dicts."""
+        return self
+
+    @property
     def erased(self) -> Mapping[str, datetime]:
         return self.erased_members
 

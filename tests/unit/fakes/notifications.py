@@ -15,11 +15,19 @@ class FakeNotifications(FakeErasedMembers, FakeTransaction):
 
     def __init__(self, templates: dict[str, dict[str, dict[str, str]]]) -> None:
         super().__init__()
-        self.templates = templates
+        self.texts = templates
         self.prefs: dict[str, Preferences] = {}
         self.messages: list[InboxMessage] = []
         self.deliveries: dict[str, Delivery] = {}
         self.read: set[str] = set()  # message ids marked read
+        self.used_sign_ins: dict[str, datetime] = {}
+
+    @property
+    def members(self) -> "FakeNotifications":
+        """Each repository: these same lists and dicts."""
+        return self
+
+    templates = inbox = members
 
     async def erase(self, member_id: str, erasure_event_id: str, now: datetime) -> bool:
         if not self._erasing(member_id, now):
@@ -48,12 +56,12 @@ class FakeNotifications(FakeErasedMembers, FakeTransaction):
     async def all_templates(self) -> dict[tuple[str, str], tuple[str, str]]:
         return {
             (kind, language): (text["title"], text["body"])
-            for kind, texts in self.templates.items()
+            for kind, texts in self.texts.items()
             for language, text in texts.items()
         }
 
     async def save_template(self, kind: str, language: str, title: str, body: str) -> None:
-        self.templates.setdefault(kind, {})[language] = {"title": title, "body": body}
+        self.texts.setdefault(kind, {})[language] = {"title": title, "body": body}
 
     async def forget_older(self, messages_before: datetime, deliveries_before: datetime) -> int:
         kept = [m for m in self.messages if m.created_at >= messages_before]
@@ -88,7 +96,7 @@ class FakeNotifications(FakeErasedMembers, FakeTransaction):
         return written
 
     async def template(self, kind: str, language: str) -> tuple[str, str] | None:
-        texts = self.templates.get(kind, {})
+        texts = self.texts.get(kind, {})
         found = texts.get(language) or texts.get("en")
         return None if found is None else (found["title"], found["body"])
 
@@ -117,3 +125,9 @@ class FakeNotifications(FakeErasedMembers, FakeTransaction):
 
     async def save_delivery(self, delivery: Delivery) -> None:
         self.deliveries[delivery.delivery_id] = delivery
+
+    async def use_sign_in(self, token_id: str, expires_at: datetime) -> bool:
+        if token_id in self.used_sign_ins:
+            return False
+        self.used_sign_ins[token_id] = expires_at
+        return True
