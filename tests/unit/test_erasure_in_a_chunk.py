@@ -56,7 +56,7 @@ async def test_events_after_an_erasure_in_the_same_chunk_are_refused_and_others_
         ("bo", 30),
     ]
     assert "anna" in uow.erased_members
-    assert "anna" not in uow.members
+    assert "anna" not in uow.states
     again = await handle([bought("anna", "5.00")])
     assert list(again) == [0]
-    assert "anna" not in uow.members
+    assert "anna" not in uow.states

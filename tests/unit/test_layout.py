@@ -116,3 +116,32 @@ def test_the_rules_consumer_routes_every_inbound_type() -> None:
 
     assert set(ROUTES.routes) == set(INBOUND_TYPES)
     assert not ROUTES.skipped
+
+
+UNITS_OF_WORK = sorted(SERVICES.glob("*/service_layer/unit_of_work.py")) + sorted(
+    SERVICES.glob("*/rewards/unit_of_work.py")
+)
+# The one operation every service's erasure use case asks of its unit of work by one name
+# (shared.erasure.ErasingTransaction); where a service only forgets, it forwards.
+SHARED_PROTOCOL = {"erase"}
+
+
+@pytest.mark.parametrize("path", UNITS_OF_WORK, ids=lambda p: p.parent.parent.name)
+def test_a_unit_of_work_has_no_forwarding_methods(path: Path) -> None:
+    """Use cases reach the repositories on the unit of work (``uow.accounts.load``): a new
+    query is two edits (repository and protocol), not four."""
+    for node in ast.walk(ast.parse(path.read_text())):
+        if not isinstance(node, ast.AsyncFunctionDef) or node.name in SHARED_PROTOCOL:
+            continue
+        body = [s for s in node.body if not isinstance(s, ast.Expr | ast.Pass) or _is_call(s)]
+        if len(body) != 1 or not isinstance(body[0], ast.Return | ast.Expr):
+            continue
+        value = body[0].value
+        if isinstance(value, ast.Await) and isinstance(value.value, ast.Call):
+            func = value.value.func
+            forwards = isinstance(func, ast.Attribute) and func.attr == node.name
+            assert not forwards, f"{path.relative_to(SERVICES)}: {node.name} forwards"
+
+
+def _is_call(statement: ast.stmt) -> bool:
+    return isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Await)

@@ -112,9 +112,9 @@ async def test_dairy_earns_double_and_big_baskets_a_bonus() -> None:
 async def test_tiers_upgrade_on_points_earned_and_multiply_the_base_earn() -> None:
     member = Member()
     await member.buy(line("kitchen", "999"))
-    assert member.uow.members["m-1"].tier == "base"
+    assert member.uow.states["m-1"].tier == "base"
     await member.buy(line("kitchen", "1"))
-    assert member.uow.members["m-1"].tier == "silver"
+    assert member.uow.states["m-1"].tier == "silver"
     [change] = member.uow.tier_changes
     assert (change.previous, change.tier) == ("base", "silver")
     assert (await member.buy(line("kitchen", "100")))["silver-multiplier"] == 25
@@ -224,7 +224,7 @@ async def test_a_tier_survives_a_quiet_month_and_is_reviewed_at_the_anniversary(
     await member.buy(line("kitchen", "1000"))  # 1000 + 100 bonus: silver
     member.now += timedelta(days=40)
     await member.send("member.activity", activity="own_bag")
-    assert member.uow.members["m-1"].tier == "silver"
+    assert member.uow.states["m-1"].tier == "silver"
     member.now = T0 + timedelta(days=365 + 60)  # the points have left the 12-month window
     review = await member.send("member.anniversary", event_id="anniv-2027")
     assert review is not None

@@ -29,6 +29,21 @@ class RatesError(ValueError):
         self.problems = problems
 
 
+class RatesRepository:
+    """The exchange rates, for a chunk's purchases and for the program's admins."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def exchange_rates(self, spans: Mapping[str, tuple[date, date]]) -> list[Rate]:
+        """Each currency's rates from the first day of its span to the last."""
+        return await rates_within(self.session, spans)
+
+    async def set_rates(self, rates: Sequence[Rate], *, by: str, at: datetime) -> None:
+        """Add the rates, or correct those of the same currency and day."""
+        await set_rates(self.session, rates, by=by, at=at)
+
+
 async def rates_within(session: AsyncSession, spans: Mapping[str, tuple[date, date]]) -> list[Rate]:
     """Each currency's rates from the first day of its span to the last: one query."""
     if not spans:

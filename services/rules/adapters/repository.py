@@ -1,46 +1,34 @@
-"""What the rules' consumer reads and writes, a chunk of events at a time: member states,
-purchases, processed ids, budgets, award totals and the outbox."""
+"""What the rules' consumer reads and writes besides member states, a chunk of events at a
+time: processed ids and activities, purchases, budgets and award totals, and the outbox."""
 
 from collections.abc import Collection, Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.rules.adapters.orm import (
     activities,
     award_totals,
     budgets,
-    erased_members,
-    member_states,
     outbox,
     processed_events,
     purchases,
 )
-from services.rules.adapters.rates import rates_within
-from services.rules.adapters.state_codec import (
-    member_from_json,
-    member_to_json,
-    purchase_from_json,
-    purchase_to_json,
-)
-from services.rules.domain.exchange import Rate
-from services.rules.domain.member import MemberState
+from services.rules.adapters.state_codec import purchase_from_json, purchase_to_json
 from services.rules.domain.model import LoyaltyEvent
 from services.rules.domain.returns import PurchaseRecord
-from shared.bulk import insert_rows, locked_or_seeded, update_rows
+from shared.bulk import insert_rows, update_rows
 from shared.contracts.envelope import CloudEvent
 from shared.db import one_of
-from shared.erasure import anonymous_key, erased_among, record_erasure
 from shared.outbox import queue_events
 
 ACTIVITY = "member.activity"
 
 
-class RulesRepository:
-    """Member states, purchases, processed ids, budgets and award totals, a chunk of events
-    at a time, and the outbox of the messages they cause."""
+class EventsRepository:
+    """The events processed (claimed once), members' activities, and the outbox."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -92,73 +80,41 @@ class RulesRepository:
                 )
             )
 
-    async def members_for_update(self, member_ids: Collection[str]) -> dict[str, MemberState]:
-        """All locked in member-id order, so two replicas that share members (during a
-        rebalance) queue instead of deadlocking; new members' rows seeded. An erased member
-        is not made a member again: they are left out."""
-        now = datetime.now(UTC)
-        return await locked_or_seeded(
-            self.session,
-            member_states,
-            list(member_ids),
-            self._locked,
-            lambda missing: [
-                {"member_id": m, "state": _EMPTY_STATE, "version": 0, "updated_at": now}
-                for m in missing
-            ],
-            never=self.erased,
+    async def forget_processed(self, before: datetime) -> int:
+        """Forget the events processed before ``before``; how many."""
+        result = await self.session.execute(
+            delete(processed_events).where(processed_events.c.processed_at < before)
         )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
-    async def _locked(self, ordered: list[str]) -> dict[str, MemberState]:
-        rows = await self.session.execute(
-            select(member_states.c.member_id, member_states.c.state, member_states.c.version)
-            .where(one_of(member_states.c.member_id, ordered, self._dialect))
-            .order_by(member_states.c.member_id)
-            .with_for_update()
-        )
-        return {r.member_id: member_from_json(r.member_id, r.state, r.version) for r in rows}
+    async def add_activities(self, events: Sequence[LoyaltyEvent]) -> None:
+        """Members' activities (``member.activity``), for the report's engagement and NPS."""
+        rows = [
+            {
+                "event_id": e.event_id,
+                "member_id": e.member_id,
+                "activity": str(e.data.get("activity")),
+                "score": e.data.get("score"),
+                "occurred_at": e.occurred_at,
+            }
+            for e in events
+            if e.event_type == ACTIVITY
+        ]
+        await insert_rows(self.session, activities, rows, on_conflict="nothing", key=["event_id"])
 
-    async def member(self, member_id: str) -> MemberState:
-        row = (
-            await self.session.execute(
-                select(member_states.c.state, member_states.c.version).where(
-                    member_states.c.member_id == member_id
-                )
-            )
-        ).first()
-        return MemberState(member_id) if row is None else member_from_json(member_id, *row)
+    async def queue(self, topic: str, events: Sequence[CloudEvent]) -> None:
+        """Queue events in the outbox (they leave with the commit)."""
+        await queue_events(self.session, outbox, topic, list(events))
 
-    async def save_members(self, members: list[MemberState]) -> None:
-        """Write back states locked by :meth:`members_for_update`."""
-        if not members:
-            return
-        now = datetime.now(UTC)
-        await update_rows(
-            self.session,
-            member_states,
-            [
-                {
-                    "member_id": m.member_id,
-                    "state": member_to_json(m),
-                    "birthday_mmdd": m.birthday.strftime("%m-%d") if m.birthday else None,
-                    "enrolled_mmdd": m.enrolled_at.strftime("%m-%d") if m.enrolled_at else None,
-                    "tier": m.tier,
-                    "categories": len(m.categories_bought),
-                    "version": m.version + 1,
-                    "updated_at": now,
-                }
-                for m in members
-            ],
-            key="member_id",
-        )
-        for m in members:
-            m.version += 1
 
-    async def exchange_rates(self, spans: Mapping[str, tuple[date, date]]) -> list[Rate]:
-        """The rates of each currency from the first day to the last of its span."""
-        return await rates_within(self.session, spans)
+class PurchasesRepository:
+    """Purchases as the rules keep them, for returns and the program report."""
 
-    async def purchases(self, event_ids: Collection[str]) -> dict[str, PurchaseRecord]:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self._dialect = session.get_bind().dialect.name
+
+    async def records(self, event_ids: Collection[str]) -> dict[str, PurchaseRecord]:
         if not event_ids:
             return {}
         rows = await self.session.execute(
@@ -190,6 +146,13 @@ class RulesRepository:
             key=["event_id"],
         )
 
+
+class BudgetsRepository:
+    """What budgeted rules have spent, and the points awarded per day and rule."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
     async def budgets_for_update(self, rule_ids: Sequence[str]) -> dict[str, int]:
         """Points each rule has spent; the rows stay locked until commit, so replicas never
         overspend a budget together."""
@@ -208,13 +171,6 @@ class RulesRepository:
         )
         return {r.rule_id: int(r.spent) for r in rows}
 
-    async def forget_processed(self, before: datetime) -> int:
-        """Forget the events processed before ``before``; how many."""
-        result = await self.session.execute(
-            delete(processed_events).where(processed_events.c.processed_at < before)
-        )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
     async def save_budgets(self, spent: Mapping[str, int]) -> None:
         """Budgets locked by :meth:`budgets_for_update`, with what they have spent now."""
         rows = [{"rule_id": r, "spent": s} for r, s in spent.items()]
@@ -222,57 +178,3 @@ class RulesRepository:
 
     async def add_award_totals(self, rows: Sequence[dict[str, Any]]) -> None:
         await insert_rows(self.session, award_totals, rows)
-
-    async def add_activities(self, events: Sequence[LoyaltyEvent]) -> None:
-        """Members' activities (``member.activity``), for the report's engagement and NPS."""
-        rows = [
-            {
-                "event_id": e.event_id,
-                "member_id": e.member_id,
-                "activity": str(e.data.get("activity")),
-                "score": e.data.get("score"),
-                "occurred_at": e.occurred_at,
-            }
-            for e in events
-            if e.event_type == ACTIVITY
-        ]
-        await insert_rows(self.session, activities, rows, on_conflict="nothing", key=["event_id"])
-
-    async def erased(self, member_ids: Collection[str]) -> dict[str, datetime]:
-        """The erased members among ``member_ids``, with when."""
-        return await erased_among(self.session, erased_members, member_ids)
-
-    async def erase(self, member_id: str, now: datetime) -> bool:
-        """Forget the member; False if they were forgotten before. Their state goes (its
-        birthday, language, timezone, enrolment); their purchases stay for the program report,
-        under an opaque key, with the state's row (counted as a member who was) reset to an
-        empty state under the same key; the ids of their processed events go."""
-        if not await record_erasure(self.session, erased_members, member_id, now):
-            return False
-        key = anonymous_key()
-        await self.session.execute(
-            update(member_states)
-            .where(member_states.c.member_id == member_id)
-            .values(
-                member_id=key,
-                state=member_to_json(MemberState(key)),
-                birthday_mmdd=None,
-                enrolled_mmdd=None,
-                updated_at=now,
-            )
-        )
-        for kept in (purchases, activities):  # for the program report, under the key
-            await self.session.execute(
-                update(kept).where(kept.c.member_id == member_id).values(member_id=key)
-            )
-        await self.session.execute(
-            delete(processed_events).where(processed_events.c.member_id == member_id)
-        )
-        return True
-
-    async def queue(self, topic: str, events: Sequence[CloudEvent]) -> None:
-        """Queue events in the outbox (they leave with the commit)."""
-        await queue_events(self.session, outbox, topic, list(events))
-
-
-_EMPTY_STATE = member_to_json(MemberState(""))

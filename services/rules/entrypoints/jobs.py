@@ -64,7 +64,7 @@ async def forget_processed(
     older than the window of plausible event times, and refused before it got here."""
     now = now or datetime.now(UTC)
     async with uow_factory() as uow:
-        forgotten = await uow.forget_processed(now - keep)
+        forgotten = await uow.events.forget_processed(now - keep)
         await uow.commit()
     return forgotten
 

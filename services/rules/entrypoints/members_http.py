@@ -27,10 +27,10 @@ async def standing(member_id: MemberId, principal: Caller, rules: RulesDep) -> S
     require_member_access(principal, member_id, SCOPE_MEMBERS_READ)
     book = await rules.book.refreshed()
     async with rules.uow() as uow:
-        erased = await uow.erased([member_id])
+        erased = await uow.members.erased([member_id])
         if erased:
             raise MemberWasErased(member_id, erased[member_id])
-        member = await uow.member(member_id)
+        member = await uow.members.member(member_id)
     qualifying = member.qualifying_points_12m(datetime.now(UTC))
     above = sorted((t for t in book.tiers if t.min_points > qualifying), key=lambda t: t.min_points)
     current = {t.name: t.min_points for t in book.tiers}.get(member.tier, 0)

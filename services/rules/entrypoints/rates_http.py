@@ -3,7 +3,7 @@ a CSV of a central bank's daily reference rates. Rates are never deleted: a purc
 ingest took because its currency had a rate keeps one."""
 
 import re
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -15,10 +15,10 @@ from services.rules.adapters.rates import (
     checked_rate,
     list_rates,
     rates_from_csv,
-    set_rates,
 )
 from services.rules.domain.exchange import MAX_RATE_AGE, Rate
 from services.rules.entrypoints.context import RulesDep
+from services.rules.service_layer.handlers import set_exchange_rates
 from shared.auth import SCOPE_ADMIN
 from shared.callers import Caller, scoped
 from shared.contracts.currencies import CURRENCIES
@@ -129,6 +129,5 @@ async def load_rates_csv(request: Request, principal: Caller, rules: RulesDep) -
 
 
 async def _save(rates: list[Rate], by: str, rules: RulesDep) -> Response | RatesSet:
-    async with rules.sessions() as session, session.begin():
-        await set_rates(session, rates, by=by, at=datetime.now(UTC))
+    await set_exchange_rates(rates, by=by, uow=rules.uow())
     return RatesSet(program_currency=rules.settings.currency, set=len(rates))

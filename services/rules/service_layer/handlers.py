@@ -11,6 +11,7 @@ before it changes anything in memory, so it leaves no trace.
 import dataclasses
 from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from services.rules.domain.budgets import Budgets
 from services.rules.domain.commands import EvaluateEvent
@@ -18,6 +19,7 @@ from services.rules.domain.engine import evaluate, why_not
 from services.rules.domain.exchange import (
     AmountTooLarge,
     NoRate,
+    Rate,
     no_rate,
     purchase_day,
     rate_for,
@@ -50,22 +52,24 @@ async def evaluate_events(
     events = [c.event for c in commands]
     out = ChunkDecisions()
     async with uow:
-        seen = await uow.claim(events)
+        seen = await uow.events.claim(events, datetime.now(UTC))
         events = await _in_program_currency(events, uow, book.currency, out.rejected)
         beneficiaries = {m for e in events for m in book.beneficiaries(e)}
-        members = await uow.members_for_update({e.member_id for e in events} | beneficiaries)
+        members = await uow.members.members_for_update(
+            {e.member_id for e in events} | beneficiaries
+        )
         if missing := {e.member_id for e in events} - members.keys():  # erased: refused
-            erased = await uow.erased(missing)
+            erased = await uow.members.erased(missing)
             for index, event in enumerate(events):
                 if event.member_id in erased and index not in out.rejected:
                     out.rejected[index] = MemberWasErased(event.member_id, erased[event.member_id])
-        purchases = await uow.purchases(
+        purchases = await uow.purchases.records(
             {k for e in events if e.returned is not None for k in e.returned.purchase_keys()}
         )
         budgets = Budgets({}, {})
         limits = book.budgets_for({e.event_type for e in events})
         if limits:
-            budgets = Budgets(limits, await uow.budgets_for_update(sorted(limits)))
+            budgets = Budgets(limits, await uow.budgets.budgets_for_update(sorted(limits)))
         for index, event in enumerate(events):
             if event.event_id in seen or index in out.rejected:
                 continue
@@ -80,7 +84,7 @@ async def evaluate_events(
             out.decided.append(decided)
         if out.decided:  # (else nothing is committed: the claims go with the rollback)
             refused = {events[i].event_id for i in out.rejected}
-            await uow.release(refused - {d.event.event_id for d in out.decided})
+            await uow.events.release(refused - {d.event.event_id for d in out.decided})
             await uow.save(out.decided, budgets.changed())
             await uow.commit()
     return out
@@ -108,20 +112,20 @@ async def simulate_with_reasons(
     book = await book.refreshed()
     event = command.event
     async with uow:  # left without commit: nothing is written
-        erased = await uow.erased([event.member_id])
+        erased = await uow.members.erased([event.member_id])
         if erased:
             raise MemberWasErased(event.member_id, erased[event.member_id])
         friends = book.beneficiaries(event)
-        gone = await uow.erased(friends) if friends else {}
-        others = {m: await uow.member(m) for m in friends if m not in gone}
-        members = {**others, event.member_id: await uow.member(event.member_id)}
+        gone = await uow.members.erased(friends) if friends else {}
+        others = {m: await uow.members.member(m) for m in friends if m not in gone}
+        members = {**others, event.member_id: await uow.members.member(event.member_id)}
         rejected: dict[int, Exception] = {}
         event = (await _in_program_currency([event], uow, book.currency, rejected))[0]
         if rejected:
             raise rejected[0]
         purchases = {}
         if event.returned is not None:
-            purchases = await uow.purchases(set(event.returned.purchase_keys()))
+            purchases = await uow.purchases.records(set(event.returned.purchase_keys()))
         decision = _decide(event, members, purchases, book, Budgets({}, {})).decision
     fired = {a.rule_id for a in decision.awards} | {r.rule_id for r in decision.revocations}
     if event.returned is not None:
@@ -143,7 +147,7 @@ async def _in_program_currency(
     )
     if not spans:
         return events
-    rates = await uow.exchange_rates(spans)
+    rates = await uow.rates.exchange_rates(spans)
     converted = list(events)
     for index, event in enumerate(events):
         purchase = event.purchase
@@ -236,3 +240,10 @@ def _granted(award: Award, budgets: Budgets, member: MemberState) -> Award | Non
     if granted == award.points:
         return award
     return dataclasses.replace(award, points=granted) if granted > 0 else None
+
+
+async def set_exchange_rates(rates: Sequence[Rate], *, by: str, uow: UnitOfWork) -> None:
+    """Add rates, or correct those of the same currency and day (who set them is kept)."""
+    async with uow:
+        await uow.rates.set_rates(rates, by=by, at=datetime.now(UTC))
+        await uow.commit()

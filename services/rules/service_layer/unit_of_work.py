@@ -11,14 +11,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.rules.adapters.award_events import decision_events
-from services.rules.adapters.repository import RulesRepository
+from services.rules.adapters.members_repository import MembersRepository
+from services.rules.adapters.rates import RatesRepository
+from services.rules.adapters.repository import (
+    BudgetsRepository,
+    EventsRepository,
+    PurchasesRepository,
+)
 from services.rules.domain.exchange import Rate
 from services.rules.domain.member import MemberState
 from services.rules.domain.model import Decision, LoyaltyEvent
 from services.rules.domain.returns import PurchaseRecord
 from shared.erasure import erased_event
 from shared.errors import RetryLater
-from shared.uow import RepositoryTransaction, Transaction
+from shared.uow import SqlAlchemyTransaction, Transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,8 +36,8 @@ class Decided:
     purchase: PurchaseRecord | None
 
 
-class UnitOfWork(Transaction, Protocol):
-    async def claim(self, events: Sequence[LoyaltyEvent]) -> set[str]:
+class Events(Protocol):
+    async def claim(self, events: Sequence[LoyaltyEvent], now: datetime) -> set[str]:
         """Mark the events processed (holds on commit); the ids processed before."""
         ...
 
@@ -39,6 +45,12 @@ class UnitOfWork(Transaction, Protocol):
         """Unmark events this chunk refused."""
         ...
 
+    async def forget_processed(self, before: datetime) -> int:
+        """Forget the ids of events processed before ``before``; how many."""
+        ...
+
+
+class Members(Protocol):
     async def members_for_update(self, member_ids: Collection[str]) -> dict[str, MemberState]:
         """Every member's state (a fresh one for new members, none for erased ones), locked
         until commit."""
@@ -46,68 +58,72 @@ class UnitOfWork(Transaction, Protocol):
 
     async def member(self, member_id: str) -> MemberState: ...
 
-    async def purchases(self, event_ids: Collection[str]) -> dict[str, PurchaseRecord]: ...
-
-    async def exchange_rates(self, spans: Mapping[str, tuple[date, date]]) -> list[Rate]:
-        """Each currency's rates from the first day of its span to the last."""
+    async def erased(self, member_ids: Collection[str]) -> dict[str, datetime]:
+        """The erased members among ``member_ids``, with when."""
         ...
 
+
+class Purchases(Protocol):
+    async def records(self, event_ids: Collection[str]) -> dict[str, PurchaseRecord]: ...
+
+
+class Budgets(Protocol):
     async def budgets_for_update(self, rule_ids: Sequence[str]) -> dict[str, int]:
         """Points each budgeted rule has spent, locked until commit."""
         ...
 
+
+class Rates(Protocol):
+    async def exchange_rates(self, spans: Mapping[str, tuple[date, date]]) -> list[Rate]:
+        """Each currency's rates from the first day of its span to the last."""
+        ...
+
+    async def set_rates(self, rates: Sequence[Rate], *, by: str, at: datetime) -> None: ...
+
+
+class UnitOfWork(Transaction, Protocol):
+    """The repositories, and what a transaction does beyond them: keep a chunk's decisions
+    with their messages, forget a member."""
+
+    @property
+    def events(self) -> Events: ...
+
+    @property
+    def members(self) -> Members: ...
+
+    @property
+    def purchases(self) -> Purchases: ...
+
+    @property
+    def budgets(self) -> Budgets: ...
+
+    @property
+    def rates(self) -> Rates: ...
+
     async def save(self, decided: Sequence[Decided], budgets: Mapping[str, int]) -> None: ...
-
-    async def forget_processed(self, before: datetime) -> int:
-        """Forget the ids of events processed before ``before``; how many."""
-        ...
-
-    async def erased(self, member_ids: Collection[str]) -> dict[str, datetime]:
-        """The erased members among ``member_ids``, with when."""
-        ...
 
     async def erase(self, member_id: str, erasure_event_id: str, now: datetime) -> bool:
         """Forget the member and queue the news; False if they were forgotten before."""
         ...
 
 
-class SqlAlchemyUnitOfWork(RepositoryTransaction[RulesRepository]):
+class SqlAlchemyUnitOfWork(SqlAlchemyTransaction):
     def __init__(self, sessions: async_sessionmaker[AsyncSession], topic: str) -> None:
-        super().__init__(sessions, RulesRepository)
+        super().__init__(sessions)
         self._topic = topic
 
-    async def claim(self, events: Sequence[LoyaltyEvent]) -> set[str]:
-        return await self.repository.claim(events, datetime.now(UTC))
-
-    async def release(self, event_ids: Collection[str]) -> None:
-        await self.repository.release(event_ids)
-
-    async def members_for_update(self, member_ids: Collection[str]) -> dict[str, MemberState]:
-        return await self.repository.members_for_update(member_ids)
-
-    async def member(self, member_id: str) -> MemberState:
-        return await self.repository.member(member_id)
-
-    async def purchases(self, event_ids: Collection[str]) -> dict[str, PurchaseRecord]:
-        return await self.repository.purchases(event_ids)
-
-    async def exchange_rates(self, spans: Mapping[str, tuple[date, date]]) -> list[Rate]:
-        return await self.repository.exchange_rates(spans)
-
-    async def budgets_for_update(self, rule_ids: Sequence[str]) -> dict[str, int]:
-        return await self.repository.budgets_for_update(rule_ids)
-
-    async def forget_processed(self, before: datetime) -> int:
-        return await self.repository.forget_processed(before)
-
-    async def erased(self, member_ids: Collection[str]) -> dict[str, datetime]:
-        return await self.repository.erased(member_ids)
+    def _began(self, session: AsyncSession) -> None:
+        self.events = EventsRepository(session)
+        self.members = MembersRepository(session)
+        self.purchases = PurchasesRepository(session)
+        self.budgets = BudgetsRepository(session)
+        self.rates = RatesRepository(session)
 
     async def erase(self, member_id: str, erasure_event_id: str, now: datetime) -> bool:
-        if not await self.repository.erase(member_id, now):
+        if not await self.members.erase(member_id, now):
             return False
         news = erased_event("rules", member_id, erasure_event_id, now)
-        await self.repository.queue(self._topic, [news])
+        await self.events.queue(self._topic, [news])
         return True
 
     async def save(self, decided: Sequence[Decided], budgets_spent: Mapping[str, int]) -> None:
@@ -117,15 +133,15 @@ class SqlAlchemyUnitOfWork(RepositoryTransaction[RulesRepository]):
             members = {
                 m.member_id: m for d in decided for m in (*d.decision.others, d.decision.member)
             }
-            await self.repository.save_members(list(members.values()))
-            await self.repository.save_purchases(
+            await self.members.save_members(list(members.values()))
+            await self.purchases.save_purchases(
                 [(d.purchase, d.event.occurred_at) for d in decided if d.purchase is not None]
             )
-            await self.repository.add_award_totals(_award_totals(decided))
-            await self.repository.add_activities([d.event for d in decided])
-            await self.repository.save_budgets(budgets_spent)
+            await self.budgets.add_award_totals(_award_totals(decided))
+            await self.events.add_activities([d.event for d in decided])
+            await self.budgets.save_budgets(budgets_spent)
             messages = [m for d in decided for m in decision_events(d.decision, d.event)]
-            await self.repository.queue(self._topic, messages)
+            await self.events.queue(self._topic, messages)
         except IntegrityError as exc:
             raise RetryLater("events of this chunk are being processed concurrently") from exc
 

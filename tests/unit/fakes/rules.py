@@ -19,16 +19,23 @@ class FakeRulesUnitOfWork(FakeErasedMembers, FakeTransaction):
         super().__init__()
         self.processed_ids: set[str] = set()
         self.processed_at: dict[str, datetime] = {}
-        self.members: dict[str, MemberState] = {}
+        self.states: dict[str, MemberState] = {}
         self.purchase_records: dict[str, PurchaseRecord] = {}
         self.spent: dict[str, int] = {}
-        self.rates: list[Rate] = []
+        self.rate_table: list[Rate] = []
         self.awards: list[Award] = []
         self.revocations: list[Revocation] = []
         self.tier_changes: list[TierChange] = []
         self._staged: tuple[Sequence[Decided], Mapping[str, int]] | None = None
 
-    async def claim(self, events: Sequence[LoyaltyEvent]) -> set[str]:
+    @property
+    def events(self) -> "FakeRulesUnitOfWork":
+        """Each repository: these same dicts."""
+        return self
+
+    members = purchases = budgets = rates = events
+
+    async def claim(self, events: Sequence[LoyaltyEvent], now: datetime) -> set[str]:
         """The claims hold on commit: there, the decided events are marked processed (the
         refused ones, released, are not)."""
         return {e.event_id for e in events} & self.processed_ids
@@ -40,16 +47,16 @@ class FakeRulesUnitOfWork(FakeErasedMembers, FakeTransaction):
         return {m: await self.member(m) for m in member_ids if m not in self.erased_members}
 
     async def member(self, member_id: str) -> MemberState:
-        return copy.deepcopy(self.members.get(member_id, MemberState(member_id)))
+        return copy.deepcopy(self.states.get(member_id, MemberState(member_id)))
 
     async def exchange_rates(self, spans: Mapping[str, tuple[date, date]]) -> list[Rate]:
         return [
             r
-            for r in self.rates
+            for r in self.rate_table
             if r.currency in spans and spans[r.currency][0] <= r.day <= spans[r.currency][1]
         ]
 
-    async def purchases(self, event_ids: Collection[str]) -> dict[str, PurchaseRecord]:
+    async def records(self, event_ids: Collection[str]) -> dict[str, PurchaseRecord]:
         return {
             i: copy.deepcopy(self.purchase_records[i])
             for i in event_ids
@@ -58,6 +65,9 @@ class FakeRulesUnitOfWork(FakeErasedMembers, FakeTransaction):
 
     async def budgets_for_update(self, rule_ids: Sequence[str]) -> dict[str, int]:
         return {r: self.spent.get(r, 0) for r in rule_ids}
+
+    async def set_rates(self, rates: Sequence[Rate], *, by: str, at: datetime) -> None:
+        self.rate_table.extend(rates)
 
     async def save(self, decided: Sequence[Decided], budgets: Mapping[str, int]) -> None:
         self._staged = (decided, budgets)
@@ -73,7 +83,7 @@ class FakeRulesUnitOfWork(FakeErasedMembers, FakeTransaction):
     async def erase(self, member_id: str, erasure_event_id: str, now: datetime) -> bool:
         if not self._erasing(member_id, now):
             return False
-        self.members.pop(member_id, None)
+        self.states.pop(member_id, None)
         self._staged = self._staged or ((), {})  # applies at once, as forget_processed does
         return True
 
@@ -85,8 +95,8 @@ class FakeRulesUnitOfWork(FakeErasedMembers, FakeTransaction):
             self.processed_ids.add(d.event.event_id)
             self.processed_at[d.event.event_id] = datetime.now(UTC)
             for other in d.decision.others:
-                self.members[other.member_id] = copy.deepcopy(other)
-            self.members[d.decision.member.member_id] = copy.deepcopy(d.decision.member)
+                self.states[other.member_id] = copy.deepcopy(other)
+            self.states[d.decision.member.member_id] = copy.deepcopy(d.decision.member)
             if d.purchase is not None:
                 self.purchase_records[d.purchase.event_id] = copy.deepcopy(d.purchase)
             self.awards.extend(d.decision.awards)
