@@ -18,7 +18,7 @@ from fastapi.responses import (
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from services.console.adapters.backends import Backends
+from services.console.adapters.backends import Backends, ServiceDown
 from services.console.adapters.sessions import Sessions, Wallets
 from services.console.entrypoints import (
     members_pages,
@@ -35,12 +35,11 @@ from services.console.entrypoints.context import (
     ConsoleContext,
     SignedOut,
     StaleForm,
-    day,
-    number,
     page,
     signed_in,
 )
 from services.console.settings import ConsoleSettings
+from shared import wording
 
 HERE = Path(__file__).resolve().parent
 PACKAGES = HERE.parent.parent / "deploy" / "console" / "node_modules"
@@ -63,8 +62,8 @@ def build_app(settings: ConsoleSettings | None = None) -> FastAPI:
 
     app = FastAPI(title="pointstream console", lifespan=lifespan, docs_url=None, redoc_url=None)
     templates = Jinja2Templates(directory=str(TEMPLATES))
-    templates.env.filters["number"] = number
-    templates.env.filters["day"] = day
+    templates.env.filters["number"] = wording.grouped  # as the services write them
+    templates.env.filters["day"] = wording.day
     sessions = Sessions(settings.session_secret, settings.session_hours)
     app.state.context = ConsoleContext(
         settings=settings,
@@ -117,7 +116,33 @@ def build_app(settings: ConsoleSettings | None = None) -> FastAPI:
             status=422,
         )
 
+    async def service_down(request: Request, exc: Exception) -> Response:
+        """A page, part or form whose service is down: said in one place, never a stack
+        trace. In a wallet, in the member's language; a part of a page (htmx), in place (a
+        200, which htmx swaps in); a form: nothing was changed."""
+        assert isinstance(exc, ServiceDown)
+        context: ConsoleContext = request.app.state.context
+        if request.url.path.startswith("/wallet"):
+            member = wallet.signed_in_wallet(context, request)
+            language = member.language if member else "en"
+            return wallet.one_sentence(context, request, language, message="down", status=503)
+        if request.headers.get("HX-Request"):
+            said = f"The {escape(exc.service)} service is down: try again shortly."
+            return HTMLResponse(f'<p class="down" role="alert">{said}</p>')
+        return page(
+            context,
+            request,
+            "down.html",
+            session=signed_in(context, request),
+            service=exc.service,
+            read_only=request.method == "GET",
+            back="/",
+            back_label="Back to the dashboard",
+            status=503,
+        )
+
     app.add_exception_handler(SignedOut, signed_out)
+    app.add_exception_handler(ServiceDown, service_down)
     app.add_exception_handler(StaleForm, stale)
     app.add_exception_handler(RequestValidationError, not_accepted)
 

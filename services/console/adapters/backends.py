@@ -89,6 +89,19 @@ class Backends:
             body = response.text
         return Answer(response.status_code, body)
 
+    async def read(
+        self, service: str, path: str, *, down: list[str], **kwargs: Any
+    ) -> Answer | None:
+        """A GET for one part of a page: None when the service is down (named in ``down``,
+        and the page says so), so the parts the other services answer are still shown. A
+        page or form that cannot do without its service uses :meth:`call`: ``ServiceDown``
+        is then answered by the console's one handler."""
+        try:
+            return await self.call(service, "GET", path, **kwargs)
+        except ServiceDown:
+            down.append(service)
+            return None
+
     async def ready(self, service: str) -> bool:
         try:
             response = await self._client.get(f"{self._settings.url(service)}/readyz")

@@ -74,29 +74,6 @@ def page(
     )
 
 
-def number(value: int, language: str = "en") -> str:
-    """A whole number as the language writes it: 1,500 (en), 1.500 (da), 1 500 (sv)."""
-    grouped = f"{value:,}"
-    return {"da": grouped.replace(",", "."), "sv": grouped.replace(",", "\u00a0")}.get(
-        language, grouped
-    )
-
-
-MONTHS = {
-    "en": "January February March April May June July August September October November December",
-    "da": "januar februar marts april maj juni juli august september oktober november december",
-    "sv": "januari februari mars april maj juni juli augusti september oktober november december",
-}
-
-
-def day(value: str, language: str = "en") -> str:
-    """An ISO day as the language writes it: 28 November 2026, 28. november 2026, 28 november
-    2026."""
-    year, month, date_ = (int(p) for p in str(value)[:10].split("-"))
-    name = MONTHS.get(language, MONTHS["en"]).split()[month - 1]
-    return f"{date_}. {name} {year}" if language == "da" else f"{date_} {name} {year}"
-
-
 def refused(
     console: ConsoleContext,
     request: Request,

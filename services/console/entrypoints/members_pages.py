@@ -8,7 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.console.adapters.backends import ADMIN, MEMBERS_READ, Answer, ServiceDown, seg
+from services.console.adapters.backends import ADMIN, MEMBERS_READ, Answer, seg
 from services.console.entrypoints.context import ConsoleDep, manager, page
 
 router = APIRouter()
@@ -36,17 +36,15 @@ async def member_lookup(
             "deliveries": ("notifications", f"/v1/admin/deliveries?member_id={m}&limit=10", ADMIN),
         }
 
-        async def read(service: str, path: str, scope: str) -> Answer | None:
-            try:
-                return await console.backends.call(
-                    service, "GET", path, key=session.key, scope=scope
-                )
-            except ServiceDown:
-                return None
-
-        answers = await asyncio.gather(*(read(*call) for call in calls.values()))
+        missing: list[str] = []
+        answers = await asyncio.gather(
+            *(
+                console.backends.read(service, path, down=missing, key=session.key, scope=scope)
+                for service, path, scope in calls.values()
+            )
+        )
         found = dict(zip(calls, answers, strict=True))
-        down = sorted({calls[name][0] for name, answer in found.items() if answer is None})
+        down = sorted(set(missing))
     return page(
         console,
         request,
@@ -74,17 +72,14 @@ async def adjust(
     if not confirmed:
         notice = "Tick the box to confirm the adjustment."
     else:
-        try:
-            done = await console.backends.call(
-                "ledger",
-                "POST",
-                f"/v1/admin/members/{seg(member_id)}/adjustments",
-                key=session.key,
-                scope=ADMIN,
-                json={"adjustment_id": uuid.uuid4().hex, "points": points, "reason": reason},
-            )
-        except ServiceDown:
-            done = Answer(503, {"detail": "The ledger service is down: nothing was changed."})
+        done = await console.backends.call(
+            "ledger",
+            "POST",
+            f"/v1/admin/members/{seg(member_id)}/adjustments",
+            key=session.key,
+            scope=ADMIN,
+            json={"adjustment_id": uuid.uuid4().hex, "points": points, "reason": reason},
+        )
         notice = (
             f"Adjusted by {points:+,} points: {reason}." if done.ok else f"Refused: {done.problem}"
         )

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.console.adapters.backends import ADMIN, ServiceDown
+from services.console.adapters.backends import ADMIN
 from services.console.entrypoints.context import ConsoleDep, manager, page
 
 router = APIRouter()
@@ -33,19 +33,16 @@ async def operations(request: Request, console: ConsoleDep, notice: str = "") ->
         for service, is_ready, lag in zip(SERVICES, ready, metrics, strict=True)
     ]
     letters: list[dict[str, str]] | None = None
-    down = []
-    try:
-        answer = await console.backends.call(
-            "rules",
-            "GET",
-            "/v1/admin/dead-letters",
-            key=session.key,
-            scope=ADMIN,
-            params={"limit": 50},
-        )
-        letters = answer.body["letters"] if answer.ok else None
-    except ServiceDown as exc:
-        down.append(exc.service)
+    down: list[str] = []
+    answer = await console.backends.read(
+        "rules",
+        "/v1/admin/dead-letters",
+        down=down,
+        key=session.key,
+        scope=ADMIN,
+        params={"limit": 50},
+    )
+    letters = answer.body["letters"] if answer and answer.ok else None
     return page(
         console,
         request,
@@ -67,20 +64,17 @@ async def replay(
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     session = manager(console, request, csrf)
-    try:
-        answer = await console.backends.call(
-            "rules",
-            "POST",
-            "/v1/admin/dead-letters/replay",
-            key=session.key,
-            scope=ADMIN,
-            params={"group": group},
-        )
-        notice = (
-            f"{answer.body['replayed']} dead letter(s) of {group} sent back."
-            if answer.ok
-            else f"Refused: {answer.problem}"
-        )
-    except ServiceDown:
-        notice = "The rules service is down: nothing was replayed."
+    answer = await console.backends.call(
+        "rules",
+        "POST",
+        "/v1/admin/dead-letters/replay",
+        key=session.key,
+        scope=ADMIN,
+        params={"group": group},
+    )
+    notice = (
+        f"{answer.body['replayed']} dead letter(s) of {group} sent back."
+        if answer.ok
+        else f"Refused: {answer.problem}"
+    )
     return RedirectResponse(f"/operations?notice={quote(notice)}", status_code=303)

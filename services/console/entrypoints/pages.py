@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.console.adapters.backends import ADMIN, REPORTS, ServiceDown
+from services.console.adapters.backends import ADMIN, REPORTS
 from services.console.adapters.sessions import COOKIE, same_token
 from services.console.entrypoints.context import ConsoleDep, manager, page, signed_in
 
@@ -40,12 +40,7 @@ async def login(
         )
         response.headers["Retry-After"] = str(seconds)
         return response
-    try:
-        who = await console.backends.call("rules", "GET", "/v1/me", key=key.strip(), scope=ADMIN)
-    except ServiceDown:
-        return page(
-            console, request, "login.html", session=None, error="The rules service is down."
-        )
+    who = await console.backends.call("rules", "GET", "/v1/me", key=key.strip(), scope=ADMIN)
     if not who.ok:
         error = "That key is not an admin key." if who.status in (401, 403) else who.problem
         return page(console, request, "login.html", session=None, error=error, status=401)
@@ -79,11 +74,11 @@ async def dashboard(request: Request, console: ConsoleDep, days: int = 30) -> Re
     session = manager(console, request)
     days = days if days in PERIODS else 30
     report = series = None
-    down = []
-    try:
-        answer = await console.backends.call(
-            "rules", "GET", "/v1/report", key=session.key, scope=REPORTS, params={"days": days}
-        )
+    down: list[str] = []
+    answer = await console.backends.read(
+        "rules", "/v1/report", down=down, key=session.key, scope=REPORTS, params={"days": days}
+    )
+    if answer is not None:
         report = answer.body if answer.ok else None
         bucket = "day" if days <= 30 else "week"
         answer = await console.backends.call(
@@ -95,8 +90,6 @@ async def dashboard(request: Request, console: ConsoleDep, days: int = 30) -> Re
             params={"days": days, "bucket": bucket},
         )
         series = answer.body if answer.ok else None
-    except ServiceDown as exc:
-        down.append(exc.service)
     return page(
         console,
         request,

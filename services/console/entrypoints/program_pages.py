@@ -1,6 +1,7 @@
 """The program beyond its rules: the tiers (rules service) and the rewards catalogue (ledger),
 each edited as YAML and saved through the owning service's admin API, which validates it."""
 
+import asyncio
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -8,7 +9,7 @@ import yaml
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.console.adapters.backends import ADMIN, ServiceDown, seg
+from services.console.adapters.backends import ADMIN, seg
 from services.console.adapters.sessions import Session
 from services.console.entrypoints.context import ConsoleDep, manager, page, refused
 
@@ -18,25 +19,20 @@ router = APIRouter(prefix="/program")
 @router.get("", response_class=HTMLResponse)
 async def program(request: Request, console: ConsoleDep, notice: str = "") -> Response:
     session = manager(console, request)
-    tiers = rewards = None
-    down = []
-    for service, path in (("rules", "/v1/tiers"), ("ledger", "/v1/admin/rewards")):
-        try:
-            answer = await console.backends.call(service, "GET", path, key=session.key, scope=ADMIN)
-        except ServiceDown as exc:
-            down.append(exc.service)
-            continue
-        if service == "rules":
-            tiers = _yaml(answer.body) if answer.ok else None
-        else:
-            rewards = answer.body if answer.ok else None
+    down: list[str] = []
+    tiers, rewards = await asyncio.gather(
+        console.backends.read("rules", "/v1/tiers", down=down, key=session.key, scope=ADMIN),
+        console.backends.read(
+            "ledger", "/v1/admin/rewards", down=down, key=session.key, scope=ADMIN
+        ),
+    )
     return page(
         console,
         request,
         "program.html",
         session=session,
-        tiers=tiers,
-        rewards=rewards,
+        tiers=_yaml(tiers.body) if tiers and tiers.ok else None,
+        rewards=rewards.body if rewards and rewards.ok else None,
         down=down,
         notice=notice[:300],
     )
@@ -55,12 +51,9 @@ async def save_tiers(
 @router.get("/rewards/{reward_id}", response_class=HTMLResponse)
 async def reward(request: Request, console: ConsoleDep, reward_id: str) -> Response:
     session = manager(console, request)
-    try:
-        answer = await console.backends.call(
-            "ledger", "GET", "/v1/admin/rewards", key=session.key, scope=ADMIN
-        )
-    except ServiceDown as exc:
-        return page(console, request, "down.html", session=session, service=exc.service)
+    answer = await console.backends.call(
+        "ledger", "GET", "/v1/admin/rewards", key=session.key, scope=ADMIN
+    )
     found = next((r for r in answer.body if r["id"] == reward_id), None) if answer.ok else None
     spec = _yaml(found) if found else _yaml({"id": reward_id, "kind": "discount_voucher"})
     return page(console, request, "reward.html", session=session, reward_id=reward_id, spec=spec)
@@ -100,12 +93,9 @@ async def _save(
         body = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         return _refused(console, request, session, f"Not valid YAML: {exc}")
-    try:
-        answer = await console.backends.call(
-            service, "PUT", path, key=session.key, scope=ADMIN, json=body
-        )
-    except ServiceDown:
-        return _refused(console, request, session, f"The {service} service is down.")
+    answer = await console.backends.call(
+        service, "PUT", path, key=session.key, scope=ADMIN, json=body
+    )
     if not answer.ok:
         return _refused(console, request, session, answer.problem)
     return RedirectResponse(f"/program?notice={quote(done)}", status_code=303)

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.console.adapters.backends import ADMIN, ServiceDown
+from services.console.adapters.backends import ADMIN
 from services.console.adapters.sessions import Session
 from services.console.entrypoints.context import ConsoleDep, manager, page, refused
 from shared.contracts.currencies import CURRENCIES
@@ -20,12 +20,9 @@ MAX_FILE = 5_000_000
 @router.get("", response_class=HTMLResponse)
 async def rates(request: Request, console: ConsoleDep, notice: str = "") -> Response:
     session = manager(console, request)
-    try:
-        answer = await console.backends.call(
-            "rules", "GET", "/v1/exchange-rates", key=session.key, scope=ADMIN
-        )
-    except ServiceDown as exc:
-        return page(console, request, "down.html", session=session, service=exc.service)
+    answer = await console.backends.call(
+        "rules", "GET", "/v1/exchange-rates", key=session.key, scope=ADMIN
+    )
     found = answer.body if answer.ok else {}
     program = found.get("program_currency", "")
     return page(
@@ -89,17 +86,14 @@ async def _send(
     method: str = "PUT",
     **sent: Any,
 ) -> Response:
-    try:
-        answer = await console.backends.call(
-            "rules",
-            method,
-            path,
-            key=session.key,
-            scope=ADMIN,
-            **sent,
-        )
-    except ServiceDown:
-        return _refused(console, request, session, "The rules service is down.")
+    answer = await console.backends.call(
+        "rules",
+        method,
+        path,
+        key=session.key,
+        scope=ADMIN,
+        **sent,
+    )
     if not answer.ok:
         return _refused(console, request, session, answer.problem)
     if path.endswith("/csv"):

@@ -10,7 +10,7 @@ import yaml
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from services.console.adapters.backends import ADMIN, REPORTS, Answer, ServiceDown, seg
+from services.console.adapters.backends import ADMIN, REPORTS, Answer, seg
 from services.console.adapters.sessions import Session
 from services.console.entrypoints.context import ConsoleDep, manager, page
 
@@ -21,19 +21,18 @@ router = APIRouter()
 async def rules_table(request: Request, console: ConsoleDep) -> Response:
     session = manager(console, request)
     rules: list[dict[str, Any]] = []
-    down = []
-    try:
-        answer = await console.backends.call(
-            "rules", "GET", "/v1/rules", key=session.key, scope=ADMIN
-        )
+    down: list[str] = []
+    by_rule: dict[str, Any] = {}
+    answer = await console.backends.read(
+        "rules", "/v1/rules", down=down, key=session.key, scope=ADMIN
+    )
+    if answer is not None:
         rules = answer.body if answer.ok else []
         report = await console.backends.call(
             "rules", "GET", "/v1/report", key=session.key, scope=REPORTS, params={"days": 30}
         )
-        by_rule = {r["rule_id"]: r for r in report.body["points"]["by_rule"]} if report.ok else {}
-    except ServiceDown as exc:
-        down.append(exc.service)
-        by_rule = {}
+        if report.ok:
+            by_rule = {r["rule_id"]: r for r in report.body["points"]["by_rule"]}
     return page(
         console, request, "rules.html", session=session, rules=rules, by_rule=by_rule, down=down
     )
@@ -42,12 +41,9 @@ async def rules_table(request: Request, console: ConsoleDep) -> Response:
 @router.get("/rules/{rule_id}", response_class=HTMLResponse)
 async def rule_editor(request: Request, console: ConsoleDep, rule_id: str) -> Response:
     session = manager(console, request)
-    try:
-        versions = await console.backends.call(
-            "rules", "GET", f"/v1/rules/{seg(rule_id)}/versions", key=session.key, scope=ADMIN
-        )
-    except ServiceDown as exc:
-        return page(console, request, "down.html", session=session, service=exc.service)
+    versions = await console.backends.call(
+        "rules", "GET", f"/v1/rules/{seg(rule_id)}/versions", key=session.key, scope=ADMIN
+    )
     if not versions.ok:
         return page(
             console, request, "down.html", session=session, problem=versions.problem, status=404
@@ -69,17 +65,14 @@ async def check(
     parsed, error = _parsed(spec, rule_id)
     result: dict[str, Any] = {"ok": False, "error": error}
     if parsed is not None:
-        try:
-            answer = await console.backends.call(
-                "rules",
-                "POST",
-                f"/v1/rules/{seg(rule_id)}/check",
-                key=session.key,
-                scope=ADMIN,
-                json=parsed,
-            )
-        except ServiceDown as exc:
-            return page(console, request, "check.html", session=session, down=exc.service)
+        answer = await console.backends.call(
+            "rules",
+            "POST",
+            f"/v1/rules/{seg(rule_id)}/check",
+            key=session.key,
+            scope=ADMIN,
+            json=parsed,
+        )
         result = answer.body if answer.ok else {"ok": False, "error": answer.problem}
     return page(
         console,
@@ -102,21 +95,18 @@ async def save(
     session = manager(console, request, csrf)
     parsed, error = _parsed(spec, rule_id)
     saved: Answer | None = None
-    try:
-        if parsed is not None:
-            saved = await console.backends.call(
-                "rules",
-                "PUT",
-                f"/v1/rules/{seg(rule_id)}",
-                key=session.key,
-                scope=ADMIN,
-                json=parsed,
-            )
-        versions = await console.backends.call(
-            "rules", "GET", f"/v1/rules/{seg(rule_id)}/versions", key=session.key, scope=ADMIN
+    if parsed is not None:
+        saved = await console.backends.call(
+            "rules",
+            "PUT",
+            f"/v1/rules/{seg(rule_id)}",
+            key=session.key,
+            scope=ADMIN,
+            json=parsed,
         )
-    except ServiceDown as exc:
-        return page(console, request, "down.html", session=session, service=exc.service)
+    versions = await console.backends.call(
+        "rules", "GET", f"/v1/rules/{seg(rule_id)}/versions", key=session.key, scope=ADMIN
+    )
     history = versions.body if versions.ok else []
     if saved is not None and saved.ok:
         notice = f"Saved as version {saved.body['version']}."
@@ -130,17 +120,14 @@ async def recent_events(request: Request, console: ConsoleDep, rule_id: str) -> 
     """The newest events as they arrived, to pick one for the simulator (loaded into the
     editor once it is shown: reading the topic takes a moment)."""
     session = manager(console, request)
-    try:
-        answer = await console.backends.call(
-            "rules",
-            "GET",
-            "/v1/admin/recent-events",
-            key=session.key,
-            scope=ADMIN,
-            params={"limit": 30},
-        )
-    except ServiceDown as exc:
-        return page(console, request, "recent_events.html", session=session, down=exc.service)
+    answer = await console.backends.call(
+        "rules",
+        "GET",
+        "/v1/admin/recent-events",
+        key=session.key,
+        scope=ADMIN,
+        params={"limit": 30},
+    )
     return page(
         console,
         request,
@@ -178,17 +165,14 @@ async def simulate(
             body["subject"] = member.strip()
     if error is not None:
         return page(console, request, "simulation.html", session=session, error=error)
-    try:
-        answer = await console.backends.call(
-            "rules",
-            "POST",
-            f"/v1/rules/{seg(rule_id)}/simulate",
-            key=session.key,
-            scope=ADMIN,
-            json={"spec": draft, "event": body},
-        )
-    except ServiceDown as exc:
-        return page(console, request, "simulation.html", session=session, down=exc.service)
+    answer = await console.backends.call(
+        "rules",
+        "POST",
+        f"/v1/rules/{seg(rule_id)}/simulate",
+        key=session.key,
+        scope=ADMIN,
+        json={"spec": draft, "event": body},
+    )
     if not answer.ok:
         return page(console, request, "simulation.html", session=session, error=answer.problem)
     return page(console, request, "simulation.html", session=session, simulation=answer.body)

@@ -11,15 +11,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.console.adapters.backends import Answer, ServiceDown, seg
+from services.console.adapters.backends import Answer, seg
 from services.console.adapters.sessions import (
     LANGUAGES,
     WALLET_COOKIE,
     WalletSession,
     same_token,
 )
-from services.console.entrypoints.context import ConsoleContext, ConsoleDep, number
+from services.console.entrypoints.context import ConsoleContext, ConsoleDep
 from services.console.entrypoints.wallet_words import LANGUAGE_NAMES, WORDS
+from shared.wording import grouped
 
 router = APIRouter(prefix="/wallet")
 
@@ -136,17 +137,14 @@ async def redeem(
         return one_sentence(console, request, "en", message="expired", status=401)
     if not same_token(csrf, wallet):
         return RedirectResponse("/wallet", status_code=303)
-    try:
-        answer = await console.backends.call(
-            "ledger",
-            "POST",
-            f"/v1/members/{seg(wallet.member_id)}/redemptions",
-            token=wallet.token,
-            headers={"Idempotency-Key": idempotency or uuid.uuid4().hex},
-            json={"reward_id": reward_id},
-        )
-    except ServiceDown:
-        return one_sentence(console, request, wallet.language, message="down", status=503)
+    answer = await console.backends.call(
+        "ledger",
+        "POST",
+        f"/v1/members/{seg(wallet.member_id)}/redemptions",
+        token=wallet.token,
+        headers={"Idempotency-Key": idempotency or uuid.uuid4().hex},
+        json={"reward_id": reward_id},
+    )
     if not answer.ok:
         return one_sentence(
             console,
@@ -196,23 +194,20 @@ async def save_preferences(request: Request, console: ConsoleDep) -> Response:
     if not same_token(str(form.get("csrf", "")), wallet):
         return RedirectResponse("/wallet/preferences", status_code=303)
     path = f"/v1/members/{seg(wallet.member_id)}/preferences"
-    try:
-        current = await console.backends.call("notifications", "GET", path, token=wallet.token)
-        language = str(form.get("language", wallet.language))
-        chosen = {
-            **(current.body if current.ok else {}),
-            "language": language,
-            "channels": {
-                c: [ch for ch in CHANNELS if form.get(f"{c}.{ch}") == "on"] for c in CATEGORIES
-            },
-            "quiet_start": form.get("quiet_start") or None,
-            "quiet_end": form.get("quiet_end") or None,
-        }
-        done = await console.backends.call(
-            "notifications", "PUT", path, token=wallet.token, json=chosen
-        )
-    except ServiceDown:
-        return one_sentence(console, request, wallet.language, message="down", status=503)
+    current = await console.backends.call("notifications", "GET", path, token=wallet.token)
+    language = str(form.get("language", wallet.language))
+    chosen = {
+        **(current.body if current.ok else {}),
+        "language": language,
+        "channels": {
+            c: [ch for ch in CHANNELS if form.get(f"{c}.{ch}") == "on"] for c in CATEGORIES
+        },
+        "quiet_start": form.get("quiet_start") or None,
+        "quiet_end": form.get("quiet_end") or None,
+    }
+    done = await console.backends.call(
+        "notifications", "PUT", path, token=wallet.token, json=chosen
+    )
     if not done.ok:
         return one_sentence(
             console,
@@ -239,7 +234,7 @@ def _history(entries: list[dict[str, Any]], language: str) -> list[dict[str, Any
             continue
         to_member = str(e["credit_account"]).startswith("member:")
         sign = "+" if to_member else "\u2212"
-        shown.append({**e, "signed": sign + number(e["points"], language)})
+        shown.append({**e, "signed": sign + grouped(e["points"], language)})
     return shown
 
 
@@ -247,7 +242,4 @@ async def read_quietly(
     console: ConsoleContext, service: str, path: str, token: str
 ) -> Answer | None:
     """One call; None when the service is down (the page shows that part as unavailable)."""
-    try:
-        return await console.backends.call(service, "GET", path, token=token)
-    except ServiceDown:
-        return None
+    return await console.backends.read(service, path, down=[], token=token)
