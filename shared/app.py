@@ -24,8 +24,9 @@ from shared.http import (
 )
 from shared.kafka.admin import ensure_topics
 from shared.kafka.producer import EventProducer
-from shared.lifecycle import Worker, running, wait_for_event
+from shared.lifecycle import Worker, running
 from shared.outbox import OutboxRelay
+from shared.retry import Backoff, Stopped, retrying
 from shared.settings import ROLES, AuthSettings, KafkaSettings, Role, ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,9 @@ def settle_garbage_collector() -> None:
     gc.set_threshold(50_000, 20, 100)
 
 
+BOOT = Backoff(first=1.0, most=10.0)
+
+
 def create_service_app(parts: ServiceParts, *, title: str, routers: Sequence[APIRouter]) -> FastAPI:
     booted = asyncio.Event()
 
@@ -103,19 +107,16 @@ def create_service_app(parts: ServiceParts, *, title: str, routers: Sequence[API
         """Topics, start-up steps and the producer, retried until Kafka and the database
         answer; then the workers, until shutdown. HTTP serves meanwhile: /readyz says why
         the service is not ready yet."""
-        failures = 0
-        while not stopping.is_set():
-            try:
-                await ensure_topics(parts.kafka)
-                for step in parts.startup:
-                    await step()
-                await parts.producer.start()
-                break
-            except Exception:
-                failures += 1
-                log.warning("start-up failed; retrying", exc_info=True)
-                await wait_for_event(stopping, min(10.0, 0.5 * 2**failures))
-        else:
+
+        async def boot() -> None:
+            await ensure_topics(parts.kafka)
+            for step in parts.startup:
+                await step()
+            await parts.producer.start()
+
+        try:
+            await retrying(boot, backoff=BOOT, stopping=stopping, what="start-up failed")
+        except Stopped:
             return
         booted.set()
         settle_garbage_collector()

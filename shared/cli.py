@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 
 from shared import tracing
 from shared.db import create_engine, session_factory
-from shared.erasure import erased_among, erased_members_table
+from shared.erasure.table import erased_among, erased_members_table
 from shared.kafka.replay import replay_dead_letters
 from shared.logs import configure_logging
 from shared.settings import KafkaSettings, ServiceSettings

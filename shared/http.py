@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared import metrics
 from shared.auth import AuthError
 from shared.contracts.asyncapi import document as asyncapi_document
-from shared.erasure import MemberWasErased
+from shared.erasure.model import MemberWasErased
 from shared.kafka.producer import ProducerNotStarted
 from shared.pagination import InvalidCursor
 

@@ -6,14 +6,10 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
 from typing import Protocol
 
+from shared.retry import Backoff, Stopped, retrying, wait_for_event
+
 log = logging.getLogger(__name__)
-
-
-async def wait_for_event(event: asyncio.Event, seconds: float) -> bool:
-    """Wait until ``event`` is set or ``seconds`` pass; True when it was set."""
-    with suppress(TimeoutError):
-        await asyncio.wait_for(event.wait(), timeout=seconds)
-    return event.is_set()
+__all__ = ["Worker", "running", "wait_for_event"]
 
 
 class Worker(Protocol):
@@ -24,15 +20,9 @@ class Worker(Protocol):
 
 async def _supervise(worker: Worker, stopping: asyncio.Event) -> None:
     """Run the worker; if it crashes (e.g. Kafka is down at start), restart it with backoff."""
-    failures = 0
-    while not stopping.is_set():
-        try:
-            await worker.run()
-            return
-        except Exception:
-            failures += 1
-            log.exception("worker crashed; restarting", extra={"worker": type(worker).__name__})
-            await wait_for_event(stopping, min(10.0, 0.5 * 2**failures))
+    what = f"worker {getattr(worker, 'name', type(worker).__name__)} crashed"
+    with suppress(Stopped):
+        await retrying(worker.run, backoff=Backoff(1.0, 10.0), stopping=stopping, what=what)
 
 
 @asynccontextmanager

@@ -28,7 +28,7 @@ from shared.contracts.envelope import TYPE_HEADER, CloudEvent
 from shared.db import UtcDateTime
 from shared.faults import fault_point
 from shared.kafka.producer import EventProducer, OutgoingMessage
-from shared.lifecycle import wait_for_event
+from shared.retry import Backoff, wait_for_event
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +83,9 @@ async def queue_events(
     await insert_rows(session, table, outbox_rows(topic, events))
 
 
+RELAY = Backoff(first=0.2, most=5.0)  # after a failed relay, or until woken
+
+
 class OutboxRelay:
     def __init__(
         self,
@@ -121,7 +124,7 @@ class OutboxRelay:
                 failures += 1
                 log.warning("outbox relay failed; retrying", exc_info=True)
                 self._wake.clear()
-                await wait_for_event(self._wake, min(5.0, 0.1 * 2**failures))
+                await RELAY.pause(failures, self._wake)
                 continue
             if relayed < self._batch:
                 self._wake.clear()

@@ -12,7 +12,7 @@ from services.ledger.entrypoints import admin_http, http, redemptions_http
 from services.ledger.entrypoints.balance_fast_path import BalanceFastPath
 from services.ledger.entrypoints.consumer import ROUTES, award_handler
 from services.ledger.entrypoints.context import LedgerContext, install_ledger_errors
-from services.ledger.entrypoints.jobs import LedgerJobs
+from services.ledger.entrypoints.jobs import ledger_jobs
 from services.ledger.rewards import handlers as rewards_handlers
 from services.ledger.rewards import http as rewards_http
 from services.ledger.rewards.setup import load_default_catalogue_if_empty
@@ -51,7 +51,7 @@ def build_app(
         producer=producer,
         skip_types=ROUTES.skipped,
     )
-    jobs = LedgerJobs(
+    jobs = ledger_jobs(
         sessions,
         uow,
         policy,

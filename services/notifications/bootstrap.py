@@ -10,8 +10,8 @@ from services.notifications.domain.notices import Channel
 from services.notifications.entrypoints import admin_http, http, sign_in_http, unsubscribe_http
 from services.notifications.entrypoints.consumer import ROUTES, notice_handler
 from services.notifications.entrypoints.context import NotificationsContext
-from services.notifications.entrypoints.deliveries import DeliveryWorker
-from services.notifications.entrypoints.housekeeping import Housekeeping
+from services.notifications.entrypoints.deliveries import delivery_worker
+from services.notifications.entrypoints.housekeeping import housekeeping as housekeeping_worker
 from services.notifications.service_layer.setup import (
     load_default_templates_if_empty,
     load_templates,
@@ -76,7 +76,7 @@ def build_app(
         producer=producer,
         skip_types=ROUTES.skipped,
     )
-    worker = DeliveryWorker(
+    worker = delivery_worker(
         uow,
         senders(settings),
         public_url=settings.public_url,
@@ -89,7 +89,7 @@ def build_app(
         if settings.load_default_templates:
             await load_default_templates_if_empty(sessions)
 
-    housekeeping = Housekeeping(
+    housekeeping = housekeeping_worker(
         uow,
         keep_messages=timedelta(days=settings.inbox_retention_days),
         keep_deliveries=timedelta(days=settings.delivery_retention_days),

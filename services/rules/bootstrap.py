@@ -18,7 +18,7 @@ from services.rules.entrypoints.consumer import event_handler
 from services.rules.entrypoints.context import RulesContext
 from services.rules.entrypoints.http import accept_events
 from services.rules.entrypoints.ingest_fast_path import IngestFastPath
-from services.rules.entrypoints.jobs import RulesJobs
+from services.rules.entrypoints.jobs import rules_jobs
 from services.rules.program import http as program_http
 from services.rules.program.pack import load_default_pack_if_empty
 from services.rules.service_layer.rulebook import RuleBook
@@ -26,7 +26,7 @@ from services.rules.service_layer.unit_of_work import SqlAlchemyUnitOfWork, Unit
 from services.rules.settings import RulesSettings
 from shared.app import ServiceParts, create_service_app
 from shared.contracts.envelope import CloudEvent
-from shared.erasure import ErasedCache
+from shared.erasure.cache import ErasedCache
 from shared.kafka.consumer import ConsumerRuntime
 from shared.settings import AuthSettings, KafkaSettings
 
@@ -56,7 +56,7 @@ def build_app(
         from_outside=True,
     )
 
-    jobs = RulesJobs(
+    jobs = rules_jobs(
         sessions,
         uow,
         book,

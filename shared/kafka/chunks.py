@@ -24,7 +24,7 @@ from shared.contracts.envelope import CloudEvent, InvalidMessage
 from shared.errors import RetryLater
 from shared.faults import fault_point
 from shared.kafka.dead_letter import member_ref
-from shared.lifecycle import wait_for_event
+from shared.retry import Backoff
 
 log = logging.getLogger(__name__)
 
@@ -184,6 +184,4 @@ class ChunkPolicy(Generic[T]):
 
     async def _backoff(self, attempt: int) -> bool:
         """Wait before the next attempt; True when asked to stop meanwhile."""
-        return await wait_for_event(
-            self._stopping, min(self._max_backoff, 0.1 * 2 ** (attempt - 1))
-        )
+        return await Backoff(0.1, self._max_backoff).pause(attempt, self._stopping)

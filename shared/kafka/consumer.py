@@ -28,6 +28,7 @@ from shared.kafka.chunks import BatchHandler, ChunkPolicy, is_transient
 from shared.kafka.dead_letter import dead_letter_message, member_ref, without_member
 from shared.kafka.producer import EventProducer
 from shared.kafka.records import Record, check_time, event_of, offsets_done, type_label
+from shared.retry import Backoff, retrying
 from shared.settings import KafkaSettings
 
 __all__ = ["BatchHandler", "ConsumerRuntime", "is_transient"]
@@ -218,13 +219,13 @@ class ConsumerRuntime:
             group_id=self._group_id,
             member_id=member_id,
         )
-        while True:  # losing the dead letter would lose the message: retry until Kafka takes it
-            try:
-                await self._producer.send([message])
-                return
-            except KafkaError:
-                log.warning("dead-letter topic unreachable; retrying", exc_info=True)
-                await asyncio.sleep(1)
+        # Losing the dead letter would lose the message: retried until Kafka takes it.
+        await retrying(
+            lambda: self._producer.send([message]),
+            backoff=Backoff(1.0, 1.0),
+            on=KafkaError,
+            what="dead-letter topic unreachable",
+        )
 
     async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
         if offsets and self._consumer is not None:

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from aiokafka import ConsumerRecord
 
-from shared.erasure import digest
+from shared.erasure.keys import digest
 from shared.kafka.producer import OutgoingMessage
 
 REASON = "dlq.reason"

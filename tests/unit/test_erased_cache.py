@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.exc import OperationalError
 
 from services.rules.adapters.orm import erased_members
-from shared.erasure import ErasedCache
+from shared.erasure.cache import ErasedCache
 
 
 class _Away:

@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.ledger.adapters.orm import balances, entries, lots
+from services.ledger.adapters.rows import NO_POINTS
 from services.ledger.domain import accounts as acc
 from services.ledger.domain.entries import EntryKind
 from services.ledger.domain.lots import LotStatus
@@ -64,7 +65,7 @@ async def reconcile(
         held += row.available + row.pending + row.held
         earned += row.lifetime_earned
         redeemed += row.lifetime_redeemed
-        wanted = expected.pop(row.account_key, _ZERO)
+        wanted = expected.pop(row.account_key, NO_POINTS)
         for name, total in wanted.items():
             if getattr(row, name) != total:
                 report.mismatches.append(
@@ -99,7 +100,7 @@ async def rebuild_balances(session: AsyncSession) -> tuple[int, int, int]:
     rewritten = 0
     members = sums.per_member.keys() | current.keys()
     for key in members:
-        wanted = sums.per_member.get(key, _ZERO)
+        wanted = sums.per_member.get(key, NO_POINTS)
         row = current.get(key)
         if row is None:  # whose the account was is not known: it is kept under its key
             await session.execute(
@@ -117,15 +118,6 @@ async def rebuild_balances(session: AsyncSession) -> tuple[int, int, int]:
             continue
         rewritten += 1
     return len(members), sums.entries, rewritten
-
-
-_ZERO = {
-    "available": 0,
-    "pending": 0,
-    "held": 0,
-    "lifetime_earned": 0,
-    "lifetime_redeemed": 0,
-}
 
 
 @dataclass

@@ -18,6 +18,7 @@ from services.ledger.adapters.orm import (
     vouchers,
 )
 from services.ledger.adapters.rows import (
+    NO_POINTS,
     entry_row,
     lot_of,
     lot_row,
@@ -33,13 +34,9 @@ from services.ledger.rewards.domain import VoucherStatus
 from shared.bulk import insert_rows, locked_or_seeded, update_rows
 from shared.contracts.envelope import CloudEvent
 from shared.db import one_of
-from shared.erasure import (
-    MemberWasErased,
-    anonymous_key,
-    erased_among,
-    is_anonymous,
-    record_erasure,
-)
+from shared.erasure.keys import anonymous_key, is_anonymous
+from shared.erasure.model import MemberWasErased
+from shared.erasure.table import erased_among, record_erasure
 from shared.errors import RetryLater
 from shared.outbox import queue_events
 
@@ -84,7 +81,13 @@ class LedgerRepository:
             list(member_ids),
             self._locked_balances,
             lambda new: [
-                {"member_id": m, "account_key": anonymous_key(), **_ZERO, "updated_at": now}
+                {
+                    "member_id": m,
+                    "account_key": anonymous_key(),
+                    **NO_POINTS,
+                    "version": 0,
+                    "updated_at": now,
+                }
                 for m in new
             ],
             never=self._erased_among,
@@ -285,13 +288,3 @@ class LedgerRepository:
         )
         for a in accounts:
             a.version += 1
-
-
-_ZERO = {
-    "available": 0,
-    "pending": 0,
-    "held": 0,
-    "lifetime_earned": 0,
-    "lifetime_redeemed": 0,
-    "version": 0,
-}

@@ -10,6 +10,10 @@ from services.ledger.domain.entries import Entry, Operation
 from services.ledger.domain.lots import Lot, LotStatus
 from services.ledger.domain.redemptions import Redemption, RedemptionStatus
 
+# A balance row's sums, each what the member's entries add up to; all zero for a new member.
+BALANCE_SUMS = ("available", "pending", "held", "lifetime_earned", "lifetime_redeemed")
+NO_POINTS: dict[str, int] = dict.fromkeys(BALANCE_SUMS, 0)
+
 
 def operation_row(op: Operation, account_key: str) -> dict[str, Any]:
     """The operation as the books keep it: under the member's account key, not their id."""

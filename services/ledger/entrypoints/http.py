@@ -20,7 +20,8 @@ from services.ledger.entrypoints.context import LedgerDep
 from services.ledger.service_layer import views
 from shared.auth import SCOPE_ADMIN, SCOPE_MEMBERS_READ
 from shared.callers import Caller, MemberId, require_member_access, require_scope
-from shared.erasure import ErasureStatus, erasure_status
+from shared.erasure.model import ErasureStatus
+from shared.erasure.table import erasure_status
 from shared.export import member_export
 
 router = APIRouter(prefix="/v1/members/{member_id}", tags=["members"])

@@ -4,7 +4,6 @@ Runs as a worker inside every replica and as ``python -m services.ledger jobs``.
 overlap: each member's step runs under that member's balance lock and checks what is still due.
 """
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
@@ -18,7 +17,7 @@ from services.ledger.domain.model import Policy
 from services.ledger.service_layer.handlers import run_due_work, with_retries
 from services.ledger.service_layer.unit_of_work import UnitOfWork
 from shared.faults import fault_point
-from shared.lifecycle import wait_for_event
+from shared.periodic import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -50,31 +49,24 @@ async def run_due_jobs(
         after = members[-1]
 
 
-class LedgerJobs:
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        uow_factory: Callable[[], UnitOfWork],
-        policy: Policy,
-        *,
-        interval: float,
-        on_posted: Callable[[], None],
-        also: Sequence[Callable[[], Awaitable[int]]] = (),
-    ) -> None:
-        self._sessions, self._uow_factory, self._policy = sessions, uow_factory, policy
-        self._interval, self._on_posted = interval, on_posted
-        self._also = also
-        self._stopping = asyncio.Event()
+def ledger_jobs(
+    sessions: async_sessionmaker[AsyncSession],
+    uow_factory: Callable[[], UnitOfWork],
+    policy: Policy,
+    *,
+    interval: float,
+    on_posted: Callable[[], None],
+    also: Sequence[Callable[[], Awaitable[int]]] = (),
+) -> Periodic:
+    """Due work (maturing, expiring, released holds), then ``also`` (vouchers, reminders)."""
 
-    def stop(self) -> None:
-        self._stopping.set()
+    async def step() -> int:
+        posted = await run_due_jobs(sessions, uow_factory, policy)
+        for more in also:
+            posted += await more()
+        if posted:
+            log.info("scheduled ledger work done", extra={"operations": posted})
+            on_posted()
+        return posted
 
-    async def run(self) -> None:
-        while not self._stopping.is_set():
-            posted = await run_due_jobs(self._sessions, self._uow_factory, self._policy)
-            for step in self._also:
-                posted += await step()
-            if posted:
-                log.info("scheduled ledger work done", extra={"operations": posted})
-                self._on_posted()
-            await wait_for_event(self._stopping, self._interval)
+    return Periodic("ledger jobs", step, interval=interval)

@@ -2,7 +2,6 @@
 each is idempotent: its operation id is recorded with a fingerprint of the request, so a repeat
 is a no-op and a different request under the same id is refused."""
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,6 +26,7 @@ from services.ledger.service_layer.fingerprints import fingerprint
 from services.ledger.service_layer.points import book_points
 from services.ledger.service_layer.unit_of_work import UnitOfWork
 from shared.errors import RetryLater
+from shared.retry import Backoff, retrying
 
 T = TypeVar("T")
 
@@ -182,11 +182,7 @@ def _outcome(account: MemberAccount, redemption_id: str, *, replayed: bool) -> R
 
 async def with_retries(call: Callable[[], Awaitable[T]], *, attempts: int = 5) -> T:
     """Retry a use case that lost a race (``RetryLater``), with a short growing pause."""
-    for attempt in range(1, attempts + 1):
-        try:
-            return await call()
-        except RetryLater:
-            if attempt == attempts:
-                raise
-            await asyncio.sleep(0.005 * 2**attempt)
-    raise AssertionError("unreachable")
+    return await retrying(call, backoff=RACE, on=RetryLater, attempts=attempts)
+
+
+RACE = Backoff(first=0.01, most=0.16)

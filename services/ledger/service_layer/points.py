@@ -28,7 +28,7 @@ from services.ledger.domain.errors import IdempotencyConflict, LedgerError
 from services.ledger.domain.model import MemberAccount, Policy
 from services.ledger.service_layer.fingerprints import fingerprint
 from services.ledger.service_layer.unit_of_work import RepeatedOperations, UnitOfWork
-from shared.erasure import MemberWasErased
+from shared.erasure.model import MemberWasErased
 
 
 @dataclass(slots=True)

@@ -12,7 +12,7 @@ from services.ledger.adapters.repository import LedgerRepository
 from services.ledger.adapters.repository import RepeatedOperations as RepeatedOperations
 from services.ledger.domain.model import MemberAccount
 from shared.contracts.envelope import CloudEvent
-from shared.erasure import erased_event
+from shared.erasure.use_case import erased_event
 from shared.errors import RetryLater
 from shared.uow import RepositoryTransaction, Transaction
 

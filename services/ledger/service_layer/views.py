@@ -14,7 +14,7 @@ from services.ledger.domain.entries import BalanceView, EntryKind
 from services.ledger.domain.lots import LotStatus
 from services.ledger.domain.redemptions import Redemption
 from services.ledger.rewards.domain import Voucher
-from shared.erasure import refuse_if_erased
+from shared.erasure.table import refuse_if_erased
 from shared.pagination import newest_first
 from shared.periods import Bucket, as_day, bucket_of, buckets
 

@@ -20,7 +20,7 @@ from services.notifications.domain.notices import Category, Channel
 from services.notifications.domain.preferences import Preferences
 from shared.bulk import insert_rows
 from shared.db import one_of
-from shared.erasure import erased_among, record_erasure
+from shared.erasure.table import erased_among, record_erasure
 
 
 def _prefs_json(p: Preferences) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from sqlalchemy import (
 )
 
 from shared.db import UtcDateTime
-from shared.erasure import erased_members_table
+from shared.erasure.table import erased_members_table
 
 metadata = MetaData()
 

@@ -19,7 +19,7 @@ from shared.contracts.awards import (
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.erasure import MEMBER_ERASED
 from shared.contracts.ledger import LEDGER_EVENT_TYPES, POINTS_EXPIRING, VOUCHER_EVENT_TYPES
-from shared.erasure import erasure_cut, erasure_from_news
+from shared.erasure.use_case import erasure_cut, erasure_from_news
 from shared.kafka.chunks import BatchHandler, cut_at
 from shared.kafka.dispatch import SKIP, Dispatch, Route, routes_for
 

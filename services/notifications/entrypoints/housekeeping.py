@@ -1,13 +1,12 @@
 """The notification service's retention: inbox messages and delivery logs hold members'
 personal data, so those older than their retention are deleted, once an hour."""
 
-import asyncio
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from services.notifications.service_layer.unit_of_work import UnitOfWork
-from shared.lifecycle import wait_for_event
+from shared.periodic import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -28,29 +27,19 @@ async def forget_old(
     return gone
 
 
-class Housekeeping:
-    def __init__(
-        self,
-        uow_factory: Callable[[], UnitOfWork],
-        *,
-        keep_messages: timedelta,
-        keep_deliveries: timedelta,
-        interval: float = 3600,
-    ) -> None:
-        self._uow_factory, self._interval = uow_factory, interval
-        self._keep_messages, self._keep_deliveries = keep_messages, keep_deliveries
-        self._stopping = asyncio.Event()
+def housekeeping(
+    uow_factory: Callable[[], UnitOfWork],
+    *,
+    keep_messages: timedelta,
+    keep_deliveries: timedelta,
+    interval: float = 3600,
+) -> Periodic:
+    async def step() -> int:
+        gone = await forget_old(
+            uow_factory, keep_messages=keep_messages, keep_deliveries=keep_deliveries
+        )
+        if gone:
+            log.info("old messages and delivery logs deleted", extra={"rows": gone})
+        return gone
 
-    def stop(self) -> None:
-        self._stopping.set()
-
-    async def run(self) -> None:
-        while not self._stopping.is_set():
-            gone = await forget_old(
-                self._uow_factory,
-                keep_messages=self._keep_messages,
-                keep_deliveries=self._keep_deliveries,
-            )
-            if gone:
-                log.info("old messages and delivery logs deleted", extra={"rows": gone})
-            await wait_for_event(self._stopping, self._interval)
+    return Periodic("housekeeping", step, interval=interval)

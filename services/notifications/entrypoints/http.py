@@ -25,7 +25,8 @@ from services.notifications.entrypoints.context import NotificationsDep
 from services.notifications.service_layer import members, views
 from shared.auth import SCOPE_ADMIN, SCOPE_MEMBERS_READ, SCOPE_MEMBERS_WRITE
 from shared.callers import Caller, MemberId, member_scoped, require_member_access, require_scope
-from shared.erasure import ErasureStatus, erasure_status
+from shared.erasure.model import ErasureStatus
+from shared.erasure.table import erasure_status
 from shared.export import member_export
 
 router = APIRouter(prefix="/v1", tags=["members"])

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from services.notifications.domain.notices import Channel
 from services.notifications.domain.preferences import Preferences
 from services.notifications.service_layer.unit_of_work import UnitOfWork
-from shared.erasure import MemberWasErased
+from shared.erasure.model import MemberWasErased
 
 
 class UnknownToken(LookupError):

@@ -12,7 +12,7 @@ from services.notifications.adapters.orm import deliveries, erased_members, inbo
 from services.notifications.adapters.repository import delivery_of
 from services.notifications.domain.deliveries import Delivery
 from services.notifications.domain.preferences import Preferences
-from shared.erasure import refuse_if_erased
+from shared.erasure.table import refuse_if_erased
 from shared.pagination import newest_first
 
 

@@ -17,7 +17,8 @@ from services.rules.adapters.state_codec import member_from_json, member_to_json
 from services.rules.domain.member import MemberState
 from shared.bulk import locked_or_seeded, update_rows
 from shared.db import one_of
-from shared.erasure import anonymous_key, erased_among, record_erasure
+from shared.erasure.keys import anonymous_key
+from shared.erasure.table import erased_among, record_erasure
 
 
 class MembersRepository:

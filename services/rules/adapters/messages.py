@@ -6,7 +6,7 @@ from services.rules.domain.model import LoyaltyEvent, Purchase, PurchaseLine, Re
 from shared.contracts.envelope import CloudEvent, event_key
 from shared.contracts.erasure import ErasureRequested
 from shared.contracts.inbound import PurchaseCompleted, PurchaseReturned, parse_inbound, payload_of
-from shared.erasure import EraseMember
+from shared.erasure.use_case import EraseMember
 
 
 def evaluation(event: CloudEvent) -> EvaluateEvent:

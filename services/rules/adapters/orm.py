@@ -15,7 +15,7 @@ from sqlalchemy import (
 )
 
 from shared.db import UtcDateTime
-from shared.erasure import erased_members_table
+from shared.erasure.table import erased_members_table
 from shared.outbox import outbox_table
 
 metadata = MetaData()

@@ -11,7 +11,8 @@ from services.rules.service_layer.unit_of_work import UnitOfWork
 from shared import metrics
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.erasure import ERASURE_REQUESTED
-from shared.erasure import MemberWasErased, erasure_cut
+from shared.erasure.model import MemberWasErased
+from shared.erasure.use_case import erasure_cut
 from shared.kafka.chunks import BatchHandler, cut_at
 from shared.kafka.dead_letter import MemberForgotten
 from shared.kafka.dispatch import Dispatch, Route

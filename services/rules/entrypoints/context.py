@@ -10,7 +10,7 @@ from services.rules.service_layer.rulebook import RuleBook
 from services.rules.service_layer.unit_of_work import UnitOfWork
 from services.rules.settings import RulesSettings
 from shared.app import ServiceContext, context_of
-from shared.erasure import ErasedCache
+from shared.erasure.cache import ErasedCache
 
 
 @dataclass(frozen=True)

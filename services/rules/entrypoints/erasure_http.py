@@ -15,7 +15,8 @@ from shared.auth import SCOPE_ADMIN
 from shared.callers import Caller, MemberId, scoped
 from shared.contracts.envelope import TYPE_HEADER, derived_id, new_event
 from shared.contracts.erasure import ERASURE_REQUESTED, ErasureRequested
-from shared.erasure import ErasureStatus, erasure_status
+from shared.erasure.model import ErasureStatus
+from shared.erasure.table import erasure_status
 from shared.kafka.producer import OutgoingMessage
 
 router = APIRouter(prefix="/v1", tags=["members"], dependencies=[Depends(scoped(SCOPE_ADMIN))])

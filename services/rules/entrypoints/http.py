@@ -37,7 +37,7 @@ from shared.contracts.erasure import ERASURE_REQUESTED
 from shared.contracts.inbound import MAX_AMOUNT, PayloadError, parse_inbound
 from shared.contracts.json import JsonDecodeError, loads_exact
 from shared.contracts.modes import BATCH, STRUCTURED, binary_document, http_attributes, media_type
-from shared.erasure import MemberWasErased
+from shared.erasure.model import MemberWasErased
 from shared.export import member_export
 from shared.http import problem
 from shared.kafka.producer import OutgoingMessage

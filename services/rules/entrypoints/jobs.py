@@ -5,7 +5,6 @@ twice, or on several replicas, awards once. At the anniversary the member's tier
 (the only moment it may go down).
 """
 
-import asyncio
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -19,7 +18,7 @@ from services.rules.service_layer.handlers import evaluate_events
 from services.rules.service_layer.rulebook import RuleBook
 from services.rules.service_layer.unit_of_work import UnitOfWork
 from shared.contracts.envelope import EVENT_TIME_BEHIND
-from shared.lifecycle import wait_for_event
+from shared.periodic import Periodic
 
 log = logging.getLogger(__name__)
 BIRTHDAY = "member.birthday"
@@ -69,30 +68,23 @@ async def forget_processed(
     return forgotten
 
 
-class RulesJobs:
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        uow_factory: Callable[[], UnitOfWork],
-        book: RuleBook,
-        *,
-        interval: float,
-        on_done: Callable[[], None],
-        keep_processed: timedelta = EVENT_TIME_BEHIND + timedelta(days=1),
-    ) -> None:
-        self._sessions, self._uow_factory, self._book = sessions, uow_factory, book
-        self._keep_processed = keep_processed
-        self._interval, self._on_done = interval, on_done
-        self._stopping = asyncio.Event()
+def rules_jobs(
+    sessions: async_sessionmaker[AsyncSession],
+    uow_factory: Callable[[], UnitOfWork],
+    book: RuleBook,
+    *,
+    interval: float,
+    on_done: Callable[[], None],
+    keep_processed: timedelta = EVENT_TIME_BEHIND + timedelta(days=1),
+) -> Periodic:
+    """Birthdays and anniversaries, then forgetting old processed ids."""
 
-    def stop(self) -> None:
-        self._stopping.set()
+    async def step() -> int:
+        if done := await celebrate(sessions, uow_factory, book):
+            log.info("birthdays and anniversaries evaluated", extra={"members": done})
+            on_done()
+        if forgotten := await forget_processed(uow_factory, keep=keep_processed):
+            log.info("old processed events forgotten", extra={"events": forgotten})
+        return done + forgotten
 
-    async def run(self) -> None:
-        while not self._stopping.is_set():
-            if done := await celebrate(self._sessions, self._uow_factory, self._book):
-                log.info("birthdays and anniversaries evaluated", extra={"members": done})
-                self._on_done()
-            if forgotten := await forget_processed(self._uow_factory, keep=self._keep_processed):
-                log.info("old processed events forgotten", extra={"events": forgotten})
-            await wait_for_event(self._stopping, self._interval)
+    return Periodic("rules jobs", step, interval=interval)

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from services.rules.entrypoints.context import RulesDep
 from shared.auth import SCOPE_MEMBERS_READ
 from shared.callers import Caller, MemberId, require_member_access
-from shared.erasure import MemberWasErased
+from shared.erasure.model import MemberWasErased
 
 router = APIRouter(prefix="/v1", tags=["members"])
 

@@ -33,7 +33,7 @@ from services.rules.domain.returns import InvalidReturn, PurchaseRecord, Unknown
 from services.rules.service_layer.rulebook import RuleBook
 from services.rules.service_layer.unit_of_work import Decided, UnitOfWork
 from shared.contracts.inbound import MAX_AMOUNT
-from shared.erasure import MemberWasErased
+from shared.erasure.model import MemberWasErased
 
 
 @dataclass(slots=True)

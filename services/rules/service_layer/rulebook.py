@@ -1,7 +1,5 @@
 """The rules in force, compiled once per version and shared by every event."""
 
-import asyncio
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,6 +12,7 @@ from services.rules.domain.engine import Compiled
 from services.rules.domain.member import MemberState
 from services.rules.domain.model import LoyaltyEvent
 from services.rules.program.repository import ProgramRepository
+from shared.freshness import Freshness
 
 RETURN_TYPE = "purchase.returned"
 
@@ -31,9 +30,7 @@ class RuleBook:
     ) -> None:
         self._sessions = sessions
         self.currency = currency  # the program's: purchases in another are converted
-        self._ttl = ttl
-        self._loaded_at = float("-inf")
-        self._lock = asyncio.Lock()
+        self._freshness = Freshness(ttl)
         self.rules: Sequence[Compiled] = ()
         self.tiers: list[TierSpec] = []
         self._compiled: dict[tuple[str, int], Compiled] = {}
@@ -45,7 +42,7 @@ class RuleBook:
         book = cls(None, ttl=float("inf"))  # type: ignore[arg-type]
         book.rules = tuple(compile_rule(spec.to_rule(1)) for spec in pack.rules)
         book.tiers = list(pack.tiers)
-        book._loaded_at = 0.0
+        book._freshness.read_now()
         return book
 
     def with_draft(self, spec: RuleSpec) -> "RuleBook":
@@ -57,7 +54,7 @@ class RuleBook:
         book = RuleBook(None, ttl=float("inf"), currency=self.currency)  # type: ignore[arg-type]
         book.rules = (*kept, draft) if spec.enabled else kept
         book.tiers = list(self.tiers)
-        book._loaded_at = 0.0
+        book._freshness.read_now()
         return book
 
     def beneficiaries(self, event: LoyaltyEvent) -> set[str]:
@@ -73,14 +70,11 @@ class RuleBook:
         return found
 
     def invalidate(self) -> None:
-        self._loaded_at = float("-inf")
+        self._freshness.invalidate()
 
     async def refreshed(self) -> "RuleBook":
         """This book, reloaded first if it is older than ``ttl``."""
-        if time.monotonic() - self._loaded_at > self._ttl:
-            async with self._lock:
-                if time.monotonic() - self._loaded_at > self._ttl:
-                    await self._reload()
+        await self._freshness.refresh(self._reload)
         return self
 
     async def _reload(self) -> None:
@@ -95,7 +89,6 @@ class RuleBook:
             compiled.append(self._compiled[key])
         self.rules = tuple(compiled)
         self._needed = {}
-        self._loaded_at = time.monotonic()
 
     def facts(self, event: LoyaltyEvent, member: MemberState) -> dict[str, Any]:
         return facts(event, member, self._read_by(event.event_type))

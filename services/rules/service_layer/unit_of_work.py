@@ -22,7 +22,7 @@ from services.rules.domain.exchange import Rate
 from services.rules.domain.member import MemberState
 from services.rules.domain.model import Decision, LoyaltyEvent
 from services.rules.domain.returns import PurchaseRecord
-from shared.erasure import erased_event
+from shared.erasure.use_case import erased_event
 from shared.errors import RetryLater
 from shared.uow import SqlAlchemyTransaction, Transaction
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from shared.erasure import create_erased_members
+import shared.db
 
 revision: str = "0006"
 down_revision: str | None = "0005"
@@ -56,7 +56,11 @@ def upgrade() -> None:
     _restore_append_only(postgres)
     op.drop_index("ix_entries_member_id_id", table_name="entries")
     op.create_index("ix_entries_account_key_id", "entries", ["account_key", "id"])
-    create_erased_members(op)
+    op.create_table(
+        "erased_members",
+        sa.Column("digest", sa.String(64), primary_key=True),
+        sa.Column("erased_at", shared.db.UtcDateTime(), nullable=False),
+    )
 
 
 def downgrade() -> None:

@@ -10,9 +10,10 @@ SHA-256 digest of the id and when (shared.erasure).
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
-from shared.erasure import create_erased_members
+import shared.db
 
 revision: str = "0003"
 down_revision: str | None = "0002"
@@ -21,7 +22,11 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    create_erased_members(op)
+    op.create_table(
+        "erased_members",
+        sa.Column("digest", sa.String(64), primary_key=True),
+        sa.Column("erased_at", shared.db.UtcDateTime(), nullable=False),
+    )
 
 
 def downgrade() -> None:
