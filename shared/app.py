@@ -7,11 +7,13 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, FastAPI, Request
+from pydantic import BaseModel
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.middleware import Middleware
 
 from shared.auth import Authenticator
 from shared.body_limit import BodyLimit
@@ -100,7 +102,36 @@ def settle_garbage_collector() -> None:
 BOOT = Backoff(first=1.0, most=10.0)
 
 
-def create_service_app(parts: ServiceParts, *, title: str, routers: Sequence[APIRouter]) -> FastAPI:
+class ServiceApp(FastAPI):
+    """A service's app: its OpenAPI document also names ``schemas`` no route declares (a body
+    the route validates by hand, such as the CloudEvent envelope)."""
+
+    def __init__(self, *, schemas: Sequence[type[BaseModel]] = (), **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._extra_schemas = schemas
+
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            schema = super().openapi()
+            named = schema.setdefault("components", {}).setdefault("schemas", {})
+            for model in self._extra_schemas:
+                named[model.__name__] = model.model_json_schema(
+                    ref_template="#/components/schemas/{model}"
+                )
+        return self.openapi_schema or super().openapi()
+
+
+def create_service_app(
+    parts: ServiceParts,
+    *,
+    title: str,
+    routers: Sequence[APIRouter],
+    fast_paths: Sequence[Middleware] = (),
+    schemas: Sequence[type[BaseModel]] = (),
+) -> FastAPI:
+    """``fast_paths``: plain-ASGI answers to a route's commonest request, beside their routes
+    (the innermost middleware: inside the body limit and the request log, before routing);
+    what a fast path does not take goes on to its route."""
     booted = asyncio.Event()
 
     async def boot_then_work(stopping: asyncio.Event) -> None:
@@ -149,9 +180,18 @@ def create_service_app(parts: ServiceParts, *, title: str, routers: Sequence[API
         if not booted.is_set():
             raise ServiceStarting()
 
-    app = FastAPI(title=title, lifespan=lifespan, version="0.1.0", responses=ERROR_RESPONSES)
+    app = ServiceApp(
+        title=title,
+        lifespan=lifespan,
+        version="0.1.0",
+        responses=ERROR_RESPONSES,
+        schemas=schemas,
+    )
     app.state.authenticator = parts.authenticator
     install_problem_handlers(app)
+    if "api" in parts.roles:
+        for fast in fast_paths:  # added first: innermost
+            app.add_middleware(fast.cls, *fast.args, **fast.kwargs)
     app.add_middleware(BodyLimit, max_bytes=parts.max_request_bytes)
     install_request_metrics(app, parts.name)  # outside the limit: a 413 is counted too
 

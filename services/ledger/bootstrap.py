@@ -69,6 +69,8 @@ def build_app(
 
     parts.workers = [consumer, relay, jobs]
     parts.startup = [default_catalogue]
+    balances = BalanceReader(settings.database_url, sessions)
+    parts.closers = [balances.close]
     app = create_service_app(
         parts,
         title="pointstream ledger",
@@ -79,9 +81,10 @@ def build_app(
             admin_http.reports,
             rewards_http.router,
         ],
+        fast_paths=[
+            Middleware(BalanceFastPath, authenticator=parts.authenticator, reader=balances)
+        ],
     )
-    balances = BalanceReader(settings.database_url, sessions)
-    parts.closers = [balances.close]
     app.state.context = LedgerContext(
         parts=parts,
         settings=settings,
@@ -91,8 +94,4 @@ def build_app(
         balances=balances,
     )
     install_ledger_errors(app)
-    if "api" in parts.roles:  # innermost middleware: inside the request log, before routing
-        app.user_middleware.append(
-            Middleware(BalanceFastPath, authenticator=parts.authenticator, reader=balances)
-        )
     return app

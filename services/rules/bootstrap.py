@@ -71,6 +71,12 @@ def build_app(
 
     parts.workers = [consumer, relay, jobs]
     parts.startup = [default_pack]
+    erased = ErasedCache(sessions, erased_members)
+    context = RulesContext(parts=parts, settings=settings, uow=uow, book=book, erased=erased)
+
+    async def accept(body: bytes, headers: list[tuple[str, str]]) -> Response:
+        return await accept_events(body, headers=headers, context=context)
+
     app = create_service_app(
         parts,
         title="pointstream rules",
@@ -84,38 +90,8 @@ def build_app(
             operations_http.router,
             rates_http.router,
         ],
+        fast_paths=[Middleware(IngestFastPath, authenticator=parts.authenticator, accept=accept)],
+        schemas=[CloudEvent],  # the ingest body, validated by hand (exact decimals)
     )
-    erased = ErasedCache(sessions, erased_members)
-    context = RulesContext(parts=parts, settings=settings, uow=uow, book=book, erased=erased)
     app.state.context = context
-    if "api" in parts.roles:  # innermost middleware: inside the request log, before routing
-
-        async def accept(body: bytes, headers: list[tuple[str, str]]) -> Response:
-            return await accept_events(body, headers=headers, context=context)
-
-        app.user_middleware.append(
-            Middleware(
-                IngestFastPath,
-                authenticator=parts.authenticator,
-                accept=accept,
-                handlers=app.exception_handlers,
-            )
-        )
-    _publish_envelope_schema(app)
     return app
-
-
-def _publish_envelope_schema(app: FastAPI) -> None:
-    """The ingest body is validated by hand (exact decimals); document its schema anyway."""
-    build = app.openapi
-
-    def openapi() -> dict[str, object]:
-        if app.openapi_schema is None:
-            schema = build()
-            schema.setdefault("components", {}).setdefault("schemas", {})["CloudEvent"] = (
-                CloudEvent.model_json_schema(ref_template="#/components/schemas/{model}")
-            )
-            app.openapi_schema = schema
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]

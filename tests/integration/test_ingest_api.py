@@ -188,3 +188,29 @@ async def test_the_ingest_fast_path_answers_as_the_route_does(client: httpx.Asyn
     good = purchase("m-9")
     accepted = await client.post("/v1/events", json=good, headers=key)
     assert (accepted.status_code, accepted.json()) == (202, {"accepted": 1, "ids": [good["id"]]})
+
+
+async def test_the_ingest_fast_path_and_its_route_give_the_same_answer(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plain-ASGI ingest takes what an ingest key sends, as the route does: the same
+    acceptance, the same problem document for a bad event."""
+    from services.rules.entrypoints.ingest_fast_path import IngestFastPath
+
+    taken: list[bool] = []
+    takes = IngestFastPath._takes
+
+    def spy(self: IngestFastPath, scope: Any) -> bool:
+        taken.append(takes(self, scope))
+        return taken[-1]
+
+    monkeypatch.setattr(IngestFastPath, "_takes", spy)
+    pos = {"X-API-Key": POS_KEY}
+    answers = []
+    for path, fast in (("/v1/events", True), ("/v1/events?via=route", False)):
+        good = await client.post(path, json=purchase("m-fast"), headers=pos)
+        bad = await client.post(path, json=purchase("m-fast", total="-1"), headers=pos)
+        assert taken[-2:] == [fast, fast]
+        answers.append((good.status_code, good.json()["accepted"], bad.status_code, bad.json()))
+    assert answers[0] == answers[1]
+    assert answers[0][:3] == (202, 1, 422)

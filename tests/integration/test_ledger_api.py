@@ -257,3 +257,28 @@ async def test_a_member_exports_all_the_ledger_holds_about_them_and_only_they_or
     assert len(exported["operations"]) == 2
     assert sorted(e["actor"] for e in exported["entries"]) == ["admin", "admin"]
     assert json.loads(by_member.content)["entries"] == exported["entries"]
+
+
+async def test_the_balance_fast_path_and_its_route_give_the_same_answer(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plain-ASGI read answers only what the route would answer 200, and the same: a
+    query string sends the same request to the route."""
+    from services.ledger.entrypoints.balance_fast_path import BalanceFastPath
+
+    taken: list[str | None] = []
+    allowed = BalanceFastPath._allowed_read
+
+    def spy(self: BalanceFastPath, scope: Any) -> str | None:
+        taken.append(allowed(self, scope))
+        return taken[-1]
+
+    monkeypatch.setattr(BalanceFastPath, "_allowed_read", spy)
+    await credit(client, "m-fast", 70)
+    for member in ("m-fast", "m-never-seen"):
+        fast = await client.get(f"/v1/members/{member}/balance", headers=TILL)
+        routed = await client.get(f"/v1/members/{member}/balance?via=route", headers=TILL)
+        assert taken[-2:] == [member, None]  # the fast path answered, then the route
+        assert (fast.status_code, fast.json()) == (routed.status_code, routed.json())
+        assert fast.headers["content-type"] == routed.headers["content-type"]
+    assert fast.json()["available"] == 0

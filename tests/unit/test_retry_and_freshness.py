@@ -13,9 +13,7 @@ def test_a_backoff_doubles_from_its_first_pause_up_to_its_most() -> None:
     assert [backoff.delay(n) for n in range(1, 6)] == [0.1, 0.2, 0.4, 0.5, 0.5]
 
 
-async def test_retrying_gives_the_result_on_success_and_the_error_after_attempts() -> (
-    None
-):
+async def test_retrying_gives_the_result_on_success_and_the_error_after_attempts() -> None:
     calls = []
 
     async def flaky() -> str:

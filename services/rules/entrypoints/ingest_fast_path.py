@@ -7,9 +7,8 @@ refuses it as every route does. It sits inside the request log: every request is
 timed the same way.
 """
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from types import SimpleNamespace
-from typing import Any
 
 from fastapi.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -29,12 +28,10 @@ class IngestFastPath:
         *,
         authenticator: Authenticator,
         accept: Accept,
-        handlers: Mapping[Any, Any],  # the app's exception handlers
     ) -> None:
         self._app = app
         self._auth = authenticator
         self._accept = accept
-        self._handlers = handlers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not self._takes(scope):
@@ -52,7 +49,8 @@ class IngestFastPath:
         try:
             response = await self._accept(bytes(body), headers)
         except Exception as exc:  # noqa: BLE001 - answered as the app answers it (e.g. 503)
-            response = await problem_for(exc, scope, self._handlers)
+            handlers = scope["app"].exception_handlers  # the app's own answers
+            response = await problem_for(exc, scope, handlers)
         scope["route"] = _ROUTE
         await response(scope, receive, send)
 
