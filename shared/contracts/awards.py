@@ -1,6 +1,6 @@
 """Payloads on ``loyalty.awards.v1``: what the rules decided an event is worth (or no longer)."""
 
-from typing import Self
+from typing import Literal, Self, get_args
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
@@ -90,6 +90,12 @@ class ProfileChanged(BaseModel):
     consents: ProfileConsents | None = None
 
 
+# The message a member gets for points a rule awarded, when not the usual points message: a
+# rule says which (``notice`` in its spec), so renaming a rule never changes what is sent.
+NoticeKind = Literal["welcome", "birthday", "goodwill"]
+NOTICE_KINDS: tuple[str, ...] = get_args(NoticeKind)
+
+
 class AwardedPart(BaseModel):
     """What one rule awarded, inside a :class:`PointsDecided`."""
 
@@ -103,6 +109,9 @@ class AwardedPart(BaseModel):
     explanation: str = Field(min_length=1, max_length=500)
     pending_until: AwareDatetime | None = None
     funded_by: str | None = Field(default=None, description="a partner paying for the points")
+    notice: NoticeKind | None = Field(
+        default=None, description="the message the member gets for it (None: the points message)"
+    )
 
 
 class RevokedPart(BaseModel):

@@ -7,6 +7,8 @@ from typing import Literal, get_args
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from shared.contracts.awards import NoticeKind
+
 LedgerKind = Literal[
     "earned",
     "matured",
@@ -88,6 +90,10 @@ class LedgerEvent(BaseModel):
     )
     explanations: dict[str, str] | None = Field(
         default=None, description="the ledger's own explanation in each language it has"
+    )
+    notice: NoticeKind | None = Field(
+        default=None,
+        description="for 'earned': the message its rule asks for (None: the points message)",
     )
 
 

@@ -39,6 +39,7 @@ def ledger_event(op: Operation) -> CloudEvent:
         parts=_parts(op),
         language=op.cause.language,
         explanations=dict(op.cause.translations) or None,
+        notice=op.cause.notice if op.kind is EntryKind.EARN else None,
         balance=BalanceSnapshot(
             available=op.balance.available,
             pending=op.balance.pending,

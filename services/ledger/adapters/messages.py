@@ -41,6 +41,7 @@ def decision(event: CloudEvent) -> RecordDecision | RevokeDecision:
                     rule_version=a.rule_version,
                     explanation=a.explanation,
                     pending_until=a.pending_until,
+                    notice=a.notice,
                 )
                 for a in d.awards
             ),

@@ -42,6 +42,8 @@ class AwardedPoints:
     rule_version: int
     explanation: str
     pending_until: datetime | None
+    # The message its rule asks for: how to tell the member, not what was asked.
+    notice: str | None = field(default=None, metadata=NOT_FINGERPRINTED)
 
 
 @dataclass(frozen=True, slots=True)

@@ -100,12 +100,14 @@ def joined_cause(parts: Sequence[Earning | Taking]) -> Cause:
     if len(parts) == 1:
         return parts[0].cause
     languages = {p.cause.language for p in parts}
+    notices = {p.cause.notice for p in parts}
     return Cause(
         explanation=", ".join(
             f"{p.cause.explanation}: {grouped(p.points, p.cause.language)}" for p in parts
         ),
         source_event_id=parts[0].cause.source_event_id,
         language=languages.pop() if len(languages) == 1 else None,
+        notice=notices.pop() if len(notices) == 1 else None,
     )
 
 

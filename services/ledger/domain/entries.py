@@ -43,6 +43,7 @@ class Cause:
     source_event_id: str | None = None
     actor: str | None = None
     language: str | None = None  # of the explanation, when the rules said (not stored)
+    notice: str | None = None  # the message the rule asks for (not stored)
     # The ledger's own explanations (a reward, a refund) in each language: (language, text)
     translations: tuple[tuple[str, str], ...] = ()
 

@@ -191,6 +191,7 @@ def _part_cause(
         rule_version=part.rule_version,
         source_event_id=decision.source_event_id,
         language=decision.language,
+        notice=part.notice if isinstance(part, AwardedPoints) else None,
     )
 
 

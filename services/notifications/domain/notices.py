@@ -36,13 +36,28 @@ class Notice:
     digestible: bool = False  # small news that may be folded into a digest
 
 
-# The default program's rules for joining (directly, or invited by a member).
-WELCOME_RULES = frozenset({"welcome", "referred-welcome"})
+# The messages a rule may ask for (its spec's ``notice``) instead of the points message.
+RULE_NOTICES = {
+    "welcome": Category.SERVICE,
+    "birthday": Category.BIRTHDAY,
+    "goodwill": Category.SERVICE,
+}
+# A ledger before rules named their notice (0.1) sent none: its message was chosen by the
+# default program's rule ids. Read so during a rolling upgrade from 0.1; dropped in 0.3.
+LEGACY_RULE_NOTICES = {
+    "welcome": "welcome",
+    "referred-welcome": "welcome",
+    "birthday": "birthday",
+    "goodwill": "goodwill",
+}
 
 
 def notice_for_ledger(cause_id: str, kind: str, data: dict[str, Any]) -> Notice | None:
     """The notice for a ledger event (``points.<kind>``), or None when it is not news."""
-    rule = data.get("rule_id") or ""
+    if "notice" in data:
+        asked = data["notice"]
+    else:  # from a ledger of 0.1
+        asked = LEGACY_RULE_NOTICES.get(str(data.get("rule_id") or ""))
     values = {
         "points": data.get("points", 0),
         "explanation": data.get("explanation", ""),
@@ -54,12 +69,8 @@ def notice_for_ledger(cause_id: str, kind: str, data: dict[str, Any]) -> Notice 
     }
     occurred = datetime.fromisoformat(str(data["recorded_at"]))
     member = str(data["member_id"])
-    if kind == "earned" and rule == "birthday":
-        return Notice(cause_id, member, "birthday", Category.BIRTHDAY, occurred, values)
-    if kind == "earned" and rule == "goodwill":
-        return Notice(cause_id, member, "goodwill", Category.SERVICE, occurred, values)
-    if kind == "earned" and rule in WELCOME_RULES:
-        return Notice(cause_id, member, "welcome", Category.SERVICE, occurred, values)
+    if kind == "earned" and asked in RULE_NOTICES:
+        return Notice(cause_id, member, asked, RULE_NOTICES[asked], occurred, values)
     if kind in ("earned", "matured", "reversed", "expired", "adjusted", "refunded"):
         return Notice(
             cause_id,

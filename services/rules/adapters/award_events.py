@@ -50,6 +50,7 @@ def decision_events(decision: Decision, event: LoyaltyEvent) -> list[CloudEvent]
                 explanation=a.explanation,
                 pending_until=a.pending_until,
                 funded_by=a.funded_by,
+                notice=a.notice,
             )
         )
     revocations: dict[str, list[RevokedPart]] = {}

@@ -3,9 +3,10 @@
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from services.rules.domain import rules as r
+from shared.contracts.awards import NoticeKind
 from shared.contracts.names import Name
 from shared.contracts.numbers import INTEGER, Moment, Whole
 
@@ -62,6 +63,16 @@ class CapsSpec(_Spec):
     budget: Annotated[int, Field(gt=0, le=10**15), INTEGER] | None = Field(default=None)
 
 
+# The default program's rules whose messages were chosen by their id before rules named their
+# notice: read so from specs stored then.
+LEGACY_NOTICES = {
+    "welcome": "welcome",
+    "referred-welcome": "welcome",
+    "birthday": "birthday",
+    "goodwill": "goodwill",
+}
+
+
 class RuleSpec(_Spec):
     """A rule as a program manager writes it."""
 
@@ -88,6 +99,23 @@ class RuleSpec(_Spec):
         description="award the member named by this field of the event's data instead",
     )
     enabled: bool = Field(default=True, strict=True)
+    notice: NoticeKind | None = Field(
+        default=None,
+        description="the message members get for its points: welcome, birthday or goodwill "
+        "(none: the usual points message)",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _notice_of_a_rule_saved_before_notices(cls, data: Any, info: ValidationInfo) -> Any:
+        """A spec stored before rules named their notice (0.1) has no ``notice`` key: the
+        default program's rules keep the message the notification service then chose by
+        their id. A spec saved since always has the key (None: the points message)."""
+        stored = bool(info.context and info.context.get("stored"))
+        if stored and isinstance(data, dict) and "notice" not in data:
+            legacy = LEGACY_NOTICES.get(str(data.get("id")))
+            return {**data, "notice": legacy} if legacy else data
+        return data
 
     def to_rule(self, version: int) -> r.Rule:
         e = self.effect
@@ -121,6 +149,7 @@ class RuleSpec(_Spec):
             funded_by=self.funded_by,
             beneficiary=self.beneficiary,
             enabled=self.enabled,
+            notice=self.notice,
         )
 
 

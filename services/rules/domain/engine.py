@@ -218,6 +218,7 @@ def _award(
         awarded_at=event.occurred_at,
         pending_until=pending,
         funded_by=rule.funded_by,
+        notice=rule.notice,
     )
     explanation = explain(rule, language, currency=currency, **award.explained())
     return dataclasses.replace(award, explanation=explanation)

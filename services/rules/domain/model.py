@@ -98,6 +98,7 @@ class Award:
     awarded_at: datetime
     pending_until: datetime | None = None
     funded_by: str | None = None
+    notice: str | None = None  # the message its rule asks for
     language: str = "en"  # of the explanation
     amount: Decimal = Decimal(0)  # what the points were counted on (to explain them again)
     paid_in: str | None = None  # a purchase in another currency: that currency, and the

@@ -98,6 +98,7 @@ class Rule:
     # data (e.g. "referred_member_id", so that both sides of a referral are rewarded).
     beneficiary: str | None = None
     enabled: bool = True
+    notice: str | None = None  # the message members get for its points (None: the usual)
 
     def is_active(self, moment: datetime) -> bool:
         return (
