@@ -59,7 +59,7 @@ def _named(error: dict[str, Any]) -> str:
     return f"{where}: {error.get('msg')}" if where else str(error.get("msg"))
 
 
-def segment(value: str) -> str:
-    """``value`` as one path segment of a URL: a member id such as ``alice/../bob`` names no
+def path_segment(value: str) -> str:
+    """``value`` as one segment of a URL path: a member id such as ``alice/../bob`` names no
     other path."""
     return quote(value, safe="")

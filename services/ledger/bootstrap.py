@@ -1,6 +1,7 @@
 """Wires the ledger service: settings, database, Kafka, workers and the HTTP app."""
 
 from collections.abc import Callable
+from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -17,7 +18,7 @@ from services.ledger.rewards import handlers as rewards_handlers
 from services.ledger.rewards import http as rewards_http
 from services.ledger.rewards.setup import load_default_catalogue_if_empty
 from services.ledger.rewards.unit_of_work import RewardsUnitOfWork
-from services.ledger.service_layer import reminders
+from services.ledger.service_layer import reminders, views
 from services.ledger.settings import LedgerSettings
 from shared.app import ServiceParts, create_service_app
 from shared.kafka.consumer import ConsumerRuntime
@@ -69,7 +70,11 @@ def build_app(
 
     parts.workers = [consumer, relay, jobs]
     parts.startup = [default_catalogue]
-    balances = BalanceReader(settings.database_url, sessions)
+    balances = BalanceReader(settings.database_url)
+
+    async def read_balance(member_id: str) -> dict[str, Any]:
+        return await views.balance_answer(balances, sessions, member_id)
+
     parts.closers = [balances.close]
     app = create_service_app(
         parts,
@@ -82,7 +87,7 @@ def build_app(
             rewards_http.router,
         ],
         fast_paths=[
-            Middleware(BalanceFastPath, authenticator=parts.authenticator, reader=balances)
+            Middleware(BalanceFastPath, authenticator=parts.authenticator, read=read_balance)
         ],
     )
     app.state.context = LedgerContext(
@@ -91,7 +96,7 @@ def build_app(
         policy=policy,
         uow=uow,
         committed=relay.wake,
-        balances=balances,
+        read_balance=read_balance,
     )
     install_ledger_errors(app)
     return app

@@ -121,7 +121,7 @@ class Backends:
         await self._client.aclose()
 
 
-def seg(value: str) -> str:
+def path_segment(value: str) -> str:
     """A value as one segment of a service's URL path: what a form or a token carried can
     never reach another route."""
     return quote(value, safe="")

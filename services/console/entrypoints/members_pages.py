@@ -8,7 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.console.adapters.backends import ADMIN, MEMBERS_READ, Answer, seg
+from services.console.adapters.backends import ADMIN, MEMBERS_READ, Answer, path_segment
 from services.console.entrypoints.context import ConsoleDep, manager, page
 
 router = APIRouter()
@@ -25,7 +25,7 @@ async def member_lookup(
     found: dict[str, Answer | None] = {}
     down: list[str] = []
     if member:
-        m = seg(member)
+        m = path_segment(member)
         calls = {
             "balance": ("ledger", f"/v1/members/{m}/balance", MEMBERS_READ),
             "tier": ("rules", f"/v1/members/{m}/tier", MEMBERS_READ),
@@ -75,7 +75,7 @@ async def adjust(
         done = await console.backends.call(
             "ledger",
             "POST",
-            f"/v1/admin/members/{seg(member_id)}/adjustments",
+            f"/v1/admin/members/{path_segment(member_id)}/adjustments",
             key=session.key,
             scope=ADMIN,
             json={"adjustment_id": uuid.uuid4().hex, "points": points, "reason": reason},

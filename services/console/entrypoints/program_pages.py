@@ -9,7 +9,7 @@ import yaml
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.console.adapters.backends import ADMIN, seg
+from services.console.adapters.backends import ADMIN, path_segment
 from services.console.adapters.sessions import Session
 from services.console.entrypoints.context import ConsoleDep, manager, page, refused
 
@@ -72,7 +72,7 @@ async def save_reward(
         console,
         csrf,
         "ledger",
-        f"/v1/admin/rewards/{seg(reward_id)}",
+        f"/v1/admin/rewards/{path_segment(reward_id)}",
         spec,
         f"Reward {reward_id} saved.",
     )

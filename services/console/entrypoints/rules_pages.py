@@ -10,7 +10,7 @@ import yaml
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from services.console.adapters.backends import ADMIN, REPORTS, Answer, seg
+from services.console.adapters.backends import ADMIN, REPORTS, Answer, path_segment
 from services.console.adapters.sessions import Session
 from services.console.entrypoints.context import ConsoleDep, manager, page
 
@@ -42,7 +42,7 @@ async def rules_table(request: Request, console: ConsoleDep) -> Response:
 async def rule_editor(request: Request, console: ConsoleDep, rule_id: str) -> Response:
     session = manager(console, request)
     versions = await console.backends.call(
-        "rules", "GET", f"/v1/rules/{seg(rule_id)}/versions", key=session.key, scope=ADMIN
+        "rules", "GET", f"/v1/rules/{path_segment(rule_id)}/versions", key=session.key, scope=ADMIN
     )
     if not versions.ok:
         return page(
@@ -68,7 +68,7 @@ async def check(
         answer = await console.backends.call(
             "rules",
             "POST",
-            f"/v1/rules/{seg(rule_id)}/check",
+            f"/v1/rules/{path_segment(rule_id)}/check",
             key=session.key,
             scope=ADMIN,
             json=parsed,
@@ -99,13 +99,13 @@ async def save(
         saved = await console.backends.call(
             "rules",
             "PUT",
-            f"/v1/rules/{seg(rule_id)}",
+            f"/v1/rules/{path_segment(rule_id)}",
             key=session.key,
             scope=ADMIN,
             json=parsed,
         )
     versions = await console.backends.call(
-        "rules", "GET", f"/v1/rules/{seg(rule_id)}/versions", key=session.key, scope=ADMIN
+        "rules", "GET", f"/v1/rules/{path_segment(rule_id)}/versions", key=session.key, scope=ADMIN
     )
     history = versions.body if versions.ok else []
     if saved is not None and saved.ok:
@@ -168,7 +168,7 @@ async def simulate(
     answer = await console.backends.call(
         "rules",
         "POST",
-        f"/v1/rules/{seg(rule_id)}/simulate",
+        f"/v1/rules/{path_segment(rule_id)}/simulate",
         key=session.key,
         scope=ADMIN,
         json={"spec": draft, "event": body},

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.console.adapters.backends import Answer, seg
+from services.console.adapters.backends import Answer, path_segment
 from services.console.adapters.sessions import (
     LANGUAGES,
     WALLET_COOKIE,
@@ -85,8 +85,8 @@ async def home(request: Request, console: ConsoleDep) -> Response:
     if wallet is None:
         return one_sentence(console, request, "en", message="expired", status=401)
     lang = wallet.language
-    at = f"/v1/members/{seg(wallet.member_id)}"
-    in_lang = f"lang={seg(lang)}"  # the ledger's own texts (rewards, refunds) in it
+    at = f"/v1/members/{path_segment(wallet.member_id)}"
+    in_lang = f"lang={path_segment(lang)}"  # the ledger's own texts (rewards, refunds) in it
     balance, ahead, standing, entries, rewards, inbox = await asyncio.gather(
         read_quietly(console, "ledger", f"{at}/balance", wallet.token),
         read_quietly(console, "ledger", f"{at}/points-ahead", wallet.token),
@@ -140,7 +140,7 @@ async def redeem(
     answer = await console.backends.call(
         "ledger",
         "POST",
-        f"/v1/members/{seg(wallet.member_id)}/redemptions",
+        f"/v1/members/{path_segment(wallet.member_id)}/redemptions",
         token=wallet.token,
         headers={"Idempotency-Key": idempotency or uuid.uuid4().hex},
         json={"reward_id": reward_id},
@@ -168,7 +168,10 @@ async def preferences(request: Request, console: ConsoleDep, saved: bool = False
     if wallet is None:
         return one_sentence(console, request, "en", message="expired", status=401)
     found = await read_quietly(
-        console, "notifications", f"/v1/members/{seg(wallet.member_id)}/preferences", wallet.token
+        console,
+        "notifications",
+        f"/v1/members/{path_segment(wallet.member_id)}/preferences",
+        wallet.token,
     )
     return wallet_page(
         console,
@@ -193,7 +196,7 @@ async def save_preferences(request: Request, console: ConsoleDep) -> Response:
     form = await request.form()
     if not same_token(str(form.get("csrf", "")), wallet):
         return RedirectResponse("/wallet/preferences", status_code=303)
-    path = f"/v1/members/{seg(wallet.member_id)}/preferences"
+    path = f"/v1/members/{path_segment(wallet.member_id)}/preferences"
     current = await console.backends.call("notifications", "GET", path, token=wallet.token)
     language = str(form.get("language", wallet.language))
     chosen = {

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.console.adapters.backends import ServiceDown, seg
+from services.console.adapters.backends import ServiceDown, path_segment
 from services.console.adapters.sessions import LANGUAGES, WALLET_COOKIE, same_secret, same_token
 from services.console.entrypoints.context import ConsoleContext, ConsoleDep
 from services.console.entrypoints.wallet import (
@@ -78,7 +78,7 @@ async def use_link(
         return one_sentence(console, request, language, message="bad_link", status=401)
     try:
         used = await console.backends.call(
-            "notifications", "POST", f"/v1/members/{seg(member)}/sign-ins", token=token
+            "notifications", "POST", f"/v1/members/{path_segment(member)}/sign-ins", token=token
         )
     except ServiceDown:
         return one_sentence(console, request, language, message="down", status=503)
@@ -126,7 +126,7 @@ async def _language_of(console: ConsoleContext, member: str, token: str) -> str:
     """The member's language, as their preferences say (read with their token: reading does
     not use a sign-in link); English when unknown."""
     prefs = await read_quietly(
-        console, "notifications", f"/v1/members/{seg(member)}/preferences", token
+        console, "notifications", f"/v1/members/{path_segment(member)}/preferences", token
     )
     found = prefs.body.get("language") if prefs and prefs.ok else None
     return found if found in LANGUAGES else "en"

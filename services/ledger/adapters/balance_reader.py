@@ -2,7 +2,8 @@
 
 On PostgreSQL it skips the ORM and the transaction: one prepared statement on a small asyncpg
 pool of its own, one round trip (a session would add a ping, BEGIN and ROLLBACK). Elsewhere
-(SQLite) it reads through a session like every other view."""
+(SQLite), and for a member it does not find, ``views.balance_answer`` reads through a session
+like every other view."""
 
 import asyncio
 from datetime import datetime
@@ -10,9 +11,6 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from services.ledger.service_layer import views
 
 _BALANCE = (
     "SELECT available, pending, held, lifetime_earned, lifetime_redeemed, updated_at "
@@ -30,29 +28,27 @@ class _ReadOnlyConnection(asyncpg.Connection):  # type: ignore[misc]
 
 
 class BalanceReader:
-    def __init__(self, database_url: str, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, database_url: str) -> None:
         url = make_url(database_url)
         self._dsn = (
             url.set(drivername="postgresql").render_as_string(hide_password=False)
             if url.get_backend_name() == "postgresql"
             else None
         )
-        self._sessions = sessions
         self._pool: asyncpg.Pool | None = None
         self._lock = asyncio.Lock()
 
-    async def balance(self, member_id: str) -> dict[str, Any]:
-        """The member's balance as the API answers it (zeros for an unknown member)."""
+    async def balance(self, member_id: str) -> dict[str, Any] | None:
+        """The member's balance as the API answers it, read in one round trip; None where
+        this read does not answer (SQLite, an unknown or erased member): the view does."""
         if self._dsn is None:
-            async with self._sessions() as session:
-                return (await views.balance(session, member_id)).model_dump(mode="json")
+            return None
         try:
             row = await (await self._connected()).fetchrow(_BALANCE, member_id)
         except _BROKEN:  # a connection the database dropped (a restart): once more, afresh
             row = await (await self._connected()).fetchrow(_BALANCE, member_id)
-        if row is None:  # an unknown member, or one who was erased (refused: 410)
-            async with self._sessions() as session:
-                return (await views.balance(session, member_id)).model_dump(mode="json")
+        if row is None:
+            return None
         updated: datetime | None = row["updated_at"]
         return {
             "member_id": member_id,

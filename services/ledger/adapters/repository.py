@@ -1,9 +1,9 @@
 """Loads a member's account under a row lock and writes back what its operations changed."""
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.ledger.adapters.orm import (
@@ -11,11 +11,9 @@ from services.ledger.adapters.orm import (
     entries,
     erased_members,
     lots,
-    member_tiers,
     operations,
     outbox,
     redemptions,
-    vouchers,
 )
 from services.ledger.adapters.rows import (
     NO_POINTS,
@@ -30,13 +28,12 @@ from services.ledger.domain.entries import Operation
 from services.ledger.domain.lots import OPEN_LOTS
 from services.ledger.domain.model import MemberAccount
 from services.ledger.domain.redemptions import RedemptionStatus
-from services.ledger.rewards.domain import VoucherStatus
 from shared.bulk import insert_rows, locked_or_seeded, update_rows
 from shared.contracts.envelope import CloudEvent
 from shared.db import one_of
 from shared.erasure.keys import anonymous_key, is_anonymous
 from shared.erasure.model import MemberWasErased
-from shared.erasure.table import erased_among, record_erasure
+from shared.erasure.table import erased_among
 from shared.errors import RetryLater
 from shared.outbox import queue_events
 
@@ -213,47 +210,6 @@ class LedgerRepository:
         account (its lots expiring, its holds lapsing) tells no one."""
         told = [e for e in events if not is_anonymous(e.subject)]
         await queue_events(self._session, outbox, topic, told)
-
-    async def erase(self, member_id: str, now: datetime) -> bool:
-        """Forget who the member's account belongs to; False if that was done before. Their
-        vouchers not yet used are cancelled; their balance row, lots, redemptions, vouchers
-        and tier move to the account key, which then leads to no one. The entries and
-        operations (already under the key) are not touched: the books still add up."""
-        if not await record_erasure(self._session, erased_members, member_id, now):
-            return False
-        key = await self._session.scalar(
-            select(balances.c.account_key)
-            .where(balances.c.member_id == member_id)
-            .with_for_update()
-        )
-        await self._session.execute(
-            update(vouchers)
-            .where(
-                vouchers.c.member_id == member_id, vouchers.c.status == VoucherStatus.ISSUED.value
-            )
-            .values(status=VoucherStatus.CANCELLED.value)
-        )
-        key = key or anonymous_key()  # (a member who never had points)
-        for table in (lots, redemptions, vouchers, member_tiers, balances):
-            await self._session.execute(
-                update(table).where(table.c.member_id == member_id).values(member_id=key)
-            )
-        return True
-
-    async def save_tiers(self, tiers: Mapping[str, tuple[str, datetime]]) -> None:
-        """The members' newest tiers, ``{member: (tier, changed_at)}``; an older change never
-        overwrites a newer one."""
-        rows = [
-            {"member_id": m, "tier": t, "changed_at": at} for m, (t, at) in sorted(tiers.items())
-        ]
-        await insert_rows(
-            self._session,
-            member_tiers,
-            rows,
-            on_conflict="update",
-            key=["member_id"],
-            update_where="member_tiers.changed_at <= EXCLUDED.changed_at",
-        )
 
     async def expired_holds(self, member_id: str, now: datetime) -> list[str]:
         found = await self._session.scalars(

@@ -10,7 +10,7 @@ from services.ledger.adapters.reconciliation import Reconciliation, rebuild_bala
 from services.ledger.domain.commands import AdjustPoints
 from services.ledger.entrypoints.context import LedgerDep
 from services.ledger.service_layer import handlers, views
-from services.ledger.service_layer.views import points_figures
+from services.ledger.service_layer.report_views import points_figures, points_series
 from shared.auth import SCOPE_ADMIN, SCOPE_REPORTS
 from shared.callers import Caller, MemberId, scoped
 from shared.contracts.numbers import Whole
@@ -126,5 +126,5 @@ async def report_series(
     """Points redeemed (net of refunds) and expired, per day or week, for charts."""
     start, end = period(days)
     async with ledger.sessions() as session:
-        series = await views.points_series(session, start=start, end=end, bucket=bucket)
+        series = await points_series(session, start=start, end=end, bucket=bucket)
     return {"bucket": bucket, "series": series}

@@ -1,13 +1,12 @@
 """What the ledger's HTTP routes need, wired once in bootstrap and reached through the app."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 
-from services.ledger.adapters.balance_reader import BalanceReader
 from services.ledger.domain import errors
 from services.ledger.domain.model import Policy
 from services.ledger.rewards.unit_of_work import RewardsUnitOfWork
@@ -24,7 +23,7 @@ class LedgerContext(ServiceContext):
     # beside the ledger's).
     uow: Callable[[], RewardsUnitOfWork]
     committed: Callable[[], None]  # wakes the outbox relay
-    balances: BalanceReader
+    read_balance: Callable[[str], Awaitable[dict[str, Any]]]  # route and fast path
 
 
 LedgerDep = Annotated[LedgerContext, Depends(context_of(LedgerContext))]

@@ -31,7 +31,7 @@ router = APIRouter(prefix="/v1/members/{member_id}", tags=["members"])
 async def get_balance(member_id: MemberId, principal: Caller, ledger: LedgerDep) -> Response:
     require_member_access(principal, member_id, SCOPE_MEMBERS_READ)
     # The hottest route: answered as it is read, without a second validation of the model.
-    body = json.dumps(await ledger.balances.balance(member_id), separators=(",", ":"))
+    body = json.dumps(await ledger.read_balance(member_id), separators=(",", ":"))
     return Response(body, media_type="application/json")
 
 

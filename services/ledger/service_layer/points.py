@@ -123,7 +123,7 @@ async def _book(
             op.fingerprint = done[op_id] = request_print
             out.operations.append(op)
         if tiers:
-            await uow.accounts.save_tiers(tiers)
+            await uow.members.save_tiers(tiers)
         if out.operations or tiers:
             await uow.save_all([a for a in accounts.values() if a.operations])
             await uow.commit()

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.ledger.adapters.ledger_events import ledger_event
+from services.ledger.adapters.members_repository import MembersRepository
 from services.ledger.adapters.repository import LedgerRepository
 from services.ledger.adapters.repository import RepeatedOperations as RepeatedOperations
 from services.ledger.domain.model import MemberAccount
@@ -42,12 +43,16 @@ class Accounts(Protocol):
         """Add each account's open lots to it."""
         ...
 
+    async def expired_holds(self, member_id: str, now: datetime) -> list[str]: ...
+
+
+class Members(Protocol):
+    """What the ledger keeps about members beside their points (:class:`MembersRepository`)."""
+
     async def save_tiers(self, tiers: Mapping[str, tuple[str, datetime]]) -> None:
         """Each member's newest tier, ``{member: (tier, changed_at)}``, for tier-gated
         rewards (an older one never replaces a newer)."""
         ...
-
-    async def expired_holds(self, member_id: str, now: datetime) -> list[str]: ...
 
 
 class UnitOfWork(Transaction, Protocol):
@@ -56,6 +61,9 @@ class UnitOfWork(Transaction, Protocol):
 
     @property
     def accounts(self) -> Accounts: ...
+
+    @property
+    def members(self) -> Members: ...
 
     async def erase(self, member_id: str, erasure_event_id: str, now: datetime) -> bool:
         """Forget whose account it is and queue the news; False for a repeat."""
@@ -73,12 +81,16 @@ class SqlAlchemyUnitOfWork(RepositoryTransaction[LedgerRepository]):
         super().__init__(sessions, LedgerRepository)
         self._topic = topic
 
+    def _began(self, session: AsyncSession) -> None:
+        super()._began(session)
+        self.members = MembersRepository(session)
+
     @property
     def accounts(self) -> LedgerRepository:
         return self.repository
 
     async def erase(self, member_id: str, erasure_event_id: str, now: datetime) -> bool:
-        if not await self.repository.erase(member_id, now):
+        if not await self.members.erase(member_id, now):
             return False
         news = erased_event("ledger", member_id, erasure_event_id, now)
         await self.repository.queue(self._topic, [news])

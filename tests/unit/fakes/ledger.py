@@ -39,6 +39,8 @@ class FakeLedger(FakeTransaction):
         """The accounts' repository: these same dicts."""
         return self
 
+    members = accounts
+
     @property
     def erased(self) -> Mapping[str, datetime]:
         return self.erased_members

@@ -1,0 +1,67 @@
+"""What the ledger keeps about members beside their points: their newest tier (for
+tier-gated rewards), and whom it has forgotten."""
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.ledger.adapters.orm import (
+    balances,
+    erased_members,
+    lots,
+    member_tiers,
+    redemptions,
+    vouchers,
+)
+from services.ledger.rewards.domain import VoucherStatus
+from shared.bulk import insert_rows
+from shared.erasure.keys import anonymous_key
+from shared.erasure.table import record_erasure
+
+
+class MembersRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def erase(self, member_id: str, now: datetime) -> bool:
+        """Forget who the member's account belongs to; False if that was done before. Their
+        vouchers not yet used are cancelled; their balance row, lots, redemptions, vouchers
+        and tier move to the account key, which then leads to no one. The entries and
+        operations (already under the key) are not touched: the books still add up."""
+        if not await record_erasure(self._session, erased_members, member_id, now):
+            return False
+        key = await self._session.scalar(
+            select(balances.c.account_key)
+            .where(balances.c.member_id == member_id)
+            .with_for_update()
+        )
+        await self._session.execute(
+            update(vouchers)
+            .where(
+                vouchers.c.member_id == member_id, vouchers.c.status == VoucherStatus.ISSUED.value
+            )
+            .values(status=VoucherStatus.CANCELLED.value)
+        )
+        key = key or anonymous_key()  # (a member who never had points)
+        for table in (lots, redemptions, vouchers, member_tiers, balances):
+            await self._session.execute(
+                update(table).where(table.c.member_id == member_id).values(member_id=key)
+            )
+        return True
+
+    async def save_tiers(self, tiers: Mapping[str, tuple[str, datetime]]) -> None:
+        """The members' newest tiers, ``{member: (tier, changed_at)}``; an older change never
+        overwrites a newer one."""
+        rows = [
+            {"member_id": m, "tier": t, "changed_at": at} for m, (t, at) in sorted(tiers.items())
+        ]
+        await insert_rows(
+            self._session,
+            member_tiers,
+            rows,
+            on_conflict="update",
+            key=["member_id"],
+            update_where="member_tiers.changed_at <= EXCLUDED.changed_at",
+        )
