@@ -9,16 +9,15 @@ from starlette.middleware import Middleware
 
 from services.ledger.adapters.balance_reader import BalanceReader
 from services.ledger.adapters.orm import outbox
-from services.ledger.entrypoints import admin_http, http, redemptions_http
+from services.ledger.entrypoints import admin_http, http, redemptions_http, rewards_http
 from services.ledger.entrypoints.balance_fast_path import BalanceFastPath
 from services.ledger.entrypoints.consumer import ROUTES, award_handler
 from services.ledger.entrypoints.context import LedgerContext, install_ledger_errors
 from services.ledger.entrypoints.jobs import ledger_jobs
-from services.ledger.rewards import handlers as rewards_handlers
-from services.ledger.rewards import http as rewards_http
-from services.ledger.rewards.setup import load_default_catalogue_if_empty
-from services.ledger.rewards.unit_of_work import RewardsUnitOfWork
 from services.ledger.service_layer import reminders, views
+from services.ledger.service_layer import rewards as rewards_handlers
+from services.ledger.service_layer.rewards_setup import load_default_catalogue_if_empty
+from services.ledger.service_layer.rewards_unit_of_work import RewardsUnitOfWork
 from services.ledger.settings import LedgerSettings
 from shared.app import ServiceParts, create_service_app
 from shared.kafka.consumer import ConsumerRuntime

@@ -12,6 +12,7 @@ from services.rules.entrypoints import (
     http,
     members_http,
     operations_http,
+    program_http,
     rates_http,
 )
 from services.rules.entrypoints.consumer import event_handler
@@ -19,8 +20,7 @@ from services.rules.entrypoints.context import RulesContext
 from services.rules.entrypoints.http import accept_events
 from services.rules.entrypoints.ingest_fast_path import IngestFastPath
 from services.rules.entrypoints.jobs import rules_jobs
-from services.rules.program import http as program_http
-from services.rules.program.pack import load_default_pack_if_empty
+from services.rules.service_layer.pack import load_default_pack_if_empty
 from services.rules.service_layer.rulebook import RuleBook
 from services.rules.service_layer.unit_of_work import SqlAlchemyUnitOfWork, UnitOfWork
 from services.rules.settings import RulesSettings

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from services.rules.adapters.messages import evaluation
-from services.rules.program.pack import DEFAULT_PACK, parse_pack
 from services.rules.service_layer.handlers import evaluate_event
+from services.rules.service_layer.pack import DEFAULT_PACK, parse_pack
 from services.rules.service_layer.rulebook import RuleBook
 from shared.contracts.envelope import CloudEvent, new_event
 from tests.unit.fakes import FakeRulesUnitOfWork

@@ -24,7 +24,7 @@ from services.ledger.service_layer.unit_of_work import SqlAlchemyUnitOfWork as L
 from services.rules.adapters.orm import member_states, processed_events, purchases
 from services.rules.adapters.orm import outbox as rules_outbox
 from services.rules.entrypoints.consumer import event_handler
-from services.rules.program.pack import load_default_pack_if_empty
+from services.rules.service_layer.pack import load_default_pack_if_empty
 from services.rules.service_layer.rulebook import RuleBook
 from services.rules.service_layer.unit_of_work import SqlAlchemyUnitOfWork as RulesUoW
 from shared.contracts.envelope import CloudEvent, derived_id, new_event

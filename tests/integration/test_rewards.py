@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from services.ledger.bootstrap import uow_factory
-from services.ledger.rewards import handlers as rewards_handlers
-from services.ledger.rewards.handlers import expire_vouchers
+from services.ledger.service_layer import rewards as rewards_handlers
+from services.ledger.service_layer.rewards import expire_vouchers
 from services.ledger.settings import LedgerSettings
 from shared.contracts.envelope import new_event
 from shared.db import create_engine, session_factory

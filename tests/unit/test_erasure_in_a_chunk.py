@@ -5,7 +5,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from services.rules.entrypoints.consumer import event_handler
-from services.rules.program.pack import DEFAULT_PACK, parse_pack
+from services.rules.service_layer.pack import DEFAULT_PACK, parse_pack
 from services.rules.service_layer.rulebook import RuleBook
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.erasure import ERASURE_REQUESTED

@@ -118,15 +118,13 @@ def test_the_rules_consumer_routes_every_inbound_type() -> None:
     assert not ROUTES.skipped
 
 
-UNITS_OF_WORK = sorted(SERVICES.glob("*/service_layer/unit_of_work.py")) + sorted(
-    SERVICES.glob("*/rewards/unit_of_work.py")
-)
+UNITS_OF_WORK = sorted(SERVICES.glob("*/service_layer/*unit_of_work.py"))
 # The one operation every service's erasure use case asks of its unit of work by one name
 # (shared.erasure.ErasingTransaction); where a service only forgets, it forwards.
 SHARED_PROTOCOL = {"erase"}
 
 
-@pytest.mark.parametrize("path", UNITS_OF_WORK, ids=lambda p: p.parent.parent.name)
+@pytest.mark.parametrize("path", UNITS_OF_WORK, ids=lambda p: f"{p.parent.parent.name}/{p.stem}")
 def test_a_unit_of_work_has_no_forwarding_methods(path: Path) -> None:
     """Use cases reach the repositories on the unit of work (``uow.accounts.load``): a new
     query is two edits (repository and protocol), not four."""
@@ -145,3 +143,35 @@ def test_a_unit_of_work_has_no_forwarding_methods(path: Path) -> None:
 
 def _is_call(statement: ast.stmt) -> bool:
     return isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Await)
+
+
+# Each layer imports only the layers below it: entrypoints → service_layer → adapters → domain.
+BELOW = {
+    "domain": (),
+    "adapters": ("domain", "adapters"),
+    "service_layer": ("domain", "adapters", "service_layer"),
+}
+
+
+@pytest.mark.parametrize("service", NAMES)
+def test_a_layer_never_imports_a_layer_above_it(service: str) -> None:
+    root = SERVICES / service
+    for layer, allowed in BELOW.items():
+        above = tuple(
+            f"services.{service}.{other}"
+            for other in ("domain", "adapters", "service_layer", "entrypoints")
+            if other != layer and other not in allowed
+        )
+        for path in sorted((root / layer).glob("*.py")):
+            for module in _imports(path):
+                assert not module.startswith(above), (
+                    f"{path.relative_to(SERVICES)} imports {module}"
+                )
+
+
+@pytest.mark.parametrize("service", NAMES)
+def test_a_service_is_its_layers_and_nothing_beside_them(service: str) -> None:
+    """A feature (rewards, the program) lives in the layers, not in a sub-package that would
+    import its parent back."""
+    packages = {p.name for p in (SERVICES / service).iterdir() if (p / "__init__.py").exists()}
+    assert packages <= {"domain", "adapters", "service_layer", "entrypoints", "migrations"}

@@ -12,8 +12,8 @@ from services.rules.domain.commands import EvaluateEvent
 from services.rules.domain.member import celebration_days
 from services.rules.domain.model import Decision, LoyaltyEvent, Purchase, PurchaseLine, Return
 from services.rules.domain.returns import UnknownPurchase
-from services.rules.program.pack import DEFAULT_PACK, parse_pack
 from services.rules.service_layer.handlers import evaluate_event
+from services.rules.service_layer.pack import DEFAULT_PACK, parse_pack
 from services.rules.service_layer.rulebook import RuleBook
 from tests.unit.fakes import FakeRulesUnitOfWork
 

@@ -15,7 +15,7 @@ from services.ledger.adapters.orm import (
     redemptions,
     vouchers,
 )
-from services.ledger.rewards.domain import VoucherStatus
+from services.ledger.domain.rewards import VoucherStatus
 from shared.bulk import insert_rows
 from shared.erasure.keys import anonymous_key
 from shared.erasure.table import record_erasure

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from services.ledger.domain import errors
 from services.ledger.domain.model import Policy
-from services.ledger.rewards.unit_of_work import RewardsUnitOfWork
+from services.ledger.service_layer.rewards_unit_of_work import RewardsUnitOfWork
 from services.ledger.settings import LedgerSettings
 from shared.app import ServiceContext, context_of
 from shared.http import problem

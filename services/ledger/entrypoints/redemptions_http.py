@@ -7,8 +7,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.ledger.domain.commands import RedeemPoints, RedeemReward, SettleRedemption
 from services.ledger.entrypoints.context import LedgerDep
-from services.ledger.rewards import handlers as rewards
 from services.ledger.service_layer import handlers, views
+from services.ledger.service_layer import rewards as rewards
 from shared.auth import SCOPE_REDEEM
 from shared.callers import (
     Caller,

@@ -14,7 +14,7 @@ from services.ledger.adapters.rows import unkeyed
 from services.ledger.domain.entries import BalanceView
 from services.ledger.domain.lots import LotStatus
 from services.ledger.domain.redemptions import Redemption
-from services.ledger.rewards.domain import Voucher
+from services.ledger.domain.rewards import Voucher
 from shared.erasure.table import refuse_if_erased
 from shared.pagination import newest_first
 

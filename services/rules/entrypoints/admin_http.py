@@ -1,6 +1,6 @@
 """Rules administration (admin scope): simulating an event; and the program report
 (reports:read, which admin keys have too). (The program itself, rules, tiers and packs:
-:mod:`services.rules.program.http`.)"""
+:mod:`services.rules.entrypoints.program_http`.)"""
 
 import logging
 from typing import Annotated, Any

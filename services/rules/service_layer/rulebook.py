@@ -7,11 +7,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.rules.adapters.cel_engine import compile_rule
 from services.rules.adapters.facts import facts
+from services.rules.adapters.program_repository import ProgramRepository
 from services.rules.adapters.rule_specs import RulePack, RuleSpec, TierSpec
 from services.rules.domain.engine import Compiled
 from services.rules.domain.member import MemberState
 from services.rules.domain.model import LoyaltyEvent
-from services.rules.program.repository import ProgramRepository
 from shared.freshness import Freshness
 
 RETURN_TYPE = "purchase.returned"

@@ -12,7 +12,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.rules.adapters.orm import award_totals, member_states, purchases
-from services.rules.program.repository import ProgramRepository
+from services.rules.adapters.program_repository import ProgramRepository
 from services.rules.service_layer.measures import loyalty_measures
 
 CENT = Decimal("0.01")

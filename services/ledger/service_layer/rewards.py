@@ -9,6 +9,8 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.ledger.adapters.reward_specs import RewardSpec
+from services.ledger.adapters.rewards_repository import RewardsRepository
 from services.ledger.domain import operations as ops
 from services.ledger.domain.commands import RedeemReward
 from services.ledger.domain.entries import BalanceView, Cause
@@ -21,17 +23,15 @@ from services.ledger.domain.errors import (
 )
 from services.ledger.domain.model import Policy
 from services.ledger.domain.redemptions import Redemption
-from services.ledger.rewards.domain import (
+from services.ledger.domain.rewards import (
     Reward,
     Voucher,
     VoucherStatus,
     new_voucher_code,
     why_not,
 )
-from services.ledger.rewards.repository import RewardsRepository
-from services.ledger.rewards.specs import RewardSpec
-from services.ledger.rewards.unit_of_work import RewardsUnitOfWork
 from services.ledger.service_layer.handlers import already_done, commit_operations, with_retries
+from services.ledger.service_layer.rewards_unit_of_work import RewardsUnitOfWork
 
 __all__ = ["Reward", "RewardOutcome", "cancel_voucher", "redeem_reward", "use_voucher", "why_not"]
 

@@ -6,8 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.rules.adapters.orm import budgets
+from services.rules.adapters.program_repository import ProgramRepository
 from services.rules.adapters.rule_specs import RuleSpec, TierSpec
-from services.rules.program.repository import ProgramRepository
 
 
 async def rules_in_force(session: AsyncSession) -> list[tuple[RuleSpec, int]]:

@@ -6,8 +6,8 @@ from collections.abc import Callable, Mapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.ledger.adapters.ledger_events import SOURCE
-from services.ledger.rewards.domain import Voucher
-from services.ledger.rewards.repository import RewardsRepository
+from services.ledger.adapters.rewards_repository import RewardsRepository
+from services.ledger.domain.rewards import Voucher
 from services.ledger.service_layer.unit_of_work import SqlAlchemyUnitOfWork
 from shared.contracts.envelope import new_event
 from shared.contracts.ledger import VOUCHER_EVENT_PREFIX, VoucherEvent

@@ -6,8 +6,8 @@ import yaml
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.ledger.rewards.repository import RewardsRepository
-from services.ledger.rewards.specs import Catalogue
+from services.ledger.adapters.reward_specs import Catalogue
+from services.ledger.adapters.rewards_repository import RewardsRepository
 
 DEFAULT_CATALOGUE = Path(__file__).resolve().parent.parent / "default_rewards.yaml"
 

@@ -10,7 +10,9 @@ from pydantic import BaseModel
 from services.rules.adapters.cel_engine import ExpressionError, compile_rule
 from services.rules.adapters.rule_specs import RuleSpec, TierSpec
 from services.rules.entrypoints.context import RulesDep
-from services.rules.program import handlers, pack, views
+from services.rules.service_layer import pack
+from services.rules.service_layer import program as handlers
+from services.rules.service_layer import program_views as views
 from shared.auth import SCOPE_ADMIN
 from shared.callers import Caller, scoped
 

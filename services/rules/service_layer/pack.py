@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.rules.adapters.cel_engine import compile_rule
 from services.rules.adapters.orm import rules
+from services.rules.adapters.program_repository import ProgramRepository
 from services.rules.adapters.rule_specs import RulePack
-from services.rules.program.repository import ProgramRepository
 
 DEFAULT_PACK = Path(__file__).resolve().parent.parent / "default_pack.yaml"
 

@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.ledger.rewards.domain import Reward, RewardKind
+from services.ledger.domain.rewards import Reward, RewardKind
 from shared.contracts.names import Name, Text
 from shared.contracts.numbers import INTEGER, Moment, Whole
 

@@ -3,9 +3,9 @@ pack imported. The rule book in force is told to reload after each (``RuleBook.i
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.rules.adapters.program_repository import ProgramRepository
 from services.rules.adapters.rule_specs import RulePack, RuleSpec, TierSpec
-from services.rules.program.pack import import_pack
-from services.rules.program.repository import ProgramRepository
+from services.rules.service_layer.pack import import_pack
 
 Sessions = async_sessionmaker[AsyncSession]
 

@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Header, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
+from services.ledger.adapters.reward_specs import RewardSpec
 from services.ledger.entrypoints.context import LedgerDep
-from services.ledger.rewards import handlers as rewards
-from services.ledger.rewards import views as reads
-from services.ledger.rewards.specs import RewardSpec
 from services.ledger.service_layer import handlers, views
+from services.ledger.service_layer import reward_views as reads
+from services.ledger.service_layer import rewards as rewards
 from shared.auth import SCOPE_ADMIN, SCOPE_INGEST, SCOPE_MEMBERS_READ, SCOPE_REDEEM
 from shared.callers import (
     Caller,

@@ -7,8 +7,8 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.ledger.adapters.orm import member_tiers, rewards, vouchers
-from services.ledger.rewards.domain import Reward, Voucher, VoucherStatus
-from services.ledger.rewards.specs import RewardSpec
+from services.ledger.adapters.reward_specs import RewardSpec
+from services.ledger.domain.rewards import Reward, Voucher, VoucherStatus
 from shared.bulk import insert_rows
 from shared.contracts.names import STORED
 

@@ -3,8 +3,8 @@ vouchers. Straight reads, no locks."""
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.ledger.rewards.domain import Reward, Voucher
-from services.ledger.rewards.repository import RewardsRepository
+from services.ledger.adapters.rewards_repository import RewardsRepository
+from services.ledger.domain.rewards import Reward, Voucher
 
 
 async def catalogue(session: AsyncSession) -> list[Reward]:
