@@ -18,15 +18,11 @@ from starlette.middleware import Middleware
 from shared.auth import Authenticator
 from shared.body_limit import BodyLimit
 from shared.db import create_engine, ping, session_factory
-from shared.http import (
-    ERROR_RESPONSES,
-    install_problem_handlers,
-    install_request_metrics,
-    operations_router,
-)
+from shared.http import ERROR_RESPONSES, install_problem_handlers
 from shared.kafka.admin import ensure_topics
 from shared.kafka.producer import EventProducer
 from shared.lifecycle import Worker, running
+from shared.operations_http import install_request_metrics, operations_router
 from shared.outbox import OutboxRelay
 from shared.retry import Backoff, Stopped, retrying
 from shared.settings import ROLES, AuthSettings, KafkaSettings, Role, ServiceSettings

@@ -1,34 +1,28 @@
-"""HTTP plumbing every service's app uses: problem+json errors, health, readiness, metrics and
-the access log (who may call what: :mod:`shared.callers`)."""
+"""HTTP plumbing every service's app uses: problem+json errors (health, readiness, metrics
+and the access log: :mod:`shared.operations_http`; who may call what: :mod:`shared.callers`)."""
 
 import inspect
 import logging
-import os
 import re
-import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from aiokafka.errors import KafkaError
-from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
+from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
-from shared import metrics
 from shared.auth import AuthError
-from shared.contracts.asyncapi import document as asyncapi_document
 from shared.erasure.model import MemberWasErased
 from shared.kafka.producer import ProducerNotStarted
 from shared.pagination import InvalidCursor
 
 log = logging.getLogger(__name__)
 access = logging.getLogger("pointstream.access")
-ReadinessCheck = Callable[[], Awaitable[None]]
 PROBLEM = "application/problem+json"
 
 
@@ -187,107 +181,6 @@ def _title(status: int) -> str:
         429: "Too many requests",
         503: "Unavailable",
     }.get(status, "Error")
-
-
-def operations_router(service: str, checks: Sequence[tuple[str, ReadinessCheck]]) -> APIRouter:
-    router = APIRouter(tags=["operations"])
-
-    @router.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok", "service": service}
-
-    @router.get("/readyz")
-    async def readyz() -> Response:
-        failed: dict[str, str] = {}
-        for name, check in checks:
-            try:
-                await check()
-            except Exception as exc:  # noqa: BLE001 - reported, not raised
-                failed[name] = type(exc).__name__
-        if failed:
-            return problem(503, "Not ready", "dependencies unreachable", failed=failed)
-        return JSONResponse({"status": "ready", "service": service})
-
-    @router.get("/asyncapi.json")
-    async def asyncapi() -> JSONResponse:
-        """The event contract (AsyncAPI 3): every topic, message, key, header and payload."""
-        return JSONResponse(asyncapi_document())
-
-    @router.get(
-        "/metrics",
-        response_class=PlainTextResponse,  # Prometheus' text format
-    )
-    async def prometheus() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
-
-    return router
-
-
-ACCESS_LOGS = ("all", "errors", "off")
-SLOW_SECONDS = 1.0
-
-
-def install_request_metrics(app: FastAPI, service: str) -> None:
-    """Every request counted and timed on /metrics; logged as ``ACCESS_LOG`` says: ``all``,
-    ``errors`` (the default: answers of 400 and up, and requests slower than a second) or
-    ``off``. A log line per request costs more than the balance read it describes."""
-    which = os.environ.get("ACCESS_LOG", "errors").strip().lower()
-    if which not in ACCESS_LOGS:
-        raise ValueError(f"ACCESS_LOG must be one of {', '.join(ACCESS_LOGS)}, not {which!r}")
-    app.add_middleware(RequestLog, service=service, which=which)
-
-
-class RequestLog:
-    """Counts and logs requests by their route's template, never the raw path or query
-    (those may carry tokens). Plain ASGI: no task or thread per request."""
-
-    def __init__(self, app: ASGIApp, service: str, which: str = "all") -> None:
-        self._app = app
-        self._service = service
-        self._which = which
-        self._series: dict[tuple[str, int], tuple[Any, Any]] = {}  # labelled metrics, found once
-
-    def _logs(self, status: int, elapsed: float) -> bool:
-        if self._which == "errors":
-            return status >= 400 or elapsed >= SLOW_SECONDS
-        return self._which == "all"
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self._app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500  # unless the app starts a response
-
-        async def sending(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self._app(scope, receive, sending)
-        finally:
-            route = getattr(scope.get("route"), "path", "unmatched")
-            elapsed = time.perf_counter() - started
-            series = self._series.get((route, status))
-            if series is None:
-                series = self._series[(route, status)] = (
-                    metrics.HTTP_REQUESTS.labels(self._service, route, str(status)),
-                    metrics.HTTP_SECONDS.labels(self._service, route),
-                )
-            series[0].inc()
-            series[1].observe(elapsed)
-            if self._logs(status, elapsed):
-                access.info(
-                    "request",
-                    extra={
-                        "method": scope["method"],
-                        "route": route,
-                        "status": status,
-                        "ms": round(elapsed * 1000, 1),
-                    },
-                )
 
 
 async def problem_for(exc: Exception, scope: Scope, handlers: Mapping[Any, Any]) -> Response:

@@ -3,16 +3,15 @@ the draft, saving a new version, the versions with a diff."""
 
 import difflib
 import json
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
-import yaml
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from services.console.adapters.backends import ADMIN, REPORTS, Answer, path_segment
 from services.console.adapters.sessions import Session
 from services.console.entrypoints.context import ConsoleDep, manager, page
+from services.console.entrypoints.rule_texts import as_yaml, example_event, parsed_spec, source_line
 
 router = APIRouter()
 
@@ -50,7 +49,7 @@ async def rule_editor(request: Request, console: ConsoleDep, rule_id: str) -> Re
         )
     history = versions.body
     newest = history[-1]["spec"]
-    return _editor(console, request, session, rule_id, history, _as_yaml(newest))
+    return _editor(console, request, session, rule_id, history, as_yaml(newest))
 
 
 @router.post("/rules/{rule_id}/check", response_class=HTMLResponse)
@@ -62,7 +61,7 @@ async def check(
 ) -> Response:
     """The live check under the editor: the first error, at its line and column."""
     session = manager(console, request)
-    parsed, error = _parsed(spec, rule_id)
+    parsed, error = parsed_spec(spec, rule_id)
     result: dict[str, Any] = {"ok": False, "error": error}
     if parsed is not None:
         answer = await console.backends.call(
@@ -80,7 +79,7 @@ async def check(
         "check.html",
         session=session,
         result=result,
-        source_line=_source_line(parsed, result),
+        source_line=source_line(parsed, result),
     )
 
 
@@ -93,7 +92,7 @@ async def save(
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     session = manager(console, request, csrf)
-    parsed, error = _parsed(spec, rule_id)
+    parsed, error = parsed_spec(spec, rule_id)
     saved: Answer | None = None
     if parsed is not None:
         saved = await console.backends.call(
@@ -135,7 +134,7 @@ async def recent_events(request: Request, console: ConsoleDep, rule_id: str) -> 
         session=session,
         events=answer.body["events"] if answer.ok else None,
         error=None if answer.ok else answer.problem,
-        example=_example_event(),
+        example=example_event(),
     )
 
 
@@ -153,7 +152,7 @@ async def simulate(
     saved): the rules that fire, their points and explanations. The member is the event's
     subject unless another is named."""
     session = manager(console, request, csrf)
-    draft, error = _parsed(spec, rule_id)
+    draft, error = parsed_spec(spec, rule_id)
     try:
         body = json.loads(event)
     except ValueError as exc:
@@ -190,7 +189,7 @@ def _editor(
     error: str | None = None,
     status: int = 200,
 ) -> Response:
-    texts = [_as_yaml(v["spec"]) for v in history]
+    texts = [as_yaml(v["spec"]) for v in history]
     diff = (
         "".join(
             difflib.unified_diff(
@@ -215,56 +214,5 @@ def _editor(
         notice=notice,
         error=error,
         status=status,
-        example=json.dumps(_example_event(), indent=2),
+        example=json.dumps(example_event(), indent=2),
     )
-
-
-def _source_line(spec: dict[str, Any] | None, result: dict[str, Any]) -> str | None:
-    """The line of the expression the error is on, to put a caret under its column."""
-    field, line = result.get("field"), result.get("line")
-    if spec is None or not field or not line:
-        return None
-    if not isinstance(spec.get("effect", {}), dict):
-        return None
-    effect = spec.get("effect")
-    source = spec.get(field) if field in spec else (effect or {}).get(field)
-    if not isinstance(source, str):
-        return None
-    lines = source.splitlines() or [""]
-    return lines[line - 1] if 0 < line <= len(lines) else None
-
-
-def _as_yaml(spec: dict[str, Any]) -> str:
-    return yaml.safe_dump(spec, allow_unicode=True, sort_keys=False)
-
-
-def _parsed(text: str, rule_id: str) -> tuple[dict[str, Any] | None, str | None]:
-    try:
-        spec = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        return None, f"Not valid YAML: {exc}"
-    if not isinstance(spec, dict):
-        return None, "The rule is a YAML mapping (id, name, driver, events, condition, effect ...)."
-    spec.setdefault("id", rule_id)
-    return spec, None
-
-
-def _example_event() -> dict[str, Any]:
-    return {
-        "specversion": "1.0",
-        "id": "simulated-1",
-        "source": "console",
-        "type": "purchase.completed",
-        "time": datetime.now(UTC).isoformat(timespec="seconds"),
-        "subject": "member-1",
-        "data": {
-            "purchase_id": "p-1",
-            "channel": "pos",
-            "currency": "DKK",
-            "total": "250.00",
-            "lines": [
-                {"sku": "milk", "category": "dairy", "quantity": 2, "unit_price": "12.50"},
-                {"sku": "coffee", "category": "pantry", "quantity": 1, "unit_price": "225.00"},
-            ],
-        },
-    }

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from services.rules.adapters.cel_engine import ExpressionError
 from services.rules.adapters.messages import evaluation
 from services.rules.adapters.rule_specs import RuleSpec
-from services.rules.domain.engine import explain, explanation_language
+from services.rules.domain.explanations import explain, explanation_language
 from services.rules.domain.model import Award
 from services.rules.domain.returns import InvalidReturn
 from services.rules.entrypoints.context import RulesContext, RulesDep

@@ -2,43 +2,29 @@
 
 import contextlib
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from opentelemetry.trace import SpanKind
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.rules.adapters.orm import activities, member_states, processed_events, purchases
-from services.rules.adapters.rates import rates_within
-from services.rules.domain.exchange import (
-    convert,
-    no_rate,
-    purchase_day,
-    rate_for,
-    rates_needed,
-    too_large,
-)
 from services.rules.entrypoints.context import RulesContext, RulesDep
-from services.rules.service_layer import views
+from services.rules.service_layer.ingest_checks import amounts_not_countable, returns_not_taken
 from shared import tracing
-from shared.auth import SCOPE_ADMIN, SCOPE_INGEST
-from shared.callers import Caller, MemberId, require_member_access, require_scope
+from shared.auth import SCOPE_INGEST
+from shared.callers import Caller, require_scope
 from shared.contracts.envelope import (
     TYPE_HEADER,
     CloudEvent,
     EnvelopeError,
-    event_key,
     implausible_time,
 )
 from shared.contracts.erasure import ERASURE_REQUESTED
-from shared.contracts.inbound import MAX_AMOUNT, PayloadError, parse_inbound
+from shared.contracts.inbound import PayloadError, parse_inbound
 from shared.contracts.json import JsonDecodeError, loads_exact
 from shared.contracts.modes import BATCH, STRUCTURED, binary_document, http_attributes, media_type
 from shared.erasure.model import MemberWasErased
-from shared.export import member_export
 from shared.http import problem
 from shared.kafka.producer import OutgoingMessage
 
@@ -102,9 +88,9 @@ async def accept_events(
     if not errors:
         errors = await _members_erased(events, context)
     if not errors:
-        errors = await _returns_not_taken(events, sessions)
+        errors = await returns_not_taken(events, sessions)
     if not errors:
-        errors = await _amounts_not_countable(events, context)
+        errors = await amounts_not_countable(events, sessions, settings.currency)
     if errors:
         return problem(
             422, "Invalid event", "no event was accepted: fix these and resend", errors=errors
@@ -201,104 +187,3 @@ async def _members_erased(events: list[CloudEvent], context: RulesContext) -> li
         for i, e in enumerate(events)
         if (at := erased.get(e.subject)) is not None
     ]
-
-
-async def _returns_not_taken(
-    events: list[CloudEvent], sessions: async_sessionmaker[AsyncSession]
-) -> list[dict[str, Any]]:
-    """A return must refer to a purchase of the same member, already recorded or in this
-    batch, in the purchase's currency: what the rules would refuse, refused here."""
-    in_batch = {
-        e.key: (e.subject, str(e.data.get("currency")))
-        for e in events
-        if e.type == "purchase.completed"
-    }
-    returns = [
-        (
-            i,
-            str(e.data["original_event_id"]),
-            event_key(
-                str(e.data.get("original_source") or e.source), str(e.data["original_event_id"])
-            ),
-            e.subject,
-            str(e.data.get("currency")),
-        )
-        for i, e in enumerate(events)
-        if e.type == "purchase.returned"
-    ]
-    if not returns:
-        return []
-    # A purchase recorded before events were keyed on source + id is known by its bare id.
-    wanted = [k for r in returns for k in r[1:3] if r[2] not in in_batch]
-    seen = dict(in_batch)
-    if wanted:
-        async with sessions() as session:
-            seen |= await views.purchases_seen(session, wanted)
-    errors = []
-    for i, original, key, member, currency in returns:
-        found = seen.get(key) or seen.get(original)
-        owner, paid_in = found if found is not None else (None, None)
-        if owner != member:
-            loc, msg = ["data", "original_event_id"], f"no purchase {original!r} of this member"
-        elif currency != paid_in:
-            loc, msg = (
-                ["data", "currency"],
-                f"the return is in {currency}, the purchase in {paid_in}",
-            )
-        else:
-            continue
-        errors.append({"index": i, "errors": [{"loc": loc, "msg": msg}]})
-    return errors
-
-
-async def _amounts_not_countable(
-    events: list[CloudEvent], context: RulesContext
-) -> list[dict[str, Any]]:
-    """A purchase in another currency than the program's needs a rate for its day, and must
-    not be larger than pointstream takes once converted: what the rules would refuse, refused
-    here (one query for the batch's rates)."""
-    program = context.settings.currency
-    now = datetime.now(UTC)
-    foreign = [
-        # (an event dated after it arrives counts from its arrival, as the consumer has it)
-        (i, e, str(e.data["currency"]), purchase_day(min(e.time, now)))
-        for i, e in enumerate(events)
-        if e.type == "purchase.completed" and e.data.get("currency") != program
-    ]
-    if not foreign:
-        return []
-    spans = rates_needed(((currency, day) for _, _, currency, day in foreign), program)
-    async with context.sessions() as session:
-        rates = await rates_within(session, spans)
-    errors = []
-    for i, e, currency, day in foreign:
-        rate = rate_for(rates, currency, day)
-        if rate is None:
-            loc, msg = ["data", "currency"], str(no_rate(currency, day, program))
-        elif (counted := convert(total := Decimal(str(e.data["total"])), rate.rate)) > MAX_AMOUNT:
-            loc = ["data", "total"]
-            msg = too_large(total, currency, counted, program, MAX_AMOUNT)
-        else:
-            continue
-        errors.append({"index": i, "errors": [{"loc": loc, "msg": msg}]})
-    return errors
-
-
-@router.get("/members/{member_id}/export", tags=["members"])
-async def export_member(member_id: MemberId, principal: Caller, rules: RulesDep) -> Response:
-    """Everything the rules hold about the member, as one JSON document streamed as it is
-    read (right of access and portability): their state (tier, counts, birthday, language),
-    their purchases as the rules recorded them, and the events of theirs processed. An admin
-    key, or the member's own token."""
-    require_member_access(principal, member_id, SCOPE_ADMIN)
-    return member_export(
-        rules.sessions,
-        "rules",
-        member_id,
-        (
-            ("state", member_states, ()),
-            ("purchases", purchases, (purchases.c.occurred_at,)),
-            ("activities", activities, (activities.c.occurred_at,)),
-            ("processed_events", processed_events, (processed_events.c.processed_at,)),
-        ),
-    )

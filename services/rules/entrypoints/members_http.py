@@ -4,12 +4,15 @@ the points that count towards tiers over the last 12 months, and what the next t
 from datetime import UTC, datetime
 
 from fastapi import APIRouter
+from fastapi.responses import Response
 from pydantic import BaseModel
 
+from services.rules.adapters.orm import activities, member_states, processed_events, purchases
 from services.rules.entrypoints.context import RulesDep
-from shared.auth import SCOPE_MEMBERS_READ
+from shared.auth import SCOPE_ADMIN, SCOPE_MEMBERS_READ
 from shared.callers import Caller, MemberId, require_member_access
 from shared.erasure.model import MemberWasErased
+from shared.export import member_export
 
 router = APIRouter(prefix="/v1", tags=["members"])
 
@@ -41,4 +44,24 @@ async def standing(member_id: MemberId, principal: Caller, rules: RulesDep) -> S
         qualifying_points=qualifying,
         next_tier=nxt.name if nxt else None,
         points_to_next_tier=nxt.min_points - qualifying if nxt else None,
+    )
+
+
+@router.get("/members/{member_id}/export")
+async def export_member(member_id: MemberId, principal: Caller, rules: RulesDep) -> Response:
+    """Everything the rules hold about the member, as one JSON document streamed as it is
+    read (right of access and portability): their state (tier, counts, birthday, language),
+    their purchases as the rules recorded them, and the events of theirs processed. An admin
+    key, or the member's own token."""
+    require_member_access(principal, member_id, SCOPE_ADMIN)
+    return member_export(
+        rules.sessions,
+        "rules",
+        member_id,
+        (
+            ("state", member_states, ()),
+            ("purchases", purchases, (purchases.c.occurred_at,)),
+            ("activities", activities, (activities.c.occurred_at,)),
+            ("processed_events", processed_events, (processed_events.c.processed_at,)),
+        ),
     )
