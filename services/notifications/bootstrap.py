@@ -7,7 +7,13 @@ from fastapi import FastAPI
 
 from services.notifications.adapters.senders import Sender, SmtpSender, WebhookSender
 from services.notifications.domain.notices import Channel
-from services.notifications.entrypoints import admin_http, http, sign_in_http, unsubscribe_http
+from services.notifications.entrypoints import (
+    admin_http,
+    http,
+    search_http,
+    sign_in_http,
+    unsubscribe_http,
+)
 from services.notifications.entrypoints.consumer import ROUTES, notice_handler
 from services.notifications.entrypoints.context import NotificationsContext
 from services.notifications.entrypoints.deliveries import delivery_worker
@@ -99,7 +105,13 @@ def build_app(
     app = create_service_app(
         parts,
         title="pointstream notifications",
-        routers=[http.router, unsubscribe_http.router, sign_in_http.router, admin_http.router],
+        routers=[
+            http.router,
+            search_http.router,
+            unsubscribe_http.router,
+            sign_in_http.router,
+            admin_http.router,
+        ],
     )
     app.state.context = NotificationsContext(
         parts=parts, settings=settings, uow=uow, templates=templates

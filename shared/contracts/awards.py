@@ -87,6 +87,7 @@ class ProfileChanged(BaseModel):
     timezone: str | None = Field(default=None, max_length=60)
     email: str | None = Field(default=None, max_length=320)
     push_token: str | None = Field(default=None, max_length=400)
+    phone: str | None = Field(default=None, max_length=20, description="E.164: +4512345678")
     consents: ProfileConsents | None = None
 
 

@@ -15,6 +15,7 @@ from pydantic import (
     field_validator,
 )
 
+from shared.contracts.contact import Phone
 from shared.contracts.currencies import CURRENCIES
 from shared.contracts.custom import OpenPayload
 from shared.contracts.envelope import MEMBER_ID_MAX, MEMBER_ID_PATTERN, CloudEvent, InvalidMessage
@@ -123,6 +124,7 @@ class _Profile(OpenPayload):
     timezone: Timezone = None
     email: EmailStr | None = Field(default=None, max_length=320)
     push_token: str | None = Field(default=None, min_length=1, max_length=400)
+    phone: Phone | None = None
     consents: Consents | None = None
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from shared.contracts.envelope import event_key
 from tests.apps import ADMIN_KEY, POS_KEY, TILL_KEY
-from tests.e2e.conftest import System
+from tests.e2e.system import System
 from tests.polling import eventually
 
 

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from tests.apps import ALL_SCOPES_KEY, READER_KEY
-from tests.e2e.conftest import System
+from tests.e2e.system import System
 from tests.e2e.test_purchase_to_inbox import post, purchase
 from tests.kafka_helpers import produce
 from tests.polling import eventually

@@ -17,9 +17,9 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from shared.contracts.envelope import CloudEvent
 from shared.kafka.producer import EventProducer, OutgoingMessage
 from tests.apps import ADMIN_KEY, READER_KEY
-from tests.e2e.conftest import SERVICES, System
 from tests.e2e.handbook import handbook_expected
 from tests.e2e.oracle import stream
+from tests.e2e.system import SERVICES, System
 from tests.infra import OwnCluster, own_kafka_cluster
 from tests.kafka_helpers import read_all
 

@@ -15,7 +15,7 @@ import pytest
 from shared.contracts.asyncapi import document, message_type_schema
 from shared.contracts.envelope import new_event
 from tests.apps import ADMIN_KEY, POS_KEY, TILL_KEY
-from tests.e2e.conftest import System, enrolment
+from tests.e2e.system import System, enrolment
 from tests.infra import REPO
 from tests.kafka_helpers import read_until
 from tests.polling import eventually

@@ -11,9 +11,9 @@ import pytest
 
 from shared.kafka.producer import EventProducer, OutgoingMessage
 from tests.apps import ADMIN_KEY, READER_KEY
-from tests.e2e.conftest import SERVICES, System
 from tests.e2e.handbook import handbook_expected
 from tests.e2e.oracle import stream
+from tests.e2e.system import SERVICES, System
 from tests.kafka_helpers import read_all
 
 pytestmark = pytest.mark.e2e

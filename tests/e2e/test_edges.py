@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.apps import ADMIN_KEY, POS_KEY
-from tests.e2e.conftest import System
+from tests.e2e.system import System
 from tests.polling import eventually
 
 pytestmark = pytest.mark.e2e

@@ -17,7 +17,7 @@ import pytest
 
 from shared.contracts.envelope import event_key
 from tests.apps import ADMIN_KEY, POS_KEY, READER_KEY, TILL_KEY
-from tests.e2e.conftest import System
+from tests.e2e.system import System
 from tests.e2e.test_cli import pointstream
 from tests.e2e.test_poison import letters_from
 from tests.e2e.test_purchase_to_inbox import post, purchase

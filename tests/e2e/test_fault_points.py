@@ -20,8 +20,8 @@ import pytest
 from shared.contracts.envelope import CloudEvent, new_event
 from shared.faults import EXIT_CODE
 from tests.apps import READER_KEY
-from tests.e2e.conftest import System, enrolment
 from tests.e2e.handbook import settled
+from tests.e2e.system import System, enrolment
 from tests.kafka_helpers import read_all
 from tests.polling import eventually
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests import apps
-from tests.e2e.conftest import SERVICES, System
+from tests.e2e.system import SERVICES, System
 from tests.infra import REPO
 
 pytestmark = pytest.mark.e2e

@@ -14,7 +14,7 @@ import pytest
 from shared.contracts.awards import MEMBER_PROFILE_CHANGED
 from shared.contracts.envelope import new_event
 from tests.apps import POS_KEY
-from tests.e2e.conftest import System
+from tests.e2e.system import System
 from tests.kafka_helpers import produce, read_until
 from tests.polling import eventually
 

@@ -8,7 +8,7 @@ import uuid
 import httpx
 import pytest
 
-from tests.e2e.conftest import System
+from tests.e2e.system import System
 from tests.e2e.test_purchase_to_inbox import post, purchase
 from tests.polling import eventually
 

@@ -18,9 +18,9 @@ from aiokafka.errors import KafkaError
 from shared.contracts.envelope import CloudEvent
 from tests.apps import ADMIN_KEY, POS_KEY
 from tests.conftest import Databases
-from tests.e2e.conftest import SERVICES, System
 from tests.e2e.handbook import handbook_expected, settled
 from tests.e2e.oracle import stream
+from tests.e2e.system import SERVICES, System
 from tests.infra import OWN, REPO, own_kafka, own_postgres
 from tests.kafka_helpers import read_all
 from tests.polling import eventually

@@ -12,7 +12,7 @@ import pytest
 from shared.contracts.envelope import new_event
 from shared.kafka import dead_letter
 from tests.apps import READER_KEY
-from tests.e2e.conftest import System
+from tests.e2e.system import System
 from tests.kafka_helpers import produce, read_all
 from tests.polling import eventually
 

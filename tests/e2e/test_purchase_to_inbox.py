@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests.apps import POS_KEY
-from tests.e2e.conftest import System
+from tests.e2e.system import System
 from tests.kafka_helpers import produce, read_until
 from tests.polling import eventually
 

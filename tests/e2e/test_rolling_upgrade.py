@@ -11,7 +11,7 @@ import pytest
 from shared.contracts.envelope import CloudEvent, derived_id, new_event
 from shared.kafka.producer import EventProducer, OutgoingMessage
 from tests.apps import READER_KEY
-from tests.e2e.conftest import System
+from tests.e2e.system import System
 from tests.polling import eventually
 
 pytestmark = pytest.mark.e2e

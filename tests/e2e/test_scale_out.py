@@ -13,9 +13,9 @@ import pytest
 from shared.contracts.envelope import CloudEvent
 from shared.kafka.producer import EventProducer, OutgoingMessage
 from tests.apps import READER_KEY
-from tests.e2e.conftest import SERVICES, System
 from tests.e2e.handbook import handbook_expected
 from tests.e2e.oracle import stream
+from tests.e2e.system import SERVICES, System
 from tests.infra import REPO, free_port
 from tests.polling import eventually
 

@@ -10,7 +10,7 @@ import pytest
 from shared.auth import Authenticator
 from tests import apps
 from tests.apps import POS_KEY
-from tests.e2e.conftest import System
+from tests.e2e.system import System
 from tests.polling import eventually
 
 pytestmark = pytest.mark.e2e

@@ -14,7 +14,7 @@ import pytest
 
 from shared.faults import EXIT_CODE
 from tests.apps import ADMIN_KEY, POS_KEY, READER_KEY, TILL_KEY
-from tests.e2e.conftest import System, enrolment
+from tests.e2e.system import System, enrolment
 from tests.infra import REPO, free_port
 from tests.polling import eventually
 

@@ -17,7 +17,7 @@ import pytest
 from shared.contracts.envelope import new_event
 from shared.faults import EXIT_CODE
 from tests.apps import ADMIN_KEY, READER_KEY, TILL_KEY
-from tests.e2e.conftest import System
+from tests.e2e.system import System
 from tests.infra import REPO, free_port
 from tests.polling import eventually
 

@@ -1,6 +1,7 @@
 """A member as the services know them, and adjusting their points with a reason."""
 
 import asyncio
+import re
 import uuid
 from typing import Annotated
 from urllib.parse import quote
@@ -19,11 +20,49 @@ async def member_lookup(
     request: Request, console: ConsoleDep, member: str = "", notice: str = ""
 ) -> Response:
     """A member as the services know them: balance, tier and progress, statement with reasons,
-    vouchers, inbox, preferences (each read with members:read only) and deliveries (admin)."""
+    vouchers, inbox, preferences (each read with members:read only) and deliveries (admin).
+    Found by id, or by email address or phone number (the notification service, which holds
+    them, answers with the member's id)."""
     session = manager(console, request)
-    member = member.strip()
+    member = member.strip()[:320]
     found: dict[str, Answer | None] = {}
     down: list[str] = []
+    if (by := contact_kind(member)) is not None:
+        answer = await console.backends.call(
+            "notifications",
+            "GET",
+            "/v1/members",
+            key=session.key,
+            scope=MEMBERS_READ,
+            params={by: member},
+        )
+        if not answer.ok:
+            return page(
+                console,
+                request,
+                "member.html",
+                session=session,
+                member=member,
+                found={},
+                down=[],
+                notice=f"Not a {by} to search for: {answer.problem}",
+            )
+        ids = answer.body["members"]
+        if len(ids) == 1:
+            return RedirectResponse(f"/members?member={quote(ids[0])}", status_code=303)
+        said = "email address" if by == "email" else "phone number"
+        return page(
+            console,
+            request,
+            "member.html",
+            session=session,
+            member=member,
+            found={},
+            down=[],
+            matches=ids,
+            searched=said,
+            notice="" if ids else f"No member has the {said} {member}.",
+        )
     if member:
         m = path_segment(member)
         calls = {
@@ -86,3 +125,16 @@ async def adjust(
     return RedirectResponse(
         f"/members?member={quote(member_id)}&notice={quote(notice)}", status_code=303
     )
+
+
+_PHONE_LIKE = re.compile(r"\+?[\d\s\-().]{8,40}")
+
+
+def contact_kind(text: str) -> str | None:
+    """What a manager typed into the member search: an email address, a phone number, or
+    (None) a member id."""
+    if "@" in text:
+        return "email"
+    if _PHONE_LIKE.fullmatch(text) and text.startswith("+"):
+        return "phone"
+    return None

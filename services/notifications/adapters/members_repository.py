@@ -19,6 +19,7 @@ from services.notifications.adapters.orm import (
 from services.notifications.domain.notices import Category, Channel
 from services.notifications.domain.preferences import Preferences
 from shared.bulk import insert_rows
+from shared.contracts.contact import normalized_email
 from shared.db import one_of
 from shared.erasure.table import erased_among, record_erasure
 
@@ -29,6 +30,7 @@ def _prefs_json(p: Preferences) -> dict[str, Any]:
         "timezone": p.timezone,
         "email": p.email,
         "push_token": p.push_token,
+        "phone": p.phone,
         "channels": {c.value: sorted(ch.value for ch in chans) for c, chans in p.channels.items()},
         "quiet_start": p.quiet_start.isoformat() if p.quiet_start else None,
         "quiet_end": p.quiet_end.isoformat() if p.quiet_end else None,
@@ -46,6 +48,7 @@ def _prefs(member_id: str, data: dict[str, Any], token: str) -> Preferences:
         timezone=data["timezone"],
         email=data.get("email"),
         push_token=data.get("push_token"),
+        phone=data.get("phone"),
         channels={
             Category(c): frozenset(Channel(x) for x in chans)
             for c, chans in data["channels"].items()
@@ -127,6 +130,8 @@ class MembersRepository:
                     "prefs": _prefs_json(p),
                     "unsubscribe_token": p.unsubscribe_token,
                     "updated_at": now,
+                    "email_lookup": normalized_email(p.email) if p.email else None,
+                    "phone_lookup": p.phone,
                 }
                 for p in sorted(found, key=lambda p: p.member_id)
             ],
@@ -145,3 +150,18 @@ class MembersRepository:
             returning="token_id",
         )
         return bool(fresh)
+
+    async def find(self, *, email: str | None = None, phone: str | None = None) -> list[str]:
+        """The members with this email address (any case) or phone number (E.164)."""
+        column, value = (
+            (preferences.c.email_lookup, normalized_email(email))
+            if email is not None
+            else (preferences.c.phone_lookup, phone)
+        )
+        found = await self.session.scalars(
+            select(preferences.c.member_id)
+            .where(column == value)
+            .order_by(preferences.c.member_id)
+            .limit(20)
+        )
+        return list(found)

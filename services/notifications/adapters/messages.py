@@ -26,6 +26,7 @@ def profile(event: CloudEvent) -> Profile:
         timezone=p.timezone,
         email=p.email,
         push_token=p.push_token,
+        phone=p.phone,
         email_consent=None if p.consents is None else p.consents.email,
         push_consent=None if p.consents is None else p.consents.push,
     )

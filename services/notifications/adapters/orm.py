@@ -42,6 +42,9 @@ preferences = Table(
     Column("prefs", JSON, nullable=False),
     Column("unsubscribe_token", String(64), nullable=False, unique=True),
     Column("updated_at", UtcDateTime(), nullable=False),
+    # How a manager finds the member (the console's search): lower case, E.164.
+    Column("email_lookup", String(320), nullable=True, index=True),
+    Column("phone_lookup", String(20), nullable=True, index=True),
 )
 
 templates = Table(

@@ -24,6 +24,7 @@ class Preferences:
     timezone: str = "UTC"
     email: str | None = None
     push_token: str | None = None
+    phone: str | None = None  # E.164, for finding the member (no SMS is sent)
     channels: dict[Category, frozenset[Channel]] = field(
         default_factory=lambda: dict(DEFAULT_CHANNELS)
     )
@@ -69,6 +70,8 @@ class Preferences:
             self.email = profile.email
         if profile.push_token is not None:
             self.push_token = profile.push_token
+        if profile.phone is not None:
+            self.phone = profile.phone
         if profile.email_consent is not None:
             self.email_consent = profile.email_consent
         if profile.push_consent is not None:
@@ -107,6 +110,7 @@ class Profile:
     timezone: str | None = None
     email: str | None = None
     push_token: str | None = None
+    phone: str | None = None
     email_consent: bool | None = None
     push_consent: bool | None = None
 

@@ -25,6 +25,7 @@ from services.notifications.entrypoints.context import NotificationsDep
 from services.notifications.service_layer import members, views
 from shared.auth import SCOPE_ADMIN, SCOPE_MEMBERS_READ, SCOPE_MEMBERS_WRITE
 from shared.callers import Caller, MemberId, member_scoped, require_member_access, require_scope
+from shared.contracts.contact import Phone
 from shared.erasure.model import ErasureStatus
 from shared.erasure.table import erasure_status
 from shared.export import member_export
@@ -77,6 +78,7 @@ class PreferencesPublic(BaseModel):
     )
     email: EmailStr | None = None
     push_token: str | None = Field(default=None, max_length=400)
+    phone: Phone | None = Field(default=None, description="international form: +45 12 34 56 78")
     channels: dict[Category, list[Channel]]
     quiet_start: ClockTime | None = None
     quiet_end: ClockTime | None = None
@@ -100,6 +102,7 @@ def _public(p: Preferences) -> PreferencesPublic:
         timezone=p.timezone,
         email=p.email,
         push_token=p.push_token,
+        phone=p.phone,
         channels={c: sorted(ch) for c, ch in p.channels.items()},
         quiet_start=p.quiet_start,
         quiet_end=p.quiet_end,
@@ -171,6 +174,7 @@ async def put_preferences(
         timezone=body.timezone,
         email=body.email,
         push_token=body.push_token,
+        phone=body.phone,
         channels={c: frozenset(ch) for c, ch in body.channels.items()},
         quiet_start=body.quiet_start,
         quiet_end=body.quiet_end,

@@ -52,6 +52,13 @@ async def message_exists(session: AsyncSession, member_id: str, message_id: str)
     return found is not None
 
 
+async def members_reached_at(
+    session: AsyncSession, *, email: str | None = None, phone: str | None = None
+) -> list[str]:
+    """The members with this email address or phone number (E.164)."""
+    return await MembersRepository(session).find(email=email, phone=phone)
+
+
 async def preferences(session: AsyncSession, member_id: str) -> Preferences | None:
     found = await MembersRepository(session).preferences(member_id)
     if found is None:

@@ -142,6 +142,7 @@ def profile_event(event: LoyaltyEvent) -> CloudEvent:
         timezone=data.get("timezone"),
         email=data.get("email"),
         push_token=data.get("push_token"),
+        phone=data.get("phone"),
         consents=consents,
     )
     return new_event(
