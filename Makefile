@@ -5,13 +5,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help install infra-deps lint test test-unit run demo bench clean
+.PHONY: help install infra-deps lint docs test test-unit run demo bench clean
 
 help:
 	@echo "make run    start Kafka and the three services (SQLite per service); Ctrl-C stops all"
 	@echo "make demo   with the system running: post a day of purchases, print balances and inboxes"
 	@echo "make test   lint, type-check, unit + integration + e2e tests on Kafka and PostgreSQL"
 	@echo "make lint   ruff and mypy only"
+	@echo "make docs   the docs site, tables generated from the code, into var/site (warnings fail)"
 	@echo "make bench  throughput, latency, reads and memory under load (var/bench/)"
 
 install: $(VENV)/.installed
@@ -33,9 +34,13 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
 
+# The docs site (mkdocs.yml): the settings, routes and events tables are made from the code.
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
+
 # The test fixtures start Kafka and PostgreSQL (or use TEST_* settings, or testcontainers)
 # and stop them at the end; stop-test-infra.sh also catches what an aborted run left behind.
-test: install infra-deps lint
+test: install infra-deps lint docs
 	$(PY) -m pytest $(PYTEST_ARGS); status=$$?; deploy/stop-test-infra.sh; exit $$status
 
 test-unit: install

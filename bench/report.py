@@ -1,4 +1,4 @@
-"""The bench's results as the table it prints (README, Performance)."""
+"""The bench's results as the table it prints (docs/performance.md)."""
 
 from typing import Any
 

@@ -25,10 +25,12 @@ def operations_router(service: str, checks: Sequence[tuple[str, ReadinessCheck]]
 
     @router.get("/healthz")
     async def healthz() -> dict[str, str]:
+        """The process answers (liveness)."""
         return {"status": "ok", "service": service}
 
     @router.get("/readyz")
     async def readyz() -> Response:
+        """Ready to serve: the database and Kafka answer and start-up is done (else 503)."""
         failed: dict[str, str] = {}
         for name, check in checks:
             try:
@@ -49,6 +51,7 @@ def operations_router(service: str, checks: Sequence[tuple[str, ReadinessCheck]]
         response_class=PlainTextResponse,  # Prometheus' text format
     )
     async def prometheus() -> Response:
+        """Counters and timings in Prometheus' text format (requests, lag, points by rule)."""
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router

@@ -35,9 +35,11 @@ class ServiceSettings(BaseSettings):
         "most platforms write it) means postgresql+asyncpg://",
     )
     consumer_group: str = Field(default="", description="empty: pointstream-<service>")
-    host: str = "127.0.0.1"
-    port: int = Field(default=0, ge=0, le=65535, description="0: the service's own port")
-    log_level: str = "INFO"
+    host: str = Field(default="127.0.0.1", description="the address HTTP binds to")
+    port: int = Field(
+        default=0, ge=0, le=65535, description="0: the service's own (8001, 8002, 8003)"
+    )
+    log_level: str = Field(default="INFO", description="of the JSON logs on stdout")
     max_request_bytes: int = Field(
         default=1_048_576,
         ge=1024,
@@ -78,9 +80,13 @@ class KafkaSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="KAFKA_", extra="ignore")
 
-    bootstrap_servers: str = "127.0.0.1:9092"
-    topic_prefix: str = ""
-    topic_partitions: int = Field(default=6, ge=1)
+    bootstrap_servers: str = Field(default="127.0.0.1:9092", description="the brokers")
+    topic_prefix: str = Field(
+        default="", description="before every topic's name (several systems on one cluster)"
+    )
+    topic_partitions: int = Field(
+        default=6, ge=1, description="partitions of each topic the services create"
+    )
     replication_factor: int | None = Field(
         default=None,
         ge=1,
@@ -105,7 +111,7 @@ class KafkaSettings(BaseSettings):
         default=256 * 1024, ge=1024, le=1024 * 1024, description="bytes per partition batch"
     )
     # Batches of JSON shrink several times with lz4, for little CPU: fewer bytes through the
-    # sockets, the broker's log and every consumer's fetch (measured: README, Performance).
+    # sockets, the broker's log and every consumer's fetch (measured: docs/performance.md).
     compression_type: Literal["lz4", "zstd", "gzip", "none"] = Field(
         default="lz4", description="how producers compress their batches"
     )
@@ -130,10 +136,20 @@ class AuthSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="AUTH_", extra="ignore")
 
-    # JSON list of {"name": ..., "key" or "sha256": ..., "scopes": [...]}.
-    api_keys: str = '[{"name": "dev", "key": "dev-key", "scopes": ["*"]}]'
-    member_token_secret: str = Field(default="dev-member-token-secret-change-me", min_length=16)
-    member_token_audience: str = "pointstream"  # noqa: S105 - an audience, not a secret
+    api_keys: str = Field(
+        default='[{"name": "dev", "key": "dev-key", "scopes": ["*"]}]',
+        description='a JSON list of {"name", "key" or "sha256" (of the key), "scopes"}; '
+        "in production by digest: printf '%s' \"$KEY\" | sha256sum",
+    )
+    member_token_secret: str = Field(
+        default="dev-member-token-secret-change-me",
+        min_length=16,
+        description="signs (HS256) and checks member tokens: set it in production",
+    )
+    member_token_audience: str = Field(
+        default="pointstream",  # an audience, not a secret
+        description="the `aud` a member token must have",
+    )
     # Tokens from the retailer's identity provider (RS256 or ES256), beside HS256 ones signed
     # with the secret above: the provider's keys from its JWKS, its issuer checked.
     jwks_url: str | None = Field(default=None, description="the identity provider's JWKS")

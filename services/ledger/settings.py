@@ -25,12 +25,16 @@ class LedgerSettings(ServiceSettings):
     jobs_interval_seconds: float = Field(
         default=60, gt=0, description="how often maturing, expiry and hold release run"
     )
-    max_hold_seconds: int = Field(default=7 * 24 * 3600, gt=0)
+    max_hold_seconds: int = Field(
+        default=7 * 24 * 3600, gt=0, description="the longest hold a redemption may ask for"
+    )
     tier_order: str = Field(
         default="base,silver,gold",
         description="the rules' tiers, lowest first, for tier-gated rewards",
     )
-    load_default_rewards: bool = True  # when the catalogue is empty at start-up
+    load_default_rewards: bool = Field(
+        default=True, description="load default_rewards.yaml when the catalogue is empty"
+    )
 
     def tiers(self) -> list[str]:
         return [t.strip() for t in self.tier_order.split(",") if t.strip()]

@@ -13,21 +13,39 @@ class RulesSettings(ServiceSettings):
     service = "rules"
     default_port = 8001
 
-    max_batch_events: int = 500
-    # Ingest batches (5 MiB) and rates files (5 MB, a central bank's whole history) fit.
-    max_request_bytes: int = Field(default=6 * 1_048_576, ge=1024)
-    ingest_ack_timeout_seconds: float = 10.0  # longer without Kafka's ack: 503, retry later
-    load_default_pack: bool = True  # when the rules table is empty at start-up
-    jobs_interval_seconds: float = 3600  # how often birthdays and anniversaries are checked
+    max_batch_events: int = Field(
+        default=500, ge=1, description="the largest batch POST /v1/events takes"
+    )
+    max_request_bytes: int = Field(
+        default=6 * 1_048_576,
+        ge=1024,
+        description="a request body over this is refused with 413 as it arrives: ingest "
+        "batches (5 MiB) and rates files (a central bank's whole history) fit",
+    )
+    ingest_ack_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="longer without Kafka's acknowledgement: 503, retry"
+    )
+    load_default_pack: bool = Field(
+        default=True, description="load default_pack.yaml when no rules exist at start-up"
+    )
+    jobs_interval_seconds: float = Field(
+        default=3600, gt=0, description="how often birthdays and anniversaries are checked"
+    )
     processed_retention_days: int = Field(
         default=401,
         ge=401,
         description="how long ids of processed events are kept to drop repeats (an event more "
         "than 400 days old is refused anyway)",
     )
-    rules_refresh_seconds: float = 5.0  # how soon a rule saved on another replica applies
+    rules_refresh_seconds: float = Field(
+        default=5.0, gt=0, description="how soon a rule saved on another replica applies"
+    )
     # The program report (GET /v1/report, `pointstream report`).
-    currency: str = Field(default="DKK", pattern=r"^[A-Z]{3}$", description="the program's")
+    currency: str = Field(
+        default="DKK",
+        pattern=r"^[A-Z]{3}$",
+        description="the program's: purchases in another are counted in it (exchange rates)",
+    )
     point_value: Decimal = Field(
         default=Decimal("0.10"), ge=0, description="what one point costs the program"
     )

@@ -126,7 +126,7 @@ def document() -> dict[str, Any]:
             "version": "1.0.0",
             "description": (
                 "Every message is a CloudEvents 1.0 JSON envelope keyed by member id; ingest and "
-                "loyalty.events.v1 also take binary and batched modes (README, Event contract)."
+                "loyalty.events.v1 also take binary and batched modes (docs/events.md)."
             ),
         },
         "defaultContentType": "application/cloudevents+json",

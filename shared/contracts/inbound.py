@@ -59,6 +59,8 @@ class LineItem(OpenPayload):
 
 
 class PurchaseCompleted(OpenPayload):
+    """A purchase at a till or in a web shop: its total and lines, in the currency paid."""
+
     purchase_id: str = Field(min_length=1, max_length=200)
     channel: Channel
     store_id: str | None = Field(default=None, max_length=100)
@@ -129,6 +131,8 @@ class _Profile(OpenPayload):
 
 
 class MemberEnrolled(_Profile):
+    """A member joined (at a till, online, in the app): their profile and consents."""
+
     channel: Channel
     birthday: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
     language: Language = "en"
@@ -150,6 +154,8 @@ class MemberEnrolled(_Profile):
 
 
 class MemberProfileCompleted(_Profile):
+    """The member filled in their profile (``fields`` says which)."""
+
     fields: list[str] = Field(default_factory=list, max_length=50)
     language: Language | None = None
 
@@ -162,6 +168,8 @@ class MemberProfileUpdated(_Profile):
 
 
 class MemberActivity(OpenPayload):
+    """Something a member did that earns no money: a review, an app visit, an NPS answer."""
+
     activity: Literal[
         "review",
         "social_share",
@@ -177,12 +185,16 @@ class MemberActivity(OpenPayload):
 
 
 class ReferralCompleted(OpenPayload):
+    """A member brought a friend (``referred_member_id``), who joined."""
+
     referred_member_id: str = Field(
         min_length=1, max_length=MEMBER_ID_MAX, pattern=MEMBER_ID_PATTERN
     )
 
 
 class ComplaintResolved(OpenPayload):
+    """A complaint of the member's was resolved (goodwill may follow)."""
+
     complaint_id: str = Field(min_length=1, max_length=200)
     severity: Literal["low", "medium", "high"] = "medium"
 

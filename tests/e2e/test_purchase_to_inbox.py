@@ -14,7 +14,7 @@ from tests.kafka_helpers import produce, read_until
 from tests.polling import eventually
 
 pytestmark = pytest.mark.e2e
-# Within the window of plausible event times (README, Event contract), whenever this runs.
+# Within the window of plausible event times (docs/events.md), whenever this runs.
 FIVE_DAYS_AGO = (datetime.now(UTC) - timedelta(days=5)).isoformat()
 
 

@@ -14,7 +14,7 @@ from tests.apps import POS_KEY, READER_KEY
 from tests.kafka_helpers import read_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.serves("rules")]
-# Within the window of plausible event times (README, Event contract), whenever this runs.
+# Within the window of plausible event times (docs/events.md), whenever this runs.
 FIVE_DAYS_AGO = (datetime.now(UTC) - timedelta(days=5)).isoformat()
 
 

@@ -12,7 +12,7 @@ from tests.apps import ADMIN_KEY, POS_KEY
 
 pytestmark = [pytest.mark.integration, pytest.mark.serves("rules")]
 # The last Saturday (the weekend rule below), within the window of plausible event times
-# (README, Event contract) whenever this runs.
+# (docs/events.md) whenever this runs.
 _TODAY = datetime.now(UTC)
 LAST_SATURDAY = (_TODAY - timedelta(days=(_TODAY.weekday() - 5) % 7)).replace(
     hour=10, minute=0, second=0, microsecond=0

@@ -1,4 +1,4 @@
-"""The one shape of the three services (README, Layout), checked where a newcomer would trip."""
+"""The one shape of the three services (docs/architecture.md), checked where one would trip."""
 
 import ast
 import sys

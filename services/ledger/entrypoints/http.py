@@ -29,6 +29,7 @@ router = APIRouter(prefix="/v1/members/{member_id}", tags=["members"])
 
 @router.get("/balance", response_model=views.BalancePublic)
 async def get_balance(member_id: MemberId, principal: Caller, ledger: LedgerDep) -> Response:
+    """The member's points: available, pending (in a return window), held, and lifetime totals."""
     require_member_access(principal, member_id, SCOPE_MEMBERS_READ)
     # The hottest route: answered as it is read, without a second validation of the model.
     body = json.dumps(await ledger.read_balance(member_id), separators=(",", ":"))

@@ -120,6 +120,7 @@ async def redeem(
 async def get_redemption(
     member_id: MemberId, redemption_id: RedemptionId, principal: Caller, ledger: LedgerDep
 ) -> views.RedemptionPublic:
+    """One redemption: its status (held, captured, released, spent) and points."""
     require_member_access(principal, member_id, SCOPE_REDEEM)
     async with ledger.sessions() as session:
         found = await views.redemption(session, member_id, redemption_id)

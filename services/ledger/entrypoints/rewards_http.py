@@ -110,6 +110,7 @@ async def member_rewards(
 async def member_vouchers(
     member_id: MemberId, principal: Caller, ledger: LedgerDep
 ) -> list[views.VoucherPublic]:
+    """The member's vouchers, with their codes and status."""
     require_member_access(principal, member_id, SCOPE_MEMBERS_READ)
     async with ledger.sessions() as session:
         return [views.voucher_public(v) for v in await reads.vouchers_of(session, member_id)]
@@ -165,6 +166,7 @@ async def cancel(code: Code, principal: Caller, ledger: LedgerDep) -> views.Vouc
     "/admin/rewards", response_model=list[RewardSpec], dependencies=[Depends(scoped(SCOPE_ADMIN))]
 )
 async def list_catalogue(principal: Caller, ledger: LedgerDep) -> list[RewardSpec]:
+    """The whole catalogue, as an admin edits it (also what is hidden from members)."""
     async with ledger.sessions() as session:
         return [_spec(r) for r in await reads.catalogue(session)]
 

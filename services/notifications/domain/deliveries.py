@@ -77,7 +77,8 @@ class Delivery:
         base_delay: float = 2.0,
         jitter: random.Random | None = None,
     ) -> None:
-        """Schedule a retry with exponential backoff and full jitter, or give up."""
+        """Schedule a retry with exponential backoff and "equal jitter" (a pause between half
+        the ceiling and the ceiling, which doubles with each attempt), or give up."""
         self.attempts += 1
         self.last_error = str(error)[:500]
         if not error.transient or self.attempts >= max_attempts:

@@ -43,6 +43,7 @@ class DeliveryPublic(BaseModel):
 
 @router.get("/templates", response_model=list[Template])
 async def list_templates(principal: Caller, notifications: NotificationsDep) -> list[Template]:
+    """Every message text, per kind and language."""
     async with notifications.sessions() as session:
         return [Template(**t) for t in await views.all_templates(session)]
 

@@ -135,6 +135,7 @@ async def mark_read(
     principal: Caller,
     notifications: NotificationsDep,
 ) -> None:
+    """Mark one of the member's inbox messages read."""
     require_member_access(principal, member_id, SCOPE_MEMBERS_WRITE)
     if not await members.mark_read(member_id, message_id, uow=notifications.uow()):
         async with notifications.sessions() as session:
@@ -146,6 +147,7 @@ async def mark_read(
 async def get_preferences(
     member_id: MemberId, principal: Caller, notifications: NotificationsDep
 ) -> PreferencesPublic:
+    """The member's channels per category, language, timezone, quiet hours and consents."""
     require_member_access(principal, member_id, SCOPE_MEMBERS_READ)
     async with notifications.sessions() as session:
         found = await views.preferences(session, member_id)

@@ -27,6 +27,7 @@ class Standing(BaseModel):
 
 @router.get("/members/{member_id}/tier", response_model=Standing)
 async def standing(member_id: MemberId, principal: Caller, rules: RulesDep) -> Standing:
+    """The member's tier, the points earned in the last 12 months, and what the next tier takes."""
     require_member_access(principal, member_id, SCOPE_MEMBERS_READ)
     book = await rules.book.refreshed()
     async with rules.uow() as uow:

@@ -28,6 +28,7 @@ class RulePublic(BaseModel):
 
 @router.get("/rules", response_model=list[RulePublic])
 async def list_rules(principal: Caller, rules: RulesDep) -> list[RulePublic]:
+    """The rules in force, each at its newest version."""
     async with rules.sessions() as session:
         spent = await views.budgets_spent(session)
         return [
@@ -42,6 +43,7 @@ async def list_rules(principal: Caller, rules: RulesDep) -> list[RulePublic]:
 async def rule_versions(
     rule_id: RuleId, principal: Caller, rules: RulesDep
 ) -> list[dict[str, Any]]:
+    """Every version of a rule, oldest first, with who saved it and when."""
     async with rules.sessions() as session:
         history = await views.rule_history(session, rule_id)
     if not history:
@@ -101,6 +103,7 @@ async def check_rule(
 
 @router.get("/rules.yaml", response_class=Response)
 async def export_rules(principal: Caller, rules: RulesDep) -> Response:
+    """The program (tiers and the newest version of every rule) as one YAML pack."""
     async with rules.sessions() as session:
         return Response(await pack.export_pack(session), media_type="application/yaml")
 
@@ -121,6 +124,7 @@ async def import_rules(
 
 @router.get("/tiers", response_model=list[TierSpec])
 async def list_tiers(principal: Caller, rules: RulesDep) -> list[TierSpec]:
+    """The tiers, lowest first, with the points (earned over 12 months) each takes."""
     async with rules.sessions() as session:
         return await views.tiers(session)
 
