@@ -1,4 +1,12 @@
-"""ISO 4217 currency codes in use (funds and precious metals left out)."""
+"""Currencies and amounts: the ISO 4217 codes in use (funds and precious metals left out), a
+currency field, and the one bound on an amount."""
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
+
+from pydantic import AfterValidator, Field
+
+from shared.contracts.numbers import DecimalText, non_negative_pattern
 
 CURRENCIES = frozenset(
     """
@@ -11,3 +19,26 @@ SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX 
 VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG
 """.split()  # noqa: SIM905 - a table reads better than 170 quoted strings
 )
+
+
+# The largest amount pointstream takes, in any currency, and once converted into the program's:
+# within what the rules keep of a purchase (NUMERIC(14,2)). One bound, checked at ingest, and
+# stated by the schema: at most 11 digits before the point and 4 after.
+MAX_AMOUNT = Decimal("99999999999.9999")
+if TYPE_CHECKING:
+    Money = Decimal
+else:
+    Money = DecimalText(non_negative_pattern(11, 4), places=4, ge=Decimal(0), le=MAX_AMOUNT)
+
+
+def _known_currency(code: str) -> str:
+    if code not in CURRENCIES:
+        raise ValueError(f"{code!r} is not an ISO 4217 currency code")
+    return code
+
+
+Currency = Annotated[
+    str,
+    Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code"),
+    AfterValidator(_known_currency),
+]

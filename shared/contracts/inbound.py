@@ -2,7 +2,7 @@
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
 from zoneinfo import available_timezones
 
 from pydantic import (
@@ -16,33 +16,11 @@ from pydantic import (
 )
 
 from shared.contracts.contact import Phone
-from shared.contracts.currencies import CURRENCIES
+from shared.contracts.currencies import Currency, Money
 from shared.contracts.custom import OpenPayload
 from shared.contracts.envelope import MEMBER_ID_MAX, MEMBER_ID_PATTERN, CloudEvent, InvalidMessage
 from shared.contracts.erasure import ERASURE_REQUESTED, ErasureRequested
-from shared.contracts.numbers import DecimalText, non_negative_pattern
 
-# The largest amount pointstream takes, in any currency, and once converted into the program's:
-# within what the rules keep of a purchase (NUMERIC(14,2)). One bound, checked at ingest, and
-# stated by the schema: at most 11 digits before the point and 4 after.
-MAX_AMOUNT = Decimal("99999999999.9999")
-if TYPE_CHECKING:
-    Money = Decimal
-else:
-    Money = DecimalText(non_negative_pattern(11, 4), places=4, ge=Decimal(0), le=MAX_AMOUNT)
-
-
-def _known_currency(code: str) -> str:
-    if code not in CURRENCIES:
-        raise ValueError(f"{code!r} is not an ISO 4217 currency code")
-    return code
-
-
-Currency = Annotated[
-    str,
-    Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code"),
-    AfterValidator(_known_currency),
-]
 Channel = Literal["pos", "web", "app"]
 
 

@@ -175,3 +175,17 @@ def test_a_service_is_its_layers_and_nothing_beside_them(service: str) -> None:
     import its parent back."""
     packages = {p.name for p in (SERVICES / service).iterdir() if (p / "__init__.py").exists()}
     assert packages <= {"domain", "adapters", "service_layer", "entrypoints", "migrations"}
+
+
+def test_no_source_file_is_over_250_lines_outside_migrations() -> None:
+    """A file a newcomer can read in one sitting: split by subject when it grows."""
+    repo = SERVICES.parent
+    long = [
+        f"{path.relative_to(repo)}: {lines}"
+        for top in ("services", "shared", "ops", "bench", "tests", "deploy")
+        for path in sorted((repo / top).rglob("*.py"))
+        if "migrations" not in path.parts
+        and "node_modules" not in path.parts
+        and (lines := len(path.read_text().splitlines())) > 250
+    ]
+    assert long == []

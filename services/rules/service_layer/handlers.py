@@ -32,7 +32,7 @@ from services.rules.domain.observe import observe
 from services.rules.domain.returns import InvalidReturn, PurchaseRecord, UnknownPurchase
 from services.rules.service_layer.rulebook import RuleBook
 from services.rules.service_layer.unit_of_work import Decided, UnitOfWork
-from shared.contracts.inbound import MAX_AMOUNT
+from shared.contracts.currencies import MAX_AMOUNT
 from shared.erasure.model import MemberWasErased
 
 

@@ -18,8 +18,8 @@ from services.rules.domain.exchange import (
     too_large,
 )
 from services.rules.service_layer import views
+from shared.contracts.currencies import MAX_AMOUNT
 from shared.contracts.envelope import CloudEvent, event_key
-from shared.contracts.inbound import MAX_AMOUNT
 
 
 async def returns_not_taken(
