@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from playwright.async_api import Page
+from playwright.async_api import Browser, Page
 
-from tests.apps import ADMIN_KEY, READER_KEY
+from tests.apps import ADMIN_KEY, MANAGER_KEY, READER_KEY
 from tests.e2e.system import System
 from tests.e2e.test_purchase_to_inbox import post, purchase
 from tests.infra import REPO, free_port
@@ -130,3 +130,13 @@ async def serious_violations(page: Page) -> list[dict[str, Any]]:
             .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target)}))"""
     )
     return found
+
+
+async def signed_in(browser: Browser, console: str, key: str = MANAGER_KEY) -> Page:
+    """A page of the console, signed in as the manager (or with ``key``)."""
+    page = await browser.new_page(viewport={"width": 1280, "height": 900})
+    await page.goto(f"{console}/login")
+    await page.fill("#key", key)
+    await page.click("button[type=submit]")
+    await page.wait_for_selector("text=Signed in as")
+    return page

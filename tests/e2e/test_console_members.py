@@ -8,12 +8,13 @@ import httpx
 import pytest
 from playwright.async_api import Browser
 
-from tests.apps import MANAGER_KEY, POS_KEY, READER_KEY
+from tests.apps import POS_KEY, READER_KEY
 from tests.e2e.console_helpers import (
     entries_of,
     ready,
     running_console,
     serious_violations,
+    signed_in,
 )
 from tests.e2e.system import System, enrolment
 from tests.e2e.test_purchase_to_inbox import post, purchase
@@ -29,11 +30,7 @@ async def test_a_manager_looks_up_a_member_and_adjusts_their_points_with_a_reaso
     await eventually(lambda: ready(console), bool, timeout=30, what="the console")
     member = f"lookup-{uuid.uuid4().hex[:6]}"
     assert (await post(system, purchase(member, "42.00"))).status_code == 202
-    page = await browser.new_page(viewport={"width": 1280, "height": 900})
-    await page.goto(f"{console}/login")
-    await page.fill("#key", MANAGER_KEY)
-    await page.click("button[type=submit]")
-    await page.wait_for_selector("text=Signed in as manager")
+    page = await signed_in(browser, console)
     await page.click("text=Members")
     await page.fill("#member", member)
     await page.click("button:has-text('Look up')")
@@ -77,11 +74,7 @@ async def test_a_service_that_is_down_shows_as_down_and_bad_input_is_named_on_th
     nowhere = f"http://127.0.0.1:{free_port()}"
     with running_console(system, tmp_path, CONSOLE_NOTIFICATIONS_URL=nowhere) as cut_off:
         await eventually(lambda: ready(cut_off), bool, timeout=30, what="the console")
-        page = await browser.new_page(viewport={"width": 1280, "height": 900})
-        await page.goto(f"{cut_off}/login")
-        await page.fill("#key", MANAGER_KEY)
-        await page.click("button[type=submit]")
-        await page.wait_for_selector("text=Signed in as manager")
+        page = await signed_in(browser, cut_off)
         assert "Members" in await page.inner_text("section.cards")  # the dashboard works
 
         await page.goto(f"{cut_off}/members?member={member}")
@@ -161,11 +154,7 @@ async def test_a_manager_finds_a_member_by_email_or_phone_and_the_search_is_logg
     assert "+4520304050" not in log
 
     await eventually(lambda: ready(console), bool, timeout=30, what="the console")
-    page = await browser.new_page(viewport={"width": 1280, "height": 900})
-    await page.goto(f"{console}/login")
-    await page.fill("#key", MANAGER_KEY)
-    await page.click("button[type=submit]")
-    await page.wait_for_selector("text=Signed in as manager")
+    page = await signed_in(browser, console)
     await page.goto(f"{console}/members")
     await page.fill("#member", email.upper())
     await page.press("#member", "Enter")  # the keyboard alone

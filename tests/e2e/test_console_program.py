@@ -11,11 +11,12 @@ import httpx
 import pytest
 from playwright.async_api import Browser
 
-from tests.apps import ADMIN_KEY, MANAGER_KEY
+from tests.apps import ADMIN_KEY
 from tests.e2e.console_helpers import (
     entries_of,
     ready,
     serious_violations,
+    signed_in,
 )
 from tests.e2e.system import System
 from tests.e2e.test_purchase_to_inbox import post, purchase
@@ -95,11 +96,7 @@ async def test_a_manager_sets_an_exchange_rate_and_loads_a_central_banks_file(
     """No API call by hand: a form for one rate, a file for a day's reference rates; then a
     purchase in kronor counts in kroner at that rate."""
     await eventually(lambda: ready(console), bool, timeout=30, what="the console")
-    page = await browser.new_page(viewport={"width": 1280, "height": 900})
-    await page.goto(f"{console}/login")
-    await page.fill("#key", MANAGER_KEY)
-    await page.click("button[type=submit]")
-    await page.wait_for_selector("text=Signed in as manager")
+    page = await signed_in(browser, console)
     await page.click("nav >> text=Exchange rates")
     assert await serious_violations(page) == []
     day = (datetime.now(UTC) - timedelta(days=1)).date()

@@ -36,21 +36,14 @@ async def member_lookup(
             scope=MEMBERS_READ,
             params={by: member},
         )
-        if not answer.ok:
-            return page(
-                console,
-                request,
-                "member.html",
-                session=session,
-                member=member,
-                found={},
-                down=[],
-                notice=f"Not a {by} to search for: {answer.problem}",
-            )
-        ids = answer.body["members"]
+        said = "email address" if by == "email" else "phone number"
+        ids: list[str] = answer.body["members"] if answer.ok else []
         if len(ids) == 1:
             return RedirectResponse(f"/members?member={quote(ids[0])}", status_code=303)
-        said = "email address" if by == "email" else "phone number"
+        if not answer.ok:
+            notice = f"Not a {said} to search for: {answer.problem}"
+        else:
+            notice = "" if ids else f"No member has the {said} {member}."
         return page(
             console,
             request,
@@ -61,7 +54,7 @@ async def member_lookup(
             down=[],
             matches=ids,
             searched=said,
-            notice="" if ids else f"No member has the {said} {member}.",
+            notice=notice,
         )
     if member:
         m = path_segment(member)
