@@ -25,4 +25,17 @@ def normalized_email(value: str) -> str:
     return value.strip().lower()
 
 
-Phone = Annotated[str, Field(min_length=8, max_length=40), AfterValidator(normalized_phone)]
+# What normalized_phone takes, as a schema can say it: + and the country code, then digits with
+# spaces, dashes, dots or brackets between them.
+PHONE_PATTERN = r"^\+[\s().-]*[1-9](?:[\s().-]*\d){6,14}[\s().-]*$"
+Phone = Annotated[
+    str,
+    # The pattern is stated for the schema; the validator checks it, and says it in words.
+    Field(
+        min_length=8,
+        max_length=40,
+        examples=["+45 12 34 56 78"],
+        json_schema_extra={"pattern": PHONE_PATTERN},
+    ),
+    AfterValidator(normalized_phone),
+]

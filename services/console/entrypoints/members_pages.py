@@ -31,7 +31,7 @@ async def member_lookup(
         answer = await console.backends.call(
             "notifications",
             "GET",
-            "/v1/members",
+            f"/v1/members/by-{by}",
             key=session.key,
             scope=MEMBERS_READ,
             params={by: member},

@@ -3,16 +3,16 @@ details, so it answers a manager's search by email address or phone number with 
 Every search is logged (who searched, by what, how many found; never the address itself)."""
 
 import logging
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, EmailStr
 
 from services.notifications.entrypoints.context import NotificationsDep
 from services.notifications.service_layer import views
-from shared.auth import SCOPE_MEMBERS_READ
+from shared.auth import SCOPE_MEMBERS_READ, Principal
 from shared.callers import Caller, system_scoped
-from shared.contracts.contact import normalized_phone
+from shared.contracts.contact import Phone
 
 log = logging.getLogger(__name__)
 router = APIRouter(
@@ -24,22 +24,34 @@ class FoundMembers(BaseModel):
     members: list[str]
 
 
-@router.get("/members", response_model=FoundMembers)
-async def find_members(
+@router.get("/members/by-email", response_model=FoundMembers)
+async def find_members_by_email(
     principal: Caller,
     notifications: NotificationsDep,
-    email: Annotated[EmailStr | None, Query(max_length=320)] = None,
-    phone: Annotated[str | None, Query(max_length=40, examples=["+45 12 34 56 78"])] = None,
+    email: Annotated[EmailStr, Query(max_length=320)],
 ) -> FoundMembers:
-    """The members with this email address (any case) or phone number (international form,
-    spaces allowed): one of the two. At most 20, by id."""
-    if (email is None) == (phone is None):
-        raise HTTPException(422, "give email or phone, one of the two")
-    if phone is not None:
-        try:
-            phone = normalized_phone(phone)
-        except ValueError as exc:
-            raise HTTPException(422, str(exc)) from None
+    """The members with this email address, in any case: their ids, at most 20."""
+    return await _found(principal, notifications, email=str(email))
+
+
+@router.get("/members/by-phone", response_model=FoundMembers)
+async def find_members_by_phone(
+    principal: Caller,
+    notifications: NotificationsDep,
+    phone: Annotated[Phone, Query()],
+) -> FoundMembers:
+    """The members with this phone number (international form, spaces allowed): their ids,
+    at most 20."""
+    return await _found(principal, notifications, phone=phone)
+
+
+async def _found(
+    principal: Principal,
+    notifications: Any,
+    *,
+    email: str | None = None,
+    phone: str | None = None,
+) -> FoundMembers:
     async with notifications.sessions() as session:
         found = await views.members_reached_at(session, email=email, phone=phone)
     log.info(
