@@ -167,3 +167,36 @@ async def test_a_manager_finds_a_member_by_email_or_phone_and_the_search_is_logg
     assert "No member has the phone number +45 99 99 99 99." in await page.inner_text("main")
     assert await serious_violations(page) == []
     await page.close()
+
+
+async def test_a_member_whose_id_is_an_email_address_is_found_by_it(
+    system: System, console: str, browser: Browser
+) -> None:
+    """An id may be an email address: typed into the search, it finds the member by their
+    address when they gave one, else by id; either way the member's page, never a loop."""
+    member = f"ids-{uuid.uuid4().hex[:6]}@shop.example"
+    assert (await post(system, purchase(member, "42.00"))).status_code == 202
+    await eventually(lambda: entries_of(system, member), bool, what="the purchase booked")
+    await eventually(lambda: ready(console), bool, timeout=30, what="the console")
+    page = await signed_in(browser, console)
+    await page.goto(f"{console}/members")
+    await page.fill("#member", member)
+    await page.press("#member", "Enter")
+    await page.wait_for_selector("text=Statement")
+    shown = await page.inner_text("main")
+    assert f"No member has the email address {member}. Looked up as a member id." in shown
+    assert "42.00 DKK" in shown
+    await page.close()
+    both = f"both-{uuid.uuid4().hex[:6]}@shop.example"  # the id, and the address given
+    await system.send([enrolment(both, email=both)])
+    await eventually(
+        lambda: search(system, READER_KEY, email=both),
+        lambda r: r.status_code == 200 and r.json()["members"] == [both],
+        what="the member found by the address that is their id",
+    )
+    page = await signed_in(browser, console)
+    await page.goto(f"{console}/members")
+    await page.fill("#member", both)
+    await page.press("#member", "Enter")
+    await page.wait_for_selector(f"h2:has-text('{both}')")
+    await page.close()

@@ -11,39 +11,46 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.console.adapters.backends import ADMIN, MEMBERS_READ, Answer, path_segment
 from services.console.entrypoints.context import ConsoleDep, manager, page
+from shared.contracts.envelope import MEMBER_ID as MEMBER_ID_TEXT
 
 router = APIRouter()
 
 
 @router.get("/members", response_class=HTMLResponse)
 async def member_lookup(
-    request: Request, console: ConsoleDep, member: str = "", notice: str = ""
+    request: Request, console: ConsoleDep, member: str = "", notice: str = "", by: str = ""
 ) -> Response:
     """A member as the services know them: balance, tier and progress, statement with reasons,
     vouchers, inbox, preferences (each read with members:read only) and deliveries (admin).
     Found by id, or by email address or phone number (the notification service, which holds
-    them, answers with the member's id)."""
+    them, answers with the member's id); ``by=id`` takes the text as an id (a member id may
+    be an email address), and an email address no member has is tried as an id."""
     session = manager(console, request)
     member = member.strip()[:320]
     found: dict[str, Answer | None] = {}
     down: list[str] = []
-    if (by := contact_kind(member)) is not None:
+    kind = None if by == "id" else contact_kind(member)
+    if kind is not None:
         answer = await console.backends.call(
             "notifications",
             "GET",
-            f"/v1/members/by-{by}",
+            f"/v1/members/by-{kind}",
             key=session.key,
             scope=MEMBERS_READ,
-            params={by: member},
+            params={kind: member},
         )
-        said = "email address" if by == "email" else "phone number"
+        said = "email address" if kind == "email" else "phone number"
         ids: list[str] = answer.body["members"] if answer.ok else []
         if len(ids) == 1:
-            return RedirectResponse(f"/members?member={quote(ids[0])}", status_code=303)
+            return RedirectResponse(f"/members?member={quote(ids[0])}&by=id", status_code=303)
         if not answer.ok:
             notice = f"Not a {said} to search for: {answer.problem}"
         else:
             notice = "" if ids else f"No member has the {said} {member}."
+        if kind == "email" and not ids and MEMBER_ID.fullmatch(member):
+            notice += " Looked up as a member id."
+            at = f"/members?member={quote(member)}&by=id&notice={quote(notice)}"
+            return RedirectResponse(at, status_code=303)
         return page(
             console,
             request,
@@ -116,10 +123,11 @@ async def adjust(
             f"Adjusted by {points:+,} points: {reason}." if done.ok else f"Refused: {done.problem}"
         )
     return RedirectResponse(
-        f"/members?member={quote(member_id)}&notice={quote(notice)}", status_code=303
+        f"/members?member={quote(member_id)}&by=id&notice={quote(notice)}", status_code=303
     )
 
 
+MEMBER_ID = re.compile(MEMBER_ID_TEXT)
 _PHONE_LIKE = re.compile(r"\+?[\d\s\-().]{8,40}")
 
 
