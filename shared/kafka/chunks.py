@@ -55,24 +55,6 @@ class Commands(Generic[C]):
         self.rejected[self.positions[command_index]] = reason
 
 
-def commands_of(
-    events: Sequence[CloudEvent], to_command: Callable[[CloudEvent], C | None]
-) -> Commands[C]:
-    """Each event's command (None: nothing to do for it); an event that breaks the contract
-    (``InvalidMessage``) is rejected with its reason and the others go on."""
-    found: Commands[C] = Commands()
-    for index, event in enumerate(events):
-        try:
-            command = to_command(event)
-        except InvalidMessage as exc:
-            found.rejected[index] = str(exc)
-            continue
-        if command is not None:
-            found.commands.append(command)
-            found.positions.append(index)
-    return found
-
-
 async def cut_at(
     events: Sequence[CloudEvent],
     is_cut: Callable[[CloudEvent], bool],
