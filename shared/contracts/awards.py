@@ -95,6 +95,15 @@ class ProfileChanged(BaseModel):
 # rule says which (``notice`` in its spec), so renaming a rule never changes what is sent.
 NoticeKind = Literal["welcome", "birthday", "goodwill"]
 NOTICE_KINDS: tuple[str, ...] = get_args(NoticeKind)
+# Before rules named their notice (0.1) the notification service chose these messages by the
+# default program's rule ids: what a spec stored then, and a ledger event sent then, mean.
+# Read so during a rolling upgrade from 0.1; dropped in 0.3.
+NOTICES_OF_DEFAULT_RULES: dict[str, NoticeKind] = {
+    "welcome": "welcome",
+    "referred-welcome": "welcome",
+    "birthday": "birthday",
+    "goodwill": "goodwill",
+}
 
 
 class AwardedPart(BaseModel):

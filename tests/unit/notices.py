@@ -9,6 +9,7 @@ import yaml
 from services.notifications.domain.notices import Notice, notice_for_ledger
 from services.notifications.domain.preferences import Preferences
 from services.notifications.service_layer.setup import DEFAULT_TEMPLATES
+from shared.contracts.awards import NOTICES_OF_DEFAULT_RULES
 from tests.unit.fakes import FakeNotifications
 
 NOON = datetime(2026, 11, 23, 12, tzinfo=UTC)
@@ -29,6 +30,7 @@ def earned(
         "explanation": "1 point per DKK spent",
         "status": "pending" if pending else "available",
         "rule_id": rule,
+        "notice": NOTICES_OF_DEFAULT_RULES.get(rule),  # as the default pack's rule says
         "recorded_at": NOON.isoformat(),
         "balance": {"available": after},
     }

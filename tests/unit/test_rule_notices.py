@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from services.notifications.domain.notices import Category, notice_for_ledger
+from services.notifications.adapters import messages
+from services.notifications.domain.notices import Category
 from services.rules.adapters.award_events import decision_events
 from services.rules.adapters.rule_specs import RulePack, RuleSpec
 from services.rules.domain.commands import EvaluateEvent
@@ -14,21 +15,30 @@ from services.rules.domain.model import LoyaltyEvent
 from services.rules.service_layer.handlers import evaluate_event
 from services.rules.service_layer.rulebook import RuleBook
 from shared.contracts.awards import PointsDecided
+from shared.contracts.envelope import CloudEvent, new_event
 from shared.contracts.names import STORED
 from tests.unit.fakes import FakeRulesUnitOfWork
 
 NOON = datetime(2026, 11, 23, 12, tzinfo=UTC)
 
 
-def earned(**fields: Any) -> dict[str, Any]:
-    return {
+def earned(**fields: Any) -> CloudEvent:
+    """``points.earned`` as the ledger sends it (``fields`` over the usual)."""
+    data = {
+        "operation_id": "op-1",
         "member_id": "m-1",
+        "kind": "earned",
         "points": 150,
+        "status": "available",
         "explanation": "Sorry, and thank you",
         "recorded_at": NOON.isoformat(),
-        "balance": {"available": 150},
+        "postings": [],
+        "balance": {"available": 150, "pending": 0, "lifetime_earned": 150},
         **fields,
     }
+    return new_event(
+        id="l-1", source="pointstream/ledger", type="points.earned", subject="m-1", data=data
+    )
 
 
 @pytest.mark.parametrize(
@@ -47,9 +57,9 @@ def earned(**fields: Any) -> dict[str, Any]:
 def test_the_message_is_the_one_the_rule_asked_for(
     fields: dict[str, Any], kind: str, category: Category
 ) -> None:
-    notice = notice_for_ledger("l-1", "earned", earned(**fields))
-    assert notice is not None
-    assert (notice.kind, notice.category) == (kind, category)
+    told = messages.ledger_news(earned(**fields))
+    assert told is not None
+    assert (told.notice.kind, told.notice.category) == (kind, category)
 
 
 async def test_a_rule_spec_names_its_notice_and_the_decision_carries_it() -> None:

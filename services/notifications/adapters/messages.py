@@ -11,7 +11,7 @@ from services.notifications.domain.notices import (
     notice_for_voucher,
 )
 from services.notifications.domain.preferences import Profile
-from shared.contracts.awards import ProfileChanged, TierChanged
+from shared.contracts.awards import NOTICES_OF_DEFAULT_RULES, ProfileChanged, TierChanged
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.inbound import PayloadError, payload_of
 from shared.contracts.ledger import LedgerEvent, PointsExpiring, VoucherEvent
@@ -62,4 +62,6 @@ def ledger_news(event: CloudEvent) -> NotifyMember | None:
     # Valid, so its JSON is the contract's: read as it came (a dump of the model would copy
     # the postings the notice never reads), the time as validated.
     data = {**event.data, "recorded_at": ledger.recorded_at.isoformat()}
+    if "notice" not in event.data:  # a ledger of 0.1: the rule's id said it
+        data["notice"] = NOTICES_OF_DEFAULT_RULES.get(str(ledger.rule_id or ""))
     return _notify(notice_for_ledger(event.id, ledger.kind, data))

@@ -42,22 +42,11 @@ RULE_NOTICES = {
     "birthday": Category.BIRTHDAY,
     "goodwill": Category.SERVICE,
 }
-# A ledger before rules named their notice (0.1) sent none: its message was chosen by the
-# default program's rule ids. Read so during a rolling upgrade from 0.1; dropped in 0.3.
-LEGACY_RULE_NOTICES = {
-    "welcome": "welcome",
-    "referred-welcome": "welcome",
-    "birthday": "birthday",
-    "goodwill": "goodwill",
-}
 
 
 def notice_for_ledger(cause_id: str, kind: str, data: dict[str, Any]) -> Notice | None:
     """The notice for a ledger event (``points.<kind>``), or None when it is not news."""
-    if "notice" in data:
-        asked = data["notice"]
-    else:  # from a ledger of 0.1
-        asked = LEGACY_RULE_NOTICES.get(str(data.get("rule_id") or ""))
+    asked = data.get("notice")
     values = {
         "points": data.get("points", 0),
         "explanation": data.get("explanation", ""),

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from services.rules.domain import rules as r
-from shared.contracts.awards import NoticeKind
+from shared.contracts.awards import NOTICES_OF_DEFAULT_RULES, NoticeKind
 from shared.contracts.names import Name
 from shared.contracts.numbers import INTEGER, Moment, Whole
 
@@ -63,16 +63,6 @@ class CapsSpec(_Spec):
     budget: Annotated[int, Field(gt=0, le=10**15), INTEGER] | None = Field(default=None)
 
 
-# The default program's rules whose messages were chosen by their id before rules named their
-# notice: read so from specs stored then.
-LEGACY_NOTICES = {
-    "welcome": "welcome",
-    "referred-welcome": "welcome",
-    "birthday": "birthday",
-    "goodwill": "goodwill",
-}
-
-
 class RuleSpec(_Spec):
     """A rule as a program manager writes it."""
 
@@ -113,7 +103,7 @@ class RuleSpec(_Spec):
         their id. A spec saved since always has the key (None: the points message)."""
         stored = bool(info.context and info.context.get("stored"))
         if stored and isinstance(data, dict) and "notice" not in data:
-            legacy = LEGACY_NOTICES.get(str(data.get("id")))
+            legacy = NOTICES_OF_DEFAULT_RULES.get(str(data.get("id")))
             return {**data, "notice": legacy} if legacy else data
         return data
 
