@@ -66,4 +66,4 @@ class RewardsUnitOfWork(SqlAlchemyUnitOfWork):
             subject=voucher.member_id,
             data=payload.model_dump(mode="json"),
         )
-        await self.repository.queue(self._topic, [event])
+        await self.accounts.queue(self._topic, [event])

@@ -15,7 +15,7 @@ from services.ledger.domain.model import MemberAccount
 from shared.contracts.envelope import CloudEvent
 from shared.erasure.use_case import erased_event
 from shared.errors import RetryLater
-from shared.uow import RepositoryTransaction, Transaction
+from shared.uow import SqlAlchemyTransaction, Transaction
 
 
 class Accounts(Protocol):
@@ -76,24 +76,21 @@ class UnitOfWork(Transaction, Protocol):
     async def publish(self, event: CloudEvent) -> None: ...
 
 
-class SqlAlchemyUnitOfWork(RepositoryTransaction[LedgerRepository]):
+class SqlAlchemyUnitOfWork(SqlAlchemyTransaction):
     def __init__(self, sessions: async_sessionmaker[AsyncSession], topic: str) -> None:
-        super().__init__(sessions, LedgerRepository)
+        super().__init__(sessions)
         self._topic = topic
 
     def _began(self, session: AsyncSession) -> None:
-        super()._began(session)
+        """The repositories, built once per transaction."""
+        self.accounts = LedgerRepository(session)
         self.members = MembersRepository(session)
-
-    @property
-    def accounts(self) -> LedgerRepository:
-        return self.repository
 
     async def erase(self, member_id: str, erasure_event_id: str, now: datetime) -> bool:
         if not await self.members.erase(member_id, now):
             return False
         news = erased_event("ledger", member_id, erasure_event_id, now)
-        await self.repository.queue(self._topic, [news])
+        await self.accounts.queue(self._topic, [news])
         return True
 
     async def save(self, account: MemberAccount) -> None:
@@ -103,11 +100,11 @@ class SqlAlchemyUnitOfWork(RepositoryTransaction[LedgerRepository]):
         """Write the accounts and queue their events; a lost race means: try again
         (:class:`RepeatedOperations` when an operation id was there already)."""
         try:
-            done = await self.repository.save_all(accounts)
-            await self.repository.queue(self._topic, [ledger_event(op) for op in done])
+            done = await self.accounts.save_all(accounts)
+            await self.accounts.queue(self._topic, [ledger_event(op) for op in done])
         except IntegrityError as exc:
             raise RetryLater("a concurrent write to these accounts") from exc
 
     async def publish(self, event: CloudEvent) -> None:
         """Queue an event that is not a ledger operation (e.g. a reminder) in the outbox."""
-        await self.repository.queue(self._topic, [event])
+        await self.accounts.queue(self._topic, [event])
