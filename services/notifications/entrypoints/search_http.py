@@ -3,12 +3,12 @@ details, so it answers a manager's search by email address or phone number with 
 Every search is logged (who searched, by what, how many found; never the address itself)."""
 
 import logging
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, EmailStr
 
-from services.notifications.entrypoints.context import NotificationsDep
+from services.notifications.entrypoints.context import NotificationsContext, NotificationsDep
 from services.notifications.service_layer import views
 from shared.auth import SCOPE_MEMBERS_READ, Principal
 from shared.callers import Caller, system_scoped
@@ -47,7 +47,7 @@ async def find_members_by_phone(
 
 async def _found(
     principal: Principal,
-    notifications: Any,
+    notifications: NotificationsContext,
     *,
     email: str | None = None,
     phone: str | None = None,
