@@ -12,6 +12,7 @@ class Freshness:
         self.ttl = ttl
         self._read_at = float("-inf")
         self._lock = asyncio.Lock()
+        self._changes = 0  # invalidations so far
 
     def stale(self) -> bool:
         return time.monotonic() - self._read_at > self.ttl
@@ -19,6 +20,7 @@ class Freshness:
     def invalidate(self) -> None:
         """Read again before the next use (a change was made here)."""
         self._read_at = float("-inf")
+        self._changes += 1
 
     def read_now(self) -> None:
         """What is held is current (e.g. set in memory, never read)."""
@@ -33,5 +35,8 @@ class Freshness:
         if self.stale():
             async with self._lock:
                 if self.stale():
+                    changes = self._changes
                     await read()
-                    self.read_now()
+                    # A change made while reading may not be in what was read: stay stale.
+                    if changes == self._changes:
+                        self.read_now()

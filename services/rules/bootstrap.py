@@ -8,9 +8,11 @@ from starlette.middleware import Middleware
 from services.rules.adapters.orm import erased_members, outbox
 from services.rules.entrypoints import (
     admin_http,
+    audiences_http,
     erasure_http,
     http,
     members_http,
+    offers_http,
     operations_http,
     program_http,
     rates_http,
@@ -63,6 +65,7 @@ def build_app(
         interval=settings.jobs_interval_seconds,
         on_done=relay.wake,
         keep_processed=timedelta(days=settings.processed_retention_days),
+        keep_history=timedelta(days=settings.history_days),
     )
 
     async def default_pack() -> None:
@@ -89,6 +92,10 @@ def build_app(
             erasure_http.router,
             operations_http.router,
             rates_http.router,
+            audiences_http.router,
+            offers_http.admin,
+            offers_http.reports,
+            offers_http.members,
         ],
         fast_paths=[Middleware(IngestFastPath, authenticator=parts.authenticator, accept=accept)],
         schemas=[CloudEvent],  # the ingest body, validated by hand (exact decimals)

@@ -29,13 +29,23 @@ class RulesSettings(ServiceSettings):
         default=True, description="load default_pack.yaml when no rules exist at start-up"
     )
     jobs_interval_seconds: float = Field(
-        default=3600, gt=0, description="how often birthdays and anniversaries are checked"
+        default=3600,
+        gt=0,
+        description="how often birthdays and anniversaries are checked, and audiences "
+        "refreshed (once a day, and after an audience or offer changed)",
     )
     processed_retention_days: int = Field(
         default=401,
         ge=401,
         description="how long ids of processed events are kept to drop repeats (an event more "
         "than 400 days old is refused anyway)",
+    )
+    history_days: int = Field(
+        default=90,
+        ge=1,
+        le=400,
+        description="how many days of events are kept (without contact details) for replaying "
+        "draft rules and offers",
     )
     rules_refresh_seconds: float = Field(
         default=5.0, gt=0, description="how soon a rule saved on another replica applies"

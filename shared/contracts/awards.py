@@ -11,6 +11,7 @@ POINTS_AWARDED = "points.awarded"
 POINTS_REVOKED = "points.revoked"
 MEMBER_TIER_CHANGED = "member.tier_changed"
 MEMBER_PROFILE_CHANGED = "member.profile_changed"
+OFFER_GRANTED = "offer.granted"
 
 _Id = Field(min_length=1, max_length=200)
 
@@ -89,6 +90,23 @@ class ProfileChanged(BaseModel):
     push_token: str | None = Field(default=None, max_length=400)
     phone: str | None = Field(default=None, max_length=20, description="E.164: +4512345678")
     consents: ProfileConsents | None = None
+
+
+class OfferGranted(BaseModel):
+    """An offer became the member's (they entered its audience while it runs, and are not in
+    its control group): the member is told once, in their language. No points move."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    member_id: str = _Id
+    offer_id: str = Field(min_length=1, max_length=100)
+    offer_version: int = Field(ge=1)
+    name: str = Field(min_length=1, max_length=500, description="in the member's language")
+    description: str = Field(default="", max_length=2000)
+    language: str = Field(max_length=10, description="of name and description")
+    needs_activation: bool = Field(description="the member activates it in the wallet first")
+    valid_until: AwareDatetime | None = None
+    granted_at: AwareDatetime
 
 
 # The message a member gets for points a rule awarded, when not the usual points message: a

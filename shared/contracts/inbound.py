@@ -21,6 +21,8 @@ from shared.contracts.custom import OpenPayload
 from shared.contracts.envelope import MEMBER_ID_MAX, MEMBER_ID_PATTERN, CloudEvent, InvalidMessage
 from shared.contracts.erasure import ERASURE_REQUESTED, ErasureRequested
 
+OFFER_ACTIVATED = "offer.activated"
+
 Channel = Literal["pos", "web", "app"]
 
 
@@ -177,6 +179,12 @@ class ComplaintResolved(OpenPayload):
     severity: Literal["low", "medium", "high"] = "medium"
 
 
+class OfferActivated(OpenPayload):
+    """The member activated ("clipped") an offer in the wallet: from now on it applies."""
+
+    offer_id: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9._-]*$")
+
+
 InboundPayload = (
     PurchaseCompleted
     | PurchaseReturned
@@ -186,6 +194,7 @@ InboundPayload = (
     | MemberActivity
     | ReferralCompleted
     | ComplaintResolved
+    | OfferActivated
     | ErasureRequested
 )
 
@@ -198,6 +207,7 @@ INBOUND_TYPES: dict[str, type[InboundPayload]] = {
     "member.activity": MemberActivity,
     "referral.completed": ReferralCompleted,
     "complaint.resolved": ComplaintResolved,
+    OFFER_ACTIVATED: OfferActivated,
     ERASURE_REQUESTED: ErasureRequested,
 }
 

@@ -10,6 +10,7 @@ from services.ledger.service_layer.unit_of_work import UnitOfWork
 from shared.contracts.awards import (
     MEMBER_PROFILE_CHANGED,
     MEMBER_TIER_CHANGED,
+    OFFER_GRANTED,
     POINTS_AWARDED,
     POINTS_DECIDED,
     POINTS_REVOKED,
@@ -34,6 +35,7 @@ ROUTES = Dispatch(
         POINTS_AWARDED: Route(messages.award, BOOK),
         POINTS_REVOKED: Route(messages.revocation, BOOK),
         MEMBER_PROFILE_CHANGED: SKIP,  # for the services that speak to members
+        OFFER_GRANTED: SKIP,  # no points move: the member is told of it
     },
 )
 

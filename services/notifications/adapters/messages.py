@@ -11,7 +11,12 @@ from services.notifications.domain.notices import (
     notice_for_voucher,
 )
 from services.notifications.domain.preferences import Profile
-from shared.contracts.awards import NOTICES_OF_DEFAULT_RULES, ProfileChanged, TierChanged
+from shared.contracts.awards import (
+    NOTICES_OF_DEFAULT_RULES,
+    OfferGranted,
+    ProfileChanged,
+    TierChanged,
+)
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.inbound import PayloadError, payload_of
 from shared.contracts.ledger import LedgerEvent, PointsExpiring, VoucherEvent
@@ -39,6 +44,15 @@ def _notify(notice: Notice | None) -> NotifyMember | None:
 def tier_news(event: CloudEvent) -> NotifyMember | None:
     tier = payload_of(event, TierChanged)
     return _notify(notice_for_tier(event.id, tier.model_dump(mode="json")))
+
+
+def offer_granted(event: CloudEvent) -> NotifyMember | None:
+    """An offer became the member's: told once, in the language the rules wrote it in."""
+    offer = payload_of(event, OfferGranted)
+    data = offer.model_dump(mode="json")
+    return _notify(
+        Notice(event.id, offer.member_id, "offer_granted", Category.OFFERS, event.time, data)
+    )
 
 
 def points_expiring(event: CloudEvent) -> NotifyMember | None:

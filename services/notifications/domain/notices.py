@@ -14,6 +14,7 @@ class Category(StrEnum):
     TIER = "tier"
     BIRTHDAY = "birthday"
     SERVICE = "service"  # the welcome, goodwill after a complaint
+    OFFERS = "offers"  # an offer became the member's
 
 
 class Channel(StrEnum):

@@ -14,6 +14,7 @@ DEFAULT_CHANNELS: dict[Category, frozenset[Channel]] = {
     Category.TIER: frozenset({Channel.INBOX, Channel.EMAIL, Channel.PUSH}),
     Category.BIRTHDAY: frozenset({Channel.INBOX, Channel.EMAIL, Channel.PUSH}),
     Category.SERVICE: frozenset({Channel.INBOX, Channel.EMAIL}),
+    Category.OFFERS: frozenset({Channel.INBOX, Channel.EMAIL, Channel.PUSH}),
 }
 
 

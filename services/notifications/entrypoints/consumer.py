@@ -12,6 +12,7 @@ from services.notifications.service_layer.unit_of_work import UnitOfWork
 from shared.contracts.awards import (
     MEMBER_PROFILE_CHANGED,
     MEMBER_TIER_CHANGED,
+    OFFER_GRANTED,
     POINTS_AWARDED,
     POINTS_DECIDED,
     POINTS_REVOKED,
@@ -35,6 +36,7 @@ ROUTES = Dispatch(
         MEMBER_TIER_CHANGED: Route(messages.tier_news, NOTIFY),
         **routes_for(LEDGER_EVENT_TYPES, Route(messages.ledger_news, NOTIFY)),
         POINTS_EXPIRING: Route(messages.points_expiring, NOTIFY),
+        OFFER_GRANTED: Route(messages.offer_granted, NOTIFY),
         **routes_for(VOUCHER_EVENT_TYPES, Route(messages.voucher_news, NOTIFY)),
         MEMBER_ERASED: Route(erasure_from_news, ERASE, cuts=True),  # the rules' or the ledger's
         # For the ledger: it tells the member what it did to the points.

@@ -1,11 +1,16 @@
 """Awards and revocations as they travel on ``loyalty.awards.v1``."""
 
+from collections.abc import Sequence
+
+from services.rules.domain.audiences import Activation, Grant, Group
 from services.rules.domain.model import Award, Decision, LoyaltyEvent, Revocation, TierChange
 from shared.contracts.awards import (
     MEMBER_PROFILE_CHANGED,
     MEMBER_TIER_CHANGED,
+    OFFER_GRANTED,
     POINTS_DECIDED,
     AwardedPart,
+    OfferGranted,
     PointsDecided,
     ProfileChanged,
     RevokedPart,
@@ -153,3 +158,36 @@ def profile_event(event: LoyaltyEvent) -> CloudEvent:
         data=payload.model_dump(mode="json"),
         time=event.occurred_at,
     )
+
+
+def offer_events(grants: Sequence[Grant]) -> list[CloudEvent]:
+    """One ``offer.granted`` per offer that became a treated member's (the control group is
+    only counted), in the member's language (English where the offer has no text in it)."""
+    events = []
+    for grant in grants:
+        if grant.group != Group.TREATED:
+            continue
+        offer = grant.offer
+        language = grant.language if grant.language in offer.name else "en"
+        payload = OfferGranted(
+            member_id=grant.member_id,
+            offer_id=offer.offer_id,
+            offer_version=offer.version,
+            name=offer.name.get(language) or offer.offer_id,
+            description=offer.description.get(language, ""),
+            language=language,
+            needs_activation=offer.activation == Activation.CLIP,
+            valid_until=offer.active_until,
+            granted_at=grant.at,
+        )
+        events.append(
+            new_event(
+                id=derived_id(offer.offer_id, "granted", grant.member_id),
+                source=SOURCE,
+                type=OFFER_GRANTED,
+                subject=grant.member_id,
+                data=payload.model_dump(mode="json"),
+                time=grant.at,
+            )
+        )
+    return events

@@ -1,6 +1,7 @@
 """Rule expressions in CEL (Common Expression Language): compiled once per rule version,
 evaluated in-process with no access to files, network or Python. Never ``eval``."""
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -8,6 +9,7 @@ import cel
 
 from services.rules.adapters.facts import Facts, LineFacts
 from services.rules.adapters.simple_cel import UNSURE, compile_simple
+from services.rules.domain.audiences import Audience, Offer
 from services.rules.domain.engine import Compiled
 from services.rules.domain.rules import LinePoints, PointsPerAmount, Rule
 
@@ -60,6 +62,15 @@ ALLOWED_FUNCTIONS = frozenset(
 )
 
 
+# ``member.in('lapsing')``: CEL reserves ``in`` as an operator, so the call is written for it
+# as ``('lapsing' in member.audiences)`` before compiling.
+_IN_AUDIENCE = re.compile(r"""\bmember\s*\.\s*in\s*\(\s*("[^"\\]*"|'[^'\\]*')\s*\)""")
+
+
+def audience_calls(source: str) -> str:
+    return _IN_AUDIENCE.sub(r"(\1 in member.audiences)", source)
+
+
 class ExpressionError(ValueError):
     """An expression that does not compile; the message gives the position."""
 
@@ -69,7 +80,7 @@ class CelPredicate:
         if len(source) > MAX_EXPRESSION_LENGTH:
             raise ExpressionError(f"{where}: longer than {MAX_EXPRESSION_LENGTH} characters")
         try:
-            self._program = cel.compile(source)
+            self._program = cel.compile(audience_calls(source))
         except ValueError as exc:
             raise ExpressionError(f"{where}: {exc}") from None
         unknown = sorted(
@@ -116,9 +127,23 @@ class CelPredicate:
         return result
 
 
-def compile_rule(rule: Rule) -> Compiled:
+def compile_rule(rule: Rule, offer: Offer | None = None) -> Compiled:
     """Compile the rule's expressions; ExpressionError names the one that fails and where."""
-    condition = CelPredicate(rule.condition, f"rule {rule.rule_id} condition")
+    what = f"offer {offer.offer_id}" if offer is not None else f"rule {rule.rule_id}"
+    condition = CelPredicate(rule.condition, f"{what} condition")
     lines = rule.effect.lines if isinstance(rule.effect, PointsPerAmount | LinePoints) else None
-    line_filter = None if lines is None else CelPredicate(lines, f"rule {rule.rule_id} lines")
-    return Compiled(rule=rule, condition=condition, line_filter=line_filter)
+    line_filter = None if lines is None else CelPredicate(lines, f"{what} lines")
+    return Compiled(rule=rule, condition=condition, line_filter=line_filter, offer=offer)
+
+
+def compile_offer(offer: Offer) -> Compiled:
+    return compile_rule(offer.to_rule(), offer)
+
+
+def compile_audience(audience: Audience) -> CelPredicate:
+    """An audience's condition, over ``member``; ExpressionError if it reads anything else."""
+    where = f"audience {audience.audience_id} condition"
+    predicate = CelPredicate(audience.condition, where)
+    if other := sorted(set(predicate.variables) - {"member"}):
+        raise ExpressionError(f"{where}: only member facts can be used, not {', '.join(other)}")
+    return predicate

@@ -13,6 +13,7 @@ import cel
 
 from services.rules.domain.member import MemberState
 from services.rules.domain.model import LoyaltyEvent
+from services.rules.domain.rfm import Cutpoints
 
 
 class Facts(dict[str, Any]):
@@ -41,9 +42,16 @@ class LineFacts(dict[str, Any]):
         return self._context
 
 
-def facts(event: LoyaltyEvent, member: MemberState, needed: frozenset[str] | None = None) -> Facts:
+def facts(
+    event: LoyaltyEvent,
+    member: MemberState,
+    needed: frozenset[str] | None = None,
+    member_facts: dict[str, Any] | None = None,
+    cuts: Cutpoints | None = None,
+) -> Facts:
     """The facts of ``event``: those the conditions read (``needed``; None: all of them), and
-    the purchase whenever there is one (line filters read its lines)."""
+    the purchase whenever there is one (line filters read its lines). ``member_facts``: the
+    member's, if already gathered for this event."""
     result = Facts()
     result.needed = needed
     if needed is None or "event" in needed:
@@ -56,9 +64,9 @@ def facts(event: LoyaltyEvent, member: MemberState, needed: frozenset[str] | Non
             "hour": event.occurred_at.hour,
         }
     if needed is None or "data" in needed:
-        result["data"] = _plain(event.data)
+        result["data"] = plain(event.data)
     if needed is None or "member" in needed:
-        result["member"] = member.facts(event.occurred_at)
+        result["member"] = member_facts or member.facts(event.occurred_at, cuts)
     if event.purchase is not None:
         p = event.purchase
         lines = [
@@ -69,7 +77,7 @@ def facts(event: LoyaltyEvent, member: MemberState, needed: frozenset[str] | Non
                 unit_price=float(ln.unit_price),
                 amount=float(ln.amount),
                 tags=list(ln.tags),
-                attributes=_plain(ln.attributes),
+                attributes=plain(ln.attributes),
             )
             for ln in p.lines
         ]
@@ -85,12 +93,12 @@ def facts(event: LoyaltyEvent, member: MemberState, needed: frozenset[str] | Non
     return result
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """JSON-like values for CEL: decimals become doubles."""
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, bool | int | float | str) or value is None:
         return value
     return float(value) if hasattr(value, "as_tuple") else str(value)

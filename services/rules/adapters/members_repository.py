@@ -1,6 +1,6 @@
 """The rules' member states, a chunk's members at a time, and their erasure."""
 
-from collections.abc import Collection
+from collections.abc import AsyncIterator, Collection
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, select, update
@@ -8,8 +8,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.rules.adapters.orm import (
     activities,
+    audience_members,
+    audience_moves,
     erased_members,
+    history,
     member_states,
+    offer_assignments,
     processed_events,
     purchases,
 )
@@ -113,14 +117,33 @@ class MembersRepository:
                 updated_at=now,
             )
         )
-        for kept in (purchases, activities):  # for the program report, under the key
+        # For the program report and offers' lift, under the key.
+        for kept in (purchases, activities, offer_assignments):
             await self.session.execute(
                 update(kept).where(kept.c.member_id == member_id).values(member_id=key)
             )
-        await self.session.execute(
-            delete(processed_events).where(processed_events.c.member_id == member_id)
-        )
+        for gone in (processed_events, audience_members, audience_moves, history):
+            await self.session.execute(delete(gone).where(gone.c.member_id == member_id))
         return True
+
+    async def states(self, batch: int = 1000) -> AsyncIterator[list[MemberState]]:
+        """Every member's state, a batch at a time, in member-id order (not locked)."""
+        after = ""
+        while True:
+            rows = (
+                await self.session.execute(
+                    select(
+                        member_states.c.member_id, member_states.c.state, member_states.c.version
+                    )
+                    .where(member_states.c.member_id > after)
+                    .order_by(member_states.c.member_id)
+                    .limit(batch)
+                )
+            ).all()
+            if not rows:
+                return
+            yield [member_from_json(r.member_id, r.state, r.version) for r in rows]
+            after = rows[-1].member_id
 
 
 _EMPTY_STATE = member_to_json(MemberState(""))

@@ -130,6 +130,81 @@ budgets = Table(
     Column("spent", BigInteger, nullable=False),
 )
 
+# Audiences and offers, every version kept like rules'; the newest is in force.
+audiences = Table(
+    "audiences",
+    metadata,
+    Column("audience_id", String(100), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("spec", JSON, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("created_by", String(200), nullable=False),
+)
+offers = Table(
+    "offers",
+    metadata,
+    Column("offer_id", String(100), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("spec", JSON, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("created_by", String(200), nullable=False),
+)
+
+# Who is in each audience now (the member's state says the same), for counts, samples and
+# exports; and every entry and exit with its time ("who entered lapsing this week").
+audience_members = Table(
+    "audience_members",
+    metadata,
+    Column("audience_id", String(100), primary_key=True),
+    Column("member_id", String(200), primary_key=True),
+    Column("since", UtcDateTime(), nullable=False),
+)
+audience_moves = Table(
+    "audience_moves",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("audience_id", String(100), nullable=False),
+    Column("member_id", String(200), nullable=False, index=True),
+    Column("entered", Boolean, nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Index("ix_audience_moves_audience_at", "audience_id", "at"),
+)
+
+# Each member an offer reached, treated or control, from when: the lift report's two groups.
+offer_assignments = Table(
+    "offer_assignments",
+    metadata,
+    Column("offer_id", String(100), primary_key=True),
+    Column("member_id", String(200), primary_key=True),
+    Column("grp", String(10), nullable=False),
+    Column("assigned_at", UtcDateTime(), nullable=False),
+)
+
+# The events of the last days as the rules saw them (in the program's currency) with the
+# member's facts just before: what a draft rule or offer is replayed over.
+history = Table(
+    "history",
+    metadata,
+    Column("event_id", String(200), primary_key=True),
+    Column("member_id", String(200), nullable=False, index=True),
+    Column("event_type", String(200), nullable=False),
+    Column("occurred_at", UtcDateTime(), nullable=False),
+    Column("event", JSON, nullable=False),
+    Column("member", JSON, nullable=False),
+    Index("ix_history_occurred_at", "occurred_at", postgresql_using="brin"),
+)
+
+# The RFM quintile boundaries among active members, as the daily pass found them (one row).
+rfm_cutpoints = Table(
+    "rfm_cutpoints",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("cuts", JSON, nullable=False),
+    Column("computed_at", UtcDateTime(), nullable=False),
+)
+
 # Members who were erased, by a digest of their id: their later events are refused.
 erased_members = erased_members_table(metadata)
 

@@ -1,15 +1,20 @@
 """The program's store: rule specs with their versions, and the tiers."""
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.rules.adapters.orm import rules, tiers
+from services.rules.adapters.offer_specs import AudienceSpec, OfferSpec
+from services.rules.adapters.orm import audiences, offers, rfm_cutpoints, rules, tiers
 from services.rules.adapters.rule_specs import RuleSpec, TierSpec
+from services.rules.domain.rfm import Cutpoints
 from shared.bulk import insert_rows
 from shared.contracts.names import STORED
+
+S = TypeVar("S", bound=BaseModel)
 
 
 class ProgramRepository:
@@ -84,3 +89,112 @@ class ProgramRepository:
         await insert_rows(
             self.session, tiers, [t.model_dump() for t in specs], on_conflict="update", key=["name"]
         )
+
+    # -- audiences and offers: versioned like rules ---------------------------------------
+    async def audiences_in_force(self) -> list[tuple[AudienceSpec, int]]:
+        return await self._newest(audiences, "audience_id", AudienceSpec)
+
+    async def offers_in_force(self) -> list[tuple[OfferSpec, int]]:
+        return await self._newest(offers, "offer_id", OfferSpec)
+
+    async def _newest(self, table: Any, key: str, spec: type[S]) -> list[tuple[S, int]]:
+        newest = (
+            select(table.c[key], func.max(table.c.version).label("version"))
+            .group_by(table.c[key])
+            .subquery()
+        )
+        rows = await self.session.execute(
+            select(table.c.spec, table.c.version)
+            .join(
+                newest,
+                (table.c[key] == newest.c[key]) & (table.c.version == newest.c.version),
+            )
+            .order_by(table.c[key])
+        )
+        return [(spec.model_validate(r.spec, context=STORED), r.version) for r in rows]
+
+    async def versions(self, kind: str, item_id: str) -> list[dict[str, Any]]:
+        """Every version of an audience or offer (``kind``), oldest first."""
+        table, key = (audiences, "audience_id") if kind == "audience" else (offers, "offer_id")
+        rows = await self.session.execute(
+            select(table).where(table.c[key] == item_id).order_by(table.c.version)
+        )
+        return [
+            {
+                "version": r.version,
+                "spec": r.spec,
+                "created_at": r.created_at.isoformat(),
+                "created_by": r.created_by,
+            }
+            for r in rows
+        ]
+
+    async def save_versioned(self, spec: AudienceSpec | OfferSpec, *, by: str) -> int:
+        """Store an audience or offer as its next version (unchanged: the same version)."""
+        table, key = (
+            (audiences, "audience_id") if isinstance(spec, AudienceSpec) else (offers, "offer_id")
+        )
+        document = spec.model_dump(mode="json")
+        last = (
+            await self.session.execute(
+                select(table.c.version, table.c.spec)
+                .where(table.c[key] == spec.id)
+                .order_by(table.c.version.desc())
+                .limit(1)
+            )
+        ).first()
+        if last is not None and last.spec == document:
+            return int(last.version)
+        version = (last.version if last else 0) + 1
+        await self.session.execute(
+            insert(table).values(
+                {
+                    key: spec.id,
+                    "version": version,
+                    "spec": document,
+                    "created_at": datetime.now(UTC),
+                    "created_by": by,
+                }
+            )
+        )
+        return version
+
+    async def cutpoints(self) -> Cutpoints | None:
+        row = await self.session.scalar(select(rfm_cutpoints.c.cuts).where(rfm_cutpoints.c.id == 1))
+        if row is None or "members" not in row:
+            return None
+        return Cutpoints(
+            recency=tuple(row["recency"]),
+            frequency=tuple(row["frequency"]),
+            monetary=tuple(row["monetary"]),
+            members=int(row["members"]),
+        )
+
+    async def refreshed(self) -> str | None:
+        """The day and program version the audiences were last refreshed for."""
+        row = await self.session.scalar(select(rfm_cutpoints.c.cuts).where(rfm_cutpoints.c.id == 1))
+        return None if row is None else row.get("refreshed")
+
+    async def mark_refreshed(self, version: str, at: datetime) -> None:
+        row = await self.session.scalar(select(rfm_cutpoints.c.cuts).where(rfm_cutpoints.c.id == 1))
+        await self._save_row({**(row or {}), "refreshed": version}, at)
+
+    async def _save_row(self, document: dict[str, Any], at: datetime) -> None:
+        await insert_rows(
+            self.session,
+            rfm_cutpoints,
+            [{"id": 1, "cuts": document, "computed_at": at}],
+            on_conflict="update",
+            key=["id"],
+        )
+
+    async def save_cutpoints(self, cuts: Cutpoints, at: datetime) -> None:
+        row = await self.session.scalar(select(rfm_cutpoints.c.cuts).where(rfm_cutpoints.c.id == 1))
+        document = {
+            **(row or {}),
+            "recency": list(cuts.recency),
+            "frequency": list(cuts.frequency),
+            "monetary": list(cuts.monetary),
+            "members": cuts.members,
+        }
+        await self._save_row(document, at)

@@ -4,6 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from services.rules.domain.audiences import Group, OfferHolding
 from services.rules.domain.member import MemberState, RuleUsage
 from services.rules.domain.returns import EarnedShare, PurchaseRecord
 
@@ -37,6 +38,19 @@ def member_to_json(member: MemberState) -> dict[str, Any]:
             }
             for rule, u in m.usage.items()
         },
+        "daily": {day: list(v) for day, v in m.daily.items()},
+        "channels": dict(m.channels),
+        "nps_score": m.nps_score,
+        "attributes": dict(m.attributes),
+        "audiences": dict(m.audiences),
+        "offers": {
+            offer: {
+                "group": h.group.value,
+                "since": h.since.isoformat(),
+                "activated_at": _iso(h.activated_at),
+            }
+            for offer, h in m.offers.items()
+        },
     }
 
 
@@ -50,6 +64,14 @@ def member_from_json(member_id: str, data: dict[str, Any], version: int) -> Memb
         data[key] = datetime.fromisoformat(data[key]) if data.get(key) else None
     data["birthday"] = date.fromisoformat(data["birthday"]) if data.get("birthday") else None
     data["usage"] = {k: RuleUsage(**v) for k, v in data.get("usage", {}).items()}
+    data["offers"] = {
+        k: OfferHolding(
+            group=Group(v["group"]),
+            since=datetime.fromisoformat(v["since"]),
+            activated_at=datetime.fromisoformat(v["activated_at"]) if v["activated_at"] else None,
+        )
+        for k, v in data.get("offers", {}).items()
+    }
     data["member_id"] = member_id
     return MemberState(**data, version=version)
 

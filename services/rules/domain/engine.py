@@ -7,6 +7,7 @@ from datetime import timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any, Protocol
 
+from services.rules.domain.audiences import Offer
 from services.rules.domain.explanations import explain, explanation_language
 from services.rules.domain.member import MemberState
 from services.rules.domain.model import Award, LoyaltyEvent, PurchaseLine
@@ -42,6 +43,10 @@ class Compiled:
     rule: Rule
     condition: Predicate
     line_filter: Predicate | None = None
+    offer: Offer | None = None  # an offer's rule: it applies only to the members it admits
+
+    def admits(self, member: MemberState) -> bool:
+        return self.offer is None or self.offer.admits(member.offers, member.member_id)
 
 
 def to_points(value: Decimal, rounding: Rounding) -> int:
@@ -99,6 +104,7 @@ def evaluate(
             for c in rules
             if event.event_type in c.rule.event_types
             and c.rule.is_active(event.occurred_at)
+            and c.admits(member)
             and c.condition(facts)
         ),
         key=lambda c: (-c.rule.priority, c.rule.rule_id),
@@ -158,6 +164,7 @@ def _award(
         per_month=caps.per_member_per_month,
         once=caps.once_per_member,
         once_per_year=caps.once_per_year,
+        in_total=caps.per_member_total,
     )
     if points <= 0 or not beneficiary:
         return None
@@ -196,6 +203,7 @@ def why_not(
     facts: Mapping[str, Any],
     rules: Sequence[Compiled],
     fired: set[str],
+    member: MemberState | None = None,
 ) -> list[tuple[str, str]]:
     """For each rule that gave this event nothing, the first reason why, in priority order: a
     simulator shows them beside the rules that fired."""
@@ -209,6 +217,9 @@ def why_not(
             why = f"it listens to {', '.join(rule.event_types)}, not {event.event_type}"
         elif not rule.is_active(event.occurred_at):
             why = "it is not active at the event's time"
+        elif member is not None and not compiled.admits(member):
+            why = "the offer is not this member's (not in its audience, in its control group, "
+            why += "or not activated)"
         elif not compiled.condition(facts):
             why = "its condition is false for this event"
         elif not rule.stacks and exclusive_fired:

@@ -3,9 +3,14 @@
 import calendar
 import functools
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+
+from services.rules.domain.audiences import OfferHolding
+from services.rules.domain.rfm import Cutpoints, rfm_scores
+
+WINDOWS = (30, 90, 365)  # days over which frequency and spend are facts
 
 
 def celebration_days(day: date) -> set[str]:
@@ -62,7 +67,41 @@ class MemberState:
     referrals: int = 0
     complaints_resolved: int = 0
     usage: dict[str, RuleUsage] = field(default_factory=dict)
+    # Purchases per day ("YYYY-MM-DD" -> [count, amount as str]) over the last year: the
+    # frequency and spend windows audiences read.
+    daily: dict[str, list[Any]] = field(default_factory=dict)
+    channels: dict[str, int] = field(default_factory=dict)  # purchases per channel
+    nps_score: int | None = None  # the latest NPS answer, 0-10
+    attributes: dict[str, Any] = field(default_factory=dict)  # the sender's own profile fields
+    audiences: dict[str, str] = field(default_factory=dict)  # audience id -> entered (ISO)
+    offers: dict[str, OfferHolding] = field(default_factory=dict)
     version: int = 0
+
+    def bought(self, moment: datetime, amount: Decimal) -> None:
+        """A purchase on ``moment``'s day; days older than a year are forgotten."""
+        day = moment.date().isoformat()
+        count, spent = self.daily.get(day, (0, "0"))
+        self.daily[day] = [count + 1, str(Decimal(spent) + amount)]
+        oldest = (moment.date() - timedelta(days=WINDOWS[-1])).isoformat()
+        for old in [d for d in self.daily if d < oldest]:
+            del self.daily[old]
+
+    def window(self, moment: datetime, days: int) -> tuple[int, Decimal]:
+        """Purchases and spend over the ``days`` ending with ``moment``'s day."""
+        since = (moment.date() - timedelta(days=days - 1)).isoformat()
+        count, spent = 0, Decimal(0)
+        for day, (n, amount) in self.daily.items():
+            if day >= since:
+                count += n
+                spent += Decimal(amount)
+        return count, spent
+
+    def nps_group(self) -> str:
+        if self.nps_score is None:
+            return ""
+        return (
+            "promoter" if self.nps_score >= 9 else "passive" if self.nps_score >= 7 else "detractor"
+        )
 
     def spend(self, moment: datetime, amount: Decimal) -> None:
         key = month_key(moment)
@@ -76,10 +115,15 @@ class MemberState:
         months = _last_12_months(moment)
         return sum(v for k, v in self.points_by_month.items() if k in months)
 
-    def facts(self, moment: datetime) -> dict[str, Any]:
-        """The ``member`` of rule conditions, as of ``moment`` (the current event included)."""
+    def facts(self, moment: datetime, cuts: Cutpoints | None = None) -> dict[str, Any]:
+        """The ``member`` of rule conditions and audiences, as of ``moment`` (the current
+        event included); RFM scores by the program's quintile ``cuts`` (none yet: 0)."""
         tenure = (moment - self.enrolled_at).days if self.enrolled_at else 0
         birthday = self.birthday
+        recency = (moment - self.last_purchase_at).days if self.last_purchase_at else -1
+        windows = {days: self.window(moment, days) for days in WINDOWS}
+        year_count, year_spend = windows[365]
+        r, f, m = rfm_scores(recency, year_count, year_spend, cuts)
         return {
             "id": self.member_id,
             "tier": self.tier,
@@ -91,13 +135,20 @@ class MemberState:
             "spend_12m": float(self.spend_12m(moment)),
             "qualifying_points_12m": self.qualifying_points_12m(moment),
             "categories_bought": list(self.categories_bought),
-            "days_since_last_purchase": (moment - self.last_purchase_at).days
-            if self.last_purchase_at
-            else -1,
+            "days_since_last_purchase": recency,
             "referrals": self.referrals,
             "complaints_resolved": self.complaints_resolved,
             "birthday_today": birthday is not None
             and (birthday.month, birthday.day) == (moment.month, moment.day),
+            **{f"purchases_{days}d": windows[days][0] for days in WINDOWS},
+            **{f"spend_{days}d": float(windows[days][1]) for days in WINDOWS},
+            "avg_basket_365d": float(year_spend / year_count) if year_count else 0.0,
+            "channels": dict(self.channels),
+            "nps_score": -1 if self.nps_score is None else self.nps_score,
+            "nps_group": self.nps_group(),
+            "attributes": dict(self.attributes),
+            "audiences": sorted(self.audiences),
+            "rfm": {"r": r, "f": f, "m": m},
         }
 
     # -- caps ------------------------------------------------------------------------------
@@ -111,6 +162,7 @@ class MemberState:
         per_month: int | None,
         once: bool,
         once_per_year: bool,
+        in_total: int | None = None,
     ) -> int:
         """How many of ``points`` the rule's per-member caps still allow."""
         used = self.usage.get(rule_id, RuleUsage())
@@ -119,6 +171,8 @@ class MemberState:
         if per_day is not None:
             today = used.day_points if used.day == moment.date().isoformat() else 0
             points = min(points, max(per_day - today, 0))
+        if in_total is not None:
+            points = min(points, max(in_total - used.total_points, 0))
         if per_month is not None:
             this_month = used.month_points if used.month == month_key(moment) else 0
             points = min(points, max(per_month - this_month, 0))

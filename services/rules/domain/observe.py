@@ -1,9 +1,26 @@
 """How each event changes what the rules know of the member (before the rules evaluate it)."""
 
 from datetime import date
+from typing import Any
 
 from services.rules.domain.member import MemberState, month_key
 from services.rules.domain.model import LoyaltyEvent
+
+# A profile's known fields: the others a sender adds are the member's custom attributes.
+_PROFILE_FIELDS = frozenset(
+    {
+        "channel",
+        "birthday",
+        "language",
+        "timezone",
+        "email",
+        "push_token",
+        "phone",
+        "consents",
+        "fields",
+    }
+)
+MAX_ATTRIBUTES = 50
 
 
 def observe(member: MemberState, event: LoyaltyEvent) -> None:
@@ -14,6 +31,9 @@ def observe(member: MemberState, event: LoyaltyEvent) -> None:
             member.purchases_total += 1
             member.purchases_by_month[month] = member.purchases_by_month.get(month, 0) + 1
             member.spend(moment, event.purchase.paid)
+            member.bought(moment, event.purchase.paid)
+            if channel := str(event.data.get("channel") or ""):
+                member.channels[channel] = member.channels.get(channel, 0) + 1
             for line in event.purchase.lines:
                 if line.category not in member.categories_bought:
                     member.categories_bought.append(line.category)
@@ -27,7 +47,25 @@ def observe(member: MemberState, event: LoyaltyEvent) -> None:
             member.timezone = str(event.data.get("timezone") or member.timezone)
             if birthday := event.data.get("birthday"):
                 member.birthday = date.fromisoformat(str(birthday))
+            _attributes(member, event.data)
+        case "member.activity" if event.data.get("activity") == "nps_answer":
+            score = event.data.get("score")
+            if isinstance(score, int):
+                member.nps_score = score
         case "referral.completed":
             member.referrals += 1
         case "complaint.resolved":
             member.complaints_resolved += 1
+        case "offer.activated":
+            held = member.offers.get(str(event.data.get("offer_id")))
+            if held is not None and held.activated_at is None:
+                held.activated_at = moment
+
+
+def _attributes(member: MemberState, data: dict[str, Any]) -> None:
+    """The sender's own profile fields (a store, a segment): plain values, the newest kept."""
+    for key, value in data.items():
+        if key in _PROFILE_FIELDS or not isinstance(value, str | int | float | bool):
+            continue
+        if key in member.attributes or len(member.attributes) < MAX_ATTRIBUTES:
+            member.attributes[key] = value

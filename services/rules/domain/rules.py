@@ -75,6 +75,7 @@ class Caps:
     once_per_member: bool = False
     once_per_year: bool = False  # birthdays, anniversaries
     budget: int | None = None  # total points this rule may award across all members
+    per_member_total: int | None = None  # points one member may get from it, ever
 
 
 @dataclass(frozen=True, slots=True)

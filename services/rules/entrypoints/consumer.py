@@ -32,6 +32,7 @@ ROUTES = Dispatch(
         "member.activity": Route(messages.evaluation, EVALUATE),
         "referral.completed": Route(messages.evaluation, EVALUATE),
         "complaint.resolved": Route(messages.evaluation, EVALUATE),
+        "offer.activated": Route(messages.evaluation, EVALUATE),
         ERASURE_REQUESTED: Route(messages.erasure_request, ERASE, cuts=True),
     },
 )

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.rules.adapters.celebrations import members_celebrating
 from services.rules.domain.commands import EvaluateEvent
 from services.rules.domain.model import LoyaltyEvent
+from services.rules.service_layer.audiences import forget_history, refresh_audiences
 from services.rules.service_layer.handlers import evaluate_events
 from services.rules.service_layer.rulebook import RuleBook
 from services.rules.service_layer.unit_of_work import UnitOfWork
@@ -76,15 +77,22 @@ def rules_jobs(
     interval: float,
     on_done: Callable[[], None],
     keep_processed: timedelta = EVENT_TIME_BEHIND + timedelta(days=1),
+    keep_history: timedelta = timedelta(days=90),
 ) -> Periodic:
-    """Birthdays and anniversaries, then forgetting old processed ids."""
+    """Birthdays and anniversaries, the audiences' daily pass, then forgetting old processed
+    ids and history."""
 
     async def step() -> int:
         if done := await celebrate(sessions, uow_factory, book):
             log.info("birthdays and anniversaries evaluated", extra={"members": done})
             on_done()
+        if moved := await refresh_audiences(sessions, uow_factory, book):
+            on_done()
         if forgotten := await forget_processed(uow_factory, keep=keep_processed):
             log.info("old processed events forgotten", extra={"events": forgotten})
-        return done + forgotten
+        now = datetime.now(UTC)
+        if old := await forget_history(sessions, keep=keep_history, now=now):
+            log.info("old history forgotten", extra={"events": old})
+        return done + moved + forgotten + old
 
     return Periodic("rules jobs", step, interval=interval)

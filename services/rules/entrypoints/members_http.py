@@ -7,7 +7,16 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from services.rules.adapters.orm import activities, member_states, processed_events, purchases
+from services.rules.adapters.orm import (
+    activities,
+    audience_members,
+    audience_moves,
+    history,
+    member_states,
+    offer_assignments,
+    processed_events,
+    purchases,
+)
 from services.rules.entrypoints.context import RulesDep
 from shared.auth import SCOPE_ADMIN, SCOPE_MEMBERS_READ
 from shared.callers import Caller, MemberId, require_member_access
@@ -51,8 +60,9 @@ async def standing(member_id: MemberId, principal: Caller, rules: RulesDep) -> S
 @router.get("/members/{member_id}/export")
 async def export_member(member_id: MemberId, principal: Caller, rules: RulesDep) -> Response:
     """Everything the rules hold about the member, as one JSON document streamed as it is
-    read (right of access and portability): their state (tier, counts, birthday, language),
-    their purchases as the rules recorded them, and the events of theirs processed. An admin
+    read (right of access and portability): their state (tier, counts, birthday, language,
+    audiences, offers), their purchases as the rules recorded them, the events of theirs
+    processed and kept for replays, their audience moves and offer groups. An admin
     key, or the member's own token."""
     require_member_access(principal, member_id, SCOPE_ADMIN)
     return member_export(
@@ -64,5 +74,9 @@ async def export_member(member_id: MemberId, principal: Caller, rules: RulesDep)
             ("purchases", purchases, (purchases.c.occurred_at,)),
             ("activities", activities, (activities.c.occurred_at,)),
             ("processed_events", processed_events, (processed_events.c.processed_at,)),
+            ("audiences", audience_members, (audience_members.c.audience_id,)),
+            ("audience_moves", audience_moves, (audience_moves.c.at,)),
+            ("offers", offer_assignments, (offer_assignments.c.offer_id,)),
+            ("history", history, (history.c.occurred_at,)),
         ),
     )

@@ -9,30 +9,23 @@ before it changes anything in memory, so it leaves no trace.
 """
 
 import dataclasses
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from services.rules.domain.audiences import Placement
 from services.rules.domain.budgets import Budgets
 from services.rules.domain.commands import EvaluateEvent
 from services.rules.domain.engine import evaluate, why_not
-from services.rules.domain.exchange import (
-    AmountTooLarge,
-    NoRate,
-    Rate,
-    no_rate,
-    purchase_day,
-    rate_for,
-    rates_needed,
-    to_program_currency,
-)
+from services.rules.domain.exchange import Rate
 from services.rules.domain.member import MemberState
 from services.rules.domain.model import Award, Decision, LoyaltyEvent, TierChange
 from services.rules.domain.observe import observe
 from services.rules.domain.returns import InvalidReturn, PurchaseRecord, UnknownPurchase
+from services.rules.service_layer.conversion import in_program_currency
 from services.rules.service_layer.rulebook import RuleBook
-from services.rules.service_layer.unit_of_work import Decided, UnitOfWork
-from shared.contracts.currencies import MAX_AMOUNT
+from services.rules.service_layer.unit_of_work import UNREMEMBERED, Decided, UnitOfWork
 from shared.erasure.model import MemberWasErased
 
 
@@ -52,8 +45,9 @@ async def evaluate_events(
     events = [c.event for c in commands]
     out = ChunkDecisions()
     async with uow:
-        seen = await uow.events.claim(events, datetime.now(UTC))
-        events = await _in_program_currency(events, uow, book.currency, out.rejected)
+        now = datetime.now(UTC)
+        seen = await uow.events.claim(events, now)
+        events = await in_program_currency(events, uow, book.currency, out.rejected)
         beneficiaries = {m for e in events for m in book.beneficiaries(e)}
         members = await uow.members.members_for_update(
             {e.member_id for e in events} | beneficiaries
@@ -74,7 +68,7 @@ async def evaluate_events(
             if event.event_id in seen or index in out.rejected:
                 continue
             try:
-                decided = _decide(event, members, purchases, book, budgets)
+                decided = _decide(event, members, purchases, book, budgets, now)
             except InvalidReturn as exc:
                 out.rejected[index] = exc
                 continue
@@ -120,50 +114,17 @@ async def simulate_with_reasons(
         others = {m: await uow.members.member(m) for m in friends if m not in gone}
         members = {**others, event.member_id: await uow.members.member(event.member_id)}
         rejected: dict[int, Exception] = {}
-        event = (await _in_program_currency([event], uow, book.currency, rejected))[0]
+        event = (await in_program_currency([event], uow, book.currency, rejected))[0]
         if rejected:
             raise rejected[0]
         purchases = {}
         if event.returned is not None:
             purchases = await uow.purchases.records(set(event.returned.purchase_keys()))
-        decision = _decide(event, members, purchases, book, Budgets({}, {})).decision
+        decision = _decide(event, members, purchases, book, Budgets({}, {}), None).decision
     fired = {a.rule_id for a in decision.awards} | {r.rule_id for r in decision.revocations}
     if event.returned is not None:
         return decision, []  # a return takes back what its purchase earned; no rule decides
     return decision, why_not(event, book.facts(event, decision.member), book.rules, fired)
-
-
-async def _in_program_currency(
-    events: list[LoyaltyEvent],
-    uow: UnitOfWork,
-    currency: str,
-    rejected: MutableMapping[int, Exception],
-) -> list[LoyaltyEvent]:
-    """The events with every purchase's amounts in the program's ``currency``, at the rate of
-    its day (one query for the chunk's rates); a purchase with no rate is refused."""
-    spans = rates_needed(
-        ((e.purchase.currency, purchase_day(e.occurred_at)) for e in events if e.purchase),
-        currency,
-    )
-    if not spans:
-        return events
-    rates = await uow.rates.exchange_rates(spans)
-    converted = list(events)
-    for index, event in enumerate(events):
-        purchase = event.purchase
-        if purchase is None or purchase.currency == currency:
-            continue
-        day = purchase_day(event.occurred_at)
-        rate = rate_for(rates, purchase.currency, day)
-        try:
-            if rate is None:
-                raise no_rate(purchase.currency, day, currency)
-            purchase = to_program_currency(purchase, rate, currency, most=MAX_AMOUNT)
-        except (NoRate, AmountTooLarge) as exc:
-            rejected[index] = exc
-            continue
-        converted[index] = dataclasses.replace(event, purchase=purchase)
-    return converted
 
 
 def _decide(
@@ -172,6 +133,7 @@ def _decide(
     purchases: Mapping[str, PurchaseRecord],
     book: RuleBook,
     budgets: Budgets,
+    now: datetime | None,
 ) -> Decided:
     """``members``: the event's member, and those rules may give points to for it (an erased
     one is missing: they get nothing)."""
@@ -197,7 +159,9 @@ def _decide(
             budgets.refund(revocation.rule_id, revocation.points)
         return Decided(event, Decision(member, revocations=revocations), purchase)
     observe(member, event)
-    evaluated = evaluate(event, book.facts(event, member), book.rules, member, members)
+    moment = event.occurred_at
+    known = member.facts(moment, book.cuts)  # what the rules see, the history keeps
+    evaluated = evaluate(event, book.facts(event, member, known), book.rules, member, members)
     awards = [a for a in (_granted(a, budgets, member) for a in evaluated) if a is not None]
     previous = member.tier
     review = event.event_type == "member.anniversary"
@@ -229,7 +193,32 @@ def _decide(
         record.record(awards)
     others = [members[m] for m in sorted({a.member_id for a in awards} - {member.member_id})]
     decision = Decision(member, awards=awards, tier_change=change, others=others)
-    return Decided(event, decision, record)
+    placement = Placement()
+    if book.places and now is not None:
+        placement = _placed(member, known, moment, now, book)
+    remembered = known if event.event_type not in UNREMEMBERED else None
+    return Decided(event, decision, record, placement, remembered)
+
+
+# An event this close to the time it is processed: audiences are kept with the facts the rules
+# saw (a day-count fact is at most this much off); an older one (a till's late upload, a
+# purchase from last month) moves its member as of now.
+_NEAR = timedelta(seconds=60)
+
+
+def _placed(
+    member: MemberState, known: dict[str, Any], moment: datetime, now: datetime, book: RuleBook
+) -> Placement:
+    """Move the member into and out of audiences as of ``now``, after the event."""
+    if abs(now - moment) <= _NEAR:
+        facts = {
+            **known,
+            "tier": member.tier,
+            "qualifying_points_12m": member.qualifying_points_12m(moment),
+        }
+    else:
+        facts, moment = member.facts(now, book.cuts), now
+    return book.place(member, facts, moment)
 
 
 def _granted(award: Award, budgets: Budgets, member: MemberState) -> Award | None:

@@ -5,13 +5,22 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.rules.adapters.cel_engine import compile_rule
+from services.rules.adapters.cel_engine import (
+    CelPredicate,
+    compile_audience,
+    compile_offer,
+    compile_rule,
+)
 from services.rules.adapters.facts import facts
+from services.rules.adapters.offer_specs import AudienceSpec, OfferSpec
 from services.rules.adapters.program_repository import ProgramRepository
 from services.rules.adapters.rule_specs import RulePack, RuleSpec, TierSpec
+from services.rules.domain.audiences import Audience, Offer, Placement
 from services.rules.domain.engine import Compiled
 from services.rules.domain.member import MemberState
 from services.rules.domain.model import LoyaltyEvent
+from services.rules.domain.placement import place
+from services.rules.domain.rfm import Cutpoints
 from shared.freshness import Freshness
 
 RETURN_TYPE = "purchase.returned"
@@ -35,6 +44,12 @@ class RuleBook:
         self.tiers: list[TierSpec] = []
         self._compiled: dict[tuple[str, int], Compiled] = {}
         self._needed: dict[str, frozenset[str]] = {}
+        # Audiences (enabled) with their compiled conditions, offers (all, for their names;
+        # the rules in force include the enabled ones), and the RFM boundaries.
+        self.audiences: list[tuple[Audience, CelPredicate]] = []
+        self.offers: dict[str, Offer] = {}
+        self.cuts: Cutpoints | None = None
+        self._audience_compiled: dict[tuple[str, int], CelPredicate] = {}
 
     @classmethod
     def static(cls, pack: RulePack) -> "RuleBook":
@@ -45,17 +60,32 @@ class RuleBook:
         book._freshness.read_now()
         return book
 
-    def with_draft(self, spec: RuleSpec) -> "RuleBook":
-        """This book with ``spec`` in place of its rule (added, if new), never reloaded: to
-        simulate a rule before it is saved. The draft is the rule's next version."""
-        kept = tuple(c for c in self.rules if c.rule.rule_id != spec.id)
-        current = [c.rule.version for c in self.rules if c.rule.rule_id == spec.id]
-        draft = compile_rule(spec.to_rule(max(current, default=0) + 1))
+    def with_draft(self, spec: RuleSpec | OfferSpec) -> "RuleBook":
+        """This book with ``spec`` (a rule or an offer) in place of its own (added, if new),
+        never reloaded: to simulate or replay it before it is saved. The draft is its next
+        version."""
+        offer = spec.to_offer(1) if isinstance(spec, OfferSpec) else None
+        rule_id = offer.rule_id if offer is not None else spec.id
+        kept = tuple(c for c in self.rules if c.rule.rule_id != rule_id)
+        current = [c.rule.version for c in self.rules if c.rule.rule_id == rule_id]
+        version = max(current, default=0) + 1
+        if isinstance(spec, OfferSpec):
+            draft = compile_offer(spec.to_offer(version))
+        else:
+            draft = compile_rule(spec.to_rule(version))
         book = RuleBook(None, ttl=float("inf"), currency=self.currency)  # type: ignore[arg-type]
         book.rules = (*kept, draft) if spec.enabled else kept
         book.tiers = list(self.tiers)
+        book.audiences = list(self.audiences)
+        book.offers = dict(self.offers)
+        if offer is not None:
+            book.offers[offer.offer_id] = draft.offer  # type: ignore[assignment]
+        book.cuts = self.cuts
         book._freshness.read_now()
         return book
+
+    def draft(self, rule_id: str) -> Compiled:
+        return next(c for c in self.rules if c.rule.rule_id == rule_id)
 
     def beneficiaries(self, event: LoyaltyEvent) -> set[str]:
         """The members other than the event's own that rules in force may give points to for
@@ -79,19 +109,51 @@ class RuleBook:
 
     async def _reload(self) -> None:
         async with self._sessions() as session:
-            specs = await ProgramRepository(session).rules_in_force()
-            self.tiers = await ProgramRepository(session).load_tiers()
+            program = ProgramRepository(session)
+            specs = await program.rules_in_force()
+            self.tiers = await program.load_tiers()
+            audience_specs = await program.audiences_in_force()
+            offer_specs = await program.offers_in_force()
+            self.cuts = await program.cutpoints()
         compiled = []
         for spec, version in specs:
             key = (spec.id, version)
             if key not in self._compiled:
                 self._compiled[key] = compile_rule(spec.to_rule(version))
             compiled.append(self._compiled[key])
+        self.offers = {}
+        for offer_spec, version in offer_specs:
+            offer = offer_spec.to_offer(version)
+            self.offers[offer.offer_id] = offer
+            key = (offer.rule_id, version)
+            if offer.enabled and key not in self._compiled:
+                self._compiled[key] = compile_offer(offer)
+            if offer.enabled:
+                compiled.append(self._compiled[key])
         self.rules = tuple(compiled)
+        self.audiences = [self._audience(a, v) for a, v in audience_specs if a.enabled]
         self._needed = {}
 
-    def facts(self, event: LoyaltyEvent, member: MemberState) -> dict[str, Any]:
-        return facts(event, member, self._read_by(event.event_type))
+    def _audience(self, spec: AudienceSpec, version: int) -> tuple[Audience, CelPredicate]:
+        key = (spec.id, version)
+        if key not in self._audience_compiled:
+            self._audience_compiled[key] = compile_audience(spec.to_audience(version))
+        return spec.to_audience(version), self._audience_compiled[key]
+
+    @property
+    def places(self) -> bool:
+        """Whether there are audiences to keep current (else placing is skipped)."""
+        return bool(self.audiences)
+
+    def place(self, member: MemberState, facts: dict[str, Any], moment: Any) -> Placement:
+        """Keep the member's audiences and offers current (``facts``: theirs, as of now)."""
+        live = [o for o in self.offers.values() if o.enabled]
+        return place(member, facts, moment, self.audiences, live)
+
+    def facts(
+        self, event: LoyaltyEvent, member: MemberState, member_facts: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        return facts(event, member, self._read_by(event.event_type), member_facts, self.cuts)
 
     def _read_by(self, event_type: str) -> frozenset[str]:
         """The facts the conditions and line filters of this event type's rules read: only

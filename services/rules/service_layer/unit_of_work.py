@@ -3,14 +3,15 @@ event earned or took back, and the messages they cause (outbox), in one statemen
 of row."""
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.rules.adapters.award_events import decision_events
+from services.rules.adapters.audiences_repository import AudiencesRepository
+from services.rules.adapters.award_events import decision_events, offer_events
 from services.rules.adapters.members_repository import MembersRepository
 from services.rules.adapters.rates import RatesRepository
 from services.rules.adapters.repository import (
@@ -18,6 +19,7 @@ from services.rules.adapters.repository import (
     EventsRepository,
     PurchasesRepository,
 )
+from services.rules.domain.audiences import Grant, Move, Placement
 from services.rules.domain.exchange import Rate
 from services.rules.domain.member import MemberState
 from services.rules.domain.model import Decision, LoyaltyEvent
@@ -26,14 +28,23 @@ from shared.erasure.use_case import erased_event
 from shared.errors import RetryLater
 from shared.uow import SqlAlchemyTransaction, Transaction
 
+# Events the history for replays leaves out: a return undoes its purchase's points (no rule
+# decides it), a refresh only moves members between audiences.
+REFRESH = "audiences.refreshed"
+UNREMEMBERED = frozenset({"purchase.returned", REFRESH})
+
 
 @dataclass(frozen=True, slots=True)
 class Decided:
-    """One event's decision, and the purchase record it created or changed."""
+    """One event's decision, the purchase record it created or changed, the audiences and
+    offers it moved the member into or out of, and the member's facts the rules saw (kept in
+    the history drafts are replayed over; None: not kept)."""
 
     event: LoyaltyEvent
     decision: Decision
     purchase: PurchaseRecord | None
+    placement: Placement = field(default_factory=Placement)
+    remembered: dict[str, Any] | None = None
 
 
 class Events(Protocol):
@@ -81,6 +92,16 @@ class Rates(Protocol):
     async def set_rates(self, rates: Sequence[Rate], *, by: str, at: datetime) -> None: ...
 
 
+class Audiences(Protocol):
+    async def keep(self, moves: Sequence[Move], grants: Sequence[Grant]) -> None:
+        """Record members entering and leaving audiences, and the offers they were given."""
+        ...
+
+    async def remember(self, decided: Sequence[tuple[LoyaltyEvent, dict[str, Any]]]) -> None:
+        """Keep events with the member's facts as the rules saw them, for replays."""
+        ...
+
+
 class UnitOfWork(Transaction, Protocol):
     """The repositories, and what a transaction does beyond them: keep a chunk's decisions
     with their messages, forget a member."""
@@ -100,6 +121,9 @@ class UnitOfWork(Transaction, Protocol):
     @property
     def rates(self) -> Rates: ...
 
+    @property
+    def audiences(self) -> Audiences: ...
+
     async def save(self, decided: Sequence[Decided], budgets: Mapping[str, int]) -> None: ...
 
     async def erase(self, member_id: str, erasure_event_id: str, now: datetime) -> bool:
@@ -118,6 +142,7 @@ class SqlAlchemyUnitOfWork(SqlAlchemyTransaction):
         self.purchases = PurchasesRepository(session)
         self.budgets = BudgetsRepository(session)
         self.rates = RatesRepository(session)
+        self.audiences = AudiencesRepository(session)
 
     async def erase(self, member_id: str, erasure_event_id: str, now: datetime) -> bool:
         if not await self.members.erase(member_id, now):
@@ -140,7 +165,15 @@ class SqlAlchemyUnitOfWork(SqlAlchemyTransaction):
             await self.budgets.add_award_totals(_award_totals(decided))
             await self.events.add_activities([d.event for d in decided])
             await self.budgets.save_budgets(budgets_spent)
+            moves = [m for d in decided for m in d.placement.moves]
+            grants = [g for d in decided for g in d.placement.grants]
+            if moves or grants:
+                await self.audiences.keep(moves, grants)
+            await self.audiences.remember(
+                [(d.event, d.remembered) for d in decided if d.remembered is not None]
+            )
             messages = [m for d in decided for m in decision_events(d.decision, d.event)]
+            messages += offer_events(grants)
             await self.events.queue(self._topic, messages)
         except IntegrityError as exc:
             raise RetryLater("events of this chunk are being processed concurrently") from exc

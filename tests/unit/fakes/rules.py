@@ -3,7 +3,9 @@
 import copy
 from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, date, datetime
+from typing import Any
 
+from services.rules.domain.audiences import Grant, Move
 from services.rules.domain.exchange import Rate
 from services.rules.domain.member import MemberState
 from services.rules.domain.model import Award, LoyaltyEvent, Revocation, TierChange
@@ -26,6 +28,8 @@ class FakeRulesUnitOfWork(FakeErasedMembers, FakeTransaction):
         self.awards: list[Award] = []
         self.revocations: list[Revocation] = []
         self.tier_changes: list[TierChange] = []
+        self.moves: list[Move] = []
+        self.grants: list[Grant] = []
         self._staged: tuple[Sequence[Decided], Mapping[str, int]] | None = None
 
     @property
@@ -33,7 +37,13 @@ class FakeRulesUnitOfWork(FakeErasedMembers, FakeTransaction):
         """Each repository: these same dicts."""
         return self
 
-    members = purchases = budgets = rates = events
+    members = purchases = budgets = rates = audiences = events
+
+    async def keep(self, moves: Sequence[Move], grants: Sequence[Grant]) -> None:
+        """(The fake keeps moves and grants from the decisions at commit.)"""
+
+    async def remember(self, decided: Sequence[tuple[LoyaltyEvent, dict[str, Any]]]) -> None:
+        """(Nothing replays the fake's history.)"""
 
     async def claim(self, events: Sequence[LoyaltyEvent], now: datetime) -> set[str]:
         """The claims hold on commit: there, the decided events are marked processed (the
@@ -103,5 +113,7 @@ class FakeRulesUnitOfWork(FakeErasedMembers, FakeTransaction):
             self.revocations.extend(d.decision.revocations)
             if d.decision.tier_change is not None:
                 self.tier_changes.append(d.decision.tier_change)
+            self.moves.extend(d.placement.moves)
+            self.grants.extend(d.placement.grants)
         self.spent.update(budgets)
         self._staged = None
