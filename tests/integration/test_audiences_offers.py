@@ -156,7 +156,8 @@ async def test_a_win_back_offer_reaches_the_treated_lapsing_members_only(
     async def lift() -> dict[str, Any]:
         r = await client.get(f"/v1/offers/{offer_id}/lift", headers={"X-API-Key": ANALYST_KEY})
         assert r.status_code == 200, r.text
-        return r.json()
+        found: dict[str, Any] = r.json()
+        return found
 
     report = await eventually(
         lift,
