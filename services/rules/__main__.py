@@ -28,9 +28,11 @@ async def celebrations() -> int:
     return 0
 
 
-cli.run(
-    settings,
-    service_dir=Path(__file__).parent,
-    build_app=lambda: build_app(settings),
-    tasks={"celebrate": ("evaluate today's birthdays and anniversaries, once", celebrations)},
-)
+# Guarded: a replay's worker processes (spawned) import this module again, as __mp_main__.
+if __name__ == "__main__":
+    cli.run(
+        settings,
+        service_dir=Path(__file__).parent,
+        build_app=lambda: build_app(settings),
+        tasks={"celebrate": ("evaluate today's birthdays and anniversaries, once", celebrations)},
+    )

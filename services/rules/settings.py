@@ -47,6 +47,13 @@ class RulesSettings(ServiceSettings):
         description="how many days of events are kept (without contact details) for replaying "
         "draft rules and offers",
     )
+    replay_processes: int = Field(
+        default=2,
+        ge=1,
+        le=32,
+        description="processes a replay of a draft spreads over (PostgreSQL; a draft with a "
+        "budget replays in one)",
+    )
     rules_refresh_seconds: float = Field(
         default=5.0, gt=0, description="how soon a rule saved on another replica applies"
     )

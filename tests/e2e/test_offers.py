@@ -222,6 +222,23 @@ async def test_a_win_back_offer_reaches_treated_members_once_and_the_lift_counts
             float(sum(spend[m] for m in group) / len(group))
         )
         assert figures["points"] == sum(offer_points[m] for m in group)
+    # A draft rule replayed over the history (in the service's worker processes): 3 points
+    # per 10 DKK of these members' purchases, as the oracle sums what was sent.
+    draft = {
+        "id": f"draft-{run}",
+        "name": "Draft",
+        "driver": "economic",
+        "events": ["purchase.completed"],
+        "condition": f'member.id.startsWith("wb-{run}-")',
+        "effect": {"type": "points_per_amount", "points": 3, "per": 10},
+        "explanation": {"en": "draft"},
+    }
+    async with httpx.AsyncClient(timeout=60, headers=ADMIN) as admin:
+        r = await admin.post(f"{rules}/v1/rules/draft-{run}/replay?days=90", json=draft)
+    assert r.status_code == 200, r.text
+    sent = [Decimal(100)] * len(members) + [Decimal(e.data["total"]) for e in again]
+    assert r.json()["draft"]["points"] == sum(int(t * 3 / 10) for t in sent)
+    assert r.json()["draft"]["members"] == len(members)
     share = report["lift"]["repeat_purchase_share"]
     expected = sum(1 for m in treated if bought[m]) / len(treated) - sum(
         1 for m in control if bought[m]

@@ -187,11 +187,18 @@ class AudiencesRepository:
             found += [(m, at, paid, record) for m, at, paid, record in rows]
         return found
 
-    async def history_since(self, since: datetime) -> AsyncIterator[tuple[LoyaltyEvent, Any]]:
-        """The remembered events from ``since``, oldest first, with the member's facts."""
+    async def history_since(
+        self, since: datetime, *, part: int = 0, parts: int = 1
+    ) -> AsyncIterator[tuple[LoyaltyEvent, Any]]:
+        """The remembered events from ``since``, oldest first, with the member's facts; of
+        one ``part`` of the members, split by a hash of their id (PostgreSQL), if ``parts``."""
+        where = [history.c.occurred_at >= since]
+        if parts > 1:
+            bucket = func.hashtext(history.c.member_id).op("&")(0x7FFFFFFF) % parts
+            where.append(bucket == part)
         result = await self.session.stream(
             select(history.c.event_id, history.c.member_id, history.c.event, history.c.member)
-            .where(history.c.occurred_at >= since)
+            .where(*where)
             .order_by(history.c.occurred_at, history.c.event_id)
             .execution_options(yield_per=2000)
         )

@@ -121,6 +121,7 @@ async def _replayed(spec: RuleSpec | OfferSpec, days: int, rules: Any) -> dict[s
             days=days,
             now=datetime.now(UTC),
             point_value=rules.settings.point_value,
+            processes=rules.settings.replay_processes,
         )
     except ExpressionError as exc:
         raise HTTPException(422, str(exc)) from exc

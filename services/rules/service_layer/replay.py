@@ -10,10 +10,14 @@ replayed as if every treated member had clipped it (the most it can cost); retur
 out (they take back what a purchase earned, which no rule decides).
 """
 
+import asyncio
 import dataclasses
+import multiprocessing
 import time
 from collections import Counter
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -31,9 +35,49 @@ from services.rules.domain.model import LoyaltyEvent
 from services.rules.domain.rules import Multiplier
 from services.rules.service_layer.rulebook import RuleBook
 from services.rules.service_layer.views import cost
+from shared.db import create_engine, session_factory
 
 Sessions = async_sessionmaker[AsyncSession]
 TOP = 10
+
+
+@dataclass
+class Tally:
+    """What one version gave over (a part of) the history: plain values, so a part replayed
+    in another process comes back whole."""
+
+    rule_id: str
+    version: int
+    points: int = 0
+    awards: int = 0
+    by_member: Counter[str] = field(default_factory=Counter)
+    by_tier: Counter[str] = field(default_factory=Counter)
+    by_audience: Counter[str] = field(default_factory=Counter)
+    top: list[tuple[int, str, str, str]] = field(default_factory=list)
+
+    def add(self, other: "Tally") -> None:
+        self.points += other.points
+        self.awards += other.awards
+        self.by_member.update(other.by_member)
+        self.by_tier.update(other.by_tier)
+        self.by_audience.update(other.by_audience)
+        self.top = sorted(self.top + other.top, reverse=True)[:TOP]
+
+    def summary(self, point_value: Decimal) -> dict[str, Any]:
+        return {
+            "rule_id": self.rule_id,
+            "version": self.version,
+            "points": self.points,
+            "value": cost(self.points, point_value),
+            "awards": self.awards,
+            "members": len(self.by_member),
+            "by_tier": dict(self.by_tier),
+            "by_audience": dict(self.by_audience),
+            "largest": [
+                {"points": p, "member_id": m, "event_id": e, "explanation": x}
+                for p, m, e, x in sorted(self.top, reverse=True)[:TOP]
+            ],
+        }
 
 
 class _Run:
@@ -45,12 +89,7 @@ class _Run:
         self.rules = [self.target, *others]
         self.budget_left = rule.caps.budget
         self.members: dict[str, MemberState] = {}
-        self.points = 0
-        self.awards = 0
-        self.by_member: Counter[str] = Counter()
-        self.by_tier: Counter[str] = Counter()
-        self.by_audience: Counter[str] = Counter()
-        self.top: list[tuple[int, str, str, str]] = []
+        self.tally = Tally(rule.rule_id, rule.version)
         self.needed = frozenset(
             {"member"}
             | {
@@ -89,33 +128,17 @@ class _Run:
                 self.budget_left -= points
             if points <= 0:
                 continue
-            self.points += points
-            self.awards += 1
-            self.by_member[award.member_id] += points
-            self.by_tier[state.tier] += points
+            tally = self.tally
+            tally.points += points
+            tally.awards += 1
+            tally.by_member[award.member_id] += points
+            tally.by_tier[state.tier] += points
             for audience in member.get("audiences", ()):
-                self.by_audience[audience] += points
-            self.top.append(
-                (points, award.member_id, event.sent_id or event.event_id, award.explanation)
-            )
-            if len(self.top) > 4 * TOP:
-                self.top = sorted(self.top, reverse=True)[:TOP]
-
-    def summary(self, point_value: Decimal) -> dict[str, Any]:
-        return {
-            "rule_id": self.target.rule.rule_id,
-            "version": self.target.rule.version,
-            "points": self.points,
-            "value": cost(self.points, point_value),
-            "awards": self.awards,
-            "members": len(self.by_member),
-            "by_tier": dict(self.by_tier),
-            "by_audience": dict(self.by_audience),
-            "largest": [
-                {"points": p, "member_id": m, "event_id": e, "explanation": x}
-                for p, m, e, x in sorted(self.top, reverse=True)[:TOP]
-            ],
-        }
+                tally.by_audience[audience] += points
+            named = event.sent_id or event.event_id
+            tally.top.append((points, award.member_id, named, award.explanation))
+            if len(tally.top) > 4 * TOP:
+                tally.top = sorted(tally.top, reverse=True)[:TOP]
 
 
 def _base_rules(target: Compiled, book: RuleBook) -> list[Compiled]:
@@ -131,6 +154,111 @@ def _tier(points: int, tiers: Sequence[TierSpec]) -> str | None:
     return max(reached, key=lambda t: t.min_points).name if reached else None
 
 
+@dataclass
+class Part:
+    """A part of the history replayed: each version's tally, the events read, and the
+    qualifying points of the members they reached (for tier moves)."""
+
+    tallies: dict[str, Tally]
+    events: int = 0
+    qualifying: dict[str, int] = field(default_factory=dict)
+
+    def add(self, other: "Part") -> None:
+        for name, tally in other.tallies.items():
+            self.tallies[name].add(tally)
+        self.events += other.events
+        self.qualifying |= other.qualifying
+
+
+def _rule_id(spec: RuleSpec | OfferSpec) -> str:
+    return spec.to_offer(1).rule_id if isinstance(spec, OfferSpec) else spec.id
+
+
+async def _replay_part(
+    sessions: Sessions,
+    book: RuleBook,
+    spec: RuleSpec | OfferSpec,
+    *,
+    since: datetime,
+    now: datetime,
+    part: int = 0,
+    parts: int = 1,
+) -> Part:
+    book = await book.refreshed()
+    rule_id = _rule_id(spec)
+    draft = book.with_draft(spec).draft(rule_id) if spec.enabled else None
+    live = next((c for c in book.rules if c.rule.rule_id == rule_id), None)
+    runs = {
+        name: _Run(target, _base_rules(target, book))
+        for name, target in (("draft", draft), ("live", live))
+        if target is not None
+    }
+    found = Part({name: run.tally for name, run in runs.items()})
+    async with sessions() as session:
+        history = AudiencesRepository(session).history_since(since, part=part, parts=parts)
+        async for event, member in history:
+            found.events += 1
+            for run in runs.values():
+                run.feed(event, member, now)
+            if any(event.member_id in run.tally.by_member for run in runs.values()):
+                found.qualifying[event.member_id] = int(member.get("qualifying_points_12m", 0))
+    return found
+
+
+def _replay_in_a_process(
+    url: str, spec: dict[str, Any], offer: bool, since: datetime, now: datetime, part: int, n: int
+) -> Part:
+    """One part of the history, in a process of its own (its own engine and rule book)."""
+
+    async def run() -> Part:
+        engine = create_engine(url)
+        try:
+            sessions = session_factory(engine)
+            draft = OfferSpec.model_validate(spec) if offer else RuleSpec.model_validate(spec)
+            return await _replay_part(
+                sessions, RuleBook(sessions), draft, since=since, now=now, part=part, parts=n
+            )
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+async def _replayed(
+    sessions: Sessions,
+    book: RuleBook,
+    spec: RuleSpec | OfferSpec,
+    *,
+    since: datetime,
+    now: datetime,
+    processes: int,
+) -> Part:
+    """The history replayed: split by member over ``processes`` (caps count per member, so
+    parts are independent) on PostgreSQL when the draft has no budget (a budget is spent in
+    the order of all members' events: one process then)."""
+    budget = spec.budget if isinstance(spec, OfferSpec) else spec.caps.budget
+    engine = sessions.kw["bind"]
+    if processes <= 1 or budget is not None or engine.dialect.name != "postgresql":
+        return await _replay_part(sessions, book, spec, since=since, now=now)
+    url = engine.url.render_as_string(hide_password=False)
+    document = spec.model_dump(mode="json")
+    offer = isinstance(spec, OfferSpec)
+    loop = asyncio.get_running_loop()
+    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) as pool:
+        parts = await asyncio.gather(
+            *(
+                loop.run_in_executor(
+                    pool, _replay_in_a_process, url, document, offer, since, now, k, processes
+                )
+                for k in range(processes)
+            )
+        )
+    whole = parts[0]
+    for other in parts[1:]:
+        whole.add(other)
+    return whole
+
+
 async def replay(
     sessions: Sessions,
     book: RuleBook,
@@ -139,33 +267,18 @@ async def replay(
     days: int,
     now: datetime,
     point_value: Decimal,
+    processes: int = 1,
 ) -> dict[str, Any]:
     started = time.perf_counter()
     book = await book.refreshed()
-    draft_book = book.with_draft(spec)
-    rule_id = spec.to_offer(1).rule_id if isinstance(spec, OfferSpec) else spec.id
-    draft = draft_book.draft(rule_id) if spec.enabled else None
-    live = next((c for c in book.rules if c.rule.rule_id == rule_id), None)
-    runs = {
-        name: _Run(target, _base_rules(target, book))
-        for name, target in (("draft", draft), ("live", live))
-        if target is not None
-    }
     since = now - timedelta(days=days)
-    events = 0
-    qualifying: dict[str, int] = {}
-    async with sessions() as session:
-        async for event, member in AudiencesRepository(session).history_since(since):
-            events += 1
-            qualifying[event.member_id] = int(member.get("qualifying_points_12m", 0))
-            for run in runs.values():
-                run.feed(event, member, now)
+    found = await _replayed(sessions, book, spec, since=since, now=now, processes=processes)
+    draft_run, live_run = found.tallies.get("draft"), found.tallies.get("live")
     moves: Counter[str] = Counter()
-    draft_run, live_run = runs.get("draft"), runs.get("live")
     for member_id in set(draft_run.by_member if draft_run else ()) | set(
         live_run.by_member if live_run else ()
     ):
-        before = qualifying.get(member_id, 0)
+        before = found.qualifying.get(member_id, 0)
         extra = (draft_run.by_member[member_id] if draft_run else 0) - (
             live_run.by_member[member_id] if live_run else 0
         )
@@ -173,10 +286,10 @@ async def replay(
         if was != would:
             moves[f"{was or '-'} → {would or '-'}"] += 1
     result: dict[str, Any] = {
-        "rule_id": rule_id,
+        "rule_id": _rule_id(spec),
         "days": days,
         "since": since.isoformat(),
-        "events": events,
+        "events": found.events,
         "draft": draft_run.summary(point_value) if draft_run else None,
         "live": live_run.summary(point_value) if live_run else None,
         "tier_moves": dict(moves),

@@ -60,6 +60,22 @@ class RuleBook:
         book._freshness.read_now()
         return book
 
+    @classmethod
+    def static_with(
+        cls,
+        *,
+        offers: Sequence[OfferSpec] = (),
+        audiences: Sequence[Audience] = (),
+        pack: RulePack | None = None,
+    ) -> "RuleBook":
+        """A fixed book of a pack's rules (none: no rules), offers and audiences (for tests)."""
+        book = cls.static(pack or RulePack(rules=[]))
+        compiled = [compile_offer(o.to_offer(1)) for o in offers]
+        book.rules = (*book.rules, *compiled)
+        book.offers = {c.offer.offer_id: c.offer for c in compiled if c.offer is not None}
+        book.audiences = [(a, compile_audience(a)) for a in audiences]
+        return book
+
     def with_draft(self, spec: RuleSpec | OfferSpec) -> "RuleBook":
         """This book with ``spec`` (a rule or an offer) in place of its own (added, if new),
         never reloaded: to simulate or replay it before it is saved. The draft is its next
