@@ -21,13 +21,16 @@ from fastapi.templating import Jinja2Templates
 from services.console.adapters.backends import Backends, ServiceDown
 from services.console.adapters.sessions import Sessions, Wallets
 from services.console.entrypoints import (
+    audience_pages,
     members_pages,
+    offer_pages,
     operations_pages,
     pages,
     program_pages,
     rates_pages,
     rules_pages,
     wallet,
+    wallet_offers,
     wallet_sign_in,
 )
 from services.console.entrypoints.context import (
@@ -77,10 +80,13 @@ def build_app(settings: ConsoleSettings | None = None) -> FastAPI:
         rules_pages.router,
         program_pages.router,
         rates_pages.router,
+        audience_pages.router,
+        offer_pages.router,
         members_pages.router,
         operations_pages.router,
         wallet.router,
         wallet_sign_in.router,
+        wallet_offers.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")

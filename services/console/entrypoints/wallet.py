@@ -19,8 +19,7 @@ from services.console.adapters.sessions import (
     same_token,
 )
 from services.console.entrypoints.context import ConsoleContext, ConsoleDep
-from services.console.entrypoints.wallet_words import LANGUAGE_NAMES, WORDS
-from shared.wording import grouped
+from services.console.entrypoints.wallet_words import LANGUAGE_NAMES, WORDS, history
 
 router = APIRouter(prefix="/wallet")
 
@@ -80,20 +79,21 @@ def with_session(response: Response, console: ConsoleContext, cookie: str) -> Re
 
 
 @router.get("", response_class=HTMLResponse)
-async def home(request: Request, console: ConsoleDep) -> Response:
+async def home(request: Request, console: ConsoleDep, activated: str = "") -> Response:
     wallet = signed_in_wallet(console, request)
     if wallet is None:
         return one_sentence(console, request, "en", message="expired", status=401)
     lang = wallet.language
     at = f"/v1/members/{path_segment(wallet.member_id)}"
     in_lang = f"lang={path_segment(lang)}"  # the ledger's own texts (rewards, refunds) in it
-    balance, ahead, standing, entries, rewards, inbox = await asyncio.gather(
+    balance, ahead, standing, entries, rewards, inbox, offers = await asyncio.gather(
         read_quietly(console, "ledger", f"{at}/balance", wallet.token),
         read_quietly(console, "ledger", f"{at}/points-ahead", wallet.token),
         read_quietly(console, "rules", f"{at}/tier", wallet.token),
         read_quietly(console, "ledger", f"{at}/entries?{in_lang}&limit=20", wallet.token),
         read_quietly(console, "ledger", f"{at}/rewards?{in_lang}", wallet.token),
         read_quietly(console, "notifications", f"{at}/inbox?limit=10", wallet.token),
+        read_quietly(console, "rules", f"{at}/offers", wallet.token),
     )
     if balance is not None and balance.status == 401:
         return one_sentence(console, request, lang, message="expired", status=401)
@@ -106,10 +106,12 @@ async def home(request: Request, console: ConsoleDep) -> Response:
         balance=balance.body if balance and balance.ok else None,
         ahead=ahead.body if ahead and ahead.ok else None,
         standing=standing.body if standing and standing.ok else None,
-        entries=_history(entries.body["entries"], lang) if entries and entries.ok else None,
+        entries=history(entries.body["entries"], lang) if entries and entries.ok else None,
+        offers=offers.body if offers and offers.ok else None,
         rewards=rewards.body if rewards and rewards.ok else None,
         inbox=inbox.body["messages"] if inbox and inbox.ok else None,
         idempotency=uuid.uuid4().hex,
+        activated=activated[:100],
     )
 
 
@@ -158,7 +160,7 @@ async def redeem(
     )
 
 
-CATEGORIES = ("points", "rewards", "tier", "birthday", "service")
+CATEGORIES = ("points", "rewards", "tier", "birthday", "service", "offers")
 CHANNELS = ("inbox", "email", "push")
 
 
@@ -223,22 +225,6 @@ async def save_preferences(request: Request, console: ConsoleDep) -> Response:
     return with_session(
         RedirectResponse("/wallet/preferences?saved=1", status_code=303), console, cookie
     )
-
-
-# Moves between a member's own accounts (pending to available, held and back) are not news.
-_MOVES = frozenset({"mature", "hold", "release"})
-
-
-def _history(entries: list[dict[str, Any]], language: str) -> list[dict[str, Any]]:
-    """The entries a member reads, each with its points signed: + to them, a minus from them."""
-    shown = []
-    for e in entries:
-        if e["kind"] in _MOVES:
-            continue
-        to_member = str(e["credit_account"]).startswith("member:")
-        sign = "+" if to_member else "\u2212"
-        shown.append({**e, "signed": sign + grouped(e["points"], language)})
-    return shown
 
 
 async def read_quietly(

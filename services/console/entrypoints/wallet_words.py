@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from shared.wording import grouped
+
 WORDS: dict[str, dict[str, Any]] = {
     "en": {
         "title": "Your points",
@@ -17,6 +19,7 @@ WORDS: dict[str, dict[str, Any]] = {
             "tier": "Tier",
             "birthday": "Birthday",
             "service": "Welcome and service",
+            "offers": "Offers",
         },
         "channels": {"inbox": "Inbox", "email": "Email", "push": "Push"},
         "tier": "Tier",
@@ -44,6 +47,12 @@ WORDS: dict[str, dict[str, Any]] = {
         "expired": "You have been signed out. Open your sign-in link again.",
         "down": "This part is not available right now. Try again in a moment.",
         "nothing": "Nothing yet.",
+        "offers_title": "Your offers",
+        "activate": "Activate",
+        "activated": "Active: it applies to your next purchase",
+        "activating": "Activating … it applies in a moment.",
+        "offer_until": "until {day}",
+        "offer_left": "{points} points left to earn",
     },
     "da": {
         "title": "Dine point",
@@ -59,6 +68,7 @@ WORDS: dict[str, dict[str, Any]] = {
             "tier": "Niveau",
             "birthday": "Fødselsdag",
             "service": "Velkomst og service",
+            "offers": "Tilbud",
         },
         "channels": {"inbox": "Indbakke", "email": "E-mail", "push": "Push"},
         "tier": "Niveau",
@@ -86,6 +96,12 @@ WORDS: dict[str, dict[str, Any]] = {
         "expired": "Du er logget ud. Åbn dit link igen.",
         "down": "Denne del er ikke tilgængelig lige nu. Prøv igen om lidt.",
         "nothing": "Intet endnu.",
+        "offers_title": "Dine tilbud",
+        "activate": "Aktivér",
+        "activated": "Aktivt: det gælder dit næste køb",
+        "activating": "Aktiverer … det gælder om et øjeblik.",
+        "offer_until": "til og med {day}",
+        "offer_left": "{points} point tilbage at optjene",
     },
     "sv": {
         "title": "Dina poäng",
@@ -101,6 +117,7 @@ WORDS: dict[str, dict[str, Any]] = {
             "tier": "Nivå",
             "birthday": "Födelsedag",
             "service": "Välkomst och service",
+            "offers": "Erbjudanden",
         },
         "channels": {"inbox": "Inkorg", "email": "E-post", "push": "Push"},
         "tier": "Nivå",
@@ -128,6 +145,28 @@ WORDS: dict[str, dict[str, Any]] = {
         "expired": "Du har loggats ut. Öppna din länk igen.",
         "down": "Den här delen är inte tillgänglig just nu. Försök igen om en stund.",
         "nothing": "Inget ännu.",
+        "offers_title": "Dina erbjudanden",
+        "activate": "Aktivera",
+        "activated": "Aktivt: det gäller ditt nästa köp",
+        "activating": "Aktiverar … det gäller om ett ögonblick.",
+        "offer_until": "till och med {day}",
+        "offer_left": "{points} poäng kvar att tjäna",
     },
 }
 LANGUAGE_NAMES = {"da": "Dansk", "sv": "Svenska", "en": "English"}
+
+
+# Moves between a member's own accounts (pending to available, held and back) are not news.
+_MOVES = frozenset({"mature", "hold", "release"})
+
+
+def history(entries: list[dict[str, Any]], language: str) -> list[dict[str, Any]]:
+    """The entries a member reads, each with its points signed: + to them, a minus from them."""
+    shown = []
+    for e in entries:
+        if e["kind"] in _MOVES:
+            continue
+        to_member = str(e["credit_account"]).startswith("member:")
+        sign = "+" if to_member else "\u2212"
+        shown.append({**e, "signed": sign + grouped(e["points"], language)})
+    return shown
