@@ -1,4 +1,5 @@
-"""`make demo`: post a small day of purchases to a running system, then show what members see.
+"""`make demo`: post a small day of purchases to a running system, then show what members see;
+then an audience of lapsing members and a win-back offer for them, with a control group.
 
 Uses the development API key (``DEMO_API_KEY``, default ``dev-key``) against the default ports.
 """
@@ -114,6 +115,103 @@ async def main() -> int:
             f"\n{anna} redeemed 'plant-a-tree' for {body['points']} points: voucher "
             f"{body['voucher']['code']}, {body['balance']['available']} points left"
         )
+        return await win_back(client, run)
+
+
+LAPSING = {
+    "id": "lapsing",
+    "name": "Lapsing",
+    "description": "Bought before, but not in the last 60 days",
+    "condition": "member.purchases_total > 0 && member.days_since_last_purchase >= 60",
+}
+WIN_BACK = {
+    "id": "welcome-back",
+    "name": {"en": "Welcome back", "da": "Velkommen tilbage", "sv": "Välkommen tillbaka"},
+    "description": {
+        "en": "150 extra points on your next purchase",
+        "da": "150 ekstra point på dit næste køb",
+        "sv": "150 extra poäng på ditt nästa köp",
+    },
+    "audience": "lapsing",
+    "effect": {"type": "fixed", "points": 150},
+    "per_member_limit": 150,
+    "control_share": "0.2",
+}
+LAPSED = (("erik", "sv"), ("freja", "da"), ("gustav", "sv"), ("hanne", "da"), ("ida", "en"))
+
+
+async def win_back(client: httpx.AsyncClient, run: str) -> int:
+    """Members who have not bought for 75 days: the audience takes them, the offer reaches
+    all but its control group, and their next purchase earns it (once)."""
+    for path, spec in (("audiences/lapsing", LAPSING), ("offers/welcome-back", WIN_BACK)):
+        saved = await client.put(f"{RULES}/v1/{path}", json=spec)
+        if saved.status_code != 200:
+            print(f"\nsaving {path} was refused: {saved.text}")
+            return 1
+    members = [(f"demo-{run}-{name}", language) for name, language in LAPSED]
+    long_ago = datetime.now(UTC) - timedelta(days=75)
+    events = []
+    for n, (member, language) in enumerate(members):
+        events.append(
+            {
+                "specversion": "1.0",
+                "id": f"demo-{run}-lapsed-{n}",
+                "source": "pos/demo-store",
+                "type": "member.enrolled",
+                "time": (long_ago - timedelta(days=1)).isoformat(),
+                "subject": member,
+                "data": {"channel": "pos", "language": language},
+            }
+        )
+        old = purchase(run, 100 + n, "x", "pos", "150.00", [("coffee", "pantry", "150.00")])
+        events.append({**old, "subject": member, "time": long_ago.isoformat()})
+    sent = await client.post(f"{RULES}/v1/events", json=events)
+    if sent.status_code != 202:
+        print(f"\nthe lapsed members' purchases were refused: {sent.text}")
+        return 1
+    print("\nAudience 'lapsing' (no purchase for 60 days), offer 'welcome-back' (20 % kept back):")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        found = (await client.get(f"{RULES}/v1/audiences/lapsing?sample=100")).json()
+        inside = {m["member_id"] for m in found["sample"]}
+        if all(member in inside for member, _ in members):
+            break
+        await asyncio.sleep(0.3)
+    offered = {}
+    for member, _ in members:
+        mine = (await client.get(f"{RULES}/v1/members/{member}/offers")).json()
+        offered[member] = bool(mine)
+        print(f"  {member}: " + (f"has the offer '{mine[0]['name']}'" if mine else "kept back"))
+    today = [
+        {
+            **purchase(run, 200 + n, "x", "pos", "60.00", [("milk", "dairy", "60.00")]),
+            "subject": member,
+            "time": datetime.now(UTC).isoformat(),
+        }
+        for n, (member, _) in enumerate(members)
+    ]
+    sent = await client.post(f"{RULES}/v1/events", json=today)
+    if sent.status_code != 202:
+        print(f"\nthe purchases were refused: {sent.text}")
+        return 1
+    deadline = time.monotonic() + 30
+    for member, _ in members:
+        while True:
+            entries = (await client.get(f"{LEDGER}/v1/members/{member}/entries")).json()
+            earned = [e for e in entries["entries"] if e["rule_id"] == "offer:welcome-back"]
+            if earned or not offered[member] or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.3)
+        if not offered[member]:
+            earned = [e for e in entries["entries"] if e["rule_id"] == "offer:welcome-back"]
+        said = earned[0]["explanation"] if earned else "nothing from the offer"
+        print(f"  {member} came back: {said}")
+    lift = (await client.get(f"{RULES}/v1/offers/welcome-back/lift")).json()
+    groups = lift["groups"]
+    print(
+        f"  lift so far: {groups['treated']['members']} treated, "
+        f"{groups['control']['members']} kept back (the console's offer page draws it)"
+    )
     return 0
 
 
