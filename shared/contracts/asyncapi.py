@@ -25,6 +25,7 @@ _AWARDS: dict[str, type[BaseModel]] = {
     awards.POINTS_DECIDED: awards.PointsDecided,
     awards.MEMBER_TIER_CHANGED: awards.TierChanged,
     awards.MEMBER_PROFILE_CHANGED: awards.ProfileChanged,
+    awards.OFFER_GRANTED: awards.OfferGranted,
     awards.POINTS_AWARDED: awards.PointsAwarded,  # the shape before points.decided
     awards.POINTS_REVOKED: awards.PointsRevoked,  # the same
     erasure.MEMBER_ERASED: erasure.MemberErased,

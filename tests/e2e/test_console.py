@@ -134,6 +134,6 @@ async def test_a_manager_edits_a_rule_simulates_it_and_purchases_earn_under_it(
 
 def test_the_screenshots_are_in_the_readme() -> None:
     readme = (REPO / "README.md").read_text()
-    for name in ("console-dashboard.png", "wallet.png"):
+    for name in ("console-dashboard.png", "wallet.png", "console-offer.png"):
         assert f"docs/screenshots/{name}" in readme
         assert Path(SCREENSHOTS / name).exists()

@@ -3,6 +3,7 @@ evaluated in-process with no access to files, network or Python. Never ``eval``.
 
 import re
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import cel
@@ -11,6 +12,7 @@ from services.rules.adapters.facts import Facts, LineFacts
 from services.rules.adapters.simple_cel import UNSURE, compile_simple
 from services.rules.domain.audiences import Audience, Offer
 from services.rules.domain.engine import Compiled
+from services.rules.domain.member import MemberState
 from services.rules.domain.rules import LinePoints, PointsPerAmount, Rule
 
 MAX_EXPRESSION_LENGTH = 2000
@@ -140,10 +142,15 @@ def compile_offer(offer: Offer) -> Compiled:
     return compile_rule(offer.to_rule(), offer)
 
 
+# A new member's facts: what an audience's condition is tried on before it is saved.
+_A_MEMBER = MemberState("a-member").facts(datetime(2026, 1, 1, tzinfo=UTC))
+
+
 def compile_audience(audience: Audience) -> CelPredicate:
     """An audience's condition, over ``member``; ExpressionError if it reads anything else."""
     where = f"audience {audience.audience_id} condition"
     predicate = CelPredicate(audience.condition, where)
     if other := sorted(set(predicate.variables) - {"member"}):
         raise ExpressionError(f"{where}: only member facts can be used, not {', '.join(other)}")
+    predicate({"member": _A_MEMBER})  # a condition that is not true or false fails here
     return predicate

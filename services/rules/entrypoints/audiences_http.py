@@ -103,7 +103,7 @@ async def save_audience(
 
 class ConditionCheck(BaseModel):
     condition: str = Field(min_length=1, max_length=2000)
-    sample: int = Field(default=10, ge=0, le=100)
+    sample: int = Field(default=10, ge=0, le=100, strict=True)
 
 
 class Preview(BaseModel):
@@ -140,7 +140,11 @@ async def preview(body: ConditionCheck, principal: Caller, rules: RulesDep) -> P
     return Preview(ok=True, **found)
 
 
-@router.get("/audiences/{audience_id}/members.csv")
+@router.get(
+    "/audiences/{audience_id}/members.csv",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "member_id, one per line"}},
+)
 async def export_members(
     audience_id: AudienceId, principal: Caller, rules: RulesDep
 ) -> StreamingResponse:

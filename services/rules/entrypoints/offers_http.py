@@ -19,6 +19,7 @@ from shared.auth import SCOPE_ADMIN, SCOPE_MEMBERS_READ, SCOPE_REPORTS
 from shared.callers import Caller, MemberId, require_member_access, scoped
 from shared.contracts.envelope import TYPE_HEADER, derived_id, new_event
 from shared.contracts.inbound import OFFER_ACTIVATED
+from shared.http import problem_responses
 from shared.kafka.producer import OutgoingMessage
 
 log = logging.getLogger(__name__)
@@ -150,7 +151,11 @@ async def my_offers(
     )
 
 
-@members.post("/members/{member_id}/offers/{offer_id}/activation", status_code=202)
+@members.post(
+    "/members/{member_id}/offers/{offer_id}/activation",
+    status_code=202,
+    responses=problem_responses({409: "the offer is not the member's to activate"}),
+)
 async def activate(
     member_id: MemberId, offer_id: OfferId, principal: Caller, rules: RulesDep
 ) -> dict[str, Any]:
