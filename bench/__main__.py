@@ -26,6 +26,7 @@ from bench.counters import (
 from bench.ingest import ingest_load
 from bench.load import Load, Observer
 from bench.phases import latency, throughput
+from bench.program import load_offers
 from bench.reads import balance_reads
 from bench.report import table
 from bench.system import API_KEY, SERVICES, Infra, Services
@@ -59,6 +60,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         print(f"  {kafka_rate:,.0f} msg/s through Kafka, {db_rates} rows/s", file=sys.stderr)
         await infra.count_statements()
         async with Services(infra, prefix, OUT / "logs") as services:
+            if not args.without_offers:
+                await load_offers(services.urls["rules"])
             observer = Observer(infra.kafka, Topics.with_prefix(prefix).ledger)
             await observer.start()
             try:
@@ -131,6 +134,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "ratio_single_ingest_to_bare": ingest["rules-api x1"]["requests_per_s"]
         / ingest["bare x1"]["requests_per_s"],
         "rss_mb_max": {s: max(tp["rss_mb_max"].get(s, 0), rss_now.get(s, 0)) for s in rss_now},
+        "program": "default pack" if args.without_offers else "default pack, 2 audiences, 1 offer",
     }
 
 
@@ -196,6 +200,11 @@ def main() -> int:
     parser.add_argument("--read-seconds", type=int, default=15)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--baseline-messages", type=int, default=50_000)
+    parser.add_argument(
+        "--without-offers",
+        action="store_true",
+        help="the default pack alone (to compare: the bench's program has audiences and an offer)",
+    )
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     results = asyncio.run(run(args))

@@ -12,9 +12,11 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from shared.auth import Authenticator
 from shared.contracts.envelope import new_event
+from shared.db import create_engine
 from tests.apps import ADMIN_KEY, ANALYST_KEY, POS_KEY, auth_settings
 from tests.polling import eventually
 
@@ -197,3 +199,49 @@ async def test_a_win_back_offer_reaches_the_treated_lapsing_members_only(
     assert replayed.json()["draft"]["members"] == len(members)
     assert replayed.json()["live"] is None
     assert (await client.get(f"/v1/rules/draft-{run}/versions", headers=ADMIN)).status_code == 404
+
+
+async def test_an_erased_member_leaves_no_trace_in_audiences_or_the_history(
+    served: tuple[httpx.AsyncClient, str],
+) -> None:
+    client, url = served
+    run = uuid.uuid4().hex[:6]
+    friend, referrer = f"er-{run}-friend", f"er-{run}-ref"
+    r = await client.put(
+        f"/v1/audiences/buyers-{run}",
+        json={"id": f"buyers-{run}", "name": "Buyers", "condition": "member.purchases_total > 0"},
+        headers=ADMIN,
+    )
+    assert r.status_code == 200
+    referral = new_event(
+        id=f"ref-{run}",
+        source="app/aud",
+        type="referral.completed",
+        subject=referrer,
+        data={"referred_member_id": friend},
+    ).model_dump(mode="json")
+    await send(client, [purchase(friend, datetime.now(UTC)), referral])
+    engine = create_engine(url)
+    try:
+
+        async def traces() -> int:
+            async with engine.connect() as conn:
+                found = 0
+                for table in ("history", "audience_members", "audience_moves"):
+                    found += (
+                        await conn.scalar(
+                            text(
+                                f"SELECT count(*) FROM {table} WHERE CAST({table}.* AS TEXT) LIKE :id"
+                            ),
+                            {"id": f"%{friend}%"},
+                        )
+                        or 0
+                    )
+                return found
+
+        await eventually(traces, lambda n: n >= 4, what="the friend in history and audience")
+        erased = await client.post(f"/v1/members/{friend}/erasure", headers=ADMIN)
+        assert erased.status_code == 202, erased.text
+        await eventually(traces, lambda n: n == 0, what="no trace of the friend")
+    finally:
+        await engine.dispose()

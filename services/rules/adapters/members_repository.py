@@ -3,7 +3,7 @@
 from collections.abc import AsyncIterator, Collection
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Text, cast, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.rules.adapters.orm import (
@@ -124,6 +124,13 @@ class MembersRepository:
             )
         for gone in (processed_events, audience_members, audience_moves, history):
             await self.session.execute(delete(gone).where(gone.c.member_id == member_id))
+        # Another member's referral that named them, kept for replays: gone too.
+        await self.session.execute(
+            delete(history).where(
+                history.c.event_type == "referral.completed",
+                cast(history.c.event, Text).contains(f'"{member_id}"', autoescape=True),
+            )
+        )
         return True
 
     async def states(self, batch: int = 1000) -> AsyncIterator[list[MemberState]]:
