@@ -228,15 +228,8 @@ async def test_an_erased_member_leaves_no_trace_in_audiences_or_the_history(
             async with engine.connect() as conn:
                 found = 0
                 for table in ("history", "audience_members", "audience_moves"):
-                    found += (
-                        await conn.scalar(
-                            text(
-                                f"SELECT count(*) FROM {table} WHERE CAST({table}.* AS TEXT) LIKE :id"
-                            ),
-                            {"id": f"%{friend}%"},
-                        )
-                        or 0
-                    )
+                    sql = f"SELECT count(*) FROM {table} WHERE CAST({table}.* AS TEXT) LIKE :id"
+                    found += await conn.scalar(text(sql), {"id": f"%{friend}%"}) or 0
                 return found
 
         await eventually(traces, lambda n: n >= 4, what="the friend in history and audience")
