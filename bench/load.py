@@ -13,6 +13,8 @@ import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
 
+from shared.contracts.envelope import event_key
+
 CATEGORIES = ("dairy", "bakery", "produce", "pantry", "drinks", "kitchen", "household")
 CHANNELS = ("pos", "pos", "pos", "web", "app")
 BASE_RULE = "base-earn"  # the default pack's points per krone: every purchase earns it
@@ -97,7 +99,8 @@ class Load:
                 self._recent.append((key, value, event))
                 if len(self._recent) > 2000:
                     self._recent.pop(0)
-                yield key, value, str(event["id"])
+                # What the ledger names the purchase by: its source + id (envelope.event_key).
+                yield key, value, event_key(str(event["source"]), str(event["id"]))
 
 
 class Observer:

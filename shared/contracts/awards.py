@@ -107,6 +107,12 @@ class OfferGranted(BaseModel):
     needs_activation: bool = Field(description="the member activates it in the wallet first")
     valid_until: AwareDatetime | None = None
     granted_at: AwareDatetime
+    reward_id: str | None = Field(
+        default=None, max_length=100, description="an offer of a cheaper reward: which"
+    )
+    reward_points: int | None = Field(
+        default=None, ge=0, le=10**9, description="and what it costs the member"
+    )
 
 
 # The message a member gets for points a rule awarded, when not the usual points message: a

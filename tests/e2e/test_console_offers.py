@@ -104,6 +104,14 @@ async def test_a_manager_builds_an_audience_and_an_offer_and_a_member_clips_it(
     await page.wait_for_selector("text=members of its audience get it now")
     assert await page.input_value("#lines_value") == "bakery"  # the form round-trips
     assert await page.input_value("#control") == "25"
+    # Whether it worked: the lift, with both groups as the test's own hash splits them.
+    kept = sum(1 for m in members if not treated(m, offer_id, 0.25))
+    lift = " ".join((await page.inner_text("section[aria-labelledby=lift-title]")).split())
+    if kept:  # (a quarter of 12 members: 3% of runs have nobody kept back)
+        assert f"{len(members) - kept} members got the offer, {kept} were kept back." in lift
+        assert "Share who bought again" in lift
+    else:
+        assert "Not enough members in both groups yet" in lift
     await page.screenshot(path=str(SCREENSHOTS / "console-offer.png"), full_page=True)
     await page.close()
 

@@ -61,6 +61,8 @@ def spec_from_form(form: FormData, offer_id: str) -> dict[str, Any]:
     effect: dict[str, Any]
     if benefit == "fixed":
         effect = {"type": "fixed", "points": whole(points)}
+    elif benefit == "reward_price":
+        effect = {"type": "reward_price", "reward_id": text("reward_id"), "points": whole(points)}
     elif benefit == "multiplier":
         effect = {"type": "multiplier", "factor": text("factor").replace(",", ".") or "2"}
     else:
@@ -88,6 +90,9 @@ def spec_from_form(form: FormData, offer_id: str) -> dict[str, Any]:
     return spec
 
 
+_BENEFITS = {"fixed": "fixed", "multiplier": "multiplier", "reward_price": "reward_price"}
+
+
 def form_from_spec(spec: dict[str, Any]) -> dict[str, Any]:
     """What the form shows for a saved spec."""
     effect = spec.get("effect", {})
@@ -97,12 +102,11 @@ def form_from_spec(spec: dict[str, Any]) -> dict[str, Any]:
         "name": spec.get("name", {}),
         "description": spec.get("description", {}),
         "audience": spec.get("audience", ""),
-        "benefit": {"fixed": "fixed", "multiplier": "multiplier"}.get(
-            effect.get("type"), "per_amount"
-        ),
+        "benefit": _BENEFITS.get(effect.get("type"), "per_amount"),
         "points": effect.get("points", ""),
         "per": effect.get("per", "1"),
         "factor": effect.get("factor", "2"),
+        "reward_id": effect.get("reward_id", ""),
         "lines": kind,
         "lines_value": value,
         "hand_lines": hand,

@@ -38,6 +38,12 @@ async def offers(request: Request, console: ConsoleDep, notice: str = "") -> Res
     )
 
 
+async def _rewards(console: ConsoleDep, key: str) -> list[dict[str, Any]]:
+    """The catalogue, for an offer of a reward for fewer points."""
+    answer = await console.backends.call("ledger", "GET", "/v1/admin/rewards", key=key, scope=ADMIN)
+    return [r for r in answer.body if r.get("enabled", True)] if answer.ok else []
+
+
 async def _audiences(console: ConsoleDep, key: str) -> list[dict[str, Any]]:
     answer = await console.backends.call("rules", "GET", "/v1/audiences", key=key, scope=ADMIN)
     return [a["spec"] for a in answer.body if a["spec"]["enabled"]] if answer.ok else []
@@ -56,6 +62,7 @@ async def new(request: Request, console: ConsoleDep) -> Response:
         found=None,
         lift=None,
         audiences=await _audiences(console, session.key),
+        rewards=await _rewards(console, session.key),
         notice="",
     )
 
@@ -84,6 +91,7 @@ async def offer(request: Request, console: ConsoleDep, offer_id: str, notice: st
         found=answer.body,
         lift=lift.body if lift.ok else None,
         audiences=await _audiences(console, session.key),
+        rewards=await _rewards(console, session.key),
         notice=notice[:300],
     )
 

@@ -53,6 +53,7 @@ WORDS: dict[str, dict[str, Any]] = {
         "activating": "Activating … it applies in a moment.",
         "offer_until": "until {day}",
         "offer_left": "{points} points left to earn",
+        "instead_of": "an offer for you: instead of {points}",
     },
     "da": {
         "title": "Dine point",
@@ -102,6 +103,7 @@ WORDS: dict[str, dict[str, Any]] = {
         "activating": "Aktiverer … det gælder om et øjeblik.",
         "offer_until": "til og med {day}",
         "offer_left": "{points} point tilbage at optjene",
+        "instead_of": "et tilbud til dig: i stedet for {points}",
     },
     "sv": {
         "title": "Dina poäng",
@@ -151,6 +153,7 @@ WORDS: dict[str, dict[str, Any]] = {
         "activating": "Aktiverar … det gäller om ett ögonblick.",
         "offer_until": "till och med {day}",
         "offer_left": "{points} poäng kvar att tjäna",
+        "instead_of": "ett erbjudande till dig: i stället för {points}",
     },
 }
 LANGUAGE_NAMES = {"da": "Dansk", "sv": "Svenska", "en": "English"}

@@ -7,8 +7,9 @@
     per_amount: ["points", "per", "lines", "lines_value"],
     fixed: ["points"],
     multiplier: ["factor"],
+    reward_price: ["points", "reward_id"],
   };
-  const all = ["points", "per", "factor", "lines", "lines_value"];
+  const all = ["points", "per", "factor", "lines", "lines_value", "reward_id"];
   function update() {
     all.forEach(function (id) {
       const input = document.getElementById(id);

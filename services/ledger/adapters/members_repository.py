@@ -1,20 +1,22 @@
 """What the ledger keeps about members beside their points: their newest tier (for
 tier-gated rewards), and whom it has forgotten."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.ledger.adapters.orm import (
     balances,
     erased_members,
     lots,
+    member_prices,
     member_tiers,
     redemptions,
     vouchers,
 )
+from services.ledger.domain.commands import NotePrice
 from services.ledger.domain.rewards import VoucherStatus
 from shared.bulk import insert_rows
 from shared.erasure.keys import anonymous_key
@@ -49,7 +51,29 @@ class MembersRepository:
             await self._session.execute(
                 update(table).where(table.c.member_id == member_id).values(member_id=key)
             )
+        await self._session.execute(
+            delete(member_prices).where(member_prices.c.member_id == member_id)
+        )
         return True
+
+    async def save_prices(self, prices: Sequence[NotePrice]) -> None:
+        await insert_rows(
+            self._session,
+            member_prices,
+            [
+                {
+                    "member_id": p.member_id,
+                    "reward_id": p.reward_id,
+                    "offer_id": p.offer_id,
+                    "points": p.points,
+                    "valid_until": p.valid_until,
+                    "granted_at": p.granted_at,
+                }
+                for p in prices
+            ],
+            on_conflict="update",
+            key=["member_id", "reward_id", "offer_id"],
+        )
 
     async def save_tiers(self, tiers: Mapping[str, tuple[str, datetime]]) -> None:
         """The members' newest tiers, ``{member: (tier, changed_at)}``; an older change never

@@ -5,6 +5,7 @@ from typing import TypeVar
 
 from services.ledger.domain.commands import (
     AwardedPoints,
+    NotePrice,
     NoteTier,
     RecordAward,
     RecordDecision,
@@ -12,7 +13,13 @@ from services.ledger.domain.commands import (
     RevokedPoints,
     RevokePoints,
 )
-from shared.contracts.awards import PointsAwarded, PointsDecided, PointsRevoked, TierChanged
+from shared.contracts.awards import (
+    OfferGranted,
+    PointsAwarded,
+    PointsDecided,
+    PointsRevoked,
+    TierChanged,
+)
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.inbound import PayloadError, payload_of
 
@@ -99,3 +106,19 @@ def revocation(event: CloudEvent) -> RevokePoints:
 def tier(event: CloudEvent) -> NoteTier:
     change = payload_of(event, TierChanged)
     return NoteTier(member_id=change.member_id, tier=change.tier, changed_at=change.changed_at)
+
+
+def offer_price(event: CloudEvent) -> NotePrice | None:
+    """An offer given to a member: a cheaper reward is noted; an offer of points is not the
+    ledger's news (its points arrive as any rule's)."""
+    offer = payload_of(event, OfferGranted)
+    if offer.reward_id is None or offer.reward_points is None:
+        return None
+    return NotePrice(
+        member_id=offer.member_id,
+        reward_id=offer.reward_id,
+        offer_id=offer.offer_id,
+        points=offer.reward_points,
+        valid_until=offer.valid_until,
+        granted_at=offer.granted_at,
+    )

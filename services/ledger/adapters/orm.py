@@ -158,6 +158,19 @@ member_tiers = Table(
     Column("changed_at", UtcDateTime(), nullable=False),
 )
 
+# Rewards an offer made cheaper for a member (the rules' offer.granted): the price while the
+# offer runs. The cheapest one that runs applies.
+member_prices = Table(
+    "member_prices",
+    metadata,
+    Column("member_id", String(200), primary_key=True),
+    Column("reward_id", String(100), primary_key=True),
+    Column("offer_id", String(100), primary_key=True),
+    Column("points", BigInteger, nullable=False),
+    Column("valid_until", UtcDateTime(), nullable=True),
+    Column("granted_at", UtcDateTime(), nullable=False),
+)
+
 outbox = outbox_table(metadata)
 
 # Members who were erased, by a digest of their id: later commands for them are refused.

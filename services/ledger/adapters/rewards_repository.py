@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.ledger.adapters.orm import member_tiers, rewards, vouchers
+from services.ledger.adapters.orm import member_prices, member_tiers, rewards, vouchers
 from services.ledger.adapters.reward_specs import RewardSpec
 from services.ledger.domain.rewards import Reward, Voucher, VoucherStatus
 from shared.bulk import insert_rows
@@ -137,6 +137,19 @@ class RewardsRepository:
             .limit(limit)
         )
         return list(rows)
+
+    async def member_prices(self, member_id: str, now: datetime) -> dict[str, tuple[int, str]]:
+        """Per reward an offer made cheaper for the member and still runs: the lowest price,
+        and the offer."""
+        rows = await self.session.execute(
+            select(member_prices.c.reward_id, member_prices.c.points, member_prices.c.offer_id)
+            .where(
+                member_prices.c.member_id == member_id,
+                (member_prices.c.valid_until.is_(None)) | (member_prices.c.valid_until > now),
+            )
+            .order_by(member_prices.c.points.desc(), member_prices.c.offer_id)
+        )
+        return {reward: (int(points), offer) for reward, points, offer in rows}
 
     async def member_tier(self, member_id: str) -> str | None:
         return await self.session.scalar(

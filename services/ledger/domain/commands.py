@@ -134,6 +134,18 @@ LedgerCommand = PointsCommand | RedeemPoints | SettleRedemption | AdjustPoints |
 
 
 @dataclass(frozen=True, slots=True)
+class NotePrice:
+    """An offer made a reward cheaper for the member: ``points``, until ``valid_until``."""
+
+    member_id: str
+    reward_id: str
+    offer_id: str
+    points: int
+    valid_until: datetime | None
+    granted_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class NoteTier:
     """The rules moved a member to ``tier``: kept with the account (news, not points)."""
 

@@ -1,6 +1,8 @@
 """The rewards catalogue and vouchers. Pure: the standard library only."""
 
+import dataclasses
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -102,6 +104,15 @@ def why_not(
         cost, have = (grouped(n, language) for n in (reward.cost_points, max(available, 0)))
         reasons.append(texts["points"].format(cost=cost, available=have))
     return reasons
+
+
+def at_member_price(reward: Reward, prices: Mapping[str, tuple[int, str]]) -> Reward:
+    """The reward at the member's price: an offer's (points, offer), when one made it
+    cheaper for them."""
+    price = prices.get(reward.reward_id)
+    if price is None or price[0] >= reward.cost_points:
+        return reward
+    return dataclasses.replace(reward, cost_points=price[0])
 
 
 def _rank(tier: str, order: list[str]) -> int:

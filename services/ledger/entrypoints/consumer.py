@@ -5,7 +5,7 @@ from collections.abc import Callable, Sequence
 
 from services.ledger.adapters import messages
 from services.ledger.domain.model import Policy
-from services.ledger.service_layer.points import book_points
+from services.ledger.service_layer.points import book_points, note_prices
 from services.ledger.service_layer.unit_of_work import UnitOfWork
 from shared.contracts.awards import (
     MEMBER_PROFILE_CHANGED,
@@ -21,7 +21,7 @@ from shared.erasure.use_case import erasure_cut, erasure_from_news
 from shared.kafka.chunks import BatchHandler, cut_at
 from shared.kafka.dispatch import SKIP, Dispatch, Route
 
-BOOK, ERASE = "book_points", "erase_once"  # the use cases
+BOOK, PRICES, ERASE = "book_points", "note_prices", "erase_once"  # the use cases
 
 # Event type → translator (event → command) → use case. A chunk's points and tier news are
 # booked in one transaction; an erasure is carried out alone, between the chunk's parts.
@@ -35,7 +35,7 @@ ROUTES = Dispatch(
         POINTS_AWARDED: Route(messages.award, BOOK),
         POINTS_REVOKED: Route(messages.revocation, BOOK),
         MEMBER_PROFILE_CHANGED: SKIP,  # for the services that speak to members
-        OFFER_GRANTED: SKIP,  # no points move: the member is told of it
+        OFFER_GRANTED: Route(messages.offer_price, PRICES),  # a cheaper reward, if one
     },
 )
 
@@ -63,6 +63,8 @@ def award_handler(
                 commands.reject(index, str(error))
             if booked.operations:
                 on_committed()
+        if prices := chunk.of(PRICES).commands:
+            await note_prices(prices, uow=uow_factory())
         return chunk.take_rejected()
 
     return handle

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Depends, Header, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
 from services.ledger.adapters.reward_specs import RewardSpec
+from services.ledger.domain.rewards import at_member_price
 from services.ledger.entrypoints.context import LedgerDep
 from services.ledger.service_layer import handlers, views
 from services.ledger.service_layer import reward_views as reads
@@ -48,6 +49,10 @@ class RewardOffer(BaseModel):
     details: dict[str, str]
     eligible: bool
     reasons: list[str] = Field(description="why not, when not eligible")
+    regular_cost_points: int | None = Field(
+        default=None, description="the catalogue's price, when an offer made it cheaper"
+    )
+    offer_id: str | None = Field(default=None, description="the offer that made it cheaper")
 
 
 class VoucherUse(BaseModel):
@@ -70,8 +75,9 @@ async def member_rewards(
     ledger: LedgerDep,
     lang: Language = "en",
 ) -> list[RewardOffer]:
-    """The catalogue as this member sees it: the price, and whether they can have it (why not:
-    tier, stock, not enough points, limit reached)."""
+    """The catalogue as this member sees it: the price (an offer's, where one made it cheaper
+    for them), and whether they can have it (why not: tier, stock, not enough points, limit
+    reached)."""
     require_member_access(principal, member_id, SCOPE_MEMBERS_READ)
     now = datetime.now(UTC)
     async with ledger.sessions() as session:
@@ -79,8 +85,11 @@ async def member_rewards(
         tier = await reads.member_tier(session, member_id) or ledger.settings.tiers()[0]
         counts = await reads.redeemed_counts(session, member_id)
         catalogue = [r for r in await reads.catalogue(session) if r.enabled]
+        prices = await reads.member_prices(session, member_id, now)
     offers = []
-    for reward in catalogue:
+    for listed in catalogue:
+        reward = at_member_price(listed, prices)
+        cheaper = reward.cost_points < listed.cost_points
         reasons = rewards.why_not(
             reward,
             now=now,
@@ -101,6 +110,8 @@ async def member_rewards(
                 details=reward.details,
                 eligible=not reasons,
                 reasons=reasons,
+                regular_cost_points=listed.cost_points if cheaper else None,
+                offer_id=prices[listed.reward_id][1] if cheaper else None,
             )
         )
     return offers

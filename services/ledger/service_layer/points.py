@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from services.ledger.domain import operations as ops
 from services.ledger.domain.commands import (
     AwardedPoints,
+    NotePrice,
     NoteTier,
     PointsCommand,
     RecordAward,
@@ -202,3 +203,10 @@ def _rule_cause(command: RecordAward | RevokePoints) -> Cause:
         rule_version=command.rule_version,
         source_event_id=command.source_event_id,
     )
+
+
+async def note_prices(prices: Sequence[NotePrice], *, uow: UnitOfWork) -> None:
+    """Rewards offers made cheaper for members (a repeat changes nothing)."""
+    async with uow:
+        await uow.members.save_prices(prices)
+        await uow.commit()

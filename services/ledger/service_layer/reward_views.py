@@ -1,6 +1,8 @@
 """What the rewards' routes read: the catalogue, a member's tier, what they have redeemed, their
 vouchers. Straight reads, no locks."""
 
+from datetime import datetime
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.ledger.adapters.rewards_repository import RewardsRepository
@@ -22,3 +24,10 @@ async def redeemed_counts(session: AsyncSession, member_id: str) -> dict[str, in
 
 async def vouchers_of(session: AsyncSession, member_id: str) -> list[Voucher]:
     return await RewardsRepository(session).vouchers_of(member_id)
+
+
+async def member_prices(
+    session: AsyncSession, member_id: str, now: datetime
+) -> dict[str, tuple[int, str]]:
+    """Rewards offers made cheaper for the member: (points, offer) each."""
+    return await RewardsRepository(session).member_prices(member_id, now)

@@ -27,6 +27,7 @@ from services.ledger.domain.rewards import (
     Reward,
     Voucher,
     VoucherStatus,
+    at_member_price,
     new_voucher_code,
     why_not,
 )
@@ -64,6 +65,7 @@ async def redeem_reward(
         reward = await uow.rewards.reward_for_update(command.reward_id)  # then the reward's
         if reward is None:
             raise UnknownReward(f"no reward {command.reward_id!r} in the catalogue")
+        reward = at_member_price(reward, await uow.rewards.member_prices(command.member_id, now))
         reasons = why_not(
             reward,
             now=now,

@@ -1,6 +1,6 @@
 """One ledger transaction: a member's account under lock, and the events its changes cause."""
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -11,6 +11,7 @@ from services.ledger.adapters.ledger_events import ledger_event
 from services.ledger.adapters.members_repository import MembersRepository
 from services.ledger.adapters.repository import LedgerRepository
 from services.ledger.adapters.repository import RepeatedOperations as RepeatedOperations
+from services.ledger.domain.commands import NotePrice
 from services.ledger.domain.model import MemberAccount
 from shared.contracts.envelope import CloudEvent
 from shared.erasure.use_case import erased_event
@@ -48,6 +49,10 @@ class Accounts(Protocol):
 
 class Members(Protocol):
     """What the ledger keeps about members beside their points (:class:`MembersRepository`)."""
+
+    async def save_prices(self, prices: Sequence[NotePrice]) -> None:
+        """Rewards made cheaper for members by offers (upserted by member, reward, offer)."""
+        ...
 
     async def save_tiers(self, tiers: Mapping[str, tuple[str, datetime]]) -> None:
         """Each member's newest tier, ``{member: (tier, changed_at)}``, for tier-gated

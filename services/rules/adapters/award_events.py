@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from services.rules.domain.audiences import Activation, Grant, Group
+from services.rules.domain.audiences import Activation, Grant, Group, RewardPrice
 from services.rules.domain.model import Award, Decision, LoyaltyEvent, Revocation, TierChange
 from shared.contracts.awards import (
     MEMBER_PROFILE_CHANGED,
@@ -179,6 +179,11 @@ def offer_events(grants: Sequence[Grant]) -> list[CloudEvent]:
             needs_activation=offer.activation == Activation.CLIP,
             valid_until=offer.active_until,
             granted_at=grant.at,
+            **(
+                {"reward_id": offer.effect.reward_id, "reward_points": offer.effect.points}
+                if isinstance(offer.effect, RewardPrice)
+                else {}
+            ),
         )
         events.append(
             new_event(

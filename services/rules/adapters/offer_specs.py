@@ -2,7 +2,7 @@
 made domain objects."""
 
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -16,7 +16,7 @@ from services.rules.adapters.rule_specs import (
 from services.rules.domain import audiences as a
 from services.rules.domain import rules as r
 from shared.contracts.names import Name
-from shared.contracts.numbers import INTEGER, Moment
+from shared.contracts.numbers import INTEGER, Moment, Whole
 
 SLUG = r"^[a-z0-9][a-z0-9._-]*$"
 # What a member reads for an offer's points when the offer says nothing else.
@@ -48,8 +48,17 @@ class AudienceSpec(_Spec):
         return a.Audience(self.id, version, self.name, self.condition, self.description)
 
 
+class RewardPriceSpec(BaseModel):
+    """A reward from the catalogue for fewer points, while the offer runs."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["reward_price"]
+    reward_id: str = Field(min_length=1, max_length=100, pattern=SLUG)
+    points: Whole = Field(ge=0, le=10**9, description="what it costs the offer's members")
+
+
 OfferEffect = Annotated[
-    PointsPerAmountSpec | FixedPointsSpec | LinePointsSpec | MultiplierSpec,
+    PointsPerAmountSpec | FixedPointsSpec | LinePointsSpec | MultiplierSpec | RewardPriceSpec,
     Field(discriminator="type"),
 ]
 _Name = Name(500, 1)
@@ -97,10 +106,16 @@ class OfferSpec(_Spec):
             raise ValueError(f"languages {', '.join(unknown)}: expected en, da, sv")
         if self.active_from and self.active_until and self.active_until <= self.active_from:
             raise ValueError("active_until must be after active_from")
+        if isinstance(self.effect, RewardPriceSpec) and self.activation == a.Activation.CLIP:
+            raise ValueError(
+                "activation: a cheaper reward applies by itself (the ledger prices it when the "
+                "member redeems); only points can wait to be activated"
+            )
         return self
 
     def as_rule_spec(self) -> RuleSpec:
         """The rule it is evaluated as (for checking its expressions the way rules are)."""
+        assert not isinstance(self.effect, RewardPriceSpec), "a cheaper reward is no rule"
         return RuleSpec(
             id=self.id,
             name=self.name["en"],
@@ -112,7 +127,11 @@ class OfferSpec(_Spec):
         )
 
     def to_offer(self, version: int) -> a.Offer:
-        effect = self.as_rule_spec().to_rule(version).effect
+        effect: r.Effect | a.RewardPrice
+        if isinstance(self.effect, RewardPriceSpec):
+            effect = a.RewardPrice(self.effect.reward_id, self.effect.points)
+        else:
+            effect = self.as_rule_spec().to_rule(version).effect
         texts = {lang: str(text) for lang, text in self.name.items()}
         explanation = self.explanation or {
             lang: template.replace("$name", texts.get(lang, texts["en"]))

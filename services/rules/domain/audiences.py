@@ -45,6 +45,15 @@ class Audience:
     description: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class RewardPrice:
+    """A reward from the catalogue for fewer points: the ledger charges ``points`` for
+    ``reward_id`` to the members the offer was given to, while it runs."""
+
+    reward_id: str
+    points: int
+
+
 class Activation(StrEnum):
     AUTOMATIC = "automatic"  # applies as soon as the member is in the audience
     CLIP = "clip"  # the member activates it in the wallet first
@@ -56,7 +65,7 @@ class Offer:
     version: int
     name: dict[str, str]  # language -> what the member reads
     audience: str
-    effect: Effect
+    effect: Effect | RewardPrice
     explanation: dict[str, str]  # language -> template, as a rule's
     description: dict[str, str] = field(default_factory=dict)
     condition: str = "true"  # on the event, as a rule's (e.g. a minimum basket)
@@ -74,6 +83,11 @@ class Offer:
     @property
     def rule_id(self) -> str:
         return OFFER_RULE_PREFIX + self.offer_id
+
+    @property
+    def gives_points(self) -> bool:
+        """Points on purchases (a rule the engine evaluates); else a cheaper reward."""
+        return not isinstance(self.effect, RewardPrice)
 
     def is_live(self, moment: datetime) -> bool:
         return (
@@ -96,7 +110,10 @@ class Offer:
         return self.activation == Activation.AUTOMATIC or held.activated_at is not None
 
     def to_rule(self) -> Rule:
-        """The rule the engine evaluates for it (its gate, :meth:`admits`, is checked apart)."""
+        """The rule the engine evaluates for it (its gate, :meth:`admits`, is checked apart);
+        an offer of a cheaper reward has none (ValueError)."""
+        if isinstance(self.effect, RewardPrice):
+            raise ValueError(f"offer {self.offer_id} gives a cheaper reward, not points")
         return Rule(
             rule_id=self.rule_id,
             version=self.version,

@@ -124,7 +124,7 @@ async def _replayed(spec: RuleSpec | OfferSpec, days: int, rules: Any) -> dict[s
             point_value=rules.settings.point_value,
             processes=rules.settings.replay_processes,
         )
-    except ExpressionError as exc:
+    except (ExpressionError, ValueError) as exc:
         raise HTTPException(422, str(exc)) from exc
 
 

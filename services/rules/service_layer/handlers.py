@@ -124,7 +124,8 @@ async def simulate_with_reasons(
     fired = {a.rule_id for a in decision.awards} | {r.rule_id for r in decision.revocations}
     if event.returned is not None:
         return decision, []  # a return takes back what its purchase earned; no rule decides
-    return decision, why_not(event, book.facts(event, decision.member), book.rules, fired)
+    facts = book.facts(event, decision.member)
+    return decision, why_not(event, facts, book.rules, fired, decision.member)
 
 
 def _decide(

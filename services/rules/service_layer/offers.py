@@ -12,7 +12,7 @@ from services.rules.adapters.cel_engine import compile_audience, compile_offer
 from services.rules.adapters.members_repository import MembersRepository
 from services.rules.adapters.offer_specs import AudienceSpec, OfferSpec
 from services.rules.adapters.program_repository import ProgramRepository
-from services.rules.domain.audiences import Activation, Group, Offer
+from services.rules.domain.audiences import Activation, Group, Offer, RewardPrice
 from services.rules.service_layer.lift import MemberOutcome, lift_report
 from services.rules.service_layer.rulebook import RuleBook
 
@@ -36,7 +36,9 @@ async def save_audience(sessions: Sessions, spec: AudienceSpec, *, by: str) -> i
 
 async def save_offer(sessions: Sessions, spec: OfferSpec, *, by: str) -> int:
     """Store the offer as its next version; its audience must exist (LookupError)."""
-    compile_offer(spec.to_offer(1))
+    offer = spec.to_offer(1)
+    if offer.gives_points:
+        compile_offer(offer)
     async with sessions() as session, session.begin():
         program = ProgramRepository(session)
         known = {a.id for a, _ in await program.audiences_in_force()}
@@ -91,6 +93,11 @@ async def member_offers(
                 "points_earned": earned,
                 "points_left": None if limit is None else max(limit - earned, 0),
                 "language": language,
+                **(
+                    {"reward_id": offer.effect.reward_id, "reward_points": offer.effect.points}
+                    if isinstance(offer.effect, RewardPrice)
+                    else {}
+                ),
             }
         )
     return found

@@ -155,6 +155,8 @@ async def replay(
     processes: int = 1,
 ) -> dict[str, Any]:
     started = time.perf_counter()
+    if isinstance(spec, OfferSpec) and not spec.to_offer(1).gives_points:
+        raise ValueError("a cheaper reward has no points to replay: its cost shows as redeemed")
     book = await book.refreshed()
     since = now - timedelta(days=days)
     found = await _replayed(sessions, book, spec, since=since, now=now, processes=processes)

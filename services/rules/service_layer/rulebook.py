@@ -70,9 +70,10 @@ class RuleBook:
     ) -> "RuleBook":
         """A fixed book of a pack's rules (none: no rules), offers and audiences (for tests)."""
         book = cls.static(pack or RulePack(rules=[]))
-        compiled = [compile_offer(o.to_offer(1)) for o in offers]
+        every = [o.to_offer(1) for o in offers]
+        compiled = [compile_offer(o) for o in every if o.gives_points]
         book.rules = (*book.rules, *compiled)
-        book.offers = {c.offer.offer_id: c.offer for c in compiled if c.offer is not None}
+        book.offers = {o.offer_id: o for o in every}
         book.audiences = [(a, compile_audience(a)) for a in audiences]
         return book
 
@@ -86,6 +87,8 @@ class RuleBook:
         current = [c.rule.version for c in self.rules if c.rule.rule_id == rule_id]
         version = max(current, default=0) + 1
         if isinstance(spec, OfferSpec):
+            if not offer.gives_points:  # type: ignore[union-attr]
+                raise ValueError("a cheaper reward has no points to replay or simulate")
             draft = compile_offer(spec.to_offer(version))
         else:
             draft = compile_rule(spec.to_rule(version))
@@ -142,10 +145,11 @@ class RuleBook:
             offer = offer_spec.to_offer(version)
             self.offers[offer.offer_id] = offer
             key = (offer.rule_id, version)
-            if offer.enabled and key not in self._compiled:
+            if not offer.enabled or not offer.gives_points:
+                continue  # (a cheaper reward is priced by the ledger)
+            if key not in self._compiled:
                 self._compiled[key] = compile_offer(offer)
-            if offer.enabled:
-                compiled.append(self._compiled[key])
+            compiled.append(self._compiled[key])
         self.rules = tuple(compiled)
         self.audiences = [self._audience(a, v) for a, v in audience_specs if a.enabled]
         self._needed = {}

@@ -1,9 +1,10 @@
 """The ledger's tables for unit tests."""
 
 import copy
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
+from services.ledger.domain.commands import NotePrice
 from services.ledger.domain.entries import Entry, Operation
 from services.ledger.domain.lots import Lot
 from services.ledger.domain.model import MemberAccount
@@ -30,6 +31,7 @@ class FakeLedger(FakeTransaction):
         self.entries: list[Entry] = []
         self.published: list[Operation] = []
         self.events: list[CloudEvent] = []
+        self.prices: dict[tuple[str, str, str], NotePrice] = {}
         self.tiers: dict[str, tuple[str, datetime]] = {}
         self.erased_members: dict[str, datetime] = {}
         self._staged: list[MemberAccount] = []
@@ -119,6 +121,10 @@ class FakeLedger(FakeTransaction):
 
     async def publish(self, event: CloudEvent) -> None:
         self.events.append(event)
+
+    async def save_prices(self, prices: Sequence[NotePrice]) -> None:
+        for p in prices:
+            self.prices[(p.member_id, p.reward_id, p.offer_id)] = p
 
     async def save_tiers(self, tiers: Mapping[str, tuple[str, datetime]]) -> None:
         for member, (tier, at) in tiers.items():
