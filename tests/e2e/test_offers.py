@@ -1,9 +1,8 @@
 """A win-back offer, end to end on Kafka and PostgreSQL with the three services: an audience of
 members who have not bought for 60 days fills as time passes; the offer, with a 20 % control
-group, reaches the treated members only (a message in their language, the offer in their
-wallet, activated there); their next purchase books its points once, under the offer's name;
-the control group gets nothing; and the lift report counts both groups as the test's own
-oracle, computed from the events it sent, does."""
+group, reaches the treated only (a message in their language, the offer in their wallet,
+activated there); their next purchase books its points once, under the offer's name; the
+control group gets nothing; the lift counts both groups as the test's own oracle does."""
 
 import hashlib
 import uuid
@@ -38,8 +37,7 @@ EXPLAINED = {
 
 
 def in_control(member: str, offer_id: str) -> bool:
-    """The contract's control group (a hash of offer and member below the share), computed
-    here apart from the code."""
+    """The contract's control group (its hash below the share), computed apart from the code."""
     digest = hashlib.sha256(f"{offer_id}\x00{member}".encode()).digest()
     return int.from_bytes(digest[:8], "big") / 2**64 < SHARE
 
@@ -131,8 +129,9 @@ async def test_a_win_back_offer_reaches_treated_members_once_and_the_lift_counts
     assert control
 
     def app(member: str) -> httpx.AsyncClient:
-        bearer = {"Authorization": f"Bearer {member_token(member)}"}
-        return httpx.AsyncClient(timeout=10, headers=bearer)
+        return httpx.AsyncClient(
+            timeout=10, headers={"Authorization": f"Bearer {member_token(member)}"}
+        )
 
     async def titles(member: str) -> list[str]:
         async with app(member) as http:

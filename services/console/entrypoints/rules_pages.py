@@ -114,6 +114,35 @@ async def save(
     return _editor(console, request, session, rule_id, history, spec, error=problem, status=422)
 
 
+@router.post("/rules/{rule_id}/replay", response_class=HTMLResponse)
+async def replay(
+    request: Request,
+    console: ConsoleDep,
+    rule_id: str,
+    spec: Annotated[str, Form(max_length=20_000)] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """The rule as edited, replayed over the last 30 days beside the version in force."""
+    session = manager(console, request, csrf)
+    parsed, error = parsed_spec(spec, rule_id)
+    answer: Answer | None = None
+    if parsed is not None:
+        answer = await console.backends.call(
+            "rules",
+            "POST",
+            f"/v1/rules/{path_segment(rule_id)}/replay",
+            key=session.key,
+            scope=ADMIN,
+            params={"days": 30},
+            json=parsed,
+            timeout=120,
+        )
+    ok = answer is not None and answer.ok
+    problem = error if answer is None else (None if ok else answer.problem)
+    result = answer.body if ok and answer is not None else None
+    return page(console, request, "replay.html", session=session, result=result, problem=problem)
+
+
 @router.get("/rules/{rule_id}/recent-events", response_class=HTMLResponse)
 async def recent_events(request: Request, console: ConsoleDep, rule_id: str) -> Response:
     """The newest events as they arrived, to pick one for the simulator (loaded into the
