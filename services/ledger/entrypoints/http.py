@@ -11,6 +11,7 @@ from services.ledger.adapters.orm import (
     entries,
     erased_members,
     lots,
+    member_prices,
     member_tiers,
     operations,
     redemptions,
@@ -71,7 +72,8 @@ async def list_entries(
 async def export_member(member_id: MemberId, principal: Caller, ledger: LedgerDep) -> Response:
     """Everything the ledger holds about the member, as one JSON document streamed as it is
     read (right of access and portability): balance, tier, every entry, operation, lot,
-    redemption and voucher. An admin key, or the member's own token."""
+    redemption and voucher, and the rewards offers made cheaper for them. An admin key, or the
+    member's own token."""
     require_member_access(principal, member_id, SCOPE_ADMIN)
     key = select(balances.c.account_key).where(balances.c.member_id == member_id)
     return member_export(
@@ -86,6 +88,7 @@ async def export_member(member_id: MemberId, principal: Caller, ledger: LedgerDe
             ("lots", lots, (lots.c.created_at,)),
             ("redemptions", redemptions, (redemptions.c.created_at,)),
             ("vouchers", vouchers, (vouchers.c.issued_at,)),
+            ("prices", member_prices, (member_prices.c.granted_at,)),  # offers' cheaper rewards
         ),
         where={  # the books know the member by their account key
             "entries": entries.c.account_key == key.scalar_subquery(),
