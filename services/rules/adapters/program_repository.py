@@ -159,8 +159,15 @@ class ProgramRepository:
         )
         return version
 
+    async def _row(self) -> dict[str, Any] | None:
+        """The one row of ``rfm_cutpoints``: the RFM boundaries and the last refresh."""
+        found: dict[str, Any] | None = await self.session.scalar(
+            select(rfm_cutpoints.c.cuts).where(rfm_cutpoints.c.id == 1)
+        )
+        return found
+
     async def cutpoints(self) -> Cutpoints | None:
-        row = await self.session.scalar(select(rfm_cutpoints.c.cuts).where(rfm_cutpoints.c.id == 1))
+        row = await self._row()
         if row is None or "members" not in row:
             return None
         return Cutpoints(
@@ -172,11 +179,11 @@ class ProgramRepository:
 
     async def refreshed(self) -> str | None:
         """The day and program version the audiences were last refreshed for."""
-        row = await self.session.scalar(select(rfm_cutpoints.c.cuts).where(rfm_cutpoints.c.id == 1))
+        row = await self._row()
         return None if row is None else row.get("refreshed")
 
     async def mark_refreshed(self, version: str, at: datetime) -> None:
-        row = await self.session.scalar(select(rfm_cutpoints.c.cuts).where(rfm_cutpoints.c.id == 1))
+        row = await self._row()
         await self._save_row({**(row or {}), "refreshed": version}, at)
 
     async def _save_row(self, document: dict[str, Any], at: datetime) -> None:
@@ -189,7 +196,7 @@ class ProgramRepository:
         )
 
     async def save_cutpoints(self, cuts: Cutpoints, at: datetime) -> None:
-        row = await self.session.scalar(select(rfm_cutpoints.c.cuts).where(rfm_cutpoints.c.id == 1))
+        row = await self._row()
         document = {
             **(row or {}),
             "recency": list(cuts.recency),

@@ -86,18 +86,9 @@ class MemberState:
         for old in [d for d in self.daily if d < oldest]:
             del self.daily[old]
 
-    def window(self, moment: datetime, days: int) -> tuple[int, Decimal]:
-        """Purchases and spend over the ``days`` ending with ``moment``'s day."""
-        since = (moment.date() - timedelta(days=days - 1)).isoformat()
-        count, spent = 0, Decimal(0)
-        for day, (n, amount) in self.daily.items():
-            if day >= since:
-                count += n
-                spent += Decimal(amount)
-        return count, spent
-
     def windows(self, moment: datetime) -> dict[int, tuple[int, Decimal]]:
-        """:meth:`window` for each of :data:`WINDOWS`, in one pass over the days."""
+        """Purchases and spend over each of :data:`WINDOWS` (days ending with ``moment``'s
+        day), in one pass over the days."""
         today = moment.date()
         starts = [(days, (today - timedelta(days=days - 1)).isoformat()) for days in WINDOWS]
         counts = dict.fromkeys(WINDOWS, 0)

@@ -1,7 +1,7 @@
 """Keeping a member's audiences and offers current: after each event (with the facts the
 rules just saw) and when time alone moves them (the daily pass). Pure."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -18,7 +18,7 @@ def place(
     facts: Mapping[str, Any],
     moment: datetime,
     audiences: Sequence[tuple[Audience, Condition]],
-    offers: Sequence[Offer],
+    offers: Collection[Offer],
 ) -> Placement:
     """Move the member into the audiences whose condition ``facts`` (theirs, as of
     ``moment``) meet and out of the others; then every live offer of an audience they are in

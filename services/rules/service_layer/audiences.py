@@ -49,7 +49,7 @@ async def rank_rfm(sessions: Sessions, now: datetime) -> int:
                 if m.last_purchase_at is None:
                     continue
                 recency = (now - m.last_purchase_at).days
-                count, spent = m.window(now, 365)
+                count, spent = m.windows(now)[365]
                 if 0 <= recency <= 365 and count:
                     active.append((recency, count, spent))
     async with sessions() as session, session.begin():

@@ -1,5 +1,6 @@
 """The rules in force, compiled once per version and shared by every event."""
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -86,19 +87,19 @@ class RuleBook:
         kept = tuple(c for c in self.rules if c.rule.rule_id != rule_id)
         current = [c.rule.version for c in self.rules if c.rule.rule_id == rule_id]
         version = max(current, default=0) + 1
-        if isinstance(spec, OfferSpec):
-            if not offer.gives_points:  # type: ignore[union-attr]
-                raise ValueError("a cheaper reward has no points to replay or simulate")
-            draft = compile_offer(spec.to_offer(version))
-        else:
+        if isinstance(spec, RuleSpec):
             draft = compile_rule(spec.to_rule(version))
+        elif offer is not None and offer.gives_points:
+            draft = compile_offer(dataclasses.replace(offer, version=version))
+        else:
+            raise ValueError("a cheaper reward has no points to replay or simulate")
         book = RuleBook(None, ttl=float("inf"), currency=self.currency)  # type: ignore[arg-type]
         book.rules = (*kept, draft) if spec.enabled else kept
         book.tiers = list(self.tiers)
         book.audiences = list(self.audiences)
         book.offers = dict(self.offers)
-        if offer is not None:
-            book.offers[offer.offer_id] = draft.offer  # type: ignore[assignment]
+        if draft.offer is not None:
+            book.offers[draft.offer.offer_id] = draft.offer
         book.cuts = self.cuts
         book._freshness.read_now()
         return book
@@ -156,9 +157,10 @@ class RuleBook:
 
     def _audience(self, spec: AudienceSpec, version: int) -> tuple[Audience, CelPredicate]:
         key = (spec.id, version)
+        audience = spec.to_audience(version)
         if key not in self._audience_compiled:
-            self._audience_compiled[key] = compile_audience(spec.to_audience(version))
-        return spec.to_audience(version), self._audience_compiled[key]
+            self._audience_compiled[key] = compile_audience(audience)
+        return audience, self._audience_compiled[key]
 
     @property
     def places(self) -> bool:
@@ -167,8 +169,7 @@ class RuleBook:
 
     def place(self, member: MemberState, facts: dict[str, Any], moment: Any) -> Placement:
         """Keep the member's audiences and offers current (``facts``: theirs, as of now)."""
-        live = [o for o in self.offers.values() if o.enabled]
-        return place(member, facts, moment, self.audiences, live)
+        return place(member, facts, moment, self.audiences, self.offers.values())
 
     def facts(
         self, event: LoyaltyEvent, member: MemberState, member_facts: dict[str, Any] | None = None
