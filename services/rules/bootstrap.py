@@ -9,6 +9,7 @@ from services.rules.adapters.orm import erased_members, outbox
 from services.rules.entrypoints import (
     admin_http,
     audiences_http,
+    challenges_http,
     erasure_http,
     http,
     members_http,
@@ -96,6 +97,9 @@ def build_app(
             offers_http.admin,
             offers_http.reports,
             offers_http.members,
+            challenges_http.admin,
+            challenges_http.reports,
+            challenges_http.members,
         ],
         fast_paths=[Middleware(IngestFastPath, authenticator=parts.authenticator, accept=accept)],
         schemas=[CloudEvent],  # the ingest body, validated by hand (exact decimals)

@@ -26,6 +26,8 @@ _AWARDS: dict[str, type[BaseModel]] = {
     awards.MEMBER_TIER_CHANGED: awards.TierChanged,
     awards.MEMBER_PROFILE_CHANGED: awards.ProfileChanged,
     awards.OFFER_GRANTED: awards.OfferGranted,
+    awards.CHALLENGE_COMPLETED: awards.ChallengeNews,
+    awards.CHALLENGE_PROGRESSED: awards.ChallengeNews,
     awards.POINTS_AWARDED: awards.PointsAwarded,  # the shape before points.decided
     awards.POINTS_REVOKED: awards.PointsRevoked,  # the same
     erasure.MEMBER_ERASED: erasure.MemberErased,

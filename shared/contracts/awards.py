@@ -12,6 +12,8 @@ POINTS_REVOKED = "points.revoked"
 MEMBER_TIER_CHANGED = "member.tier_changed"
 MEMBER_PROFILE_CHANGED = "member.profile_changed"
 OFFER_GRANTED = "offer.granted"
+CHALLENGE_COMPLETED = "challenge.completed"
+CHALLENGE_PROGRESSED = "challenge.progressed"
 
 _Id = Field(min_length=1, max_length=200)
 
@@ -113,6 +115,27 @@ class OfferGranted(BaseModel):
     reward_points: int | None = Field(
         default=None, ge=0, le=10**9, description="and what it costs the member"
     )
+
+
+class ChallengeNews(BaseModel):
+    """A member completed a challenge (``challenge.completed``: its points come as a
+    ``points.decided`` of rule ``challenge:<id>``; a badge with
+    it) or has one step left (``challenge.progressed``, when the challenge asks to nudge)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    member_id: str = _Id
+    challenge_id: str = Field(min_length=1, max_length=100)
+    challenge_version: int = Field(ge=1)
+    name: str = Field(min_length=1, max_length=500, description="in the member's language")
+    language: str = Field(max_length=10, description="of the name and badge")
+    progress: int = Field(ge=0, description="steps made")
+    target: int = Field(ge=1, description="steps the goal asks for")
+    points: int = Field(default=0, ge=0, description="the points its completion gave")
+    badge_id: str | None = Field(default=None, max_length=100)
+    badge_name: str | None = Field(default=None, max_length=500)
+    badge_icon: str | None = Field(default=None, max_length=4)
+    at: AwareDatetime
 
 
 # The message a member gets for points a rule awarded, when not the usual points message: a

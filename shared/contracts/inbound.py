@@ -93,8 +93,7 @@ Timezone = Annotated[
 
 class Consents(_Payload):
     """What the member agreed to be sent (Danish and Swedish marketing law: email and push
-    marketing only with consent). Receipts, such as a voucher, are service messages: sent
-    regardless."""
+    marketing only with consent); receipts (a voucher) are service messages, sent anyway."""
 
     email: bool = False
     push: bool = False
@@ -172,11 +171,15 @@ class ReferralCompleted(OpenPayload):
     )
 
 
-class ComplaintResolved(OpenPayload):
-    """A complaint of the member's was resolved (goodwill may follow)."""
+class ComplaintOpened(OpenPayload):
+    """A member complained: until it is resolved, their ladder stage may fall (Forgive me)."""
 
     complaint_id: str = Field(min_length=1, max_length=200)
     severity: Literal["low", "medium", "high"] = "medium"
+
+
+class ComplaintResolved(ComplaintOpened):
+    """A complaint of the member's was resolved (goodwill may follow)."""
 
 
 class OfferActivated(OpenPayload):
@@ -193,6 +196,7 @@ InboundPayload = (
     | MemberProfileUpdated
     | MemberActivity
     | ReferralCompleted
+    | ComplaintOpened
     | ComplaintResolved
     | OfferActivated
     | ErasureRequested
@@ -206,6 +210,7 @@ INBOUND_TYPES: dict[str, type[InboundPayload]] = {
     "member.profile_updated": MemberProfileUpdated,
     "member.activity": MemberActivity,
     "referral.completed": ReferralCompleted,
+    "complaint.opened": ComplaintOpened,
     "complaint.resolved": ComplaintResolved,
     OFFER_ACTIVATED: OfferActivated,
     ERASURE_REQUESTED: ErasureRequested,

@@ -160,7 +160,7 @@ async def redeem(
     )
 
 
-CATEGORIES = ("points", "rewards", "tier", "birthday", "service", "offers")
+CATEGORIES = ("points", "rewards", "tier", "birthday", "service", "offers", "challenges")
 CHANNELS = ("inbox", "email", "push")
 
 

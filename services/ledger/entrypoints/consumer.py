@@ -8,6 +8,8 @@ from services.ledger.domain.model import Policy
 from services.ledger.service_layer.points import book_points, note_prices
 from services.ledger.service_layer.unit_of_work import UnitOfWork
 from shared.contracts.awards import (
+    CHALLENGE_COMPLETED,
+    CHALLENGE_PROGRESSED,
     MEMBER_PROFILE_CHANGED,
     MEMBER_TIER_CHANGED,
     OFFER_GRANTED,
@@ -36,6 +38,9 @@ ROUTES = Dispatch(
         POINTS_REVOKED: Route(messages.revocation, BOOK),
         MEMBER_PROFILE_CHANGED: SKIP,  # for the services that speak to members
         OFFER_GRANTED: Route(messages.offer_price, PRICES),  # a cheaper reward, if one
+        # A challenge's points arrive in its points.decided; the badge is the rules'.
+        CHALLENGE_COMPLETED: SKIP,
+        CHALLENGE_PROGRESSED: SKIP,
     },
 )
 

@@ -12,7 +12,9 @@ from services.notifications.domain.notices import (
 )
 from services.notifications.domain.preferences import Profile
 from shared.contracts.awards import (
+    CHALLENGE_COMPLETED,
     NOTICES_OF_DEFAULT_RULES,
+    ChallengeNews,
     OfferGranted,
     ProfileChanged,
     TierChanged,
@@ -53,6 +55,15 @@ def offer_granted(event: CloudEvent) -> NotifyMember | None:
     return _notify(
         Notice(event.id, offer.member_id, "offer_granted", Category.OFFERS, event.time, data)
     )
+
+
+def challenge_news(event: CloudEvent) -> NotifyMember | None:
+    """A challenge completed (its badge earned), or one step left: told once, in the
+    language the rules wrote its name in."""
+    news = payload_of(event, ChallengeNews)
+    kind = "challenge_completed" if event.type == CHALLENGE_COMPLETED else "challenge_progressed"
+    data = news.model_dump(mode="json") | {"steps_left": news.target - news.progress}
+    return _notify(Notice(event.id, news.member_id, kind, Category.CHALLENGES, event.time, data))
 
 
 def points_expiring(event: CloudEvent) -> NotifyMember | None:

@@ -15,6 +15,7 @@ class Category(StrEnum):
     BIRTHDAY = "birthday"
     SERVICE = "service"  # the welcome, goodwill after a complaint
     OFFERS = "offers"  # an offer became the member's
+    CHALLENGES = "challenges"  # a challenge completed (a badge earned), or nearly
 
 
 class Channel(StrEnum):

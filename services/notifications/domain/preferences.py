@@ -15,6 +15,7 @@ DEFAULT_CHANNELS: dict[Category, frozenset[Channel]] = {
     Category.BIRTHDAY: frozenset({Channel.INBOX, Channel.EMAIL, Channel.PUSH}),
     Category.SERVICE: frozenset({Channel.INBOX, Channel.EMAIL}),
     Category.OFFERS: frozenset({Channel.INBOX, Channel.EMAIL, Channel.PUSH}),
+    Category.CHALLENGES: frozenset({Channel.INBOX, Channel.PUSH}),
 }
 
 

@@ -10,6 +10,8 @@ from services.notifications.service_layer.handlers import notify_members, take_p
 from services.notifications.service_layer.template_book import TemplateBook
 from services.notifications.service_layer.unit_of_work import UnitOfWork
 from shared.contracts.awards import (
+    CHALLENGE_COMPLETED,
+    CHALLENGE_PROGRESSED,
     MEMBER_PROFILE_CHANGED,
     MEMBER_TIER_CHANGED,
     OFFER_GRANTED,
@@ -37,6 +39,8 @@ ROUTES = Dispatch(
         **routes_for(LEDGER_EVENT_TYPES, Route(messages.ledger_news, NOTIFY)),
         POINTS_EXPIRING: Route(messages.points_expiring, NOTIFY),
         OFFER_GRANTED: Route(messages.offer_granted, NOTIFY),
+        CHALLENGE_COMPLETED: Route(messages.challenge_news, NOTIFY),
+        CHALLENGE_PROGRESSED: Route(messages.challenge_news, NOTIFY),
         **routes_for(VOUCHER_EVENT_TYPES, Route(messages.voucher_news, NOTIFY)),
         MEMBER_ERASED: Route(erasure_from_news, ERASE, cuts=True),  # the rules' or the ledger's
         # For the ledger: it tells the member what it did to the points.

@@ -11,6 +11,7 @@ import cel
 from services.rules.adapters.facts import Facts, LineFacts
 from services.rules.adapters.simple_cel import UNSURE, compile_simple
 from services.rules.domain.audiences import Audience, Offer
+from services.rules.domain.challenges import Challenge
 from services.rules.domain.engine import Compiled
 from services.rules.domain.member import MemberState
 from services.rules.domain.rules import LinePoints, PointsPerAmount, Rule
@@ -149,8 +150,19 @@ _A_MEMBER = MemberState("a-member").facts(datetime(2026, 1, 1, tzinfo=UTC))
 def compile_audience(audience: Audience) -> CelPredicate:
     """An audience's condition, over ``member``; ExpressionError if it reads anything else."""
     where = f"audience {audience.audience_id} condition"
-    predicate = CelPredicate(audience.condition, where)
+    return compile_member_condition(audience.condition, where)
+
+
+def compile_member_condition(source: str, where: str) -> CelPredicate:
+    """A condition over ``member`` only (an audience's, a ladder stage's); ExpressionError if
+    it reads anything else or is not true or false for a member."""
+    predicate = CelPredicate(source, where)
     if other := sorted(set(predicate.variables) - {"member"}):
         raise ExpressionError(f"{where}: only member facts can be used, not {', '.join(other)}")
-    predicate({"member": _A_MEMBER})  # a condition that is not true or false fails here
+    predicate({"member": _A_MEMBER})
     return predicate
+
+
+def compile_challenge(challenge: Challenge) -> CelPredicate:
+    """Which events count as a step: a condition over the event's facts, as a rule's."""
+    return CelPredicate(challenge.condition, f"challenge {challenge.challenge_id} condition")

@@ -10,12 +10,14 @@ from services.rules.adapters.orm import (
     activities,
     audience_members,
     audience_moves,
+    challenge_members,
     erased_members,
     history,
     member_states,
     offer_assignments,
     processed_events,
     purchases,
+    stage_moves,
 )
 from services.rules.adapters.state_codec import member_from_json, member_to_json
 from services.rules.domain.member import MemberState
@@ -118,11 +120,12 @@ class MembersRepository:
             )
         )
         # For the program report and offers' lift, under the key.
-        for kept in (purchases, activities, offer_assignments):
+        for kept in (purchases, activities, offer_assignments, challenge_members):
             await self.session.execute(
                 update(kept).where(kept.c.member_id == member_id).values(member_id=key)
             )
-        for gone in (processed_events, audience_members, audience_moves, history):
+        gone_too = (processed_events, audience_members, audience_moves, history, stage_moves)
+        for gone in gone_too:
             await self.session.execute(delete(gone).where(gone.c.member_id == member_id))
         # Another member's referral that named them, kept for replays: gone too.
         await self.session.execute(

@@ -130,25 +130,23 @@ budgets = Table(
     Column("spent", BigInteger, nullable=False),
 )
 
+
+# A program document kept in every version, like rules (the newest is in force).
+def _versioned(name: str, key: str) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column(key, String(100), primary_key=True),
+        Column("version", Integer, primary_key=True),
+        Column("spec", JSON, nullable=False),
+        Column("created_at", UtcDateTime(), nullable=False),
+        Column("created_by", String(200), nullable=False),
+    )
+
+
 # Audiences and offers, every version kept like rules'; the newest is in force.
-audiences = Table(
-    "audiences",
-    metadata,
-    Column("audience_id", String(100), primary_key=True),
-    Column("version", Integer, primary_key=True),
-    Column("spec", JSON, nullable=False),
-    Column("created_at", UtcDateTime(), nullable=False),
-    Column("created_by", String(200), nullable=False),
-)
-offers = Table(
-    "offers",
-    metadata,
-    Column("offer_id", String(100), primary_key=True),
-    Column("version", Integer, primary_key=True),
-    Column("spec", JSON, nullable=False),
-    Column("created_at", UtcDateTime(), nullable=False),
-    Column("created_by", String(200), nullable=False),
-)
+audiences = _versioned("audiences", "audience_id")
+offers = _versioned("offers", "offer_id")
 
 # Who is in each audience now (the member's state says the same), for counts, samples and
 # exports; and every entry and exit with its time ("who entered lapsing this week").
@@ -203,6 +201,41 @@ rfm_cutpoints = Table(
     Column("id", Integer, primary_key=True),
     Column("cuts", JSON, nullable=False),
     Column("computed_at", UtcDateTime(), nullable=False),
+)
+
+
+# Challenges, partners and the ladder's stages (one document, id "default").
+challenges = _versioned("challenges", "challenge_id")
+partners = _versioned("partners", "partner_id")
+ladders = _versioned("ladders", "ladder_id")
+
+# Each member's way through a challenge (their state holds the same): joined, progressed,
+# completed, what the completion gave; for the console's counts and cost.
+challenge_members = Table(
+    "challenge_members",
+    metadata,
+    Column("challenge_id", String(100), primary_key=True),
+    Column("member_id", String(200), primary_key=True),
+    Column("progress", Integer, nullable=False),
+    Column("joined_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("completed_at", UtcDateTime(), nullable=True),
+    Column("points", BigInteger, nullable=False),
+)
+
+# Every change of a member's ladder stage: the distribution at any moment and the movement
+# between two moments are read from it.
+stage_moves = Table(
+    "stage_moves",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("member_id", String(200), nullable=False),
+    Column("previous", String(50), nullable=False),
+    Column("stage", String(50), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Index("ix_stage_moves_member_at", "member_id", "at"),
 )
 
 # Members who were erased, by a digest of their id: their later events are refused.

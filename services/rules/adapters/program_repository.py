@@ -7,14 +7,41 @@ from pydantic import BaseModel
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.rules.adapters.challenge_specs import ChallengeSpec, LadderSpec, PartnerSpec
 from services.rules.adapters.offer_specs import AudienceSpec, OfferSpec
-from services.rules.adapters.orm import audiences, offers, rfm_cutpoints, rules, tiers
+from services.rules.adapters.orm import (
+    audiences,
+    challenges,
+    ladders,
+    offers,
+    partners,
+    rfm_cutpoints,
+    rules,
+    tiers,
+)
 from services.rules.adapters.rule_specs import RuleSpec, TierSpec
 from services.rules.domain.rfm import Cutpoints
 from shared.bulk import insert_rows
 from shared.contracts.names import STORED
 
 S = TypeVar("S", bound=BaseModel)
+Versioned = AudienceSpec | OfferSpec | ChallengeSpec | PartnerSpec | LadderSpec
+# Each kind of versioned document: its table and key column.
+_TABLES: dict[str, tuple[Any, str]] = {
+    "audience": (audiences, "audience_id"),
+    "offer": (offers, "offer_id"),
+    "challenge": (challenges, "challenge_id"),
+    "partner": (partners, "partner_id"),
+    "ladder": (ladders, "ladder_id"),
+}
+_KINDS: dict[type, str] = {
+    AudienceSpec: "audience",
+    OfferSpec: "offer",
+    ChallengeSpec: "challenge",
+    PartnerSpec: "partner",
+    LadderSpec: "ladder",
+}
+LADDER_ID = "default"  # the program's one ladder
 
 
 class ProgramRepository:
@@ -97,6 +124,17 @@ class ProgramRepository:
     async def offers_in_force(self) -> list[tuple[OfferSpec, int]]:
         return await self._newest(offers, "offer_id", OfferSpec)
 
+    async def challenges_in_force(self) -> list[tuple[ChallengeSpec, int]]:
+        return await self._newest(challenges, "challenge_id", ChallengeSpec)
+
+    async def partners_in_force(self) -> list[tuple[PartnerSpec, int]]:
+        return await self._newest(partners, "partner_id", PartnerSpec)
+
+    async def ladder(self) -> tuple[LadderSpec, int] | None:
+        """The ladder saved last (None: the program runs the shipped default)."""
+        found = await self._newest(ladders, "ladder_id", LadderSpec)
+        return found[0] if found else None
+
     async def _newest(self, table: Any, key: str, spec: type[S]) -> list[tuple[S, int]]:
         newest = (
             select(table.c[key], func.max(table.c.version).label("version"))
@@ -114,8 +152,9 @@ class ProgramRepository:
         return [(spec.model_validate(r.spec, context=STORED), r.version) for r in rows]
 
     async def versions(self, kind: str, item_id: str) -> list[dict[str, Any]]:
-        """Every version of an audience or offer (``kind``), oldest first."""
-        table, key = (audiences, "audience_id") if kind == "audience" else (offers, "offer_id")
+        """Every version of an audience, offer, challenge, partner or ladder (``kind``),
+        oldest first."""
+        table, key = _TABLES[kind]
         rows = await self.session.execute(
             select(table).where(table.c[key] == item_id).order_by(table.c.version)
         )
@@ -129,16 +168,15 @@ class ProgramRepository:
             for r in rows
         ]
 
-    async def save_versioned(self, spec: AudienceSpec | OfferSpec, *, by: str) -> int:
-        """Store an audience or offer as its next version (unchanged: the same version)."""
-        table, key = (
-            (audiences, "audience_id") if isinstance(spec, AudienceSpec) else (offers, "offer_id")
-        )
+    async def save_versioned(self, spec: Versioned, *, by: str) -> int:
+        """Store a document as its next version (unchanged: the same version)."""
+        table, key = _TABLES[_KINDS[type(spec)]]
+        item_id = LADDER_ID if isinstance(spec, LadderSpec) else spec.id
         document = spec.model_dump(mode="json")
         last = (
             await self.session.execute(
                 select(table.c.version, table.c.spec)
-                .where(table.c[key] == spec.id)
+                .where(table.c[key] == item_id)
                 .order_by(table.c.version.desc())
                 .limit(1)
             )
@@ -149,7 +187,7 @@ class ProgramRepository:
         await self.session.execute(
             insert(table).values(
                 {
-                    key: spec.id,
+                    key: item_id,
                     "version": version,
                     "spec": document,
                     "created_at": datetime.now(UTC),

@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from services.rules.domain.audiences import Group, OfferHolding
+from services.rules.domain.challenges import Progress
 from services.rules.domain.member import MemberState, RuleUsage
 from services.rules.domain.returns import EarnedShare, PurchaseRecord
 
@@ -51,6 +52,22 @@ def member_to_json(member: MemberState) -> dict[str, Any]:
             }
             for offer, h in m.offers.items()
         },
+        "challenges": {
+            c: {
+                "started": p.started,
+                "count": p.count,
+                "last": p.last,
+                "seen": list(p.seen),
+                "completed_at": p.completed_at,
+            }
+            for c, p in m.challenges.items()
+        },
+        "badges": dict(m.badges),
+        "open_complaints": list(m.open_complaints),
+        "last_review_at": _iso(m.last_review_at),
+        "last_referral_at": _iso(m.last_referral_at),
+        "stage": m.stage,
+        "stage_since": m.stage_since,
     }
 
 
@@ -60,7 +77,7 @@ def _iso(value: date | datetime | None) -> str | None:
 
 def member_from_json(member_id: str, data: dict[str, Any], version: int) -> MemberState:
     data = dict(data)
-    for key in ("enrolled_at", "last_purchase_at"):
+    for key in ("enrolled_at", "last_purchase_at", "last_review_at", "last_referral_at"):
         data[key] = datetime.fromisoformat(data[key]) if data.get(key) else None
     data["birthday"] = date.fromisoformat(data["birthday"]) if data.get("birthday") else None
     data["usage"] = {k: RuleUsage(**v) for k, v in data.get("usage", {}).items()}
@@ -72,6 +89,7 @@ def member_from_json(member_id: str, data: dict[str, Any], version: int) -> Memb
         )
         for k, v in data.get("offers", {}).items()
     }
+    data["challenges"] = {k: Progress(**v) for k, v in data.get("challenges", {}).items()}
     data["member_id"] = member_id
     return MemberState(**data, version=version)
 

@@ -17,6 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from services.rules.domain.ladder import StageMove
 from services.rules.domain.rules import Caps, Driver, Effect, Rule
 
 OFFER_RULE_PREFIX = "offer:"  # an offer's points are booked under rule id "offer:<id>"
@@ -167,3 +168,4 @@ class Placement:
 
     moves: list[Move] = field(default_factory=list)
     grants: list[Grant] = field(default_factory=list)
+    stage: StageMove | None = None  # the member's new ladder stage

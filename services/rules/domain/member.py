@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from services.rules.domain.audiences import OfferHolding
+from services.rules.domain.challenges import Progress
 from services.rules.domain.rfm import Cutpoints, rfm_scores
 
 WINDOWS = (30, 90, 365)  # days over which frequency and spend are facts
@@ -19,6 +20,10 @@ def celebration_days(day: date) -> set[str]:
     if (day.month, day.day) == (2, 28) and not calendar.isleap(day.year):
         days.add("02-29")
     return days
+
+
+def _days_since(then: datetime | None, moment: datetime) -> int:
+    return (moment - then).days if then is not None else -1
 
 
 def month_key(moment: datetime) -> str:
@@ -75,6 +80,15 @@ class MemberState:
     attributes: dict[str, Any] = field(default_factory=dict)  # the sender's own profile fields
     audiences: dict[str, str] = field(default_factory=dict)  # audience id -> entered (ISO)
     offers: dict[str, OfferHolding] = field(default_factory=dict)
+    challenges: dict[str, Progress] = field(default_factory=dict)
+    badges: dict[str, str] = field(default_factory=dict)  # badge id -> earned (ISO)
+    # The loyalty ladder: complaints not yet resolved, the last review and referral, and the
+    # stage the member stands on (with since when).
+    open_complaints: list[str] = field(default_factory=list)
+    last_review_at: datetime | None = None
+    last_referral_at: datetime | None = None
+    stage: str = ""
+    stage_since: str = ""
     version: int = 0
 
     def bought(self, moment: datetime, amount: Decimal) -> None:
@@ -155,6 +169,11 @@ class MemberState:
             "attributes": dict(self.attributes),
             "audiences": sorted(self.audiences),
             "rfm": {"r": r, "f": f, "m": m},
+            "complaints_open": len(self.open_complaints),
+            "days_since_last_review": _days_since(self.last_review_at, moment),
+            "days_since_last_referral": _days_since(self.last_referral_at, moment),
+            "badges": sorted(self.badges),
+            "stage": self.stage,
         }
 
     # -- caps ------------------------------------------------------------------------------

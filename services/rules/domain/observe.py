@@ -52,10 +52,20 @@ def observe(member: MemberState, event: LoyaltyEvent) -> None:
             score = event.data.get("score")
             if isinstance(score, int):
                 member.nps_score = score
+        case "member.activity" if event.data.get("activity") == "review":
+            member.last_review_at = max(moment, member.last_review_at or moment)
         case "referral.completed":
             member.referrals += 1
+            member.last_referral_at = max(moment, member.last_referral_at or moment)
+        case "complaint.opened":
+            complaint = str(event.data.get("complaint_id"))
+            if complaint not in member.open_complaints and len(member.open_complaints) < 100:
+                member.open_complaints.append(complaint)
         case "complaint.resolved":
             member.complaints_resolved += 1
+            complaint = str(event.data.get("complaint_id"))
+            if complaint in member.open_complaints:
+                member.open_complaints.remove(complaint)
         case "offer.activated":
             held = member.offers.get(str(event.data.get("offer_id")))
             if held is not None and held.activated_at is None:

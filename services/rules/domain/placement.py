@@ -1,11 +1,12 @@
-"""Keeping a member's audiences and offers current: after each event (with the facts the
-rules just saw) and when time alone moves them (the daily pass). Pure."""
+"""Keeping a member's ladder stage, audiences and offers current: after each event (with the
+facts the rules just saw) and when time alone moves them (the daily pass). Pure."""
 
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
 from services.rules.domain.audiences import Audience, Grant, Move, Offer, OfferHolding, Placement
+from services.rules.domain.ladder import Stage, climb
 from services.rules.domain.member import MemberState
 
 
@@ -19,12 +20,18 @@ def place(
     moment: datetime,
     audiences: Sequence[tuple[Audience, Condition]],
     offers: Collection[Offer],
+    stages: Sequence[tuple[Stage, Condition]] = (),
 ) -> Placement:
     """Move the member into the audiences whose condition ``facts`` (theirs, as of
     ``moment``) meet and out of the others; then every live offer of an audience they are in
     becomes theirs, once: treated or control by the offer's hash. An offer stays theirs when
     they leave its audience (it was given), until it ends."""
     placement = Placement()
+    if stages:  # first: audiences may name the stage
+        placement.stage = climb(member.member_id, member.stage, facts, moment, stages)
+        if placement.stage is not None:
+            member.stage, member.stage_since = placement.stage.stage, moment.isoformat()
+            facts = {**facts, "stage": member.stage}
     scope = {"member": facts}
     current = {audience.audience_id for audience, _ in audiences}
     for gone in [a for a in member.audiences if a not in current]:  # disabled since

@@ -31,6 +31,7 @@ ROUTES = Dispatch(
         "member.profile_updated": Route(messages.evaluation, EVALUATE),
         "member.activity": Route(messages.evaluation, EVALUATE),
         "referral.completed": Route(messages.evaluation, EVALUATE),
+        "complaint.opened": Route(messages.evaluation, EVALUATE),
         "complaint.resolved": Route(messages.evaluation, EVALUATE),
         "offer.activated": Route(messages.evaluation, EVALUATE),
         ERASURE_REQUESTED: Route(messages.erasure_request, ERASE, cuts=True),

@@ -16,6 +16,7 @@ from typing import Any
 
 from services.rules.domain.audiences import Placement
 from services.rules.domain.budgets import Budgets
+from services.rules.domain.challenges import Step
 from services.rules.domain.commands import EvaluateEvent
 from services.rules.domain.engine import evaluate, why_not
 from services.rules.domain.exchange import Rate
@@ -23,6 +24,7 @@ from services.rules.domain.member import MemberState
 from services.rules.domain.model import Award, Decision, LoyaltyEvent, TierChange
 from services.rules.domain.observe import observe
 from services.rules.domain.returns import InvalidReturn, PurchaseRecord, UnknownPurchase
+from services.rules.service_layer.challenges import take_steps
 from services.rules.service_layer.conversion import in_program_currency
 from services.rules.service_layer.rulebook import RuleBook
 from services.rules.service_layer.unit_of_work import UNREMEMBERED, Decided, UnitOfWork
@@ -162,8 +164,13 @@ def _decide(
     observe(member, event)
     moment = event.occurred_at
     known = member.facts(moment, book.cuts)  # what the rules see, the history keeps
-    evaluated = evaluate(event, book.facts(event, member, known), book.rules, member, members)
+    event_facts = book.facts(event, member, known)
+    evaluated = evaluate(event, event_facts, book.rules, member, members)
     awards = [a for a in (_granted(a, budgets, member) for a in evaluated) if a is not None]
+    steps: list[Step] = []
+    if book.challenges:
+        speaking = awards[0].language if awards else member.language
+        steps, completions = take_steps(event, member, event_facts, book, speaking)
     previous = member.tier
     review = event.event_type == "member.anniversary"
     member.tier = book.tier_for(member, event, review=review)
@@ -192,13 +199,15 @@ def _decide(
             sent_as=(event.source, event.sent_id) if event.sent_id else None,
         )
         record.record(awards)
+    if steps:
+        awards += completions  # (not taken back by a return: the challenge was completed)
     others = [members[m] for m in sorted({a.member_id for a in awards} - {member.member_id})]
     decision = Decision(member, awards=awards, tier_change=change, others=others)
     placement = Placement()
     if book.places and now is not None:
         placement = _placed(member, known, moment, now, book)
     remembered = known if event.event_type not in UNREMEMBERED else None
-    return Decided(event, decision, record, placement, remembered)
+    return Decided(event, decision, record, placement, remembered, steps)
 
 
 # An event this close to the time it is processed: audiences are kept with the facts the rules

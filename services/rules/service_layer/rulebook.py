@@ -9,25 +9,31 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.rules.adapters.cel_engine import (
     CelPredicate,
     compile_audience,
+    compile_challenge,
     compile_offer,
     compile_rule,
 )
+from services.rules.adapters.challenge_specs import ChallengeSpec, PartnerSpec
 from services.rules.adapters.facts import facts
 from services.rules.adapters.offer_specs import AudienceSpec, OfferSpec
 from services.rules.adapters.program_repository import ProgramRepository
 from services.rules.adapters.rule_specs import RulePack, RuleSpec, TierSpec
 from services.rules.domain.audiences import Audience, Offer, Placement
+from services.rules.domain.challenges import Challenge
 from services.rules.domain.engine import Compiled
+from services.rules.domain.ladder import Stage
 from services.rules.domain.member import MemberState
 from services.rules.domain.model import LoyaltyEvent
 from services.rules.domain.placement import place
 from services.rules.domain.rfm import Cutpoints
+from services.rules.service_layer.stages import compile_ladder, default_stages
+from services.rules.service_layer.tiers import Tiers
 from shared.freshness import Freshness
 
 RETURN_TYPE = "purchase.returned"
 
 
-class RuleBook:
+class RuleBook(Tiers):
     """Reloads from the database at most every ``ttl`` seconds, or at once after a local
     change, so a rule saved on one replica is in force on all within ``ttl``."""
 
@@ -51,6 +57,13 @@ class RuleBook:
         self.offers: dict[str, Offer] = {}
         self.cuts: Cutpoints | None = None
         self._audience_compiled: dict[tuple[str, int], CelPredicate] = {}
+        # Challenges (all, for their names; the live ones with their step conditions), the
+        # ladder's stages in order, and the partners.
+        self.all_challenges: dict[str, Challenge] = {}
+        self.challenges: list[tuple[Challenge, CelPredicate]] = []
+        self.stages: list[tuple[Stage, CelPredicate]] = default_stages()
+        self.partners: dict[str, PartnerSpec] = {}
+        self._challenge_compiled: dict[tuple[str, int], CelPredicate] = {}
 
     @classmethod
     def static(cls, pack: RulePack) -> "RuleBook":
@@ -68,9 +81,12 @@ class RuleBook:
         offers: Sequence[OfferSpec] = (),
         audiences: Sequence[Audience] = (),
         pack: RulePack | None = None,
+        challenges: Sequence[ChallengeSpec] = (),
     ) -> "RuleBook":
-        """A fixed book of a pack's rules (none: no rules), offers and audiences (for tests)."""
+        """A fixed book of a pack's rules (none: no rules), offers, audiences and challenges
+        (for tests)."""
         book = cls.static(pack or RulePack(rules=[]))
+        book._set_challenges([(c, 1) for c in challenges])
         every = [o.to_offer(1) for o in offers]
         compiled = [compile_offer(o) for o in every if o.gives_points]
         book.rules = (*book.rules, *compiled)
@@ -98,6 +114,8 @@ class RuleBook:
         book.tiers = list(self.tiers)
         book.audiences = list(self.audiences)
         book.offers = dict(self.offers)
+        book.all_challenges, book.challenges = self.all_challenges, self.challenges
+        book.stages, book.partners = self.stages, self.partners
         if draft.offer is not None:
             book.offers[draft.offer.offer_id] = draft.offer
         book.cuts = self.cuts
@@ -135,6 +153,9 @@ class RuleBook:
             audience_specs = await program.audiences_in_force()
             offer_specs = await program.offers_in_force()
             self.cuts = await program.cutpoints()
+            challenge_specs = await program.challenges_in_force()
+            ladder = await program.ladder()
+            partner_specs = await program.partners_in_force()
         compiled = []
         for spec, version in specs:
             key = (spec.id, version)
@@ -153,7 +174,24 @@ class RuleBook:
             compiled.append(self._compiled[key])
         self.rules = tuple(compiled)
         self.audiences = [self._audience(a, v) for a, v in audience_specs if a.enabled]
+        self._set_challenges(challenge_specs)
+        if ladder is not None and ladder[1] != self._ladder_version:
+            self.stages, self._ladder_version = compile_ladder(ladder[0]), ladder[1]
+        self.partners = {p.id: p for p, _ in partner_specs}
         self._needed = {}
+
+    _ladder_version = 0
+
+    def _set_challenges(self, specs: Sequence[tuple[ChallengeSpec, int]]) -> None:
+        self.all_challenges, self.challenges = {}, []
+        for spec, version in specs:
+            challenge = spec.to_challenge(version)
+            self.all_challenges[challenge.challenge_id] = challenge
+            key = (challenge.challenge_id, version)
+            if key not in self._challenge_compiled:
+                self._challenge_compiled[key] = compile_challenge(challenge)
+            if challenge.enabled:
+                self.challenges.append((challenge, self._challenge_compiled[key]))
 
     def _audience(self, spec: AudienceSpec, version: int) -> tuple[Audience, CelPredicate]:
         key = (spec.id, version)
@@ -164,12 +202,12 @@ class RuleBook:
 
     @property
     def places(self) -> bool:
-        """Whether there are audiences to keep current (else placing is skipped)."""
-        return bool(self.audiences)
+        """Whether there are stages or audiences to keep current (else placing is skipped)."""
+        return bool(self.audiences or self.stages)
 
     def place(self, member: MemberState, facts: dict[str, Any], moment: Any) -> Placement:
-        """Keep the member's audiences and offers current (``facts``: theirs, as of now)."""
-        return place(member, facts, moment, self.audiences, self.offers.values())
+        """Keep the member's stage, audiences and offers current (``facts``: theirs, now)."""
+        return place(member, facts, moment, self.audiences, self.offers.values(), self.stages)
 
     def facts(
         self, event: LoyaltyEvent, member: MemberState, member_facts: dict[str, Any] | None = None
@@ -188,6 +226,11 @@ class RuleBook:
                 for predicate in (c.condition, c.line_filter)
                 if predicate is not None
                 for name in predicate.variables
+            ) | frozenset(
+                name
+                for challenge, condition in self.challenges
+                if event_type in challenge.event_types
+                for name in condition.variables
             )
             self._needed[event_type] = needed
         return needed
@@ -202,18 +245,3 @@ class RuleBook:
             for c in self.rules
             if c.rule.caps.budget is not None and (refunds or event_types & set(c.rule.event_types))
         }
-
-    def lowest_tier(self) -> str:
-        return min(self.tiers, key=lambda t: t.min_points).name if self.tiers else "base"
-
-    def tier_for(self, member: MemberState, event: LoyaltyEvent, *, review: bool = False) -> str:
-        """The member's tier after ``event``: up as soon as the points earned over 12 months
-        allow; down only at a ``review`` (the membership anniversary), never after a quiet
-        month."""
-        qualifying = member.qualifying_points_12m(event.occurred_at)
-        reached = [t for t in self.tiers if qualifying >= t.min_points]
-        best = max(reached, key=lambda t: t.min_points, default=None)
-        if best is None:
-            return member.tier
-        current = {t.name: t.min_points for t in self.tiers}.get(member.tier, 0)
-        return best.name if review or best.min_points > current else member.tier

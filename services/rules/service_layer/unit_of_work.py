@@ -12,7 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.rules.adapters.audiences_repository import AudiencesRepository
 from services.rules.adapters.award_events import decision_events, offer_events
+from services.rules.adapters.challenge_events import challenge_events
 from services.rules.adapters.members_repository import MembersRepository
+from services.rules.adapters.progressions_repository import ProgressionsRepository
 from services.rules.adapters.rates import RatesRepository
 from services.rules.adapters.repository import (
     BudgetsRepository,
@@ -20,7 +22,9 @@ from services.rules.adapters.repository import (
     PurchasesRepository,
 )
 from services.rules.domain.audiences import Grant, Move, Placement
+from services.rules.domain.challenges import Step
 from services.rules.domain.exchange import Rate
+from services.rules.domain.ladder import StageMove
 from services.rules.domain.member import MemberState
 from services.rules.domain.model import Decision, LoyaltyEvent
 from services.rules.domain.returns import PurchaseRecord
@@ -45,6 +49,7 @@ class Decided:
     purchase: PurchaseRecord | None
     placement: Placement = field(default_factory=Placement)
     remembered: dict[str, Any] | None = None
+    steps: list[Step] = field(default_factory=list)  # made in challenges
 
 
 class Events(Protocol):
@@ -102,6 +107,12 @@ class Audiences(Protocol):
         ...
 
 
+class Progressions(Protocol):
+    async def keep(self, climbs: Sequence[StageMove], steps: Sequence[Step]) -> None:
+        """Record members' moves on the ladder and their steps in challenges."""
+        ...
+
+
 class UnitOfWork(Transaction, Protocol):
     """The repositories, and what a transaction does beyond them: keep a chunk's decisions
     with their messages, forget a member."""
@@ -124,6 +135,9 @@ class UnitOfWork(Transaction, Protocol):
     @property
     def audiences(self) -> Audiences: ...
 
+    @property
+    def progressions(self) -> Progressions: ...
+
     async def save(self, decided: Sequence[Decided], budgets: Mapping[str, int]) -> None: ...
 
     async def erase(self, member_id: str, erasure_event_id: str, now: datetime) -> bool:
@@ -143,6 +157,7 @@ class SqlAlchemyUnitOfWork(SqlAlchemyTransaction):
         self.budgets = BudgetsRepository(session)
         self.rates = RatesRepository(session)
         self.audiences = AudiencesRepository(session)
+        self.progressions = ProgressionsRepository(session)
 
     async def erase(self, member_id: str, erasure_event_id: str, now: datetime) -> bool:
         if not await self.members.erase(member_id, now):
@@ -167,13 +182,18 @@ class SqlAlchemyUnitOfWork(SqlAlchemyTransaction):
             await self.budgets.save_budgets(budgets_spent)
             moves = [m for d in decided for m in d.placement.moves]
             grants = [g for d in decided for g in d.placement.grants]
+            climbs = [d.placement.stage for d in decided if d.placement.stage is not None]
+            steps = [s for d in decided for s in d.steps]
             if moves or grants:
                 await self.audiences.keep(moves, grants)
+            if climbs or steps:
+                await self.progressions.keep(climbs, steps)
             await self.audiences.remember(
                 [(d.event, d.remembered) for d in decided if d.remembered is not None]
             )
             messages = [m for d in decided for m in decision_events(d.decision, d.event)]
             messages += offer_events(grants)
+            messages += challenge_events(steps)
             await self.events.queue(self._topic, messages)
         except IntegrityError as exc:
             raise RetryLater("events of this chunk are being processed concurrently") from exc

@@ -6,7 +6,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from services.rules.domain.audiences import Grant, Move
+from services.rules.domain.challenges import Step
 from services.rules.domain.exchange import Rate
+from services.rules.domain.ladder import StageMove
 from services.rules.domain.member import MemberState
 from services.rules.domain.model import Award, LoyaltyEvent, Revocation, TierChange
 from services.rules.domain.returns import PurchaseRecord
@@ -30,6 +32,8 @@ class FakeRulesUnitOfWork(FakeErasedMembers, FakeTransaction):
         self.tier_changes: list[TierChange] = []
         self.moves: list[Move] = []
         self.grants: list[Grant] = []
+        self.steps: list[Step] = []
+        self.climbs: list[StageMove] = []
         self._staged: tuple[Sequence[Decided], Mapping[str, int]] | None = None
 
     @property
@@ -38,6 +42,10 @@ class FakeRulesUnitOfWork(FakeErasedMembers, FakeTransaction):
         return self
 
     members = purchases = budgets = rates = audiences = events
+
+    @property
+    def progressions(self) -> "FakeProgressions":
+        return FakeProgressions()
 
     async def keep(self, moves: Sequence[Move], grants: Sequence[Grant]) -> None:
         """(The fake keeps moves and grants from the decisions at commit.)"""
@@ -115,5 +123,13 @@ class FakeRulesUnitOfWork(FakeErasedMembers, FakeTransaction):
                 self.tier_changes.append(d.decision.tier_change)
             self.moves.extend(d.placement.moves)
             self.grants.extend(d.placement.grants)
+            self.steps.extend(d.steps)
+            if d.placement.stage is not None:
+                self.climbs.append(d.placement.stage)
         self.spent.update(budgets)
         self._staged = None
+
+
+class FakeProgressions:
+    async def keep(self, climbs: Sequence[StageMove], steps: Sequence[Step]) -> None:
+        """(The fake keeps steps and climbs from the decisions at commit.)"""

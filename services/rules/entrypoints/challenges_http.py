@@ -1,0 +1,128 @@
+"""Challenges and the loyalty ladder over HTTP: saved and versioned (admin), counted and
+charted (reports); a member's own challenges, badges and stage (their token)."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query
+from pydantic import AwareDatetime
+
+from services.rules.adapters.cel_engine import ExpressionError
+from services.rules.adapters.challenge_specs import ChallengeSpec, LadderSpec
+from services.rules.adapters.program_repository import ProgramRepository
+from services.rules.entrypoints.context import RulesDep
+from services.rules.service_layer import progress
+from shared.auth import SCOPE_ADMIN, SCOPE_MEMBERS_READ, SCOPE_REPORTS
+from shared.callers import Caller, MemberId, require_member_access, scoped
+
+admin = APIRouter(prefix="/v1", tags=["challenges"], dependencies=[Depends(scoped(SCOPE_ADMIN))])
+reports = APIRouter(prefix="/v1", tags=["ladder"], dependencies=[Depends(scoped(SCOPE_REPORTS))])
+members = APIRouter(prefix="/v1", tags=["members"])
+ChallengeId = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9._-]*$")]
+
+
+@reports.get("/challenges")
+async def list_challenges(principal: Caller, rules: RulesDep) -> list[dict[str, Any]]:
+    """Every challenge at its newest version, with how many members joined it, are on their
+    way, completed it, and the points completions gave."""
+    return await progress.challenges_with_counts(rules.sessions)
+
+
+@reports.get("/challenges/{challenge_id}")
+async def challenge(
+    challenge_id: ChallengeId, principal: Caller, rules: RulesDep
+) -> dict[str, Any]:
+    async with rules.sessions() as session:
+        versions = await ProgramRepository(session).versions("challenge", challenge_id)
+    if not versions:
+        raise HTTPException(404, f"no challenge {challenge_id!r}")
+    counted = {
+        c["spec"]["id"]: c["members"] for c in await progress.challenges_with_counts(rules.sessions)
+    }
+    return {
+        "id": challenge_id,
+        "version": versions[-1]["version"],
+        "spec": versions[-1]["spec"],
+        "members": counted.get(challenge_id, {}),
+        "versions": versions,
+    }
+
+
+@admin.put("/challenges/{challenge_id}")
+async def save_challenge(
+    challenge_id: ChallengeId,
+    spec: Annotated[ChallengeSpec, Body()],
+    principal: Caller,
+    rules: RulesDep,
+) -> dict[str, Any]:
+    """Create the challenge or save its next version (unchanged: the same version); members'
+    progress is kept across versions."""
+    if spec.id != challenge_id:
+        raise HTTPException(422, f"the body's id {spec.id!r} differs from the path's")
+    try:
+        version = await progress.save_challenge(rules.sessions, spec, by=principal.name)
+    except (ExpressionError, progress.NotFound) as exc:
+        raise HTTPException(422, str(exc)) from exc
+    rules.book.invalidate()
+    return {"version": version, "spec": spec.model_dump(mode="json")}
+
+
+@reports.get("/ladder")
+async def ladder(principal: Caller, rules: RulesDep) -> dict[str, Any]:
+    """The ladder's stages in order (the first whose condition holds is a member's stage),
+    and how many members stand on each now."""
+    spec, version = await progress.ladder(rules.sessions)
+    now = datetime.now(UTC)
+    counts = (await progress.movement(rules.sessions, now, now))["at_end"]
+    return {
+        "version": version,
+        "stages": [
+            s.model_dump(mode="json") | {"members": counts.get(s.id, 0)} for s in spec.stages
+        ],
+    }
+
+
+@admin.put("/ladder")
+async def save_ladder(
+    spec: Annotated[LadderSpec, Body()], principal: Caller, rules: RulesDep
+) -> dict[str, Any]:
+    """Make these stages the ladder (members move at their next event or the daily pass)."""
+    try:
+        version = await progress.save_ladder(rules.sessions, spec, by=principal.name)
+    except ExpressionError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    rules.book.invalidate()
+    return {"version": version}
+
+
+@reports.get("/ladder/movement")
+async def movement(
+    principal: Caller,
+    rules: RulesDep,
+    start: Annotated[AwareDatetime | None, Query(alias="from")] = None,
+    end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+) -> dict[str, Any]:
+    """Members per stage at ``from`` and ``to`` (default: 30 days ago and now) and how many
+    moved from each stage to each other between them."""
+    end = end or datetime.now(UTC)
+    start = start or end - timedelta(days=30)
+    if start > end:
+        raise HTTPException(422, "from must not be after to")
+    return await progress.movement(rules.sessions, start, end)
+
+
+@members.get("/members/{member_id}/stage")
+async def member_stage(member_id: MemberId, principal: Caller, rules: RulesDep) -> dict[str, Any]:
+    """The member's ladder stage, since when and why; and their moves (members:read)."""
+    require_member_access(principal, member_id, SCOPE_MEMBERS_READ)
+    return await progress.member_stage(rules.sessions, rules.book, member_id)
+
+
+@members.get("/members/{member_id}/challenges")
+async def my_challenges(member_id: MemberId, principal: Caller, rules: RulesDep) -> dict[str, Any]:
+    """The member's challenges with progress ("2 of 3") and badges, in their language (the
+    member's own token, or members:read)."""
+    require_member_access(principal, member_id, SCOPE_MEMBERS_READ)
+    return await progress.member_challenges(
+        rules.sessions, rules.book, member_id, now=datetime.now(UTC)
+    )
