@@ -23,6 +23,9 @@ SCOPE_MEMBERS_WRITE = "members:write"
 SCOPE_REDEEM = "redemptions:write"
 SCOPE_REPORTS = "reports:read"
 SCOPE_ADMIN = "admin"
+# A partner's key: ``partner:<id>`` reads that partner's own settlement and posts its own
+# event types (source ``partners/<id>``), nothing else.
+PARTNER = "partner:"
 # What an admin key may do besides the admin routes: read the program's reports, and change
 # a member's choices on their behalf.
 _IMPLIED_BY_ADMIN = frozenset({SCOPE_REPORTS, SCOPE_MEMBERS_WRITE})
@@ -51,6 +54,11 @@ class Principal:
             or scope in self.scopes
             or (scope in _IMPLIED_BY_ADMIN and SCOPE_ADMIN in self.scopes)
         )
+
+    @property
+    def partner(self) -> str | None:
+        """The partner a partner's key speaks for (its scope ``partner:<id>``), if one."""
+        return next((s[len(PARTNER) :] for s in self.scopes if s.startswith(PARTNER)), None)
 
     def limited_to(self, scopes: Iterable[str]) -> "Principal":
         """The same caller with at most ``scopes``: a key asked to act with less than it may

@@ -26,6 +26,8 @@ ALL_SCOPES_KEY = "test-all-scopes-key"  # the fuzzer's: every operation reachabl
 MANAGER_KEY = "test-manager-key"  # a program manager's, in the console
 ANALYST_KEY = "test-analyst-key"  # a BI tool's: the program's figures, nobody's data
 DESK_KEY = "test-desk-key"  # a service desk's: reads and changes members' choices for them
+COFFEE_KEY = "test-coffee-key"  # partner coffee's: its own events and settlement
+BANK_KEY = "test-bank-key"  # partner bank's
 TOKEN_SECRET = "test-member-token-secret-0123456789"
 
 API_KEYS = json.dumps(
@@ -38,6 +40,8 @@ API_KEYS = json.dumps(
         {"name": "analyst", "key": ANALYST_KEY, "scopes": [SCOPE_REPORTS]},
         {"name": "desk", "key": DESK_KEY, "scopes": [SCOPE_MEMBERS_READ, SCOPE_MEMBERS_WRITE]},
         {"name": "fuzzer", "key": ALL_SCOPES_KEY, "scopes": ["*"]},
+        {"name": "coffee", "key": COFFEE_KEY, "scopes": ["partner:coffee"]},
+        {"name": "bank", "key": BANK_KEY, "scopes": ["partner:bank"]},
     ]
 )
 

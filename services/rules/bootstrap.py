@@ -15,6 +15,7 @@ from services.rules.entrypoints import (
     members_http,
     offers_http,
     operations_http,
+    partners_http,
     program_http,
     rates_http,
 )
@@ -100,6 +101,8 @@ def build_app(
             challenges_http.admin,
             challenges_http.reports,
             challenges_http.members,
+            partners_http.admin,
+            partners_http.either,
         ],
         fast_paths=[Middleware(IngestFastPath, authenticator=parts.authenticator, accept=accept)],
         schemas=[CloudEvent],  # the ingest body, validated by hand (exact decimals)

@@ -92,6 +92,7 @@ award_totals = Table(
     Column("driver", String(40), nullable=True),  # NULL for a take-back: its rule's driver
     Column("points", BigInteger, nullable=False),
     Column("awards", Integer, nullable=False),  # how many grants or take-backs
+    Column("funded_by", String(100), nullable=True),  # a partner paying; NULL: the program
 )
 
 # What members did besides buying (member.activity: reviews, surveys, NPS answers, app use ...),

@@ -129,6 +129,7 @@ class Revocation:
     source_event_id: str
     revoked_at: datetime
     language: str = "en"  # of the explanation
+    funded_by: str | None = None  # the partner its rule's points were funded by
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,13 @@ from fastapi.responses import JSONResponse, Response
 from opentelemetry.trace import SpanKind
 from pydantic import BaseModel, ValidationError
 
+from services.rules.adapters.challenge_specs import PartnerSpec
 from services.rules.entrypoints.context import RulesContext, RulesDep
-from services.rules.service_layer.ingest_checks import amounts_not_countable, returns_not_taken
+from services.rules.service_layer.ingest_checks import (
+    amounts_not_countable,
+    partners_own,
+    returns_not_taken,
+)
 from shared import tracing
 from shared.auth import SCOPE_INGEST
 from shared.callers import Caller, require_scope
@@ -58,9 +63,16 @@ async def ingest_events(request: Request, principal: Caller, rules: RulesDep) ->
     """Take one CloudEvent or a batch (all or nothing) and write it to ``loyalty.events.v1``:
     structured (``application/cloudevents+json`` or ``application/json``), batched
     (``application/cloudevents-batch+json``) or binary (``ce-*`` headers, the body is data)."""
-    require_scope(principal, SCOPE_INGEST)
+    partner = None
+    if not principal.may(SCOPE_INGEST) and principal.partner is not None:
+        await rules.book.refreshed()
+        partner = rules.book.partners.get(principal.partner)
+    if partner is None or not partner.enabled:
+        require_scope(principal, SCOPE_INGEST)
     headers = [(k.lower(), v) for k, v in request.headers.items()]
-    return await accept_events(await request.body(), headers=headers, context=rules)
+    return await accept_events(
+        await request.body(), headers=headers, context=rules, partner=partner
+    )
 
 
 async def accept_events(
@@ -68,6 +80,7 @@ async def accept_events(
     *,
     headers: list[tuple[str, str]],
     context: RulesContext,
+    partner: PartnerSpec | None = None,
 ) -> Response:
     """The ingest itself, for the route and its fast path (``headers``: names lower-cased):
     202 once Kafka acknowledged every event, else a problem document saying what to fix."""
@@ -85,6 +98,8 @@ async def accept_events(
         )
     trace = [(k, v) for k, v in headers if k in ("traceparent", "tracestate")]
     events, errors = _validate(items)
+    if not errors:
+        errors = partners_own(events, partner)
     if not errors:
         errors = await _members_erased(events, context)
     if not errors:

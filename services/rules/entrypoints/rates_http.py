@@ -18,7 +18,7 @@ from services.rules.adapters.rates import (
 )
 from services.rules.domain.exchange import MAX_RATE_AGE, Rate
 from services.rules.entrypoints.context import RulesDep
-from services.rules.service_layer.handlers import set_exchange_rates
+from services.rules.service_layer.conversion import set_exchange_rates
 from shared.auth import SCOPE_ADMIN
 from shared.callers import Caller, scoped
 from shared.contracts.currencies import CURRENCIES

@@ -1,12 +1,15 @@
 """Purchases in another currency than the program's, counted in the program's at the rate of
-their day: one query for a chunk's rates; a purchase with no rate is refused."""
+their day: one query for a chunk's rates; a purchase with no rate is refused. And the rates
+as an admin sets them."""
 
 import dataclasses
-from collections.abc import MutableMapping
+from collections.abc import MutableMapping, Sequence
+from datetime import UTC, datetime
 
 from services.rules.domain.exchange import (
     AmountTooLarge,
     NoRate,
+    Rate,
     no_rate,
     purchase_day,
     rate_for,
@@ -49,3 +52,10 @@ async def in_program_currency(
             continue
         converted[index] = dataclasses.replace(event, purchase=purchase)
     return converted
+
+
+async def set_exchange_rates(rates: Sequence[Rate], *, by: str, uow: UnitOfWork) -> None:
+    """Add rates, or correct those of the same currency and day (who set them is kept)."""
+    async with uow:
+        await uow.rates.set_rates(rates, by=by, at=datetime.now(UTC))
+        await uow.commit()

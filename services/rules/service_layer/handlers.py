@@ -19,7 +19,6 @@ from services.rules.domain.budgets import Budgets
 from services.rules.domain.challenges import Step
 from services.rules.domain.commands import EvaluateEvent
 from services.rules.domain.engine import evaluate, why_not
-from services.rules.domain.exchange import Rate
 from services.rules.domain.member import MemberState
 from services.rules.domain.model import Award, Decision, LoyaltyEvent, TierChange
 from services.rules.domain.observe import observe
@@ -157,6 +156,10 @@ def _decide(
             member_language=member.language,
             now=event.occurred_at,
         )
+        if book.funders:
+            revocations = [
+                dataclasses.replace(r, funded_by=book.funders.get(r.rule_id)) for r in revocations
+            ]
         for revocation in revocations:
             member.record_award(revocation.rule_id, -revocation.points, event.occurred_at)
             budgets.refund(revocation.rule_id, revocation.points)
@@ -239,10 +242,3 @@ def _granted(award: Award, budgets: Budgets, member: MemberState) -> Award | Non
     if granted == award.points:
         return award
     return dataclasses.replace(award, points=granted) if granted > 0 else None
-
-
-async def set_exchange_rates(rates: Sequence[Rate], *, by: str, uow: UnitOfWork) -> None:
-    """Add rates, or correct those of the same currency and day (who set them is kept)."""
-    async with uow:
-        await uow.rates.set_rates(rates, by=by, at=datetime.now(UTC))
-        await uow.commit()

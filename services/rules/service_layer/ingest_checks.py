@@ -1,13 +1,16 @@
 """What the rules would refuse of an event, refused at ingest instead (a 422 naming the
 field), so that nothing the API accepts is dead-lettered later for a reason it could check:
-a return of no purchase of the member's, a purchase in a currency without a rate."""
+a return of no purchase of the member's, a purchase in a currency without a rate; and what a
+partner's key may not post."""
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.rules.adapters.challenge_specs import PartnerSpec
 from services.rules.adapters.rates import rates_within
 from services.rules.domain.exchange import (
     convert,
@@ -99,4 +102,29 @@ async def amounts_not_countable(
         else:
             continue
         errors.append({"index": i, "errors": [{"loc": loc, "msg": msg}]})
+    return errors
+
+
+PARTNER_SOURCE = "partners/"
+
+
+def partners_own(events: Sequence[CloudEvent], partner: PartnerSpec | None) -> list[dict[str, Any]]:
+    """A partner's key posts only its own event types, from its own source (``partners/<id>``,
+    or below it); and only a partner's key posts from a partner's source."""
+    errors = []
+    for index, event in enumerate(events):
+        source = event.source
+        if partner is None:
+            if source.startswith(PARTNER_SOURCE):
+                owner = source[len(PARTNER_SOURCE) :].split("/")[0]
+                why = f"the source {source} is partner {owner}'s: post it with that partner's key"
+                errors.append({"index": index, "errors": [{"loc": ["source"], "msg": why}]})
+            continue
+        own = f"{PARTNER_SOURCE}{partner.id}"
+        if source != own and not source.startswith(own + "/"):
+            why = f"a partner's events come from its own source: {own} (or {own}/...)"
+            errors.append({"index": index, "errors": [{"loc": ["source"], "msg": why}]})
+        elif event.type not in partner.events:
+            why = f"partner {partner.id} may post {', '.join(partner.events)}, not {event.type}"
+            errors.append({"index": index, "errors": [{"loc": ["type"], "msg": why}]})
     return errors

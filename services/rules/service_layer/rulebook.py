@@ -27,13 +27,11 @@ from services.rules.domain.model import LoyaltyEvent
 from services.rules.domain.placement import place
 from services.rules.domain.rfm import Cutpoints
 from services.rules.service_layer.stages import compile_ladder, default_stages
-from services.rules.service_layer.tiers import Tiers
+from services.rules.service_layer.tiers import Lookups
 from shared.freshness import Freshness
 
-RETURN_TYPE = "purchase.returned"
 
-
-class RuleBook(Tiers):
+class RuleBook(Lookups):
     """Reloads from the database at most every ``ttl`` seconds, or at once after a local
     change, so a rule saved on one replica is in force on all within ``ttl``."""
 
@@ -178,7 +176,7 @@ class RuleBook(Tiers):
         if ladder is not None and ladder[1] != self._ladder_version:
             self.stages, self._ladder_version = compile_ladder(ladder[0]), ladder[1]
         self.partners = {p.id: p for p, _ in partner_specs}
-        self._needed = {}
+        self._needed, self._funders = {}, None
 
     _ladder_version = 0
 
@@ -234,14 +232,3 @@ class RuleBook(Tiers):
             )
             self._needed[event_type] = needed
         return needed
-
-    def budgets_for(self, event_types: set[str]) -> dict[str, int]:
-        """The budgets of the rules that may award for these event types, or that a return
-        may refund (any rule may have awarded the purchase): the rows a chunk of such events
-        locks (all at once, in one order, so replicas never deadlock)."""
-        refunds = RETURN_TYPE in event_types
-        return {
-            c.rule.rule_id: c.rule.caps.budget
-            for c in self.rules
-            if c.rule.caps.budget is not None and (refunds or event_types & set(c.rule.event_types))
-        }

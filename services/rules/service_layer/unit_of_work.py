@@ -200,27 +200,21 @@ class SqlAlchemyUnitOfWork(SqlAlchemyTransaction):
 
 
 def _award_totals(decided: Sequence[Decided]) -> list[dict[str, Any]]:
-    """The chunk's grants and take-backs summed per UTC day, rule and driver."""
-    totals: dict[tuple[date, str, str | None], list[int]] = {}
+    """The chunk's grants and take-backs summed per UTC day, rule, driver and funder."""
+    totals: dict[tuple[date, str, str, str], list[int]] = {}
     for d in decided:
         for a in d.decision.awards:
             day = a.awarded_at.astimezone(UTC).date()
-            total = totals.setdefault((day, a.rule_id, a.driver), [0, 0])
+            total = totals.setdefault((day, a.rule_id, a.driver, a.funded_by or ""), [0, 0])
             total[0] += a.points
             total[1] += 1
         for r in d.decision.revocations:
             day = r.revoked_at.astimezone(UTC).date()
-            total = totals.setdefault((day, r.rule_id, None), [0, 0])
+            total = totals.setdefault((day, r.rule_id, "", r.funded_by or ""), [0, 0])
             total[0] -= r.points
             total[1] += 1
     return [
-        {"day": day, "rule_id": rule_id, "driver": driver, "points": points, "awards": n}
-        for (day, rule_id, driver), (points, n) in sorted(totals.items(), key=_by_day_and_rule)
+        {"day": day, "rule_id": rule_id, "driver": driver or None, "points": points}
+        | {"awards": n, "funded_by": funder or None}
+        for (day, rule_id, driver, funder), (points, n) in sorted(totals.items())
     ]
-
-
-def _by_day_and_rule(
-    item: tuple[tuple[date, str, str | None], list[int]],
-) -> tuple[date, str, str]:
-    (day, rule_id, driver), _ = item
-    return day, rule_id, driver or ""

@@ -1,4 +1,4 @@
-"""challenges and badges, the loyalty ladder's stages and moves, partners
+"""challenges and badges, the loyalty ladder's stages and moves, partners and who funds points
 
 Revision ID: 0011
 Revises: 0010
@@ -57,8 +57,11 @@ def upgrade() -> None:
         sa.Column("at", UtcDateTime(), nullable=False),
     )
     op.create_index("ix_stage_moves_member_at", "stage_moves", ["member_id", "at"])
+    # Who pays for the points (a partner; NULL: the program), for the partners' settlement.
+    op.add_column("award_totals", sa.Column("funded_by", sa.String(100), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column("award_totals", "funded_by")
     for name in ("stage_moves", "challenge_members", "ladders", "partners", "challenges"):
         op.drop_table(name)

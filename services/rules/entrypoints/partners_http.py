@@ -1,0 +1,83 @@
+"""Partners over HTTP: saved and versioned (admin); each one's monthly settlement as JSON or
+CSV, for the program (reports) or for the partner's own key (``partner:<id>``), never
+another partner's."""
+
+import csv
+import io
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query
+from fastapi.responses import Response
+
+from services.rules.adapters.challenge_specs import PartnerSpec
+from services.rules.entrypoints.context import RulesDep
+from services.rules.service_layer import partners as handlers
+from shared.auth import SCOPE_ADMIN, SCOPE_REPORTS
+from shared.callers import Caller, scoped
+
+admin = APIRouter(prefix="/v1", tags=["partners"], dependencies=[Depends(scoped(SCOPE_ADMIN))])
+either = APIRouter(prefix="/v1", tags=["partners"])
+PartnerId = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9._-]*$")]
+Month = Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+
+
+@admin.get("/partners")
+async def list_partners(principal: Caller, rules: RulesDep) -> list[dict[str, Any]]:
+    return [
+        {"version": v, "spec": s.model_dump(mode="json")}
+        for s, v in await handlers.partners(rules.sessions)
+    ]
+
+
+@admin.put("/partners/{partner_id}")
+async def save_partner(
+    partner_id: PartnerId, spec: Annotated[PartnerSpec, Body()], principal: Caller, rules: RulesDep
+) -> dict[str, Any]:
+    """Create the partner or save its next version. Its key is an API key with the scope
+    ``partner:<id>`` (AUTH_API_KEYS); its rules, offers and challenges name it in
+    ``funded_by``."""
+    if spec.id != partner_id:
+        raise HTTPException(422, f"the body's id {spec.id!r} differs from the path's")
+    version = await handlers.save_partner(rules.sessions, spec, by=principal.name)
+    rules.book.invalidate()
+    return {"version": version, "spec": spec.model_dump(mode="json")}
+
+
+@either.get("/partners/{partner_id}/settlement")
+async def settlement(
+    partner_id: PartnerId,
+    month: Month,
+    principal: Caller,
+    rules: RulesDep,
+    format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
+) -> Any:
+    """The partner's month: points its rules awarded and took back, the net at its point
+    value (the amount to invoice), and the month's points by funder. A partner's key reads
+    its own only."""
+    if not principal.may(SCOPE_REPORTS) and principal.partner != partner_id:
+        raise HTTPException(403, "this key may read only its own partner's settlement")
+    try:
+        found = await handlers.settlement(
+            rules.sessions, partner_id, month, rules.settings.point_value
+        )
+    except handlers.NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    if format == "json":
+        return found
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["partner", "month", "rule", "points_awarded", "points_taken_back"])
+    for row in found["rules"]:
+        writer.writerow([partner_id, month, row["rule_id"], row["awarded"], row["taken_back"]])
+    writer.writerow(
+        [partner_id, month, "total", found["points_awarded"], found["points_taken_back"]]
+    )
+    writer.writerow([])
+    writer.writerow(["points_net", found["points_net"], "point_value", found["point_value"]])
+    writer.writerow(["amount", found["amount"], rules.settings.currency])
+    name = f"settlement-{partner_id}-{month}.csv"
+    return Response(
+        out.getvalue(),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
