@@ -1,5 +1,6 @@
 """`make demo`: post a small day of purchases to a running system, then show what members see;
-then an audience of lapsing members and a win-back offer for them, with a control group.
+then an audience of lapsing members and a win-back offer for them, with a control group; then a
+challenge with a badge, and the loyalty ladder.
 
 Uses the development API key (``DEMO_API_KEY``, default ``dev-key``) against the default ports.
 """
@@ -13,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 
 import httpx
+from demo_challenge import streak
 
 RULES = os.environ.get("DEMO_RULES_URL", "http://127.0.0.1:8001")
 LEDGER = os.environ.get("DEMO_LEDGER_URL", "http://127.0.0.1:8002")
@@ -115,7 +117,9 @@ async def main() -> int:
             f"\n{anna} redeemed 'plant-a-tree' for {body['points']} points: voucher "
             f"{body['voucher']['code']}, {body['balance']['available']} points left"
         )
-        return await win_back(client, run)
+        return await win_back(client, run) or await streak(
+            client, run, RULES, LEDGER, NOTIFICATIONS
+        )
 
 
 LAPSING = {

@@ -22,10 +22,13 @@ from services.console.adapters.backends import Backends, ServiceDown
 from services.console.adapters.sessions import Sessions, Wallets
 from services.console.entrypoints import (
     audience_pages,
+    challenge_pages,
+    ladder_pages,
     members_pages,
     offer_pages,
     operations_pages,
     pages,
+    partner_pages,
     program_pages,
     rates_pages,
     rules_pages,
@@ -82,6 +85,9 @@ def build_app(settings: ConsoleSettings | None = None) -> FastAPI:
         rates_pages.router,
         audience_pages.router,
         offer_pages.router,
+        challenge_pages.router,
+        ladder_pages.router,
+        partner_pages.router,
         members_pages.router,
         operations_pages.router,
         wallet.router,

@@ -68,6 +68,8 @@ async def member_lookup(
         calls = {
             "balance": ("ledger", f"/v1/members/{m}/balance", MEMBERS_READ),
             "tier": ("rules", f"/v1/members/{m}/tier", MEMBERS_READ),
+            "stage": ("rules", f"/v1/members/{m}/stage", MEMBERS_READ),
+            "challenges": ("rules", f"/v1/members/{m}/challenges", MEMBERS_READ),
             "entries": ("ledger", f"/v1/members/{m}/entries?limit=25", MEMBERS_READ),
             "vouchers": ("ledger", f"/v1/members/{m}/vouchers", MEMBERS_READ),
             "inbox": ("notifications", f"/v1/members/{m}/inbox?limit=10", MEMBERS_READ),

@@ -86,7 +86,7 @@ async def home(request: Request, console: ConsoleDep, activated: str = "") -> Re
     lang = wallet.language
     at = f"/v1/members/{path_segment(wallet.member_id)}"
     in_lang = f"lang={path_segment(lang)}"  # the ledger's own texts (rewards, refunds) in it
-    balance, ahead, standing, entries, rewards, inbox, offers = await asyncio.gather(
+    balance, ahead, standing, entries, rewards, inbox, offers, tasks = await asyncio.gather(
         read_quietly(console, "ledger", f"{at}/balance", wallet.token),
         read_quietly(console, "ledger", f"{at}/points-ahead", wallet.token),
         read_quietly(console, "rules", f"{at}/tier", wallet.token),
@@ -94,6 +94,7 @@ async def home(request: Request, console: ConsoleDep, activated: str = "") -> Re
         read_quietly(console, "ledger", f"{at}/rewards?{in_lang}", wallet.token),
         read_quietly(console, "notifications", f"{at}/inbox?limit=10", wallet.token),
         read_quietly(console, "rules", f"{at}/offers", wallet.token),
+        read_quietly(console, "rules", f"{at}/challenges", wallet.token),
     )
     if balance is not None and balance.status == 401:
         return one_sentence(console, request, lang, message="expired", status=401)
@@ -108,6 +109,7 @@ async def home(request: Request, console: ConsoleDep, activated: str = "") -> Re
         standing=standing.body if standing and standing.ok else None,
         entries=history(entries.body["entries"], lang) if entries and entries.ok else None,
         offers=offers.body if offers and offers.ok else None,
+        challenges=tasks.body if tasks and tasks.ok else None,
         rewards=rewards.body if rewards and rewards.ok else None,
         inbox=inbox.body["messages"] if inbox and inbox.ok else None,
         idempotency=uuid.uuid4().hex,

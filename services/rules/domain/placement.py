@@ -28,9 +28,13 @@ def place(
     they leave its audience (it was given), until it ends."""
     placement = Placement()
     if stages:  # first: audiences may name the stage
-        placement.stage = climb(member.member_id, member.stage, facts, moment, stages)
+        # A member's moves keep the order they were made in (an old event placed as of now,
+        # then a new one at its own time, a moment earlier): never before the last.
+        since = datetime.fromisoformat(member.stage_since) if member.stage_since else moment
+        placement.stage = climb(member.member_id, member.stage, facts, max(moment, since), stages)
         if placement.stage is not None:
-            member.stage, member.stage_since = placement.stage.stage, moment.isoformat()
+            member.stage = placement.stage.stage
+            member.stage_since = placement.stage.at.isoformat()
             facts = {**facts, "stage": member.stage}
     scope = {"member": facts}
     current = {audience.audience_id for audience, _ in audiences}
