@@ -1,5 +1,6 @@
-"""The bench's program: the default pack, plus two audiences and an offer (what the audiences
-issue asks the bench to carry), so features are measured switched on."""
+"""The bench's program: the default pack, plus two audiences, an offer and a challenge (what
+the audiences and challenges issues ask the bench to carry), so features are measured switched
+on (the loyalty ladder's default stages are always on)."""
 
 import httpx
 
@@ -25,6 +26,16 @@ OFFER = {
     "control_share": "0.1",
 }
 
+CHALLENGE = {
+    "id": "three-weeks",
+    "name": {"en": "Three weeks in a row", "da": "Tre uger i træk", "sv": "Tre veckor i rad"},
+    "goal": "weeks_in_a_row",
+    "target": 3,
+    "points": 100,
+    "badge": {"id": "regular", "name": {"en": "Regular", "da": "Stamkunde", "sv": "Stamkund"}},
+    "nudge": True,
+}
+
 
 async def load_offers(rules_url: str) -> None:
     async with httpx.AsyncClient(timeout=30, headers={"X-API-Key": API_KEY}) as client:
@@ -32,4 +43,6 @@ async def load_offers(rules_url: str) -> None:
             r = await client.put(f"{rules_url}/v1/audiences/{audience['id']}", json=audience)
             r.raise_for_status()
         r = await client.put(f"{rules_url}/v1/offers/{OFFER['id']}", json=OFFER)
+        r.raise_for_status()
+        r = await client.put(f"{rules_url}/v1/challenges/{CHALLENGE['id']}", json=CHALLENGE)
         r.raise_for_status()
