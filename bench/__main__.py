@@ -203,7 +203,7 @@ def main() -> int:
     parser.add_argument(
         "--without-offers",
         action="store_true",
-        help="the default pack alone (to compare: the bench's program has audiences and an offer)",
+        help="the default pack alone (the bench's program adds audiences, an offer, a challenge)",
     )
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)

@@ -14,7 +14,7 @@ import pytest
 from playwright.async_api import Browser
 
 from shared.contracts.envelope import CloudEvent, new_event
-from tests.apps import ADMIN_KEY, ANALYST_KEY, COFFEE_KEY, READER_KEY
+from tests.apps import ADMIN_KEY, ANALYST_KEY, COFFEE_KEY, READER_KEY, TILL_KEY
 from tests.e2e.console_helpers import SCREENSHOTS, entries_of, ready, serious_violations, signed_in
 from tests.e2e.system import System, enrolment
 from tests.polling import eventually
@@ -98,6 +98,14 @@ async def test_the_ladder_moves_with_what_members_say_and_the_page_agrees(
     await page.close()
 
 
+CUP = {
+    "kind": "partner_reward",
+    "cost_points": 60,
+    "names": {"en": "A cup at Coffee & Co", "da": "En kop hos Coffee & Co"},
+    "funded_by": "coffee",
+}
+
+
 def partner_purchase(run: str, member: str, n: int) -> dict[str, Any]:
     return new_event(
         id=f"coffee-{member}-{n}",
@@ -120,6 +128,7 @@ async def test_a_partners_settlement_is_what_the_ledger_booked_for_it(
     await page.fill("#name", "Coffee & Co")
     await page.fill("#partner_id", "coffee")
     await page.fill("#point_value", "0.05")
+    await page.check("input[name=pays_redemptions]")
     await page.click("button:has-text('Save the partner')")
     await page.wait_for_selector("text=Its API key needs the scope partner:coffee.")
     assert await serious_violations(page) == []
@@ -157,19 +166,38 @@ async def test_a_partners_settlement_is_what_the_ledger_booked_for_it(
             what="the partner's points",
         )
         booked[member] = ours(found)
+    # A member spends 60 points on the partner's own reward: the partner pays for it too.
+    ledger = system.urls["ledger"]
+    async with httpx.AsyncClient(timeout=10, headers={"X-API-Key": ADMIN_KEY}) as admin:
+        r = await admin.put(
+            f"{ledger}/v1/admin/rewards/coffee-cup-{run}", json=CUP | {"id": f"coffee-cup-{run}"}
+        )
+        assert r.status_code == 200, r.text
+    async with httpx.AsyncClient(timeout=10, headers={"X-API-Key": TILL_KEY}) as till:
+        r = await till.post(
+            f"{ledger}/v1/members/{members[2]}/redemptions",
+            json={"reward_id": f"coffee-cup-{run}"},
+            headers={"Idempotency-Key": f"cup-{run}"},
+        )
+        assert r.status_code == 201, r.text
     month = datetime.now(UTC).strftime("%Y-%m")
     async with httpx.AsyncClient(timeout=10, headers={"X-API-Key": COFFEE_KEY}) as coffee:
         settled = (
             await coffee.get(f"{rules}/v1/partners/coffee/settlement", params={"month": month})
         ).json()
-    assert settled["points_awarded"] == sum(booked.values())  # what the ledger booked for it
-    assert settled["amount"] == f"{sum(booked.values()) * 0.05:.2f}"
+    points = sum(booked.values())
+    assert settled["points_awarded"] == points  # what the members' statements say it gave
+    assert settled["ledger"] == {"points_booked": points, "points_redeemed_on_its_rewards": 60}
+    assert settled["amount"] == f"{(points + 60) * 0.05:.2f}"
     await page.goto(f"{console}/partners/coffee?month={month}")
     shown = " ".join((await page.inner_text("main")).split())
-    assert f"Points awarded {sum(booked.values()):,}" in shown
+    assert f"Points awarded {points:,}" in shown
+    assert "Redeemed on its rewards 60" in shown
     assert f"To invoice {settled['amount']}" in shown
     assert await serious_violations(page) == []
     await page.screenshot(path=str(SCREENSHOTS / "console-partner.png"), full_page=True)
     download = await page.request.get(f"{console}/partners/coffee/settlement.csv?month={month}")
-    assert f"coffee,{month},coffee-{run},{sum(booked.values())},0" in await download.text()
+    table = await download.text()
+    assert f"coffee,{month},coffee-{run},{points},0" in table
+    assert "points_redeemed_on_its_rewards,60" in table
     await page.close()

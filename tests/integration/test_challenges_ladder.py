@@ -113,6 +113,7 @@ async def test_a_streak_completes_once_and_a_broken_one_starts_again(
         "completed": 1,
         "points": 50,
     }
+    assert counts.json()["cost"] == "5.00"  # 50 points at the program's 0.10
     # A member's own token reaches no one else's challenges.
     assert (
         await client.get(

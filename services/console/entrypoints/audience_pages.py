@@ -32,11 +32,19 @@ FACTS: list[tuple[str, str, str]] = [
     ("Monetary score (RFM, 1-5)", "member.rfm.m", "number"),
     ("Referrals made", "member.referrals", "number"),
     ("Complaints resolved", "member.complaints_resolved", "number"),
+    ("Complaints not yet resolved", "member.complaints_open", "number"),
+    ("Days since the last review (-1: none)", "member.days_since_last_review", "number"),
+    (
+        "Ladder stage (evangelist, grow-me, hear-me, know-me, forgive-me, terrorist)",
+        "member.stage",
+        "text",
+    ),
     ("Tier", "member.tier", "text"),
     ("Language (da, sv, en)", "member.language", "text"),
     ("NPS group (promoter, passive, detractor)", "member.nps_group", "text"),
     ("Categories bought", "member.categories_bought", "list"),
     ("Audiences", "member.audiences", "list"),
+    ("Badges", "member.badges", "list"),
 ]
 # Audiences most programs start with: one click fills the builder.
 STARTERS: list[tuple[str, str, str]] = [
@@ -49,6 +57,11 @@ STARTERS: list[tuple[str, str, str]] = [
     ("Big spenders", "The top fifth by spend over the year", "member.rfm.m == 5"),
     ("Promoters", "Answered 9 or 10 to the NPS question", 'member.nps_group == "promoter"'),
     ("New members", "Joined in the last 30 days", "member.tenure_days < 30"),
+    (
+        "Forgive me",
+        "Fell down the ladder: a complaint not yet resolved, or a detractor",
+        'member.stage == "forgive-me" || member.stage == "terrorist"',
+    ),
 ]
 _SLUG = re.compile(r"[^a-z0-9]+")
 

@@ -3,7 +3,8 @@
 
 import json
 import math
-from typing import Annotated
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -90,6 +91,7 @@ async def dashboard(request: Request, console: ConsoleDep, days: int = 30) -> Re
             params={"days": days, "bucket": bucket},
         )
         series = answer.body if answer.ok else None
+    ladder = await _ladder(console, session.key, days, down)
     return page(
         console,
         request,
@@ -101,7 +103,36 @@ async def dashboard(request: Request, console: ConsoleDep, days: int = 30) -> Re
         days=days,
         periods=PERIODS,
         down=down,
+        ladder=ladder,
     )
+
+
+async def _ladder(console: ConsoleDep, key: str, days: int, down: list[str]) -> dict[str, Any]:
+    """The ladder's stages with their members now (highest first), and how many climbed and
+    fell over the period."""
+    stages = await console.backends.read("rules", "/v1/ladder", down=down, key=key, scope=REPORTS)
+    if stages is None or not stages.ok:
+        return {}
+    now = datetime.now(UTC)
+    moved = await console.backends.call(
+        "rules",
+        "GET",
+        "/v1/ladder/movement",
+        key=key,
+        scope=REPORTS,
+        params={"from": (now - timedelta(days=days)).isoformat(), "to": now.isoformat()},
+    )
+    ordered = sorted(stages.body["stages"], key=lambda s: -s["rank"])
+    rank = {s["id"]: s["rank"] for s in ordered}
+    up = down_ = 0
+    for flow in moved.body.get("flows", []) if moved.ok else []:
+        if flow["from"] and flow["from"] != flow["to"]:
+            if rank.get(flow["to"], 0) > rank.get(flow["from"], 0):
+                up += flow["members"]
+            else:
+                down_ += flow["members"]
+    start = (now - timedelta(days=days)).date().isoformat()
+    return {"stages": ordered, "up": up, "down": down_, "start": start}
 
 
 def _script_json(value: object) -> str:

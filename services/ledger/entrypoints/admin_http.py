@@ -1,16 +1,21 @@
 """Administration: manual adjustments (with actor and reason), the reconciliation proof, the
 balances rebuilt from the entries, and the points figures of the program report."""
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Response
+from fastapi import APIRouter, Body, Depends, Query, Response
 from pydantic import BaseModel, Field
 
 from services.ledger.adapters.reconciliation import Reconciliation, rebuild_balances, reconcile
 from services.ledger.domain.commands import AdjustPoints
 from services.ledger.entrypoints.context import LedgerDep
 from services.ledger.service_layer import handlers, views
-from services.ledger.service_layer.report_views import points_figures, points_series
+from services.ledger.service_layer.report_views import (
+    funded_figures,
+    points_figures,
+    points_series,
+)
 from shared.auth import SCOPE_ADMIN, SCOPE_REPORTS
 from shared.callers import Caller, MemberId, scoped
 from shared.contracts.numbers import Whole
@@ -128,3 +133,18 @@ async def report_series(
     async with ledger.sessions() as session:
         series = await points_series(session, start=start, end=end, bucket=bucket)
     return {"bucket": bucket, "series": series}
+
+
+@reports.get("/report/funded")
+async def report_funded(
+    principal: Caller,
+    ledger: LedgerDep,
+    month: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")],
+) -> dict[str, Any]:
+    """For partners' settlements, the month (UTC, by booking time): points booked per rule
+    (earned less reversed), and points redeemed on the rewards each funder pays for."""
+    year, number = (int(part) for part in month.split("-"))
+    start = datetime(year, number, 1, tzinfo=UTC)
+    end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=UTC)
+    async with ledger.sessions() as session:
+        return await funded_figures(session, start, end)

@@ -1,5 +1,6 @@
-"""The ledger's part of the program report: the points liability, breakage, and points
-redeemed and expired over time. Straight queries over balances and entries."""
+"""The ledger's part of the program report: the points liability, breakage, points redeemed
+and expired over time, and what partners' settlements check against. Straight queries over
+balances, entries and vouchers."""
 
 from datetime import date, datetime
 from typing import Any
@@ -7,7 +8,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.ledger.adapters.orm import balances, entries
+from services.ledger.adapters.orm import balances, entries, rewards, vouchers
 from services.ledger.domain.entries import EntryKind
 from shared.periods import Bucket, as_day, bucket_of, buckets
 
@@ -81,3 +82,41 @@ async def points_series(
         }
         for first in buckets(start, end, bucket)
     ]
+
+
+async def funded_figures(session: AsyncSession, start: datetime, end: datetime) -> dict[str, Any]:
+    """What partners' settlements check against, from ``start`` to ``end`` (booking time):
+    points booked per rule (earned less reversed), and points redeemed on the rewards each
+    funder pays for (vouchers issued, less those cancelled)."""
+    kinds = {EntryKind.EARN.value: 1, EntryKind.REVERSE.value: -1}
+    rows = await session.execute(
+        select(entries.c.rule_id, entries.c.kind, func.sum(entries.c.points))
+        .where(
+            entries.c.recorded_at >= start,
+            entries.c.recorded_at < end,
+            entries.c.kind.in_(list(kinds)),
+            entries.c.rule_id.is_not(None),
+        )
+        .group_by(entries.c.rule_id, entries.c.kind)
+    )
+    booked: dict[str, int] = {}
+    for rule_id, kind, points in rows:
+        booked[rule_id] = booked.get(rule_id, 0) + kinds[kind] * int(points)
+    funders = {
+        reward_id: spec.get("funded_by")
+        for reward_id, spec in await session.execute(select(rewards.c.reward_id, rewards.c.spec))
+    }
+    redeemed: dict[str, int] = {}
+    spent = await session.execute(
+        select(vouchers.c.reward_id, func.sum(vouchers.c.points))
+        .where(
+            vouchers.c.issued_at >= start,
+            vouchers.c.issued_at < end,
+            vouchers.c.status != "cancelled",
+        )
+        .group_by(vouchers.c.reward_id)
+    )
+    for reward_id, points in spent:
+        if funder := funders.get(reward_id):
+            redeemed[funder] = redeemed.get(funder, 0) + int(points)
+    return {"booked_by_rule": booked, "redeemed_by_funder": redeemed}

@@ -25,7 +25,7 @@ ChallengeId = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[a-z0
 async def list_challenges(principal: Caller, rules: RulesDep) -> list[dict[str, Any]]:
     """Every challenge at its newest version, with how many members joined it, are on their
     way, completed it, and the points completions gave."""
-    return await progress.challenges_with_counts(rules.sessions)
+    return await progress.challenges_with_counts(rules.sessions, rules.settings.point_value)
 
 
 @reports.get("/challenges/{challenge_id}")
@@ -36,14 +36,14 @@ async def challenge(
         versions = await ProgramRepository(session).versions("challenge", challenge_id)
     if not versions:
         raise HTTPException(404, f"no challenge {challenge_id!r}")
-    counted = {
-        c["spec"]["id"]: c["members"] for c in await progress.challenges_with_counts(rules.sessions)
-    }
+    every = await progress.challenges_with_counts(rules.sessions, rules.settings.point_value)
+    counted = {c["spec"]["id"]: c for c in every}.get(challenge_id, {})
     return {
         "id": challenge_id,
         "version": versions[-1]["version"],
         "spec": versions[-1]["spec"],
-        "members": counted.get(challenge_id, {}),
+        "members": counted.get("members", {}),
+        "cost": counted.get("cost", "0.00"),
         "versions": versions,
     }
 

@@ -76,7 +76,11 @@ async def settlement(
     net = sum(r["awarded"] - r["taken_back"] for r in by_rule)
     partners_total = sum(p for f, p in by_funder.items() if f)
     return {
-        "partner": {"id": partner.id, "name": partner.name},
+        "partner": {
+            "id": partner.id,
+            "name": partner.name,
+            "pays_redemptions": partner.pays_redemptions,
+        },
         "month": month,
         "rules": by_rule,
         "points_awarded": sum(r["awarded"] for r in by_rule),
@@ -89,4 +93,27 @@ async def settlement(
             "program": by_funder.get("", 0),
             "issued": sum(by_funder.values()),
         },
+    }
+
+
+def with_ledger(found: dict[str, Any], ledger: dict[str, Any] | None, why: str) -> dict[str, Any]:
+    """The settlement beside the ledger's side of the month (``GET
+    /v1/admin/report/funded``): the points it booked under the partner's rules, and, when
+    the partner pays for its rewards, the points redeemed on them, added to the amount."""
+    if ledger is None:
+        return found | {"ledger_error": why}
+    booked = ledger.get("booked_by_rule", {})
+    partner = found["partner"]
+    redeemed = int(ledger.get("redeemed_by_funder", {}).get(partner["id"], 0))
+    side = {
+        "points_booked": sum(int(booked.get(r["rule_id"], 0)) for r in found["rules"]),
+        "points_redeemed_on_its_rewards": redeemed,
+    }
+    if not partner["pays_redemptions"]:
+        return found | {"ledger": side}
+    value = Decimal(found["point_value"])
+    return found | {
+        "ledger": side,
+        "redemptions_amount": cost(redeemed, value),
+        "amount": cost(found["points_net"] + redeemed, value),
     }

@@ -2,6 +2,7 @@
 sees of their own: challenges with progress, badges, their stage and why."""
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -15,6 +16,7 @@ from services.rules.domain.challenges import Challenge, Goal, Progress
 from services.rules.domain.member import MemberState
 from services.rules.service_layer.rulebook import RuleBook
 from services.rules.service_layer.stages import compile_ladder, default_ladder
+from services.rules.service_layer.views import cost
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -36,13 +38,20 @@ async def save_challenge(sessions: Sessions, spec: ChallengeSpec, *, by: str) ->
         return await program.save_versioned(spec, by=by)
 
 
-async def challenges_with_counts(sessions: Sessions) -> list[dict[str, Any]]:
+async def challenges_with_counts(sessions: Sessions, point_value: Decimal) -> list[dict[str, Any]]:
+    """Every challenge with its members' counts and what its completions cost (the points
+    they gave at the program's point value)."""
     async with sessions() as session:
         found = await ProgramRepository(session).challenges_in_force()
         counts = await ProgressionsRepository(session).challenge_counts()
     empty = {"joined": 0, "on_their_way": 0, "completed": 0, "points": 0}
     return [
-        {"version": v, "spec": s.model_dump(mode="json"), "members": counts.get(s.id, empty)}
+        {
+            "version": v,
+            "spec": s.model_dump(mode="json"),
+            "members": counts.get(s.id, empty),
+            "cost": cost(counts.get(s.id, empty)["points"], point_value),
+        }
         for s, v in found
     ]
 
