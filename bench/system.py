@@ -48,7 +48,10 @@ class Infra:
             "PG_PORT": str(free_port()),
             "PG_DATABASES": "",
             "PG_FSYNC": "on",
-            "PG_OPTIONS": "-c shared_preload_libraries=pg_stat_statements",
+            # Outbox tables are queues: rows deleted as fast as they come. Autovacuum must
+            # visit often, or the relays scan ever more dead rows (a minute's default let
+            # 40,000 pile up in a run and made the relay's delete the costliest statement).
+            "PG_OPTIONS": "-c shared_preload_libraries=pg_stat_statements -c autovacuum_naptime=5",
         }
         for name in ("kafka", "postgres"):
             shutil.rmtree(self._envs[name].get("KAFKA_STATE_DIR", str(pg_dir)), ignore_errors=True)

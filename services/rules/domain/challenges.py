@@ -93,7 +93,8 @@ class Step:
     language: str = "en"
 
 
-def _week(moment: datetime, zone: str) -> tuple[int, int]:
+def week_of(moment: datetime, zone: str) -> tuple[int, int]:
+    """The ISO year and week of ``moment`` in the member's time zone."""
     local = moment.astimezone(_zone(zone))
     year, week, _ = local.isocalendar()
     return year, week
@@ -110,7 +111,7 @@ def _week_key(year: int, week: int) -> str:
     return f"{year:04d}-W{week:02d}"
 
 
-def _previous_week(year: int, week: int) -> str:
+def previous_week(year: int, week: int) -> str:
     monday = date.fromisocalendar(year, week, 1) - timedelta(days=7)
     y, w, _ = monday.isocalendar()
     return _week_key(y, w)
@@ -144,10 +145,10 @@ def advance(
             progress.count += 1
             progress.last = moment.date().isoformat()
         case Goal.WEEKS_IN_A_ROW:
-            year, week = _week(moment, zone)
+            year, week = week_of(moment, zone)
             key = _week_key(year, week)
             if key != progress.last:
-                in_a_row = progress.last == _previous_week(year, week)
+                in_a_row = progress.last == previous_week(year, week)
                 if key > progress.last:  # (a late event from an earlier week changes nothing)
                     progress.count = progress.count + 1 if in_a_row else 1
                     progress.last = key

@@ -34,9 +34,11 @@ _CHUNK = 500  # members per transaction
 
 
 def program_version(book: RuleBook) -> str:
-    """A short digest of the audiences and offers in force (their ids and versions)."""
+    """A short digest of the audiences, offers and ladder stages in force (a new ladder
+    places every member again, as a new audience fills)."""
     parts = sorted(f"a:{a.audience_id}:{a.version}" for a, _ in book.audiences)
     parts += sorted(f"o:{o.offer_id}:{o.version}:{o.enabled}" for o in book.offers.values())
+    parts += [f"s:{s.stage_id}:{s.condition}" for s, _ in book.stages]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:12]
 
 
@@ -66,10 +68,11 @@ async def refresh_audiences(
     force: bool = False,
 ) -> int:
     """The daily pass (a no-op if it ran today for this program version, unless ``force``);
-    how many members it moved in or out of an audience or gave an offer."""
+    how many members it moved in or out of an audience, up or down the ladder, or gave an
+    offer."""
     now = now or datetime.now(UTC)
     book = await book.refreshed()
-    if not book.audiences:
+    if not book.places:  # (no audiences and no ladder: nothing moves with time)
         return 0
     version = f"{now.date().isoformat()}:{program_version(book)}"
     async with sessions() as session:
@@ -101,7 +104,11 @@ async def refresh_audiences(
             for member_id in members
         ]
         result = await evaluate_events(commands, uow=uow_factory(), book=book)
-        moved += sum(1 for d in result.decided if d.placement.moves or d.placement.grants)
+        moved += sum(
+            1
+            for d in result.decided
+            if d.placement.moves or d.placement.grants or d.placement.stage is not None
+        )
     async with sessions() as session, session.begin():
         await ProgramRepository(session).mark_refreshed(version, now)
     log.info("audiences refreshed", extra={"members_moved": moved, "ranked": ranked})

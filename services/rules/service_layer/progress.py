@@ -1,7 +1,8 @@
 """Challenges and the ladder as a program manager changes and reads them, and what a member
 sees of their own: challenges with progress, badges, their stage and why."""
 
-from datetime import UTC, date, datetime, timedelta
+from collections import Counter
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +13,7 @@ from services.rules.adapters.challenge_specs import ChallengeSpec, LadderSpec
 from services.rules.adapters.members_repository import MembersRepository
 from services.rules.adapters.program_repository import ProgramRepository
 from services.rules.adapters.progressions_repository import ProgressionsRepository
-from services.rules.domain.challenges import Challenge, Goal, Progress
+from services.rules.domain.challenges import Challenge, Goal, Progress, previous_week, week_of
 from services.rules.domain.member import MemberState
 from services.rules.service_layer.rulebook import RuleBook
 from services.rules.service_layer.stages import compile_ladder, default_ladder
@@ -76,27 +77,17 @@ async def movement(sessions: Sessions, start: datetime, end: datetime) -> dict[s
         repository = ProgressionsRepository(session)
         before = await repository.stages_at(start)
         after = await repository.stages_at(end)
-    flows: dict[tuple[str, str], int] = {}
-    for member, stage in after.items():
-        key = (before.get(member, ""), stage)
-        flows[key] = flows.get(key, 0) + 1
+    flows = Counter((before.get(member, ""), stage) for member, stage in after.items())
     return {
         "from": start.isoformat(),
         "to": end.isoformat(),
-        "at_start": _count(before.values()),
-        "at_end": _count(after.values()),
+        "at_start": dict(Counter(before.values())),
+        "at_end": dict(Counter(after.values())),
         "flows": [
             {"from": a, "to": b, "members": n}
             for (a, b), n in sorted(flows.items(), key=lambda kv: (-kv[1], kv[0]))
         ],
     }
-
-
-def _count(stages: Any) -> dict[str, int]:
-    counted: dict[str, int] = {}
-    for stage in stages:
-        counted[stage] = counted.get(stage, 0) + 1
-    return counted
 
 
 async def member_stage(sessions: Sessions, book: RuleBook, member_id: str) -> dict[str, Any]:
@@ -188,8 +179,5 @@ def _lapsed(challenge: Challenge, held: Progress, member: MemberState, now: date
         if now >= started + timedelta(days=challenge.rolling_days):
             return True
     if challenge.goal == Goal.WEEKS_IN_A_ROW and held.last:
-        year, week = now.isocalendar()[:2]
-        last_week = date.fromisocalendar(year, week, 1) - timedelta(days=7)
-        y, w, _ = last_week.isocalendar()
-        return held.last < f"{y:04d}-W{w:02d}"
+        return held.last < previous_week(*week_of(now, member.timezone))  # a week was missed
     return False
