@@ -140,3 +140,25 @@ async def signed_in(browser: Browser, console: str, key: str = MANAGER_KEY) -> P
     await page.click("button[type=submit]")
     await page.wait_for_selector("text=Signed in as")
     return page
+
+
+def wallet_link(system: System, console: str, member: str) -> str:
+    """The member's sign-in link, as `pointstream wallet-link MEMBER` prints it."""
+    linked = subprocess.run(
+        [sys.executable, "-m", "ops", "wallet-link", member],
+        env={**system.env, "POINTSTREAM_CONSOLE_URL": console, "COLUMNS": "2000"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return linked.stdout.strip()
+
+
+async def on_a_phone(browser: Browser, link: str, sign_in: str) -> Page:
+    """The wallet on a phone-sized page, signed in by the link (``sign_in``: the button's
+    words in the member's language)."""
+    phone = await browser.new_page(viewport={"width": 390, "height": 844})
+    await phone.goto(link)
+    await phone.click(f"button:has-text('{sign_in}')")
+    return phone

@@ -4,8 +4,6 @@ completes once, though its purchases are sent twice and the rules service dies m
 once, the member is told once (in Danish), and the badge shows in the Danish wallet. And a
 manager makes a challenge with the console's form, with no expression to write."""
 
-import subprocess
-import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,7 +15,15 @@ from playwright.async_api import Browser
 from shared.contracts.envelope import CloudEvent, new_event
 from shared.faults import EXIT_CODE
 from tests.apps import ADMIN_KEY, READER_KEY
-from tests.e2e.console_helpers import SCREENSHOTS, entries_of, ready, serious_violations, signed_in
+from tests.e2e.console_helpers import (
+    SCREENSHOTS,
+    entries_of,
+    on_a_phone,
+    ready,
+    serious_violations,
+    signed_in,
+    wallet_link,
+)
 from tests.e2e.system import System, enrolment
 from tests.polling import eventually
 
@@ -112,17 +118,7 @@ async def test_a_streak_completes_once_under_redelivery_and_a_crash(
     assert kinds.count("challenge_completed") == 1
 
     await eventually(lambda: ready(console), bool, timeout=30, what="the console")
-    linked = subprocess.run(
-        [sys.executable, "-m", "ops", "wallet-link", member],
-        env={**system.env, "POINTSTREAM_CONSOLE_URL": console, "COLUMNS": "2000"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    phone = await browser.new_page(viewport={"width": 390, "height": 844})
-    await phone.goto(linked.stdout.strip())
-    await phone.click("button:has-text('Log ind')")
+    phone = await on_a_phone(browser, wallet_link(system, console, member), "Log ind")
     await phone.wait_for_selector("#badges")
     badges = " ".join((await phone.inner_text("#badges")).split())
     assert "Dine badges" in badges

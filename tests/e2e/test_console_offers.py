@@ -4,8 +4,6 @@ over the last 30 days, saves it and reads whether it worked; a member clips it i
 and their next purchase earns it."""
 
 import hashlib
-import subprocess
-import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -13,7 +11,15 @@ import pytest
 from playwright.async_api import Browser
 
 from shared.contracts.envelope import CloudEvent, new_event
-from tests.e2e.console_helpers import SCREENSHOTS, entries_of, ready, serious_violations, signed_in
+from tests.e2e.console_helpers import (
+    SCREENSHOTS,
+    entries_of,
+    on_a_phone,
+    ready,
+    serious_violations,
+    signed_in,
+    wallet_link,
+)
 from tests.e2e.system import System, enrolment
 from tests.polling import eventually
 
@@ -124,17 +130,7 @@ async def test_a_manager_builds_an_audience_and_an_offer_and_a_member_clips_it(
     assert await serious_violations(page) == []
     await page.close()
 
-    linked = subprocess.run(
-        [sys.executable, "-m", "ops", "wallet-link", member],
-        env={**system.env, "POINTSTREAM_CONSOLE_URL": console, "COLUMNS": "2000"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    phone = await browser.new_page(viewport={"width": 390, "height": 844})
-    await phone.goto(linked.stdout.strip())
-    await phone.click("button:has-text('Logga in')")
+    phone = await on_a_phone(browser, wallet_link(system, console, member), "Logga in")
 
     async def offer_shown() -> str:
         await phone.reload()

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.console.adapters.backends import ADMIN, REPORTS, path_segment
+from services.console.adapters.backends import ADMIN, REPORTS, Answer, path_segment
 from services.console.entrypoints.context import ConsoleDep, manager, page, refused
 
 router = APIRouter(prefix="/partners")
@@ -76,20 +76,26 @@ def _month(text: str) -> str:
     return text if _MONTH.match(text) else datetime.now(UTC).strftime("%Y-%m")
 
 
+async def _settlement(
+    console: ConsoleDep, key: str, partner_id: str, month: str, **params: str
+) -> Answer:
+    return await console.backends.call(
+        "rules",
+        "GET",
+        f"/v1/partners/{path_segment(partner_id)}/settlement",
+        key=key,
+        scope=REPORTS,
+        params={"month": month, **params},
+    )
+
+
 @router.get("/{partner_id}", response_class=HTMLResponse)
 async def settlement(
     request: Request, console: ConsoleDep, partner_id: str, month: str = ""
 ) -> Response:
     session = manager(console, request)
     month = _month(month)
-    answer = await console.backends.call(
-        "rules",
-        "GET",
-        f"/v1/partners/{path_segment(partner_id)}/settlement",
-        key=session.key,
-        scope=REPORTS,
-        params={"month": month},
-    )
+    answer = await _settlement(console, session.key, partner_id, month)
     if not answer.ok:
         return page(
             console,
@@ -108,14 +114,7 @@ async def settlement_csv(
 ) -> Response:
     session = manager(console, request)
     month = _month(month)
-    answer = await console.backends.call(
-        "rules",
-        "GET",
-        f"/v1/partners/{path_segment(partner_id)}/settlement",
-        key=session.key,
-        scope=REPORTS,
-        params={"month": month, "format": "csv"},
-    )
+    answer = await _settlement(console, session.key, partner_id, month, format="csv")
     if not answer.ok:
         return Response(answer.problem, status_code=answer.status, media_type="text/plain")
     name = f"settlement-{partner_id}-{month}.csv"
