@@ -47,7 +47,7 @@ def build_app(
         settings=kafka,
         topics=[kafka.topics.awards],
         group_id=settings.consumer_group,
-        handler=award_handler(uow, policy, relay.wake),
+        handler=award_handler(uow, policy, relay.wake, gifts_uow=uow),
         producer=producer,
         skip_types=ROUTES.skipped,
     )

@@ -119,8 +119,9 @@ class OfferGranted(BaseModel):
 
 class ChallengeNews(BaseModel):
     """A member completed a challenge (``challenge.completed``: its points come as a
-    ``points.decided`` of rule ``challenge:<id>``; a badge with
-    it) or has one step left (``challenge.progressed``, when the challenge asks to nudge)."""
+    ``points.decided`` of rule ``challenge:<id>``; a badge, and a catalogue reward the ledger
+    gives free as a voucher, with it) or has one step left (``challenge.progressed``, when the
+    challenge asks to nudge)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -135,6 +136,9 @@ class ChallengeNews(BaseModel):
     badge_id: str | None = Field(default=None, max_length=100)
     badge_name: str | None = Field(default=None, max_length=500)
     badge_icon: str | None = Field(default=None, max_length=4)
+    reward_id: str | None = Field(
+        default=None, max_length=100, description="a catalogue reward the ledger gives free"
+    )
     at: AwareDatetime
 
 

@@ -57,6 +57,7 @@ def streak(run: str) -> dict[str, Any]:
         "condition": f'event.source == "pos/streak-{run}"',
         "points": 75,
         "badge": {"id": "regular", "name": {"en": "Regular", "da": "Stamkunde"}, "icon": "★"},
+        "reward_id": "plant-a-tree",  # from the default catalogue, free
     }
 
 
@@ -116,6 +117,18 @@ async def test_a_streak_completes_once_under_redelivery_and_a_crash(
     ) == 1
     kinds = await inbox_kinds(system, member)
     assert kinds.count("challenge_completed") == 1
+    # Its catalogue reward: one voucher, for no points, though the completion came twice.
+    async with httpx.AsyncClient(timeout=5, headers={"X-API-Key": READER_KEY}) as client:
+        found = await client.get(f"{system.urls['ledger']}/v1/members/{member}/vouchers")
+    gifts = [v for v in found.json() if v["reward_id"] == "plant-a-tree"]
+    assert [(v["points"], v["status"]) for v in gifts] == [(0, "issued")]
+    async with httpx.AsyncClient(timeout=10, headers={"X-API-Key": ADMIN_KEY}) as admin:
+        unknown = await admin.put(
+            f"{system.urls['rules']}/v1/challenges/streak-{run}",
+            json=streak(run) | {"reward_id": "no-such-reward"},
+        )
+    assert unknown.status_code == 422
+    assert "no reward 'no-such-reward' in the catalogue" in unknown.text
 
     await eventually(lambda: ready(console), bool, timeout=30, what="the console")
     phone = await on_a_phone(browser, wallet_link(system, console, member), "Log ind")

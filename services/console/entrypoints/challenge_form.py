@@ -108,7 +108,7 @@ def spec_from_form(form: FormData, challenge_id: str) -> dict[str, Any]:
             "name": badge,
             "icon": text("badge_icon") or "★",
         }
-    for field in ("audience", "funded_by"):
+    for field in ("audience", "funded_by", "reward_id"):
         if value := text(field):
             spec[field] = value
     if text("window") == "rolling":
@@ -140,6 +140,7 @@ def form_from_spec(spec: dict[str, Any]) -> dict[str, Any]:
         "badge_icon": badge.get("icon", "★"),
         "audience": spec.get("audience") or "",
         "funded_by": spec.get("funded_by") or "",
+        "reward_id": spec.get("reward_id") or "",
         "window": "rolling" if spec.get("rolling_days") else "dates",
         "rolling_days": spec.get("rolling_days") or 30,
         "active_from": (spec.get("active_from") or "")[:16],

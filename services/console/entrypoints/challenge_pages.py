@@ -42,14 +42,18 @@ async def challenges(request: Request, console: ConsoleDep, notice: str = "") ->
 
 
 async def _choices(console: ConsoleDep, key: str) -> dict[str, Any]:
-    """The audiences and partners a challenge may name."""
+    """The audiences, partners and catalogue rewards a challenge may name."""
     audiences = await console.backends.call("rules", "GET", "/v1/audiences", key=key, scope=ADMIN)
     partners = await console.backends.call("rules", "GET", "/v1/partners", key=key, scope=ADMIN)
+    catalogue = await console.backends.call(
+        "ledger", "GET", "/v1/admin/rewards", key=key, scope=ADMIN
+    )
     return {
         "audiences": [a["spec"] for a in audiences.body if a["spec"]["enabled"]]
         if audiences.ok
         else [],
         "partners": [p["spec"] for p in partners.body] if partners.ok else [],
+        "rewards": [r for r in catalogue.body if r.get("enabled", True)] if catalogue.ok else [],
         "goals": GOALS,
         "steps": STEP_LABELS,
     }

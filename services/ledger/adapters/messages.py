@@ -5,6 +5,7 @@ from typing import TypeVar
 
 from services.ledger.domain.commands import (
     AwardedPoints,
+    GiveReward,
     NotePrice,
     NoteTier,
     RecordAward,
@@ -14,6 +15,7 @@ from services.ledger.domain.commands import (
     RevokePoints,
 )
 from shared.contracts.awards import (
+    ChallengeNews,
     OfferGranted,
     PointsAwarded,
     PointsDecided,
@@ -121,4 +123,15 @@ def offer_price(event: CloudEvent) -> NotePrice | None:
         points=offer.reward_points,
         valid_until=offer.valid_until,
         granted_at=offer.granted_at,
+    )
+
+
+def challenge_prize(event: CloudEvent) -> GiveReward | None:
+    """A challenge completed: its catalogue reward, if it has one, given free (its points
+    arrive as any rule's; its badge is the rules')."""
+    news = payload_of(event, ChallengeNews)
+    if news.reward_id is None:
+        return None
+    return GiveReward(
+        member_id=news.member_id, reward_id=news.reward_id, gift_id=event.id, given_at=news.at
     )

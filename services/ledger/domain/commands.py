@@ -152,3 +152,14 @@ class NoteTier:
     member_id: str
     tier: str
     changed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class GiveReward:
+    """A catalogue reward given free (a challenge's prize): a voucher for no points, once per
+    ``gift_id``."""
+
+    member_id: str
+    reward_id: str
+    gift_id: str
+    given_at: datetime

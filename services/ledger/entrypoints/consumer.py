@@ -5,7 +5,9 @@ from collections.abc import Callable, Sequence
 
 from services.ledger.adapters import messages
 from services.ledger.domain.model import Policy
+from services.ledger.service_layer.gifts import give_rewards
 from services.ledger.service_layer.points import book_points, note_prices
+from services.ledger.service_layer.rewards_unit_of_work import RewardsUnitOfWork
 from services.ledger.service_layer.unit_of_work import UnitOfWork
 from shared.contracts.awards import (
     CHALLENGE_COMPLETED,
@@ -23,7 +25,7 @@ from shared.erasure.use_case import erasure_cut, erasure_from_news
 from shared.kafka.chunks import BatchHandler, cut_at
 from shared.kafka.dispatch import SKIP, Dispatch, Route
 
-BOOK, PRICES, ERASE = "book_points", "note_prices", "erase_once"  # the use cases
+BOOK, PRICES, GIFTS, ERASE = "book_points", "note_prices", "give_rewards", "erase_once"
 
 # Event type → translator (event → command) → use case. A chunk's points and tier news are
 # booked in one transaction; an erasure is carried out alone, between the chunk's parts.
@@ -38,8 +40,9 @@ ROUTES = Dispatch(
         POINTS_REVOKED: Route(messages.revocation, BOOK),
         MEMBER_PROFILE_CHANGED: SKIP,  # for the services that speak to members
         OFFER_GRANTED: Route(messages.offer_price, PRICES),  # a cheaper reward, if one
-        # A challenge's points arrive in its points.decided; the badge is the rules'.
-        CHALLENGE_COMPLETED: SKIP,
+        # A challenge's points arrive in its points.decided, the badge is the rules'; its
+        # catalogue reward, if one, is given here.
+        CHALLENGE_COMPLETED: Route(messages.challenge_prize, GIFTS),
         CHALLENGE_PROGRESSED: SKIP,
     },
 )
@@ -49,6 +52,7 @@ def award_handler(
     uow_factory: Callable[[], UnitOfWork],
     policy: Policy,
     on_committed: Callable[[], None],
+    gifts_uow: Callable[[], RewardsUnitOfWork] | None = None,
 ) -> BatchHandler:
     """Books a chunk of decisions, and the members' tier news, as one transaction. A member's
     erasure (the rules' ``member.erased``) cuts the chunk: what came before it is booked
@@ -70,6 +74,9 @@ def award_handler(
                 on_committed()
         if prices := chunk.of(PRICES).commands:
             await note_prices(prices, uow=uow_factory())
+        gifts = chunk.of(GIFTS).commands
+        if gifts and gifts_uow is not None and await give_rewards(gifts, uow_factory=gifts_uow):
+            on_committed()
         return chunk.take_rejected()
 
     return handle

@@ -162,7 +162,10 @@ async def cancel_voucher(
         reward = await uow.rewards.reward_for_update(voucher.reward_id)
         names = reward.names if reward else {"en": voucher.reward_id}
         name = names.get("en") or voucher.reward_id
-        refund = not expired or (reward is not None and reward.refund_on_expiry)
+        # (A gift's voucher cost no points: nothing to give back.)
+        refund = voucher.points > 0 and (
+            not expired or (reward is not None and reward.refund_on_expiry)
+        )
         if refund:
             why = "expired" if expired else "cancelled"
             ops.refund(

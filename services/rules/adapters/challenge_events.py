@@ -29,6 +29,7 @@ def challenge_events(steps: Sequence[Step]) -> list[CloudEvent]:
             **(
                 {
                     "points": challenge.points,
+                    "reward_id": challenge.reward_id,
                     **(
                         {
                             "badge_id": badge.badge_id,

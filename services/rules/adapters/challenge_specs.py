@@ -52,6 +52,12 @@ class ChallengeSpec(_Spec):
     audience: str | None = Field(default=None, max_length=100, pattern=SLUG)
     points: Annotated[int, Field(ge=0, le=10**7), INTEGER] = 0
     badge: BadgeSpec | None = None
+    reward_id: str | None = Field(
+        default=None,
+        max_length=100,
+        pattern=SLUG,
+        description="a reward of the ledger's catalogue, given free as a voucher on completion",
+    )
     nudge: bool = Field(default=False, strict=True, description="a message when one step is left")
     funded_by: str | None = Field(default=None, max_length=100, pattern=SLUG)
     enabled: bool = Field(default=True, strict=True)
@@ -69,8 +75,8 @@ class ChallengeSpec(_Spec):
             raise ValueError("events: categories are counted on purchase.completed only")
         if self.active_from and self.active_until and self.active_until <= self.active_from:
             raise ValueError("active_until must be after active_from")
-        if not (self.points or self.badge):
-            raise ValueError("a reward is needed: points, a badge, or both")
+        if not (self.points or self.badge or self.reward_id):
+            raise ValueError("a reward is needed: points, a badge or a catalogue reward")
         return self
 
     def to_challenge(self, version: int) -> c.Challenge:
@@ -92,6 +98,7 @@ class ChallengeSpec(_Spec):
             audience=self.audience,
             points=self.points,
             badge=badge,
+            reward_id=self.reward_id,
             nudge=self.nudge,
             funded_by=self.funded_by,
             enabled=self.enabled,

@@ -4,7 +4,7 @@ A **challenge** counts a member's events towards a goal — purchases in so many
 so many different categories, so many events that meet a condition (a basket with an organic
 product, a review after a purchase) — within a window: the challenge's dates, or a number of
 days from the member's first step (rolling). When the goal is reached, the member earns its
-reward once: points, a badge, or both.
+reward once: points, a badge, a catalogue reward (a voucher, free), or any of them together.
 
 Progress is part of the member's state in the rules service, so it is kept exactly once with
 the event that made it (a redelivered event is never counted twice; a crash loses nothing).
@@ -48,6 +48,7 @@ class Challenge:
     audience: str | None = None
     points: int = 0
     badge: Badge | None = None
+    reward_id: str | None = None  # a catalogue reward, given free (a voucher) once
     nudge: bool = False  # a message when one step is left
     funded_by: str | None = None  # a partner paying for its points
     enabled: bool = True

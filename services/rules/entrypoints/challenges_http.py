@@ -4,6 +4,7 @@ charted (reports); a member's own challenges, badges and stage (their token)."""
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
+import httpx
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query
 from pydantic import AwareDatetime
 
@@ -12,6 +13,7 @@ from services.rules.adapters.challenge_specs import ChallengeSpec, LadderSpec
 from services.rules.adapters.program_repository import ProgramRepository
 from services.rules.entrypoints.context import RulesDep
 from services.rules.service_layer import progress
+from services.rules.settings import RulesSettings
 from shared.auth import SCOPE_ADMIN, SCOPE_MEMBERS_READ, SCOPE_REPORTS
 from shared.callers import Caller, MemberId, require_member_access, scoped
 
@@ -59,6 +61,8 @@ async def save_challenge(
     progress is kept across versions."""
     if spec.id != challenge_id:
         raise HTTPException(422, f"the body's id {spec.id!r} differs from the path's")
+    if spec.reward_id is not None and not await _in_catalogue(rules.settings, spec.reward_id):
+        raise HTTPException(422, f"reward_id: no reward {spec.reward_id!r} in the catalogue")
     try:
         version = await progress.save_challenge(rules.sessions, spec, by=principal.name)
     except (ExpressionError, progress.NotFound) as exc:
@@ -126,3 +130,20 @@ async def my_challenges(member_id: MemberId, principal: Caller, rules: RulesDep)
     return await progress.member_challenges(
         rules.sessions, rules.book, member_id, now=datetime.now(UTC)
     )
+
+
+async def _in_catalogue(settings: RulesSettings, reward_id: str) -> bool:
+    """Whether the ledger's catalogue has the reward (asked when ``RULES_LEDGER_URL`` is set:
+    a prize the ledger cannot give is refused here, not lost later; unset, it is taken)."""
+    if settings.ledger_url is None:
+        return True
+    try:
+        async with httpx.AsyncClient(timeout=10) as client:
+            answer = await client.get(
+                f"{settings.ledger_url.rstrip('/')}/v1/admin/rewards",
+                headers={"X-API-Key": settings.ledger_api_key or ""},
+            )
+        answer.raise_for_status()
+    except httpx.HTTPError as exc:
+        raise HTTPException(503, "the ledger's catalogue cannot be read now; retry") from exc
+    return any(r.get("id") == reward_id for r in answer.json())

@@ -164,6 +164,7 @@ def _challenge_view(
         "progress": min(count, challenge.target),
         "completed_at": held.completed_at if held is not None else None,
         "points": challenge.points,
+        "reward_id": challenge.reward_id,
         "badge": (
             {"id": badge.badge_id, "name": challenge.text(badge.name, language), "icon": badge.icon}
             if badge is not None
