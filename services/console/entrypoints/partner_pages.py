@@ -14,7 +14,7 @@ from services.console.entrypoints.context import ConsoleDep, manager, page, refu
 
 router = APIRouter(prefix="/partners")
 EVENT_TYPES = ("purchase.completed", "purchase.returned", "member.activity", "referral.completed")
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_MONTH = re.compile(r"^(19|20|21)\d{2}-(0[1-9]|1[0-2])$")
 
 
 @router.get("", response_class=HTMLResponse)

@@ -139,7 +139,9 @@ async def report_series(
 async def report_funded(
     principal: Caller,
     ledger: LedgerDep,
-    month: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")],
+    month: Annotated[
+        str, Query(pattern=r"^(19|20|21)\d{2}-(0[1-9]|1[0-2])$", description="YYYY-MM")
+    ],
 ) -> dict[str, Any]:
     """For partners' settlements, the month (UTC, by booking time): points booked per rule
     (earned less reversed), and points redeemed on the rewards each funder pays for."""

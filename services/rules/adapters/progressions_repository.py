@@ -35,7 +35,7 @@ class ProgressionsRepository:
                     "challenge_id": s.challenge.challenge_id,
                     "member_id": s.member_id,
                     "progress": s.count,
-                    "joined_at": s.at,
+                    "joined_at": s.since or s.at,  # (every step writes it: the same)
                     "updated_at": s.at,
                     "completed_at": s.at if s.completed else None,
                     "points": s.challenge.points if s.completed else 0,

@@ -89,6 +89,7 @@ class Step:
     count: int
     at: datetime
     joined: bool = False  # the member's first step
+    since: datetime | None = None  # the first step of the member's way (window) through it
     completed: bool = False
     one_left: bool = False
     language: str = "en"

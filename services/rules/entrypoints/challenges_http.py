@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 import httpx
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query
-from pydantic import AwareDatetime
 
 from services.rules.adapters.cel_engine import ExpressionError
 from services.rules.adapters.challenge_specs import ChallengeSpec, LadderSpec
@@ -21,6 +20,16 @@ admin = APIRouter(prefix="/v1", tags=["challenges"], dependencies=[Depends(scope
 reports = APIRouter(prefix="/v1", tags=["ladder"], dependencies=[Depends(scoped(SCOPE_REPORTS))])
 members = APIRouter(prefix="/v1", tags=["members"])
 ChallengeId = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9._-]*$")]
+# A moment with its zone (2026-12-03T10:00:00Z, +01:00) or a day (2026-12-03).
+MOMENT = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}))?$"
+
+
+def _moment(text: str, name: str) -> datetime:
+    try:
+        found = datetime.fromisoformat(text)
+    except ValueError:
+        raise HTTPException(422, f"{name}: {text!r} is not a day or a moment") from None
+    return found if found.tzinfo is not None else found.replace(tzinfo=UTC)
 
 
 @reports.get("/challenges")
@@ -103,13 +112,17 @@ async def save_ladder(
 async def movement(
     principal: Caller,
     rules: RulesDep,
-    start: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    end: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    start_at: Annotated[str | None, Query(alias="from", pattern=MOMENT)] = None,
+    end_at: Annotated[str | None, Query(alias="to", pattern=MOMENT)] = None,
 ) -> dict[str, Any]:
-    """Members per stage at ``from`` and ``to`` (default: 30 days ago and now) and how many
-    moved from each stage to each other between them."""
-    end = end or datetime.now(UTC)
-    start = start or end - timedelta(days=30)
+    """Members per stage at ``from`` and ``to`` (moments with a zone, or days: their start,
+    UTC; default: 30 days ago and now) and how many moved from each stage to each other
+    between them."""
+    end = _moment(end_at, "to") if end_at else datetime.now(UTC)
+    try:
+        start = _moment(start_at, "from") if start_at else end - timedelta(days=30)
+    except OverflowError:
+        raise HTTPException(422, "to: too early to look 30 days back from; give from") from None
     if start > end:
         raise HTTPException(422, "from must not be after to")
     return await progress.movement(rules.sessions, start, end)

@@ -22,7 +22,9 @@ log = logging.getLogger(__name__)
 admin = APIRouter(prefix="/v1", tags=["partners"], dependencies=[Depends(scoped(SCOPE_ADMIN))])
 either = APIRouter(prefix="/v1", tags=["partners"])
 PartnerId = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9._-]*$")]
-Month = Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+Month = Annotated[
+    str, Query(pattern=r"^(19|20|21)\d{2}-(0[1-9]|1[0-2])$", description="YYYY-MM, 1900-2199")
+]
 
 
 @admin.get("/partners")
@@ -47,7 +49,15 @@ async def save_partner(
     return {"version": version, "spec": spec.model_dump(mode="json")}
 
 
-@either.get("/partners/{partner_id}/settlement")
+@either.get(
+    "/partners/{partner_id}/settlement",
+    responses={
+        200: {
+            "content": {"application/json": {}, "text/csv": {}},
+            "description": "the settlement as JSON, or as CSV with format=csv",
+        }
+    },
+)
 async def settlement(
     partner_id: PartnerId,
     month: Month,

@@ -6,6 +6,7 @@ commit leaves neither the claim nor the step.
 """
 
 from collections.abc import Mapping
+from datetime import datetime
 from string import Template
 from typing import Any
 
@@ -73,6 +74,7 @@ def take_steps(
                 count=progress.count,
                 at=moment,
                 joined=joined,
+                since=datetime.fromisoformat(progress.started),
                 completed=completed,
                 one_left=challenge.nudge and progress.count == challenge.target - 1,
                 language=language,
