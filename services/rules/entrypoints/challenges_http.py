@@ -85,8 +85,7 @@ async def ladder(principal: Caller, rules: RulesDep) -> dict[str, Any]:
     """The ladder's stages in order (the first whose condition holds is a member's stage),
     and how many members stand on each now."""
     spec, version = await progress.ladder(rules.sessions)
-    now = datetime.now(UTC)
-    counts = (await progress.movement(rules.sessions, now, now))["at_end"]
+    counts = await progress.stage_counts(rules.sessions, datetime.now(UTC))
     return {
         "version": version,
         "stages": [

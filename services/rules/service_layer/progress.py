@@ -70,6 +70,12 @@ async def ladder(sessions: Sessions) -> tuple[LadderSpec, int]:
     return saved if saved is not None else (default_ladder(), 0)
 
 
+async def stage_counts(sessions: Sessions, moment: datetime) -> dict[str, int]:
+    """Members per stage at ``moment`` (one read of the moves)."""
+    async with sessions() as session:
+        return dict(Counter((await ProgressionsRepository(session).stages_at(moment)).values()))
+
+
 async def movement(sessions: Sessions, start: datetime, end: datetime) -> dict[str, Any]:
     """Members per stage at ``start`` and at ``end``, and how many went from each stage to
     each other between them ("" : not yet placed at ``start``)."""
