@@ -161,4 +161,5 @@ async def on_a_phone(browser: Browser, link: str, sign_in: str) -> Page:
     phone = await browser.new_page(viewport={"width": 390, "height": 844})
     await phone.goto(link)
     await phone.click(f"button:has-text('{sign_in}')")
+    await phone.wait_for_url("**/wallet")  # signed in: the redirect to the wallet has loaded
     return phone

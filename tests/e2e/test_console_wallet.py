@@ -53,6 +53,7 @@ async def test_a_member_signs_in_by_link_sees_why_they_earned_redeems_and_reads_
     await page.goto(link)  # a mail scanner opening it would stop here: only the button signs in
     assert await serious_violations(page) == []
     await page.click("button:has-text('Log ind')")  # the member's language, from enrolment
+    await page.wait_for_url("**/wallet")
     assert await page.inner_text("h1") == "Dine point"
     shown = await page.inner_text("main")
     for entry in booked:  # each entry with its reason, as the ledger gave it
