@@ -1,19 +1,9 @@
 """The rules service's tables. Alembic migrations are written against this metadata."""
 
-from sqlalchemy import (
-    JSON,
-    BigInteger,
-    Boolean,
-    Column,
-    Date,
-    Index,
-    Integer,
-    MetaData,
-    Numeric,
-    String,
-    Table,
-)
+import sqlalchemy as sa
+from sqlalchemy import JSON, BigInteger, Boolean, Column, Index, Integer, MetaData, String, Table
 
+from shared.audit import audit_table, drafts_table
 from shared.db import UtcDateTime
 from shared.erasure.table import erased_members_table
 from shared.outbox import outbox_table
@@ -32,7 +22,8 @@ processed_events = Table(
     Index("ix_processed_events_processed_at", "processed_at", postgresql_using="brin"),
 )
 
-# Every version of every rule is kept; the newest version of an enabled rule is in force.
+# Every version of every rule is kept; the newest in effect (``effective_at``: NULL at once,
+# a later time: scheduled) of an enabled rule is in force.
 rules = Table(
     "rules",
     metadata,
@@ -42,7 +33,11 @@ rules = Table(
     Column("enabled", Boolean, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("created_by", String(200), nullable=False),
+    Column("effective_at", UtcDateTime(), nullable=True),
 )
+
+drafts = drafts_table(metadata)  # a rule being edited, not in force: one per rule
+audit = audit_table(metadata)
 
 tiers = Table(
     "tiers",
@@ -74,7 +69,7 @@ purchases = Table(
     Column("record", JSON, nullable=False),
     Column("occurred_at", UtcDateTime(), nullable=False, index=True),
     Column("currency", String(3), nullable=True),  # for the program report (migration 0002)
-    Column("paid", Numeric(14, 2), nullable=True),
+    Column("paid", sa.Numeric(14, 2), nullable=True),
 )
 
 # Points granted (> 0) and taken back (< 0) per rule and UTC day, for the program report's
@@ -87,7 +82,7 @@ award_totals = Table(
     Column(
         "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     ),
-    Column("day", Date, nullable=False, index=True),
+    Column("day", sa.Date, nullable=False, index=True),
     Column("rule_id", String(100), nullable=False),
     Column("driver", String(40), nullable=True),  # NULL for a take-back: its rule's driver
     Column("points", BigInteger, nullable=False),
@@ -117,8 +112,8 @@ exchange_rates = Table(
     "exchange_rates",
     metadata,
     Column("currency", String(3), primary_key=True),
-    Column("day", Date, primary_key=True),
-    Column("rate", Numeric(24, 10), nullable=False),
+    Column("day", sa.Date, primary_key=True),
+    Column("rate", sa.Numeric(24, 10), nullable=False),
     Column("set_at", UtcDateTime(), nullable=False),
     Column("set_by", String(200), nullable=False),
 )

@@ -1,11 +1,11 @@
-"""The program's store: rule specs with their versions, and the tiers."""
+"""The program's store: rules and tiers, audiences, offers, challenges, partners and the
+ladder, each versioned; the RFM boundaries."""
 
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import delete, func, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import func, insert, select
 
 from services.rules.adapters.challenge_specs import ChallengeSpec, LadderSpec, PartnerSpec
 from services.rules.adapters.offer_specs import AudienceSpec, OfferSpec
@@ -16,10 +16,8 @@ from services.rules.adapters.orm import (
     offers,
     partners,
     rfm_cutpoints,
-    rules,
-    tiers,
 )
-from services.rules.adapters.rule_specs import RuleSpec, TierSpec
+from services.rules.adapters.rules_repository import RulesRepository
 from services.rules.domain.rfm import Cutpoints
 from shared.bulk import insert_rows
 from shared.contracts.names import STORED
@@ -44,78 +42,9 @@ _KINDS: dict[type, str] = {
 LADDER_ID = "default"  # the program's one ladder
 
 
-class ProgramRepository:
-    """Rules are never changed in place: each save is the rule's next version."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def rules_in_force(self) -> list[tuple[RuleSpec, int]]:
-        """The newest version of every rule (enabled or not), as (spec, version)."""
-        newest = (
-            select(rules.c.rule_id, func.max(rules.c.version).label("version"))
-            .group_by(rules.c.rule_id)
-            .subquery()
-        )
-        rows = await self.session.execute(
-            select(rules.c.spec, rules.c.version)
-            .join(
-                newest,
-                (rules.c.rule_id == newest.c.rule_id) & (rules.c.version == newest.c.version),
-            )
-            .order_by(rules.c.rule_id)
-        )
-        return [(RuleSpec.model_validate(r.spec, context=STORED), r.version) for r in rows]
-
-    async def rule_history(self, rule_id: str) -> list[dict[str, Any]]:
-        rows = await self.session.execute(
-            select(rules).where(rules.c.rule_id == rule_id).order_by(rules.c.version)
-        )
-        return [
-            {
-                "version": r.version,
-                "spec": r.spec,
-                "created_at": r.created_at.isoformat(),
-                "created_by": r.created_by,
-            }
-            for r in rows
-        ]
-
-    async def save_rule(self, spec: RuleSpec, *, by: str) -> int:
-        """Store ``spec`` as the rule's next version; the version number."""
-        current = await self.session.scalar(
-            select(func.max(rules.c.version)).where(rules.c.rule_id == spec.id)
-        )
-        version = (current or 0) + 1
-        await self.session.execute(
-            insert(rules).values(
-                rule_id=spec.id,
-                version=version,
-                spec=spec.model_dump(mode="json"),
-                enabled=spec.enabled,
-                created_at=datetime.now(UTC),
-                created_by=by,
-            )
-        )
-        return version
-
-    async def load_tiers(self) -> list[TierSpec]:
-        rows = await self.session.execute(select(tiers).order_by(tiers.c.min_points))
-        return [
-            TierSpec.model_validate({"name": r.name, "min_points": r.min_points}, context=STORED)
-            for r in rows
-        ]
-
-    async def save_tiers(self, specs: list[TierSpec]) -> None:
-        """Make ``specs`` the program's tiers (an empty list leaves them as they are)."""
-        if not specs:
-            return
-        await self.session.execute(
-            delete(tiers).where(tiers.c.name.not_in([t.name for t in specs]))
-        )
-        await insert_rows(
-            self.session, tiers, [t.model_dump() for t in specs], on_conflict="update", key=["name"]
-        )
+class ProgramRepository(RulesRepository):
+    """The program's documents: rules and tiers (:class:`RulesRepository`), audiences,
+    offers, challenges, partners and the ladder, each save its next version."""
 
     # -- audiences and offers: versioned like rules ---------------------------------------
     async def audiences_in_force(self) -> list[tuple[AudienceSpec, int]]:
@@ -184,6 +113,11 @@ class ProgramRepository:
         if last is not None and last.spec == document:
             return int(last.version)
         version = (last.version if last else 0) + 1
+        kind = _KINDS[type(spec)]
+        before = last.spec if last else None
+        await self.record(
+            by, "saved", kind, item_id, before=before, after=document, version=version
+        )
         await self.session.execute(
             insert(table).values(
                 {

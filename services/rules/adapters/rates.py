@@ -13,8 +13,9 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.rules.adapters.orm import exchange_rates
+from services.rules.adapters.orm import audit, exchange_rates
 from services.rules.domain.exchange import Rate
+from shared.audit import record_change
 from shared.bulk import insert_rows
 from shared.contracts.currencies import CURRENCIES
 
@@ -40,8 +41,19 @@ class RatesRepository:
         return await rates_within(self.session, spans)
 
     async def set_rates(self, rates: Sequence[Rate], *, by: str, at: datetime) -> None:
-        """Add the rates, or correct those of the same currency and day."""
+        """Add the rates, or correct those of the same currency and day (in the audit trail)."""
         await set_rates(self.session, rates, by=by, at=at)
+        for currency in sorted({r.currency for r in rates}):
+            await record_change(
+                self.session,
+                audit,
+                actor=by,
+                action="set",
+                kind="exchange rates",
+                object_id=currency,
+                after={str(r.day): str(r.rate) for r in rates if r.currency == currency},
+                at=at,
+            )
 
 
 async def rates_within(session: AsyncSession, spans: Mapping[str, tuple[date, date]]) -> list[Rate]:

@@ -24,16 +24,28 @@ class RulePublic(BaseModel):
     version: int
     spec: RuleSpec
     budget_spent: int | None = None  # points a budgeted rule has awarded so far
+    scheduled_version: int | None = None  # a later version waiting for its time
+    scheduled_at: str | None = None
+    draft_saved_at: str | None = None  # an unpublished draft, when and by whom saved
+    draft_saved_by: str | None = None
 
 
 @router.get("/rules", response_model=list[RulePublic])
 async def list_rules(principal: Caller, rules: RulesDep) -> list[RulePublic]:
-    """The rules in force, each at its newest version."""
+    """The rules in force, each at its newest version in effect, with a version scheduled
+    for later and an unpublished draft where there is one."""
     async with rules.sessions() as session:
         spent = await views.budgets_spent(session)
+        later, drafted = await views.scheduled_and_drafts(session)
         return [
             RulePublic(
-                version=v, spec=s, budget_spent=spent.get(s.id, 0) if s.caps.budget else None
+                version=v,
+                spec=s,
+                budget_spent=spent.get(s.id, 0) if s.caps.budget else None,
+                scheduled_version=later[s.id][0] if s.id in later else None,
+                scheduled_at=later[s.id][1].isoformat() if s.id in later else None,
+                draft_saved_at=drafted.get(s.id, {}).get("saved_at"),
+                draft_saved_by=drafted.get(s.id, {}).get("saved_by"),
             )
             for s, v in await views.rules_in_force(session)
         ]
@@ -138,6 +150,6 @@ async def replace_tiers(
     """Replace the tiers. Members move up at once; down only at their anniversary."""
     if len({t.name for t in tiers}) != len(tiers):
         raise HTTPException(422, "tier names must be unique")
-    saved = await handlers.replace_tiers(rules.sessions, tiers)
+    saved = await handlers.replace_tiers(rules.sessions, tiers, by=principal.name)
     rules.book.invalidate()
     return saved

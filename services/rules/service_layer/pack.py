@@ -39,7 +39,7 @@ async def import_pack(session: AsyncSession, pack: RulePack, *, by: str) -> list
         if in_force.get(spec.id) != spec:
             await ProgramRepository(session).save_rule(spec, by=by)
             saved.append(spec.id)
-    await ProgramRepository(session).save_tiers(pack.tiers)
+    await ProgramRepository(session).save_tiers(pack.tiers, by=by)
     return saved
 
 

@@ -16,11 +16,11 @@ async def save_rule(sessions: Sessions, spec: RuleSpec, *, by: str) -> int:
         return await ProgramRepository(session).save_rule(spec, by=by)
 
 
-async def replace_tiers(sessions: Sessions, tiers: list[TierSpec]) -> list[TierSpec]:
+async def replace_tiers(sessions: Sessions, tiers: list[TierSpec], *, by: str) -> list[TierSpec]:
     """The program's tiers are these now; the tiers as saved."""
     async with sessions() as session, session.begin():
         program = ProgramRepository(session)
-        await program.save_tiers(tiers)
+        await program.save_tiers(tiers, by=by)
         return await program.load_tiers()
 
 

@@ -1,5 +1,6 @@
 """What the program's routes read: the rules in force, a rule's versions, the tiers."""
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -27,3 +28,11 @@ async def rule_history(session: AsyncSession, rule_id: str) -> list[dict[str, An
 
 async def tiers(session: AsyncSession) -> list[TierSpec]:
     return await ProgramRepository(session).load_tiers()
+
+
+async def scheduled_and_drafts(
+    session: AsyncSession,
+) -> tuple[dict[str, tuple[int, datetime]], dict[str, dict[str, Any]]]:
+    """Per rule: a version waiting for its time, and an unpublished draft."""
+    program = ProgramRepository(session)
+    return await program.scheduled(), await program.drafts()
