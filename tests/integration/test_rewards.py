@@ -207,3 +207,24 @@ async def test_expired_vouchers_are_refunded_when_the_reward_says_so(
     assert await available(client, member) == 200
     vouchers = (await client.get(f"/v1/members/{member}/vouchers", headers=TILL)).json()
     assert {v["status"] for v in vouchers} == {"expired"}
+
+
+async def test_catalogue_changes_and_adjustments_are_in_the_audit_trail(
+    client: httpx.AsyncClient,
+) -> None:
+    reward = await add_reward(client, stock=10)
+    body = {"id": reward, "kind": "free_product", "cost_points": 150, "names": {"en": "A prize"}}
+    for _ in range(2):  # the second is unchanged: nothing more in the trail
+        await client.put(f"/v1/admin/rewards/{reward}", json={**body, "stock": 10}, headers=ADMIN)
+    member = await member_with(client, 40)
+    trail = (await client.get(f"/v1/admin/audit?object_id={reward}", headers=ADMIN)).json()
+    assert [(c["action"], c["actor"]) for c in trail] == [("saved", "admin")] * 2
+    assert (trail[0]["before"]["cost_points"], trail[0]["after"]["cost_points"]) == (100, 150)
+    assert trail[1]["before"] is None
+    adjusted = (
+        await client.get(f"/v1/admin/audit?kind=adjustment&object_id={member}", headers=ADMIN)
+    ).json()
+    assert [(c["actor"], c["object_id"], c["after"]) for c in adjusted] == [
+        ("admin", member, {"points": 40, "reason": "test points"})
+    ]
+    assert (await client.get("/v1/admin/audit", headers=TILL)).status_code == 403

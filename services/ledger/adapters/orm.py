@@ -22,6 +22,7 @@ from sqlalchemy import (
     select,
 )
 
+from shared.audit import audit_table
 from shared.db import UtcDateTime
 from shared.erasure.table import erased_members_table
 from shared.outbox import outbox_table
@@ -175,6 +176,7 @@ outbox = outbox_table(metadata)
 
 # Members who were erased, by a digest of their id: later commands for them are refused.
 erased_members = erased_members_table(metadata)
+audit = audit_table(metadata)  # changes to the catalogue: who, when, before and after
 
 
 def account_key_of(member_id: str) -> ScalarSelect[str]:

@@ -6,9 +6,10 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.ledger.adapters.orm import member_prices, member_tiers, rewards, vouchers
+from services.ledger.adapters.orm import audit, member_prices, member_tiers, rewards, vouchers
 from services.ledger.adapters.reward_specs import RewardSpec
 from services.ledger.domain.rewards import Reward, Voucher, VoucherStatus
+from shared.audit import record_change
 from shared.bulk import insert_rows
 from shared.contracts.names import STORED
 
@@ -25,19 +26,34 @@ class RewardsRepository:
             RewardSpec.model_validate(r.spec, context=STORED).to_reward(r.stock_left) for r in rows
         ]
 
-    async def save_reward(self, spec: RewardSpec) -> None:
-        """Create or change a catalogue entry; a new ``stock`` moves what is left by the change."""
+    async def save_reward(self, spec: RewardSpec, *, by: str) -> None:
+        """Create or change a catalogue entry; a new ``stock`` moves what is left by the change.
+        The change is in the audit trail (an unchanged entry writes nothing)."""
         row = (
             await self.session.execute(
                 select(rewards).where(rewards.c.reward_id == spec.id).with_for_update()
             )
         ).first()
         now = datetime.now(UTC)
+        document = spec.model_dump(mode="json")
+        if row is not None and row.spec == document:
+            return
+        await record_change(
+            self.session,
+            audit,
+            actor=by,
+            action="saved",
+            kind="reward",
+            object_id=spec.id,
+            before=None if row is None else row.spec,
+            after=document,
+            at=now,
+        )
         if row is None:
             await self.session.execute(
                 insert(rewards).values(
                     reward_id=spec.id,
-                    spec=spec.model_dump(mode="json"),
+                    spec=document,
                     stock_left=spec.stock,
                     updated_at=now,
                 )
@@ -53,7 +69,7 @@ class RewardsRepository:
         await self.session.execute(
             update(rewards)
             .where(rewards.c.reward_id == spec.id)
-            .values(spec=spec.model_dump(mode="json"), stock_left=left, updated_at=now)
+            .values(spec=document, stock_left=left, updated_at=now)
         )
 
     async def reward_for_update(self, reward_id: str) -> Reward | None:

@@ -1,21 +1,23 @@
 """Administration: manual adjustments (with actor and reason), the reconciliation proof, the
-balances rebuilt from the entries, and the points figures of the program report."""
+balances rebuilt from the entries, the points figures of the program report, and the audit
+trail of the catalogue and adjustments."""
 
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Response
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Response
 from pydantic import BaseModel, Field
 
 from services.ledger.adapters.reconciliation import Reconciliation, rebuild_balances, reconcile
 from services.ledger.domain.commands import AdjustPoints
 from services.ledger.entrypoints.context import LedgerDep
-from services.ledger.service_layer import handlers, views
+from services.ledger.service_layer import audit_views, handlers, views
 from services.ledger.service_layer.report_views import (
     funded_figures,
     points_figures,
     points_series,
 )
+from shared.audit import Change
 from shared.auth import SCOPE_ADMIN, SCOPE_REPORTS
 from shared.callers import Caller, MemberId, scoped
 from shared.contracts.numbers import Whole
@@ -150,3 +152,22 @@ async def report_funded(
     end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=UTC)
     async with ledger.sessions() as session:
         return await funded_figures(session, start, end)
+
+
+@router.get("/audit", response_model=list[Change])
+async def audit_trail(
+    principal: Caller,
+    ledger: LedgerDep,
+    kind: Annotated[str | None, Query(max_length=50, description="reward or adjustment")] = None,
+    object_id: Annotated[str | None, Query(max_length=200)] = None,
+    before: Annotated[datetime | None, Query(description="older than this moment")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[Change]:
+    """Changes to the rewards catalogue (who, when, before and after) and adjustments by hand
+    (who, the member, the points and the reason), newest first."""
+    if before is not None and before.tzinfo is None:
+        raise HTTPException(422, "before: a moment with its zone (2026-12-03T10:00:00Z)")
+    async with ledger.sessions() as session:
+        return await audit_views.trail(
+            session, kind=kind, object_id=object_id, before=before, limit=limit
+        )

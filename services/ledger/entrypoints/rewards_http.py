@@ -196,7 +196,7 @@ async def save_reward(
     """Create or change a reward; changing ``stock`` moves what is left by the difference."""
     if spec.id != reward_id:
         raise HTTPException(422, f"the body's id {spec.id!r} differs from the path's")
-    await rewards.save_reward(spec, uow=ledger.uow())
+    await rewards.save_reward(spec, uow=ledger.uow(), by=principal.name)
     return spec
 
 

@@ -201,10 +201,10 @@ def _usable(voucher: Voucher, now: datetime) -> None:
         raise VoucherNotUsable(f"voucher {voucher.code} expired on {voucher.expires_at:%Y-%m-%d}")
 
 
-async def save_reward(spec: RewardSpec, *, uow: RewardsUnitOfWork) -> None:
+async def save_reward(spec: RewardSpec, *, uow: RewardsUnitOfWork, by: str) -> None:
     """Create or change a reward; changing its stock moves what is left by the difference."""
     async with uow:
-        await uow.rewards.save_reward(spec)
+        await uow.rewards.save_reward(spec, by=by)
         await uow.commit()
 
 

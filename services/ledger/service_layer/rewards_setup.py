@@ -21,6 +21,6 @@ async def load_default_catalogue_if_empty(sessions: async_sessionmaker[AsyncSess
         async with sessions() as session, session.begin():
             store = RewardsRepository(session)
             for spec in catalogue.rewards:
-                await store.save_reward(spec)
+                await store.save_reward(spec, by="default catalogue")
     except IntegrityError:
         pass  # another replica starting at the same moment loaded it first
