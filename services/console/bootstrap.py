@@ -22,6 +22,7 @@ from services.console.adapters.backends import Backends, ServiceDown
 from services.console.adapters.sessions import Sessions, Wallets
 from services.console.entrypoints import (
     audience_pages,
+    audit_pages,
     challenge_pages,
     ladder_pages,
     members_pages,
@@ -31,6 +32,9 @@ from services.console.entrypoints import (
     partner_pages,
     program_pages,
     rates_pages,
+    rule_draft_pages,
+    rule_form_pages,
+    rule_simulation_pages,
     rules_pages,
     wallet,
     wallet_offers,
@@ -81,6 +85,10 @@ def build_app(settings: ConsoleSettings | None = None) -> FastAPI:
     for router in (
         pages.router,
         rules_pages.router,
+        rule_form_pages.router,
+        rule_simulation_pages.router,
+        rule_draft_pages.router,
+        audit_pages.router,
         program_pages.router,
         rates_pages.router,
         audience_pages.router,

@@ -1,8 +1,9 @@
 """The console in a real browser (Debian's Chromium, driven by Playwright): a manager signs in,
-edits a rule with a deliberate CEL error and sees it at its line and column, fixes it,
-simulates an event and sees the rule fire with its explanation, saves, and a purchase posted
-afterwards earns under the new version. The main pages pass an axe-core check with no serious
-violations; the dashboard's screenshot for the README is made here."""
+edits a rule as YAML with a deliberate CEL error and sees it at its line and column, fixes it,
+simulates an event and sees the rule fire with its explanation, saves a draft and publishes
+it, and a purchase posted afterwards earns under the new version. The main pages pass an
+axe-core check with no serious violations; the dashboard's screenshot for the README is made
+here."""
 
 import json
 import uuid
@@ -85,6 +86,9 @@ async def test_a_manager_edits_a_rule_simulates_it_and_purchases_earn_under_it(
     await page.wait_for_selector("text=Base earn rate")
     assert await serious_violations(page) == []
     await page.click("text=Base earn rate")
+    assert "Members get 1 point per 1 DKK spent for a purchase" in await page.inner_text("p.said")
+    assert await serious_violations(page) == []
+    await page.click("text=Edit as YAML")
     await page.wait_for_selector("#check .ok")  # the rule in force compiles
     await page.fill("#spec", BROKEN)
     error = await page.wait_for_selector("#check .error")
@@ -118,9 +122,12 @@ async def test_a_manager_edits_a_rule_simulates_it_and_purchases_earn_under_it(
     fired_text = await page.inner_text("#simulation table")
     assert f"2 points per DKK spent ({picked['data']['total']} DKK)" in fired_text
     assert await serious_violations(page) == []
-    await page.click("text=Save as a new version")
-    await page.wait_for_selector("text=Saved as version 2.")
+    await page.click("text=Save as a draft")
+    await page.wait_for_selector("text=Draft saved")
     assert "+condition: event.weekday >= 1" in await page.inner_text("pre.diff")
+    await page.click("button:has-text('Publish…')")
+    await page.click("button:has-text('Yes, publish')")
+    await page.wait_for_selector("text=Published: version 2 is in force now.")
 
     member = f"console-{uuid.uuid4().hex[:6]}"
     assert (await post(system, purchase(member, "100.00"))).status_code == 202

@@ -109,7 +109,7 @@ async def test_a_service_that_is_down_shows_as_down_and_bad_input_is_named_on_th
         assert "Not accepted: days: Input should be a valid integer" in await page.inner_text(
             "main"
         )
-        await page.goto(f"{cut_off}/rules/base-earn")
+        await page.goto(f"{cut_off}/rules/base-earn/yaml")
         await page.fill("#event", "{not json")
         await page.click("button:has-text('Simulate')")
         error = await page.wait_for_selector("#simulation .error")

@@ -120,8 +120,8 @@ async def test_a_manager_builds_an_audience_and_an_offer_and_a_member_clips_it(
         assert "Not enough members in both groups yet" in lift
     await page.screenshot(path=str(SCREENSHOTS / "console-offer.png"), full_page=True)
     # A rule's draft replays too, beside the version in force (and its page's title is plain).
-    await page.goto(f"{console}/rules/base-earn")
-    assert await page.title() == "Rule base-earn · pointstream console"
+    await page.goto(f"{console}/rules/base-earn/yaml")
+    assert await page.title() == "Rule base-earn as YAML · pointstream console"
     await page.click("button:has-text('Replay over the last 30 days')")
     await page.wait_for_selector("#replay h3")
     replayed = " ".join((await page.inner_text("#replay")).split())

@@ -1,12 +1,14 @@
 """The program's rules: the table, the editor with live expression checks, the simulator of
 the draft, saving a new version, the versions with a diff."""
 
+import asyncio
 import difflib
 import json
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.console.adapters.backends import ADMIN, REPORTS, Answer, path_segment
 from services.console.adapters.sessions import Session
@@ -17,27 +19,45 @@ router = APIRouter()
 
 
 @router.get("/rules", response_class=HTMLResponse)
-async def rules_table(request: Request, console: ConsoleDep) -> Response:
+async def rules_table(request: Request, console: ConsoleDep, notice: str = "") -> Response:
     session = manager(console, request)
     rules: list[dict[str, Any]] = []
     down: list[str] = []
     by_rule: dict[str, Any] = {}
+    drafts: dict[str, Any] = {}
+    scheduled: dict[str, Any] = {}
     answer = await console.backends.read(
         "rules", "/v1/rules", down=down, key=session.key, scope=ADMIN
     )
     if answer is not None:
         rules = answer.body if answer.ok else []
-        report = await console.backends.call(
-            "rules", "GET", "/v1/report", key=session.key, scope=REPORTS, params={"days": 30}
+        report, drafted, waiting = await asyncio.gather(
+            console.backends.call(
+                "rules", "GET", "/v1/report", key=session.key, scope=REPORTS, params={"days": 30}
+            ),
+            console.backends.call("rules", "GET", "/v1/drafts", key=session.key, scope=ADMIN),
+            console.backends.call("rules", "GET", "/v1/scheduled", key=session.key, scope=ADMIN),
         )
         if report.ok:
             by_rule = {r["rule_id"]: r for r in report.body["points"]["by_rule"]}
+        live = {r["spec"]["id"] for r in rules}
+        drafts = {k: v for k, v in drafted.body.items() if k not in live} if drafted.ok else {}
+        scheduled = {k: v for k, v in waiting.body.items() if k not in live} if waiting.ok else {}
     return page(
-        console, request, "rules.html", session=session, rules=rules, by_rule=by_rule, down=down
+        console,
+        request,
+        "rules.html",
+        session=session,
+        rules=rules,
+        by_rule=by_rule,
+        drafts_only=drafts,
+        scheduled_only=scheduled,
+        down=down,
+        notice=notice[:300],
     )
 
 
-@router.get("/rules/{rule_id}", response_class=HTMLResponse)
+@router.get("/rules/{rule_id}/yaml", response_class=HTMLResponse)
 async def rule_editor(request: Request, console: ConsoleDep, rule_id: str) -> Response:
     session = manager(console, request)
     versions = await console.backends.call(
@@ -83,7 +103,7 @@ async def check(
     )
 
 
-@router.post("/rules/{rule_id}", response_class=HTMLResponse)
+@router.post("/rules/{rule_id}/yaml", response_class=HTMLResponse)
 async def save(
     request: Request,
     console: ConsoleDep,
@@ -91,6 +111,7 @@ async def save(
     spec: Annotated[str, Form(max_length=20_000)] = "",
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
+    """The YAML as the rule's draft (published from the draft's page, like the form's)."""
     session = manager(console, request, csrf)
     parsed, error = parsed_spec(spec, rule_id)
     saved: Answer | None = None
@@ -98,18 +119,20 @@ async def save(
         saved = await console.backends.call(
             "rules",
             "PUT",
-            f"/v1/rules/{path_segment(rule_id)}",
+            f"/v1/rules/{path_segment(rule_id)}/draft",
             key=session.key,
             scope=ADMIN,
             json=parsed,
+        )
+    if saved is not None and saved.ok:
+        done = "Draft saved. Check it, then publish it now or from a time."
+        return RedirectResponse(
+            f"/rules/{path_segment(rule_id)}/draft?notice={quote(done)}", status_code=303
         )
     versions = await console.backends.call(
         "rules", "GET", f"/v1/rules/{path_segment(rule_id)}/versions", key=session.key, scope=ADMIN
     )
     history = versions.body if versions.ok else []
-    if saved is not None and saved.ok:
-        notice = f"Saved as version {saved.body['version']}."
-        return _editor(console, request, session, rule_id, history, spec, notice=notice)
     problem = error if saved is None else saved.problem
     return _editor(console, request, session, rule_id, history, spec, error=problem, status=422)
 
@@ -143,69 +166,6 @@ async def replay(
     return page(console, request, "replay.html", session=session, result=result, problem=problem)
 
 
-@router.get("/rules/{rule_id}/recent-events", response_class=HTMLResponse)
-async def recent_events(request: Request, console: ConsoleDep, rule_id: str) -> Response:
-    """The newest events as they arrived, to pick one for the simulator (loaded into the
-    editor once it is shown: reading the topic takes a moment)."""
-    session = manager(console, request)
-    answer = await console.backends.call(
-        "rules",
-        "GET",
-        "/v1/admin/recent-events",
-        key=session.key,
-        scope=ADMIN,
-        params={"limit": 30},
-    )
-    return page(
-        console,
-        request,
-        "recent_events.html",
-        session=session,
-        events=answer.body["events"] if answer.ok else None,
-        error=None if answer.ok else answer.problem,
-        example=example_event(),
-    )
-
-
-@router.post("/rules/{rule_id}/simulate", response_class=HTMLResponse)
-async def simulate(
-    request: Request,
-    console: ConsoleDep,
-    rule_id: str,
-    event: Annotated[str, Form(max_length=50_000)] = "",
-    member: Annotated[str, Form(max_length=200)] = "",
-    spec: Annotated[str, Form(max_length=20_000)] = "",
-    csrf: Annotated[str, Form()] = "",
-) -> Response:
-    """What an event would earn a member with the rule as it stands in the editor (not
-    saved): the rules that fire, their points and explanations. The member is the event's
-    subject unless another is named."""
-    session = manager(console, request, csrf)
-    draft, error = parsed_spec(spec, rule_id)
-    try:
-        body = json.loads(event)
-    except ValueError as exc:
-        error = f"The event is not JSON: {exc}"
-    else:
-        if not isinstance(body, dict):
-            error = "The event is a JSON object (a CloudEvent: specversion, id, type, ...)."
-        elif member.strip():
-            body["subject"] = member.strip()
-    if error is not None:
-        return page(console, request, "simulation.html", session=session, error=error)
-    answer = await console.backends.call(
-        "rules",
-        "POST",
-        f"/v1/rules/{path_segment(rule_id)}/simulate",
-        key=session.key,
-        scope=ADMIN,
-        json={"spec": draft, "event": body},
-    )
-    if not answer.ok:
-        return page(console, request, "simulation.html", session=session, error=answer.problem)
-    return page(console, request, "simulation.html", session=session, simulation=answer.body)
-
-
 def _editor(
     console: Any,
     request: Request,
@@ -234,7 +194,7 @@ def _editor(
     return page(
         console,
         request,
-        "rule.html",
+        "rule_yaml.html",
         session=session,
         rule_id=rule_id,
         spec=spec_text,

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from services.rules.adapters.cel_engine import ExpressionError, compile_rule
 from services.rules.adapters.orm import audit
+from services.rules.adapters.program_repository import ProgramRepository
 from services.rules.adapters.rule_specs import RuleSpec
 from services.rules.entrypoints.context import RulesDep
 from services.rules.service_layer import drafts
@@ -64,6 +65,20 @@ async def save_draft(
     except ExpressionError as exc:
         raise HTTPException(422, str(exc)) from exc
     return Draft(**await drafts.save_draft(rules.sessions, spec, by=principal.name))
+
+
+@router.get("/drafts")
+async def list_drafts(principal: Caller, rules: RulesDep) -> dict[str, dict[str, str]]:
+    """Every rule's unpublished draft: rule id -> when and by whom it was saved."""
+    return await drafts.all_drafts(rules.sessions)
+
+
+@router.get("/scheduled")
+async def list_scheduled(principal: Caller, rules: RulesDep) -> dict[str, dict[str, Any]]:
+    """Every rule with a version waiting for its time: rule id -> version and when."""
+    async with rules.sessions() as session:
+        waiting = await ProgramRepository(session).scheduled()
+    return {k: {"version": v, "effective_at": at.isoformat()} for k, (v, at) in waiting.items()}
 
 
 @router.get("/rules/{rule_id}/draft", response_model=Draft, responses=NO_DRAFT)

@@ -58,6 +58,11 @@ async def draft_of(sessions: Sessions, rule_id: str) -> dict[str, Any] | None:
     }
 
 
+async def all_drafts(sessions: Sessions) -> dict[str, dict[str, Any]]:
+    async with sessions() as session:
+        return await ProgramRepository(session).drafts()
+
+
 async def discard(sessions: Sessions, rule_id: str) -> bool:
     async with sessions() as session, session.begin():
         return await ProgramRepository(session).drop_draft(rule_id)
