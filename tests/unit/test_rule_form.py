@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
 from services.console.entrypoints.context import TEMPLATES
 from services.console.entrypoints.rule_form import (
@@ -36,7 +36,7 @@ class _Sent(HTMLParser):
     def __init__(self, scripts: bool) -> None:
         super().__init__()
         self.scripts = scripts
-        self.sent: list[tuple[str, str]] = []
+        self.sent: list[tuple[str, str | UploadFile]] = []
         self.hidden_depth: list[bool] = []  # per open element: inside a field scripts hide
         self._select: tuple[str, bool] | None = None
         self._options: list[tuple[str, bool]] = []
