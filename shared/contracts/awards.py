@@ -67,6 +67,10 @@ class TierChanged(BaseModel):
     previous_tier: str = Field(min_length=1, max_length=50)
     qualifying_points: int
     changed_at: AwareDatetime
+    tier_names: dict[str, str] = Field(
+        default_factory=dict, description="the tier's name per language (en, da, sv)"
+    )
+    previous_tier_names: dict[str, str] = Field(default_factory=dict)
 
 
 class ProfileConsents(BaseModel):

@@ -13,6 +13,7 @@ from playwright.async_api import Browser
 
 from tests.apps import ADMIN_KEY
 from tests.e2e.console_helpers import (
+    SCREENSHOTS,
     entries_of,
     ready,
     serious_violations,
@@ -67,26 +68,68 @@ async def test_a_manager_edits_the_tiers_and_a_reward_and_a_wrong_value_is_named
     await page.fill("#key", ADMIN_KEY)
     await page.click("button[type=submit]")
     await page.click("text=Tiers and rewards")
-    tiers = await page.input_value("#tiers")
-    assert "min_points: 1000" in tiers
+    assert await page.input_value("#tier_1_name") == "silver"  # lowest first
+    assert await page.input_value("input[name=tier_1_da]") == "Sølv"  # what Danes read
     assert await serious_violations(page) == []
-    await page.fill("#tiers", tiers.replace("min_points: 1000", "min_points: 900"))
+    assert await page.evaluate("() => document.documentElement.scrollWidth") <= 1280
+    await page.fill("input[name=tier_1_min_points]", "900")
     await page.click("button:has-text('Save the tiers')")
     await page.wait_for_selector("text=Tiers saved.")
     await page.click("text=Plant a tree")
-    spec = await page.input_value("#spec")
-    await page.fill("#spec", spec.replace("cost_points: 100", "cost_points: -5"))
-    await page.click("button:has-text('Save')")
-    assert "cost_points" in await page.inner_text("main")  # the ledger's refusal, by field
-    await page.go_back()
-    await page.fill("#spec", spec.replace("cost_points: 100", "cost_points: 120"))
-    await page.click("button:has-text('Save')")
-    await page.wait_for_selector("text=Reward plant-a-tree saved.")
+    assert await page.input_value("#name_da") == "Plant et træ"
+    assert await page.input_value("#detail_cause") == "Danish reforestation fund"
+    await page.fill("#cost_points", "-5")
+    await page.click("button:has-text('Save the reward')")
+    refused = await page.inner_text("[role=alert]")
+    assert "cost_points" in refused  # the ledger's refusal, by field, over the form as typed
+    assert await page.input_value("#name_sv") == "Plantera ett träd"
+    await page.fill("#cost_points", "120")
+    await page.click("button:has-text('Save the reward')")
+    await page.wait_for_selector("text=Reward Plant a tree saved.")
+    await page.get_by_role("link", name="Plant a tree").click()  # saved unchanged: no change
+    await page.click("button:has-text('Save the reward')")
+    await page.wait_for_selector("text=Reward Plant a tree saved.")
+    # A new reward, by the form.
+    await page.click("text=New reward")
+    await page.fill("#reward_id", "free-oat-milk")
+    await page.select_option("#kind", "free_product")
+    await page.fill("#cost_points", "250")
+    for lang, name in (
+        ("en", "Free oat milk"),
+        ("da", "Gratis havremælk"),
+        ("sv", "Gratis havremjölk"),
+    ):
+        await page.fill(f"#name_{lang}", name)
+    await page.fill("#detail_sku", "dairy-oat-1l")
+    await page.fill("#stock", "50")
+    assert await serious_violations(page) == []
+    await page.screenshot(path=str(SCREENSHOTS / "console-reward-form.png"), full_page=True)
+    await page.click("button:has-text('Save the reward')")
+    await page.wait_for_selector("text=Reward Free oat milk saved.")
+    await page.click("nav >> text=Audit trail")
+    trail = " ".join((await page.inner_text("main")).split())
+    assert "reward plant-a-tree saved" in trail
+    assert "reward free-oat-milk saved" in trail
+    assert "tiers tiers replaced" in trail
     async with httpx.AsyncClient(timeout=5, headers={"X-API-Key": ADMIN_KEY}) as client:
         saved_tiers = (await client.get(f"{system.urls['rules']}/v1/tiers")).json()
         catalogue = (await client.get(f"{system.urls['ledger']}/v1/admin/rewards")).json()
     assert {t["name"]: t["min_points"] for t in saved_tiers}["silver"] == 900
     assert {r["id"]: r["cost_points"] for r in catalogue}["plant-a-tree"] == 120
+    oat = next(r for r in catalogue if r["id"] == "free-oat-milk")
+    assert (oat["kind"], oat["stock"], oat["details"]) == (
+        "free_product",
+        50,
+        {"sku": "dairy-oat-1l"},
+    )
+    async with httpx.AsyncClient(timeout=5, headers={"X-API-Key": ADMIN_KEY}) as client:
+        changes = await client.get(
+            f"{system.urls['ledger']}/v1/admin/audit", params={"object_id": "plant-a-tree"}
+        )
+    by_admin = [c for c in changes.json() if c["actor"] == "admin"]
+    assert [(c["before"]["cost_points"], c["after"]["cost_points"]) for c in by_admin] == [
+        (100, 120)
+    ]
     await page.close()
 
 

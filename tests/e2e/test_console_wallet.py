@@ -59,8 +59,8 @@ async def test_a_member_signs_in_by_link_sees_why_they_earned_redeems_and_reads_
     for entry in booked:  # each entry with its reason, as the ledger gave it
         assert entry["explanation"] in shown
     assert "Plant et træ" in shown
-    assert "Niveau: Base" in shown
-    assert "til Silver" in shown  # what the next tier takes
+    assert "Niveau: Basis" in shown  # the tier's Danish name
+    assert "til Sølv" in shown  # what the next tier takes
     assert "point kan bruges fra den" in shown  # the purchase's points, when they mature
     assert "point udløber den" in shown  # the welcome points' expiry
     assert await serious_violations(page) == []

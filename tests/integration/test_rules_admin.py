@@ -127,7 +127,10 @@ async def test_a_pack_with_an_error_is_refused_whole(client: httpx.AsyncClient) 
 
 
 async def test_tiers_are_replaced_by_an_admin(client: httpx.AsyncClient) -> None:
-    new = [{"name": "member", "min_points": 0}, {"name": "vip", "min_points": 2500}]
+    new = [
+        {"name": "member", "min_points": 0, "names": {}},
+        {"name": "vip", "min_points": 2500, "names": {"da": "VIP-medlem"}},
+    ]
     replaced = await client.put("/v1/tiers", json=new, headers=ADMIN)
     duplicate = await client.put("/v1/tiers", json=new + new, headers=ADMIN)
     assert replaced.json() == new

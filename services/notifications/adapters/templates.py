@@ -78,7 +78,13 @@ def _compiled(source: str, *, html: bool) -> Template:
     return _TEXT.from_string(source)
 
 
+# Values added to a kind of message after it was first sent, for a notice written before
+# (a delivery waiting out quiet hours across an upgrade): a tier's names per language.
+_SINCE: dict[str, Any] = {"tier_names": {}, "previous_tier_names": {}}
+
+
 def render(title: str, body: str, values: dict[str, Any]) -> Rendered:
+    values = {**_SINCE, **values}
     try:
         return Rendered(
             title=_compiled(title, html=False).render(values).strip(),

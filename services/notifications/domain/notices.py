@@ -109,5 +109,10 @@ def notice_for_tier(cause_id: str, data: dict[str, Any]) -> Notice:
         "tier_changed",
         Category.TIER,
         datetime.fromisoformat(str(data["changed_at"])),
-        {"tier": data["tier"], "previous_tier": data["previous_tier"]},
+        {
+            "tier": data["tier"],
+            "previous_tier": data["previous_tier"],
+            "tier_names": data.get("tier_names") or {},
+            "previous_tier_names": data.get("previous_tier_names") or {},
+        },
     )

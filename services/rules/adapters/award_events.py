@@ -122,6 +122,8 @@ def tier_event(change: TierChange) -> CloudEvent:
         previous_tier=change.previous,
         qualifying_points=change.qualifying_points,
         changed_at=change.changed_at,
+        tier_names=change.names.get(change.tier, {}),
+        previous_tier_names=change.names.get(change.previous, {}),
     )
     return new_event(
         id=derived_id(change.cause_event_id, "tier", change.tier),

@@ -44,6 +44,7 @@ tiers = Table(
     metadata,
     Column("name", String(50), primary_key=True),
     Column("min_points", BigInteger, nullable=False),
+    Column("names", JSON, nullable=True),  # what members read, per language
 )
 
 member_states = Table(

@@ -149,6 +149,9 @@ def spec_document(spec: RuleSpec) -> dict[str, Any]:
 
 class TierSpec(_Spec):
     name: Name(50)  # type: ignore[valid-type]
+    names: dict[Literal["en", "da", "sv"], Name(50)] = Field(  # type: ignore[valid-type]
+        default_factory=dict, description="what members read, per language (none: the name)"
+    )
     min_points: Whole = Field(
         ge=0, le=10**12, description="qualifying points earned over 12 months"
     )

@@ -177,7 +177,10 @@ class RulesRepository:
     async def load_tiers(self) -> list[TierSpec]:
         rows = await self.session.execute(select(tiers).order_by(tiers.c.min_points))
         return [
-            TierSpec.model_validate({"name": r.name, "min_points": r.min_points}, context=STORED)
+            TierSpec.model_validate(
+                {"name": r.name, "min_points": r.min_points, "names": r.names or {}},
+                context=STORED,
+            )
             for r in rows
         ]
 

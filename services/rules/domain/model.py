@@ -140,6 +140,7 @@ class TierChange:
     qualifying_points: int
     changed_at: datetime
     cause_event_id: str
+    names: dict[str, dict[str, str]] = field(default_factory=dict)  # tier -> language -> name
 
 
 @dataclass(frozen=True, slots=True)

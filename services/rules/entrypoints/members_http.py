@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.rules.adapters.orm import (
     activities,
@@ -32,6 +32,8 @@ class Standing(BaseModel):
     qualifying_points: int  # earned over the last 12 months
     next_tier: str | None
     points_to_next_tier: int | None
+    tier_names: dict[str, str] = Field(default_factory=dict, description="per language")
+    next_tier_names: dict[str, str] = Field(default_factory=dict)
 
 
 @router.get("/members/{member_id}/tier", response_model=Standing)
@@ -48,12 +50,15 @@ async def standing(member_id: MemberId, principal: Caller, rules: RulesDep) -> S
     above = sorted((t for t in book.tiers if t.min_points > qualifying), key=lambda t: t.min_points)
     current = {t.name: t.min_points for t in book.tiers}.get(member.tier, 0)
     nxt = next((t for t in above if t.min_points > current), None)
+    names = {t.name: dict(t.names) for t in book.tiers}
     return Standing(
         member_id=member_id,
         tier=member.tier,
         qualifying_points=qualifying,
         next_tier=nxt.name if nxt else None,
         points_to_next_tier=nxt.min_points - qualifying if nxt else None,
+        tier_names=names.get(member.tier, {}),
+        next_tier_names=names.get(nxt.name, {}) if nxt else {},
     )
 
 

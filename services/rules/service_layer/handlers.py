@@ -187,6 +187,7 @@ def _decide(
             qualifying_points=member.qualifying_points_12m(event.occurred_at),
             changed_at=event.occurred_at,
             cause_event_id=event.event_id,
+            names={t.name: {str(k): v for k, v in t.names.items()} for t in book.tiers},
         )
     record = None
     if event.purchase is not None:
