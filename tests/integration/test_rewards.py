@@ -228,3 +228,32 @@ async def test_catalogue_changes_and_adjustments_are_in_the_audit_trail(
         ("admin", member, {"points": 40, "reason": "test points"})
     ]
     assert (await client.get("/v1/admin/audit", headers=TILL)).status_code == 403
+
+
+async def test_members_are_listed_sorted_and_narrowed_by_the_start_of_their_id(
+    client: httpx.AsyncClient,
+) -> None:
+    run = uuid.uuid4().hex[:6]
+    for n, points in enumerate((30, 10, 20)):
+        await client.post(
+            f"/v1/admin/members/ls-{run}-{n}/adjustments",
+            headers=ADMIN,
+            json={"adjustment_id": uuid.uuid4().hex, "points": points, "reason": "test points"},
+        )
+    listed = await client.get(
+        "/v1/admin/members",
+        params={"prefix": f"ls-{run}-", "sort": "available", "order": "asc", "limit": 2},
+        headers=ADMIN,
+    )
+    body = listed.json()
+    assert body["total"] == 3
+    assert [(m["member_id"][-1], m["available"]) for m in body["members"]] == [("1", 10), ("2", 20)]
+    rest = await client.get(
+        "/v1/admin/members",
+        params={"prefix": f"ls-{run}-", "sort": "available", "order": "asc", "offset": 2},
+        headers=ADMIN,
+    )
+    assert [m["available"] for m in rest.json()["members"]] == [30]
+    wild = await client.get("/v1/admin/members", params={"prefix": "%"}, headers=ADMIN)
+    assert wild.json()["total"] == 0  # a wildcard is a character like any other
+    assert (await client.get("/v1/admin/members", headers=TILL)).status_code == 403

@@ -6,11 +6,12 @@ import uuid
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.console.adapters.backends import ADMIN, MEMBERS_READ, Answer, path_segment
 from services.console.entrypoints.context import ConsoleDep, manager, page
+from services.console.entrypoints.member_listing import listing
 from shared.contracts.envelope import MEMBER_ID as MEMBER_ID_TEXT
 
 router = APIRouter()
@@ -18,7 +19,15 @@ router = APIRouter()
 
 @router.get("/members", response_class=HTMLResponse)
 async def member_lookup(
-    request: Request, console: ConsoleDep, member: str = "", notice: str = "", by: str = ""
+    request: Request,
+    console: ConsoleDep,
+    member: str = "",
+    notice: str = "",
+    by: str = "",
+    sort: str = "updated_at",
+    order: str = "desc",
+    prefix: str = "",
+    page_no: Annotated[int, Query(alias="page", ge=1, le=200_000)] = 1,
 ) -> Response:
     """A member as the services know them: balance, tier and progress, statement with reasons,
     vouchers, inbox, preferences (each read with members:read only) and deliveries (admin).
@@ -29,6 +38,7 @@ async def member_lookup(
     member = member.strip()[:320]
     found: dict[str, Answer | None] = {}
     down: list[str] = []
+    listed = None  # the table of members, when none is looked up
     kind = None if by == "id" else contact_kind(member)
     if kind is not None:
         answer = await console.backends.call(
@@ -86,6 +96,10 @@ async def member_lookup(
         )
         found = dict(zip(calls, answers, strict=True))
         down = sorted(set(missing))
+    else:
+        listed = await listing(
+            console, session, sort=sort, order=order, prefix=prefix, page_no=page_no, down=down
+        )
     return page(
         console,
         request,
@@ -95,6 +109,7 @@ async def member_lookup(
         found=found,
         down=down,
         notice=notice[:300],
+        listed=listed,
     )
 
 

@@ -3,7 +3,7 @@ balances rebuilt from the entries, the points figures of the program report, and
 trail of the catalogue and adjustments."""
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Response
 from pydantic import BaseModel, Field
@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from services.ledger.adapters.reconciliation import Reconciliation, rebuild_balances, reconcile
 from services.ledger.domain.commands import AdjustPoints
 from services.ledger.entrypoints.context import LedgerDep
-from services.ledger.service_layer import audit_views, handlers, views
+from services.ledger.service_layer import audit_views, handlers, member_list, views
 from services.ledger.service_layer.report_views import (
     funded_figures,
     points_figures,
@@ -84,6 +84,28 @@ async def adjust(
         ledger.committed()
     async with ledger.sessions() as session:
         return await views.balance(session, member_id)
+
+
+@router.get("/members", response_model=member_list.MemberList)
+async def members(
+    principal: Caller,
+    ledger: LedgerDep,
+    sort: member_list.Sort = "updated_at",
+    order: Literal["asc", "desc"] = "desc",
+    prefix: Annotated[str, Query(max_length=200, description="the id starts with")] = "",
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> member_list.MemberList:
+    """The members with points, sorted and a page at a time, with how many there are."""
+    async with ledger.sessions() as session:
+        return await member_list.member_list(
+            session,
+            sort=sort,
+            descending=order == "desc",
+            prefix=prefix,
+            limit=limit,
+            offset=offset,
+        )
 
 
 @router.get("/reconciliation", response_model=ReconciliationPublic)
