@@ -6,6 +6,7 @@ has come a purchase earns what the form said. Every page fits 1,280 px."""
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import httpx
 import pytest
@@ -204,7 +205,7 @@ async def test_tables_sort_filter_and_page_and_no_page_is_wider_than_1280_px(
     members = [f"tbl-{run}-{n}" for n in range(3)]
     await system.send([farm_purchase(m, f"farm-{run}", 1) for m in members])
     for m in members:
-        await eventually(lambda m=m: entries_of(system, m), bool, what="the purchases")
+        await eventually(partial(entries_of, system, m), bool, what="the purchases")
     page = await browser.new_page(viewport={"width": 1280, "height": 900})
     await page.goto(f"{console}/login")
     await page.fill("#key", MANAGER_KEY)
