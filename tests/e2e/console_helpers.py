@@ -163,3 +163,37 @@ async def on_a_phone(browser: Browser, link: str, sign_in: str) -> Page:
     await phone.click(f"button:has-text('{sign_in}')")
     await phone.wait_for_url("**/wallet")  # signed in: the redirect to the wallet has loaded
     return phone
+
+
+async def tab_to(page: Page, selector: str, limit: int = 150) -> None:
+    """Press Tab until ``selector`` has the focus: what a keyboard user does (it fails if the
+    element cannot be reached by Tab)."""
+    target = page.locator(selector).first
+    for _ in range(limit):
+        if await target.evaluate("e => e === document.activeElement"):
+            return
+        await page.keyboard.press("Tab")
+    raise AssertionError(f"{selector} not reached by Tab in {limit} presses")
+
+
+async def press_on(page: Page, selector: str, key: str = "Enter") -> None:
+    await tab_to(page, selector)
+    await page.keyboard.press(key)
+
+
+async def fits(page: Page) -> None:
+    """Nothing wider than the window (1,280 px), and no serious accessibility violation."""
+    await page.wait_for_load_state("load")
+    width = await page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 1280, f"{page.url} is {width} px wide"
+    beyond = await page.evaluate(
+        """() => {
+            const main = document.querySelector("main").getBoundingClientRect().right;
+            const out = [...document.querySelectorAll("main *, .table-wrap")].filter(e =>
+                e.getBoundingClientRect().right > main + 1 || e.scrollWidth > e.clientWidth + 1
+                    && getComputedStyle(e).overflowX !== "visible" && e.tagName !== "TEXTAREA");
+            return out.slice(0, 3).map(e => e.tagName + "." + e.className);
+        }"""
+    )
+    assert beyond == [], f"{page.url}: {beyond} reach beyond the page's main column"
+    assert await serious_violations(page) == []

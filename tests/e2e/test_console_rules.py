@@ -6,15 +6,14 @@ has come a purchase earns what the form said. Every page fits 1,280 px."""
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from functools import partial
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page
+from playwright.async_api import Browser
 
 from shared.contracts.envelope import CloudEvent, new_event
 from tests.apps import ADMIN_KEY, MANAGER_KEY
-from tests.e2e.console_helpers import SCREENSHOTS, entries_of, ready, serious_violations
+from tests.e2e.console_helpers import SCREENSHOTS, entries_of, fits, press_on, ready, tab_to
 from tests.e2e.system import System
 from tests.polling import eventually
 
@@ -46,40 +45,6 @@ def farm_purchase(member: str, category: str, n: int) -> CloudEvent:
             ],
         },
     )
-
-
-async def tab_to(page: Page, selector: str, limit: int = 150) -> None:
-    """Press Tab until ``selector`` has the focus: what a keyboard user does (it fails if the
-    element cannot be reached by Tab)."""
-    target = page.locator(selector).first
-    for _ in range(limit):
-        if await target.evaluate("e => e === document.activeElement"):
-            return
-        await page.keyboard.press("Tab")
-    raise AssertionError(f"{selector} not reached by Tab in {limit} presses")
-
-
-async def press_on(page: Page, selector: str, key: str = "Enter") -> None:
-    await tab_to(page, selector)
-    await page.keyboard.press(key)
-
-
-async def fits(page: Page) -> None:
-    """Nothing wider than the window (1,280 px), and no serious accessibility violation."""
-    await page.wait_for_load_state("load")
-    width = await page.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= 1280, f"{page.url} is {width} px wide"
-    beyond = await page.evaluate(
-        """() => {
-            const main = document.querySelector("main").getBoundingClientRect().right;
-            const out = [...document.querySelectorAll("main *, .table-wrap")].filter(e =>
-                e.getBoundingClientRect().right > main + 1 || e.scrollWidth > e.clientWidth + 1
-                    && getComputedStyle(e).overflowX !== "visible" && e.tagName !== "TEXTAREA");
-            return out.slice(0, 3).map(e => e.tagName + "." + e.className);
-        }"""
-    )
-    assert beyond == [], f"{page.url}: {beyond} reach beyond the page's main column"
-    assert await serious_violations(page) == []
 
 
 async def test_a_manager_makes_schedules_and_publishes_a_rule_with_the_keyboard_only(
@@ -194,69 +159,4 @@ async def test_a_manager_makes_schedules_and_publishes_a_rule_with_the_keyboard_
     )
     [entry] = [e for e in earned if e["rule_id"] == rule_id]
     assert (entry["points"], entry["explanation"]) == (40, "double points on organic")
-    await page.close()
-
-
-async def test_tables_sort_filter_and_page_and_no_page_is_wider_than_1280_px(
-    system: System, console: str, browser: Browser
-) -> None:
-    await eventually(lambda: ready(console), bool, timeout=30, what="the console")
-    run = uuid.uuid4().hex[:6]
-    members = [f"tbl-{run}-{n}" for n in range(3)]
-    await system.send([farm_purchase(m, f"farm-{run}", 1) for m in members])
-    for m in members:
-        await eventually(partial(entries_of, system, m), bool, what="the purchases")
-    page = await browser.new_page(viewport={"width": 1280, "height": 900})
-    await page.goto(f"{console}/login")
-    await page.fill("#key", MANAGER_KEY)
-    await page.click("button[type=submit]")
-    await page.wait_for_selector("text=Signed in as")
-    for path in (
-        "/",
-        "/rules",
-        "/rules/new",
-        "/rules/dairy-double",
-        "/rules/dairy-double/edit",
-        "/rules/dairy-double/yaml",
-        "/audiences",
-        "/offers",
-        "/challenges",
-        "/ladder",
-        "/partners",
-        "/program",
-        "/program/rewards/new",
-        "/rates",
-        "/members",
-        "/audit",
-        "/operations",
-    ):
-        await page.goto(f"{console}{path}")
-        await fits(page)
-
-    # The rules: sorted by a header (a button, announced), narrowed by a filter.
-    await page.goto(f"{console}/rules")
-    header = page.locator("th", has_text="Points, 30 days")
-    await header.locator("button").click()
-    await header.locator("button").click()
-    assert await header.get_attribute("aria-sort") == "descending"
-    shown = await page.eval_on_selector_all(
-        "table[data-table=rules] tbody tr:not([hidden]) td:nth-child(6)",
-        "cells => cells.map(c => Number(c.dataset.value))",
-    )
-    assert shown == sorted(shown, reverse=True)
-    assert shown[0] > 0
-    await page.fill("#filter-0", "dairy")
-    visible = await page.locator("table[data-table=rules] tbody tr:not([hidden])").all_inner_texts()
-    assert visible
-    assert all("dairy" in text.lower() for text in visible)
-
-    # The members: the ledger sorts and counts; the id's start narrows them.
-    await page.goto(f"{console}/members?prefix=tbl-{run}-")
-    assert "All members with points (3)" in await page.inner_text("main")
-    await page.click("th >> text=Member")  # sorted by id, descending first
-    await page.click("th >> text=Member")
-    ids = await page.locator("tbody tr td:first-child").all_inner_texts()
-    assert ids == sorted(members)
-    assert await page.get_attribute("th:has-text('Member')", "aria-sort") == "ascending"
-    await fits(page)
     await page.close()
