@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from services.console.adapters.backends import ADMIN, REPORTS, Answer, path_segment
 from services.console.adapters.sessions import Session
 from services.console.entrypoints.context import ConsoleDep, manager, page
+from services.console.entrypoints.rule_form import EVENTS
 from services.console.entrypoints.rule_texts import as_yaml, example_event, parsed_spec, source_line
 
 router = APIRouter()
@@ -51,6 +52,7 @@ async def rules_table(request: Request, console: ConsoleDep, notice: str = "") -
         rules=rules,
         by_rule=by_rule,
         drafts_only=drafts,
+        event_names=EVENTS,
         scheduled_only=scheduled,
         down=down,
         notice=notice[:300],

@@ -1,4 +1,4 @@
-"""rule drafts, versions scheduled to take effect later, the audit trail, tier names
+"""rule drafts, versions scheduled to take effect later, and the audit trail
 
 Revision ID: 0012
 Revises: 0011
@@ -25,8 +25,6 @@ _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 def upgrade() -> None:
     with op.batch_alter_table("rules") as batch:
         batch.add_column(sa.Column("effective_at", UtcDateTime(), nullable=True))
-    with op.batch_alter_table("tiers") as batch:
-        batch.add_column(sa.Column("names", sa.JSON(), nullable=True))
     op.create_table(
         "drafts",
         sa.Column("kind", sa.String(20), primary_key=True),
@@ -60,7 +58,5 @@ def create_audit() -> None:
 def downgrade() -> None:
     op.drop_table("audit")
     op.drop_table("drafts")
-    with op.batch_alter_table("tiers") as batch:
-        batch.drop_column("names")
     with op.batch_alter_table("rules") as batch:
         batch.drop_column("effective_at")
