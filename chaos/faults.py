@@ -1,0 +1,60 @@
+"""The seeded fault schedule: what is done to the running system, and when, drawn from one seed
+so that the same seed is the same schedule (timing aside). Kills of any replica (kill -9, at a
+random moment or at a named fault point), a replica stopped (SIGSTOP) long enough to lose its
+partitions or its delivery lease and then continued, a broker killed and started again, the
+database killed (fsync on) and started again. At most one broker and never the database twice
+at once; every fault ends (a restart, a continue) before the schedule does, so the system can
+catch up and the oracle judge it."""
+
+import random
+from dataclasses import dataclass
+
+SERVICES = ("rules", "ledger", "notifications")
+REPLICAS = tuple(f"{s}-{r}" for s in SERVICES for r in (0, 1))
+BROKERS = ("broker-0", "broker-1", "broker-2")
+# Where a replica can be made to die on purpose (shared.faults' points).
+FAULT_POINTS = ("after-db-commit", "before-offset-commit", "after-redemption-commit")
+KINDS = {  # kind: weight
+    "kill": 40,
+    "kill-at-point": 20,
+    "stop": 15,
+    "broker": 15,
+    "database": 10,
+}
+
+
+@dataclass(frozen=True)
+class Fault:
+    at: float  # seconds from the start of the workload
+    kind: str
+    target: str
+    hold: float  # how long it stays down or stopped before it is started or continued
+    point: str | None = None  # the fault point, for kill-at-point
+
+    def describe(self) -> str:
+        where = f" at {self.point}" if self.point else ""
+        return f"{self.at:7.1f}s {self.kind:<13} {self.target}{where}, back after {self.hold:.1f}s"
+
+
+def schedule(seed: int, *, seconds: float, faults: int) -> list[Fault]:
+    """``faults`` faults over ``seconds``, none in the last tenth (the system catches up)."""
+    rng = random.Random(seed ^ 0x5EED)
+    kinds, weights = zip(*KINDS.items(), strict=True)
+    busy_until = {"broker": 0.0, "database": 0.0}
+    planned: list[Fault] = []
+    for at in sorted(rng.uniform(0, seconds * 0.8) for _ in range(faults)):
+        kind = rng.choices(kinds, weights)[0]
+        hold = round(rng.uniform(1, 8), 1)
+        if kind in busy_until and at < busy_until[kind]:
+            kind = "kill"  # one broker, one database outage at a time
+        if kind in busy_until:
+            busy_until[kind] = at + hold + 15  # and time to recover between them
+        target = {
+            "broker": rng.choice(BROKERS),
+            "database": "postgres",
+        }.get(kind) or rng.choice(REPLICAS)
+        point = rng.choice(FAULT_POINTS) if kind == "kill-at-point" else None
+        if kind == "stop":
+            hold = round(rng.uniform(12, 40), 1)  # past the session timeout and the lease
+        planned.append(Fault(round(at, 1), kind, target, hold, point))
+    return planned

@@ -1,0 +1,78 @@
+"""The chaos run's plan (#33): a seed is the same workload and the same fault schedule every
+time, different seeds differ; the workload is one ingest takes (returns of what is left of
+earlier purchases, nothing after a member's erasure, every kind and every route); the schedule
+has one broker and one database outage at a time, and ends before the workload does."""
+
+from collections import Counter
+from datetime import UTC, datetime
+from decimal import Decimal
+from itertools import pairwise
+
+from chaos.faults import schedule
+from chaos.workload import ROUTES, WEIGHTS, workload
+from shared.contracts.envelope import CloudEvent
+from shared.contracts.inbound import parse_inbound
+
+START = datetime(2026, 12, 1, 12, tzinfo=UTC)
+
+
+def steps(seed: int, events: int = 5000) -> list:  # type: ignore[type-arg]
+    return list(workload(seed, events=events, members=100, start=START))
+
+
+def test_a_seed_is_the_same_plan_and_another_seed_another() -> None:
+    assert steps(11) == steps(11)
+    assert steps(11) != steps(12)
+    assert schedule(11, seconds=300, faults=8) == schedule(11, seconds=300, faults=8)
+    assert schedule(11, seconds=300, faults=8) != schedule(12, seconds=300, faults=8)
+
+
+def test_every_message_is_one_ingest_takes_and_every_kind_and_route_is_drawn() -> None:
+    drawn = steps(3, 2000)
+    assert set(Counter(s.kind for s in drawn)) == set(WEIGHTS)
+    assert set(Counter(s.route for s in drawn)) == set(ROUTES)
+    for step in drawn:
+        if step.message.get("specversion"):
+            event = CloudEvent.model_validate(step.message)
+            parse_inbound(event)  # raises PayloadError on a payload ingest would refuse
+
+
+def test_returns_never_exceed_what_was_bought_and_the_erased_receive_nothing_after() -> None:
+    bought: dict[str, Counter[str]] = {}
+    erased: set[str] = set()
+    for step in steps(5, 20_000):
+        if step.member in erased and step.kind != "duplicate":
+            raise AssertionError(f"step {step.number} for {step.member}, erased before")
+        if step.kind == "erasure":
+            erased.add(step.member)
+        elif step.kind == "purchase":
+            bought[step.message["id"]] = Counter(
+                {ln["sku"]: ln["quantity"] for ln in step.message["data"]["lines"]}
+            )
+        elif step.kind == "return":
+            data = step.message["data"]
+            left = bought[data["original_event_id"]]
+            for line in data["lines"]:
+                assert line["quantity"] <= left[line["sku"]], f"step {step.number} returns more"
+                left[line["sku"]] -= line["quantity"]
+            assert Decimal(data["amount"]) > 0
+        elif step.kind == "duplicate":
+            assert step.message["subject"] not in erased
+
+
+def test_the_schedule_has_one_broker_and_one_database_outage_at_a_time_and_ends_early() -> None:
+    for seed in range(30):
+        faults = schedule(seed, seconds=600, faults=40)
+        assert len(faults) == 40
+        for kind in ("broker", "database"):
+            outages = [(f.at, f.at + f.hold) for f in faults if f.kind == kind]
+            for (_, end), (start, _) in pairwise(outages):
+                assert start >= end, f"seed {seed}: two {kind} outages at once"
+        assert all(f.at + f.hold < 600 for f in faults)
+        assert {f.kind for f in schedule(seed, seconds=600, faults=200)} == {
+            "kill",
+            "kill-at-point",
+            "stop",
+            "broker",
+            "database",
+        }
