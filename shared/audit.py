@@ -3,7 +3,7 @@ what, when, the document before and after. A row is written in the same transact
 change: no change without its row, no row without its change."""
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from sqlalchemy import JSON, BigInteger, Column, Index, Integer, MetaData, String, Table, select
@@ -44,6 +44,25 @@ def drafts_table(metadata: MetaData) -> Table:
         Column("saved_at", UtcDateTime(), nullable=False),
         Column("saved_by", String(200), nullable=False),
     )
+
+
+# ``before`` as a query takes: a moment with its zone, written out (a number is no moment).
+BEFORE = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$"
+
+
+# What the trail's changes are of, per service, and the ids they name (a query's ``object_id``).
+RULES_KINDS = Literal[
+    "rule", "tiers", "offer", "audience", "challenge", "partner", "ladder", "exchange rates"
+]
+LEDGER_KINDS = Literal["reward", "adjustment"]
+OBJECT_ID = r"^[A-Za-z0-9_:@.-]{1,200}$"
+
+
+def moment_before(text: str | None) -> datetime | None:
+    """The ``before`` of a query (matching BEFORE); ValueError when it is no moment."""
+    if text is None:
+        return None
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 class Change(BaseModel):

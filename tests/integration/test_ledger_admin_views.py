@@ -58,6 +58,8 @@ async def test_members_are_listed_sorted_and_narrowed_by_the_start_of_their_id(
         headers=ADMIN,
     )
     assert [m["available"] for m in rest.json()["members"]] == [30]
-    wild = await client.get("/v1/admin/members", params={"prefix": "%"}, headers=ADMIN)
-    assert wild.json()["total"] == 0  # a wildcard is a character like any other
+    wild = await client.get("/v1/admin/members", params={"prefix": f"ls_{run}"}, headers=ADMIN)
+    assert wild.json()["total"] == 0  # "_" is a character like any other, not a wildcard
+    odd = await client.get("/v1/admin/members", params={"prefix": "%"}, headers=ADMIN)
+    assert odd.status_code == 422  # no member id has it
     assert (await client.get("/v1/admin/members", headers=TILL)).status_code == 403

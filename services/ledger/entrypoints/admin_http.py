@@ -17,7 +17,7 @@ from services.ledger.service_layer.report_views import (
     points_figures,
     points_series,
 )
-from shared.audit import Change
+from shared.audit import BEFORE, LEDGER_KINDS, OBJECT_ID, Change, moment_before
 from shared.auth import SCOPE_ADMIN, SCOPE_REPORTS
 from shared.callers import Caller, MemberId, scoped
 from shared.contracts.numbers import Whole
@@ -92,7 +92,9 @@ async def members(
     ledger: LedgerDep,
     sort: member_list.Sort = "updated_at",
     order: Literal["asc", "desc"] = "desc",
-    prefix: Annotated[str, Query(max_length=200, description="the id starts with")] = "",
+    prefix: Annotated[
+        str, Query(max_length=200, pattern=r"^[A-Za-z0-9_:@.-]*$", description="the id starts with")
+    ] = "",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> member_list.MemberList:
@@ -180,16 +182,20 @@ async def report_funded(
 async def audit_trail(
     principal: Caller,
     ledger: LedgerDep,
-    kind: Annotated[str | None, Query(max_length=50, description="reward or adjustment")] = None,
-    object_id: Annotated[str | None, Query(max_length=200)] = None,
-    before: Annotated[datetime | None, Query(description="older than this moment")] = None,
+    kind: LEDGER_KINDS | None = None,
+    object_id: Annotated[str | None, Query(pattern=OBJECT_ID)] = None,
+    before: Annotated[
+        str | None, Query(pattern=BEFORE, description="older than this moment (with its zone)")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[Change]:
     """Changes to the rewards catalogue (who, when, before and after) and adjustments by hand
     (who, the member, the points and the reason), newest first."""
-    if before is not None and before.tzinfo is None:
-        raise HTTPException(422, "before: a moment with its zone (2026-12-03T10:00:00Z)")
+    try:
+        older_than = moment_before(before)
+    except ValueError as exc:
+        raise HTTPException(422, "before: a moment such as 2026-12-03T10:00:00Z") from exc
     async with ledger.sessions() as session:
         return await audit_views.trail(
-            session, kind=kind, object_id=object_id, before=before, limit=limit
+            session, kind=kind, object_id=object_id, before=older_than, limit=limit
         )
