@@ -19,6 +19,7 @@ from services.console.entrypoints.rule_form import (
     form_from_spec,
     spec_from_form,
 )
+from services.console.entrypoints.rule_form_pages import _kept
 from services.console.entrypoints.rule_templates import DRIVERS
 from services.console.entrypoints.rule_templates import TEMPLATES as STARTERS
 from services.console.entrypoints.rule_words import describe
@@ -79,8 +80,12 @@ class _Sent(HTMLParser):
 
 
 def sent_back(spec: dict[str, Any], *, scripts: bool) -> dict[str, Any]:
+    return spec_from_form(FormData(sent(form_from_spec(spec), scripts=scripts)), spec["id"])
+
+
+def sent(form: dict[str, Any], *, scripts: bool) -> list[tuple[str, str | UploadFile]]:
+    """What a browser sends of the rule form showing ``form``."""
     environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape())
-    form = form_from_spec(spec)
     html = environment.get_template("rule_form.html").render(
         session=None,
         csrf="",
@@ -99,7 +104,7 @@ def sent_back(spec: dict[str, Any], *, scripts: bool) -> dict[str, Any]:
     parser = _Sent(scripts)
     parser._choices = {"effect": form["effect"], "event": form["event"]}
     parser.feed(html)
-    return spec_from_form(FormData(parser.sent), spec["id"])
+    return parser.sent
 
 
 @pytest.mark.parametrize("scripts", [True, False], ids=["with scripts", "without"])
@@ -144,3 +149,35 @@ def test_every_template_makes_a_rule_the_api_takes_and_says_it_in_words(key: str
     compile_rule(parsed.to_rule(1))
     assert parsed.driver == STARTERS[key]["spec"]["driver"]
     assert describe(parsed.model_dump(mode="json")).startswith("Members get ")
+
+
+def test_a_form_refused_before_it_reaches_the_api_comes_back_as_typed() -> None:
+    typed = FormData(
+        [
+            ("rule_id", "organic-x"),
+            ("name", "Organic"),
+            ("effect", "per_amount"),
+            ("points", "2"),
+            ("lines", "tag"),
+            ("lines_value", ""),  # the slip: no tag picked
+            ("explanation_en", "double points"),
+            ("explanation_da", "dobbelt point"),
+            ("if_tier", "gold"),
+            ("per_member_per_day", "500"),
+            ("once_per_year", "on"),
+            ("keep_priority", "-5"),
+            ("keep_notice", "birthday"),
+        ]
+    )
+    with pytest.raises(ValueError, match="Pick the category"):
+        spec_from_form(typed, "organic-x")
+    shown = _kept(typed)
+    again = dict(sent(shown, scripts=True))
+    assert again["explanation_da"] == "dobbelt point"
+    assert (again["if_tier"], again["per_member_per_day"], again["once_per_year"]) == (
+        "gold",
+        "500",
+        "on",
+    )
+    assert (again["keep_priority"], again["keep_notice"]) == ("-5", "birthday")
+    assert again["points"] == "2"

@@ -113,11 +113,29 @@ async def save_draft(request: Request, console: ConsoleDep) -> Response:
 
 
 def _kept(form: Any) -> dict[str, Any]:
-    """A form that could not be read as a spec, shown again as it was typed."""
+    """A form that could not be read as a spec, shown again as it was typed (nothing a
+    manager wrote, and nothing the form keeps unseen, is lost)."""
+
+    def text(name: str) -> str:
+        return str(form.get(name) or "")
+
     shown = form_from_spec({})
-    shown.update({k: str(v) for k, v in form.items() if k in shown and isinstance(v, str)})
-    shown["id"] = str(form.get("rule_id") or "")
-    shown["conditions"] = {n: str(form.get(f"if_{n}") or "") for n in CONDITIONS}
+    shown.update({k: text(k) for k in shown if isinstance(form.get(k), str)})
+    shown["id"] = text("rule_id")
+    shown["conditions"] = {n: text(f"if_{n}") for n in CONDITIONS}
+    shown["hand_condition"] = text("hand_condition") or None
+    shown["hand_lines"] = text("hand_lines") or None
+    shown["explanation"] = {lang: text(f"explanation_{lang}") for lang in ("en", "da", "sv")}
+    shown["caps"] = {
+        **{cap: text(cap) for cap in ("per_member_per_day", "per_member_per_month", "budget")},
+        "once_per_member": bool(form.get("once_per_member")),
+        "once_per_year": bool(form.get("once_per_year")),
+    }
+    shown["applies_to"] = [str(v) for v in form.getlist("applies_to")]
+    shown["paused"] = form.get("paused") == "on"
+    shown["events"] = text("keep_events").split(",") if text("keep_events") else []
+    keys = ("priority", "stacks", "funded_by", "beneficiary", "notice")
+    shown["kept"] = {k: text(f"keep_{k}") for k in keys if text(f"keep_{k}")}
     return shown
 
 
