@@ -3,8 +3,9 @@ what, when, the document before and after. A row is written in the same transact
 change: no change without its row, no row without its change."""
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from fastapi import HTTPException, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import JSON, BigInteger, Column, Index, Integer, MetaData, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -58,11 +59,19 @@ LEDGER_KINDS = Literal["reward", "adjustment"]
 OBJECT_ID = r"^[A-Za-z0-9_:@.-]{1,200}$"
 
 
-def moment_before(text: str | None) -> datetime | None:
-    """The ``before`` of a query (matching BEFORE); ValueError when it is no moment."""
-    if text is None:
+def older_than(
+    before: Annotated[
+        str | None, Query(pattern=BEFORE, description="older than this moment (with its zone)")
+    ] = None,
+) -> datetime | None:
+    """A trail's ``before`` query as a moment (a dependency of both services' trail routes);
+    a 422 when it fits the pattern and is no moment (0000-00-00T00:00Z)."""
+    if before is None:
         return None
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    try:
+        return datetime.fromisoformat(before.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise HTTPException(422, "before: a moment such as 2026-12-03T10:00:00Z") from exc
 
 
 class Change(BaseModel):

@@ -10,8 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from services.console.adapters.backends import ADMIN
 from services.console.entrypoints.context import ConsoleDep, manager, page
-from services.console.entrypoints.rule_draft_pages import changes
-from services.console.entrypoints.rule_texts import as_yaml
+from services.console.entrypoints.rule_texts import as_yaml, changes
 
 router = APIRouter()
 LEDGER_KINDS = ("reward", "adjustment")

@@ -3,10 +3,9 @@ way from a draft to members: what it changes against the version in force, a sim
 replay over recent history, then publishing it now or from a time, after a confirmation."""
 
 import asyncio
-import difflib
 import json
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
@@ -14,21 +13,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.console.adapters.backends import ADMIN, path_segment
 from services.console.entrypoints.context import ConsoleDep, manager, page, refused
-from services.console.entrypoints.rule_texts import as_yaml, example_event
+from services.console.entrypoints.rule_texts import as_yaml, changes, example_event, newest_change
 from services.console.entrypoints.rule_words import describe
 
 router = APIRouter(prefix="/rules")
-
-
-def changes(before: dict[str, Any] | None, after: dict[str, Any], old: str, new: str) -> str:
-    """What ``after`` changes against ``before``, line by line (YAML)."""
-    if before is None:
-        return ""
-    return "".join(
-        difflib.unified_diff(
-            as_yaml(before).splitlines(True), as_yaml(after).splitlines(True), old, new
-        )
-    )
 
 
 @router.get("/{rule_id}", response_class=HTMLResponse)
@@ -57,8 +45,6 @@ async def rule(request: Request, console: ConsoleDep, rule_id: str, notice: str 
     now = datetime.now(UTC).isoformat()
     live = [v for v in history if v["effective_at"] <= now][-1:]
     waiting = [v for v in history if v["effective_at"] > now]
-    newest = history[-1]
-    previous = history[-2] if len(history) > 1 else None
     return page(
         console,
         request,
@@ -72,12 +58,7 @@ async def rule(request: Request, console: ConsoleDep, rule_id: str, notice: str 
         history=history,
         draft=draft.body if draft.ok else None,
         trail=trail.body if trail.ok else [],
-        diff=changes(
-            previous["spec"] if previous else None,
-            newest["spec"],
-            f"version {previous['version'] if previous else 0}",
-            f"version {newest['version']}",
-        ),
+        diff=newest_change(history),
         notice=notice[:300],
     )
 

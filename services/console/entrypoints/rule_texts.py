@@ -1,6 +1,7 @@
 """The rule editor's texts: a spec as YAML and back, the line an error is on, an example event
 for the simulator."""
 
+import difflib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +21,27 @@ def source_line(spec: dict[str, Any] | None, result: dict[str, Any]) -> str | No
         return None
     lines = source.splitlines() or [""]
     return lines[line - 1] if 0 < line <= len(lines) else None
+
+
+def changes(before: dict[str, Any] | None, after: dict[str, Any], old: str, new: str) -> str:
+    """What ``after`` changes against ``before``, line by line (YAML); "" with no before."""
+    if before is None:
+        return ""
+    return "".join(
+        difflib.unified_diff(
+            as_yaml(before).splitlines(True), as_yaml(after).splitlines(True), old, new
+        )
+    )
+
+
+def newest_change(history: list[dict[str, Any]]) -> str:
+    """What a rule's newest version changed against the one before ("" for a first one)."""
+    if len(history) < 2:
+        return ""
+    old, new = history[-2], history[-1]
+    return changes(
+        old["spec"], new["spec"], f"version {old['version']}", f"version {new['version']}"
+    )
 
 
 def as_yaml(spec: dict[str, Any]) -> str:

@@ -2,7 +2,6 @@
 the draft, saving a new version, the versions with a diff."""
 
 import asyncio
-import difflib
 import json
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -14,7 +13,13 @@ from services.console.adapters.backends import ADMIN, REPORTS, Answer, path_segm
 from services.console.adapters.sessions import Session
 from services.console.entrypoints.context import ConsoleDep, manager, page
 from services.console.entrypoints.rule_form import EVENTS
-from services.console.entrypoints.rule_texts import as_yaml, example_event, parsed_spec, source_line
+from services.console.entrypoints.rule_texts import (
+    as_yaml,
+    example_event,
+    newest_change,
+    parsed_spec,
+    source_line,
+)
 
 router = APIRouter()
 
@@ -180,19 +185,7 @@ def _editor(
     error: str | None = None,
     status: int = 200,
 ) -> Response:
-    texts = [as_yaml(v["spec"]) for v in history]
-    diff = (
-        "".join(
-            difflib.unified_diff(
-                texts[-2].splitlines(True),
-                texts[-1].splitlines(True),
-                f"version {history[-2]['version']}",
-                f"version {history[-1]['version']}",
-            )
-        )
-        if len(texts) >= 2
-        else ""
-    )
+    diff = newest_change(history)
     return page(
         console,
         request,

@@ -5,7 +5,7 @@ trail of the catalogue and adjustments."""
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Query, Response
+from fastapi import APIRouter, Body, Depends, Query, Response
 from pydantic import BaseModel, Field
 
 from services.ledger.adapters.reconciliation import Reconciliation, rebuild_balances, reconcile
@@ -17,7 +17,7 @@ from services.ledger.service_layer.report_views import (
     points_figures,
     points_series,
 )
-from shared.audit import BEFORE, LEDGER_KINDS, OBJECT_ID, Change, moment_before
+from shared.audit import LEDGER_KINDS, OBJECT_ID, Change, older_than
 from shared.auth import SCOPE_ADMIN, SCOPE_REPORTS
 from shared.callers import Caller, MemberId, scoped
 from shared.contracts.numbers import Whole
@@ -182,20 +182,14 @@ async def report_funded(
 async def audit_trail(
     principal: Caller,
     ledger: LedgerDep,
+    before: Annotated[datetime | None, Depends(older_than)],
     kind: LEDGER_KINDS | None = None,
     object_id: Annotated[str | None, Query(pattern=OBJECT_ID)] = None,
-    before: Annotated[
-        str | None, Query(pattern=BEFORE, description="older than this moment (with its zone)")
-    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[Change]:
     """Changes to the rewards catalogue (who, when, before and after) and adjustments by hand
     (who, the member, the points and the reason), newest first."""
-    try:
-        older_than = moment_before(before)
-    except ValueError as exc:
-        raise HTTPException(422, "before: a moment such as 2026-12-03T10:00:00Z") from exc
     async with ledger.sessions() as session:
         return await audit_views.trail(
-            session, kind=kind, object_id=object_id, before=older_than, limit=limit
+            session, kind=kind, object_id=object_id, before=before, limit=limit
         )

@@ -103,7 +103,8 @@ class RulesRepository:
                 effective_at=effective_at if later else None,
             )
         )
-        before = await self._spec_in_force(spec.id, version, now)
+        previous = await self.rule_in_force(spec.id, now, below=version)
+        before = previous[0] if previous else None
         await record_change(
             self.session,
             audit,
@@ -119,13 +120,23 @@ class RulesRepository:
         )
         return version
 
-    async def _spec_in_force(self, rule_id: str, below: int, now: datetime) -> Any:
-        return await self.session.scalar(
-            select(rules.c.spec)
-            .where(and_(rules.c.rule_id == rule_id, rules.c.version < below, _in_force(now)))
-            .order_by(rules.c.version.desc())
-            .limit(1)
-        )
+    async def rule_in_force(
+        self, rule_id: str, now: datetime | None = None, *, below: int | None = None
+    ) -> tuple[dict[str, Any], int] | None:
+        """One rule's version in force (below ``below``, when given), as stored, with its
+        number: one query, where :meth:`rules_in_force` reads every rule."""
+        found = and_(rules.c.rule_id == rule_id, _in_force(now or datetime.now(UTC)))
+        if below is not None:
+            found = and_(found, rules.c.version < below)
+        row = (
+            await self.session.execute(
+                select(rules.c.spec, rules.c.version)
+                .where(found)
+                .order_by(rules.c.version.desc())
+                .limit(1)
+            )
+        ).first()
+        return (row.spec, int(row.version)) if row else None
 
     # -- drafts: one per rule, not in force ---------------------------------------------
     async def draft(self, rule_id: str) -> dict[str, Any] | None:

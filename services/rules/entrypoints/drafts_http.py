@@ -15,7 +15,7 @@ from services.rules.adapters.rule_specs import RuleSpec
 from services.rules.entrypoints.context import RulesDep
 from services.rules.service_layer import drafts
 from services.rules.service_layer.vocabulary import vocabulary
-from shared.audit import BEFORE, OBJECT_ID, RULES_KINDS, Change, moment_before, read_trail
+from shared.audit import OBJECT_ID, RULES_KINDS, Change, older_than, read_trail
 from shared.auth import SCOPE_ADMIN
 from shared.callers import Caller, scoped
 from shared.contracts.numbers import Moment
@@ -132,20 +132,14 @@ async def publish(
 async def audit_trail(
     principal: Caller,
     rules: RulesDep,
+    before: Annotated[datetime | None, Depends(older_than)],
     kind: RULES_KINDS | None = None,
     object_id: Annotated[str | None, Query(pattern=OBJECT_ID)] = None,
-    before: Annotated[
-        str | None, Query(pattern=BEFORE, description="older than this moment (with its zone)")
-    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[Change]:
     """Every change to the program kept here (rules published or scheduled, tiers, offers,
     audiences, challenges, partners, the ladder, exchange rates): who, when, the document
     before and after; newest first."""
-    try:
-        older_than = moment_before(before)
-    except ValueError as exc:
-        raise HTTPException(422, "before: a moment such as 2026-12-03T10:00:00Z") from exc
     async with rules.sessions() as session:
         return await read_trail(
             session,
@@ -153,7 +147,7 @@ async def audit_trail(
             service="rules",
             kind=kind,
             object_id=object_id,
-            before=older_than,
+            before=before,
             limit=limit,
         )
 

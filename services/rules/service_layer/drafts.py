@@ -22,10 +22,12 @@ class DraftOutdated(Exception):
 
 
 async def _live(program: ProgramRepository, rule_id: str) -> tuple[dict[str, Any] | None, int]:
-    for spec, version in await program.rules_in_force():
-        if spec.id == rule_id:
-            return spec.model_dump(mode="json"), version
-    return None, 0
+    """The rule's version in force, as the API shows it (0: none yet)."""
+    found = await program.rule_in_force(rule_id)
+    if found is None:
+        return None, 0
+    stored, version = found
+    return RuleSpec.model_validate(stored, context=STORED).model_dump(mode="json"), version
 
 
 async def save_draft(sessions: Sessions, spec: RuleSpec, *, by: str) -> dict[str, Any]:
