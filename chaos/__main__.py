@@ -1,36 +1,69 @@
-"""``python -m chaos --seed S --events N --minutes M --plan``: print the workload's mix and the
-fault schedule a seed draws (running them against the system is the next step of #33)."""
+"""``python -m chaos --seed S --events N --minutes M``: start the whole system, drive the seeded
+workload through it while the seeded fault schedule acts, wait for it to catch up, and check
+every invariant; a failure prints the seed, the schedule and the first invariant broken, and
+exits 1. ``--plan`` prints the workload's mix and the schedule only."""
 
 import argparse
+import asyncio
+import json
 import random
+import sys
+import time
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from chaos.faults import schedule
+from chaos.run import Plan, run
 from chaos.workload import workload
+from tests.infra import REPO
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m chaos")
     parser.add_argument("--seed", type=int, default=None, help="none: a new one, printed")
     parser.add_argument("--events", type=int, default=20_000)
-    parser.add_argument("--minutes", type=float, default=5)
-    parser.add_argument("--members", type=int, default=500)
+    parser.add_argument("--minutes", type=float, default=3)
+    parser.add_argument("--members", type=int, default=None, help="default: events / 40")
+    parser.add_argument("--kills-per-100k", type=int, default=60, dest="per_100k")
     parser.add_argument("--plan", action="store_true", help="print the plan only")
+    parser.add_argument("--out", type=Path, default=None, help="default: var/chaos/<seed>")
     args = parser.parse_args()
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
-    print(f"seed {seed}: {args.events:,} events over {args.minutes} minutes")
-    steps = list(workload(seed, events=args.events, members=args.members, start=datetime.now(UTC)))
+    members = args.members or max(50, args.events // 40)
+    # Events from the past, so every return window has closed by the end (points available).
+    start = datetime.now(UTC) - timedelta(seconds=args.events, days=20)
+    steps = list(workload(seed, events=args.events, members=members, start=start))
+    faults = schedule(
+        seed, seconds=args.minutes * 60, faults=max(6, args.events * args.per_100k // 100_000)
+    )
+    print(f"seed {seed}: {args.events:,} events, {members:,} members, {args.minutes} minutes")
     kinds = Counter(s.kind for s in steps)
     routes = Counter(s.route for s in steps if s.kind not in ("redemption", "voucher_use"))
     print("workload:", ", ".join(f"{k} {v:,}" for k, v in kinds.most_common()))
     print("routes:", ", ".join(f"{k} {v:,}" for k, v in routes.most_common()))
-    faults = schedule(seed, seconds=args.minutes * 60, faults=max(1, args.events // 10_000))
     print(f"faults ({len(faults)}):")
     for fault in faults:
         print(" ", fault.describe())
-    if not args.plan:
-        raise SystemExit("running the plan against the system is not built yet (#33)")
+    if args.plan:
+        return
+    out = args.out or REPO / "var" / "chaos" / str(seed)
+    began = time.monotonic()
+    plan = Plan(seed, steps, faults, start, args.minutes * 60, out)
+    result = asyncio.run(run(plan))
+    result["seconds"] = round(time.monotonic() - began)
+    (out / "result.json").write_text(json.dumps(result, indent=2))
+    print(json.dumps({k: v for k, v in result.items() if k != "broken"}, indent=2))
+    if result["broken"]:
+        print(f"\nseed {seed}: FAILED. First invariant broken: {result['broken'][0]['invariant']}")
+        for line in result["broken"][0]["found"][:20]:
+            print("  ", line)
+        for other in result["broken"][1:]:
+            print(f"also broken: {other['invariant']} ({len(other['found'])} findings)")
+        print(f"replay: python -m chaos --seed {seed} --events {args.events} "
+              f"--minutes {args.minutes}; logs in {out}")  # fmt: skip
+        sys.exit(1)
+    print(f"\nseed {seed}: every invariant held.")
 
 
 if __name__ == "__main__":

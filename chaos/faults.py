@@ -12,8 +12,17 @@ from dataclasses import dataclass
 SERVICES = ("rules", "ledger", "notifications")
 REPLICAS = tuple(f"{s}-{r}" for s in SERVICES for r in (0, 1))
 BROKERS = ("broker-0", "broker-1", "broker-2")
-# Where a replica can be made to die on purpose (shared.faults' points).
-FAULT_POINTS = ("after-db-commit", "before-offset-commit", "after-redemption-commit")
+# Where each service's replica can be made to die on purpose (shared.faults' points).
+FAULT_POINTS = {
+    "rules": ("after-db-commit", "before-offset-commit", "after-publish-before-delete"),
+    "ledger": (
+        "after-db-commit",
+        "before-offset-commit",
+        "after-publish-before-delete",
+        "after-redemption-commit",
+    ),
+    "notifications": ("after-db-commit", "before-offset-commit", "after-send-before-record"),
+}
 KINDS = {  # kind: weight
     "kill": 40,
     "kill-at-point": 20,
@@ -29,7 +38,7 @@ class Fault:
     kind: str
     target: str
     hold: float  # how long it stays down or stopped before it is started or continued
-    point: str | None = None  # the fault point, for kill-at-point
+    point: str | None = None  # the fault point, for kill-at-point: "<point>:<n>", the n-th pass
 
     def describe(self) -> str:
         where = f" at {self.point}" if self.point else ""
@@ -53,7 +62,10 @@ def schedule(seed: int, *, seconds: float, faults: int) -> list[Fault]:
             "broker": rng.choice(BROKERS),
             "database": "postgres",
         }.get(kind) or rng.choice(REPLICAS)
-        point = rng.choice(FAULT_POINTS) if kind == "kill-at-point" else None
+        point = None
+        if kind == "kill-at-point":
+            service = target.rsplit("-", 1)[0]
+            point = f"{rng.choice(FAULT_POINTS[service])}:{rng.randint(1, 20)}"
         if kind == "stop":
             hold = round(rng.uniform(12, 40), 1)  # past the session timeout and the lease
         planned.append(Fault(round(at, 1), kind, target, hold, point))

@@ -22,7 +22,7 @@ CURRENCIES = ("DKK", "DKK", "DKK", "SEK", "EUR")  # the program's most, some for
 CATEGORIES = ("dairy", "bakery", "produce", "kitchen", "pantry", "coffee")
 TAGS = ("organic", "local", "partner-coffee")
 TILLS = ("pos/store-1/till-1", "pos/store-1/till-2", "pos/store-2/till-1", "web/shop")
-REWARDS = ("plant-a-tree", "free-sourdough")
+REWARDS = ("plant-a-tree", "free-sourdough", "vip-evening")  # the last: stock 40, silver
 SKEW = timedelta(minutes=50)  # within what ingest accepts of an event's time (docs/events.md)
 # How often each kind of step is drawn, per 1,000.
 WEIGHTS = {
@@ -67,11 +67,11 @@ def workload(
     state = _State()
     for n in range(events):
         moment = start + timedelta(seconds=n) + rng.uniform(-1, 1) * SKEW
-        member = f"{prefix}-{seed}-{rng.randrange(members)}"
+        member = f"{prefix}-{seed}-m{rng.randrange(members)}"
         kind = rng.choices(kinds, weights)[0]
         if member in state.erased:
             kind = "purchase"
-            member = f"{prefix}-{seed}-{members + n}"  # someone new joins instead
+            member = f"{prefix}-{seed}-m{members + n}"  # someone new joins instead
         step = _draw(rng, state, n, kind, member, moment, seed, prefix)
         if step.kind in ("purchase", "return", "profile", "consent", "nps", "clip"):
             state.sent.append((n, step.message))
@@ -105,7 +105,7 @@ def _draw(
     if alive:
         first, message = rng.choice(alive)  # (an erased member's are refused: not re-sent)
         return Step(n, "duplicate", str(message["subject"]), route, message, first)
-    if kind == "redemption":
+    if kind == "redemption" and earlier:  # (a member who has bought something)
         state.redemptions.append(n)
         body = {"reward_id": rng.choice(REWARDS)}
         return Step(n, "redemption", member, "structured", body, key=f"{prefix}-r-{seed}-{n}")

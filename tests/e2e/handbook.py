@@ -21,19 +21,28 @@ default rules that apply to them:
   so far (half up), and what it takes back counts against the day and month it happens in.
 
 Days and months are UTC calendar days and months of the event's time.
+
+For the chaos runs (``chaos/``) it also knows lines of several units (per-unit rules count
+units, amounts are price times quantity), purchases in other currencies (the total counted in
+kroner at the day's rate to the øre, each unit price to four places, both half to even; a
+return's amount at the purchase's rate the same way), 25 points per NPS answer at most 50 a
+month ("feedback"), a challenge of N purchases with something organic (its points once, at
+the N-th, never taken back by a return), and an offer's points as observed (the oracle
+checks their rules apart); all of them count towards the tier.
 """
 
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
 from shared.contracts.envelope import CloudEvent
 
 DAY_CAPS = {"dairy-double": 500, "app-purchase": 20, "organic-local": 100}
+FEEDBACK, FEEDBACK_MONTH_CAP = 25, 50
 SILVER, GOLD = 1000, 5000
 
 
@@ -43,6 +52,8 @@ class _Member:
     purchases_in_month: Counter[str] = field(default_factory=Counter)
     earned_in_month: Counter[str] = field(default_factory=Counter)
     day_used: dict[str, tuple[str, int]] = field(default_factory=dict)  # rule -> (day, points)
+    feedback_in_month: Counter[str] = field(default_factory=Counter)
+    organic_purchases: int = 0
 
     def used_today(self, rule: str, day: str) -> int:
         used_day, points = self.day_used.get(rule, ("", 0))
@@ -65,7 +76,8 @@ class _Member:
 @dataclass
 class _Bought:
     member: str
-    paid: Fraction
+    paid: Fraction  # in the program's currency
+    rate: Decimal | None
     shares: dict[str, int]
     returned: Fraction = Fraction(0)
     taken: dict[str, int] = field(default_factory=dict)
@@ -87,19 +99,23 @@ def earned_for(member: _Member, data: dict[str, Any], moment: datetime) -> dict[
         (Fraction(str(ln["unit_price"])) * int(ln["quantity"]) for ln in lines), Fraction(0)
     )
     dairy = sum(
-        (Fraction(str(ln["unit_price"])) for ln in lines if ln["category"] == "dairy"),
+        (
+            Fraction(str(ln["unit_price"])) * int(ln["quantity"])
+            for ln in lines
+            if ln["category"] == "dairy"
+        ),
         Fraction(0),
     )
-    tags = [set(ln["tags"]) for ln in lines]
+    tags = [(set(ln["tags"]), int(ln["quantity"])) for ln in lines]
     base = math.floor(paid)
     points = {
         "base-earn": base,
         "big-basket": 100 if paid >= 1000 else 0,
-        "partner-coffee": 10 * sum("partner-coffee" in t for t in tags),
+        "partner-coffee": 10 * sum(q for t, q in tags if "partner-coffee" in t),
         "app-purchase": 20 if data["channel"] == "app" else 0,
         "fifth-visit": 75 if member.purchases_in_month[_month(moment)] == 5 else 0,
         "three-categories": 40 if len({ln["category"] for ln in lines}) >= 3 else 0,
-        "organic-local": 5 * sum(bool(t & {"organic", "local"}) for t in tags),
+        "organic-local": 5 * sum(q for t, q in tags if t & {"organic", "local"}),
     }
     if dairy:
         points["dairy-double"] = math.floor(paid * dairy / gross) if gross else 0
@@ -110,28 +126,65 @@ def earned_for(member: _Member, data: dict[str, Any], moment: datetime) -> dict[
     return points
 
 
-def handbook_expected(
-    events: list[CloudEvent], seen_cases: Counter[str] | None = None
-) -> tuple[dict[str, int], Counter[str]]:
-    """Net points per member and how many of their purchases earned anything. ``seen_cases``
-    counts what the stream exercised: each rule awarded or cut by a cap, tiers, take-backs."""
+@dataclass
+class Book:
+    """What the handbook says: net points per member, their earnings (decided events that
+    gave points), and net points per member and rule."""
+
+    net: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    earnings: Counter[str] = field(default_factory=Counter)
+    by_rule: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+
+    def book(self, member: str, rule: str, points: int) -> None:
+        self.net[member] += points
+        self.by_rule[member][rule] += points
+
+
+def _in_kroner(data: dict[str, Any], rates: dict[str, Decimal]) -> tuple[dict[str, Any], Any]:
+    rate = rates.get(data["currency"])
+    if rate is None:
+        return data, None
+    total = (Decimal(str(data["total"])) * rate).quantize(Decimal("0.01"), ROUND_HALF_EVEN)
+    lines = [
+        {**ln, "unit_price": (Decimal(ln["unit_price"]) * rate).quantize(Decimal("0.0001"))}
+        for ln in data["lines"]
+    ]
+    return {**data, "total": total, "lines": lines}, rate
+
+
+def handbook(
+    events: list[CloudEvent],
+    seen_cases: Counter[str] | None = None,
+    *,
+    rates: dict[str, Decimal] | None = None,
+    challenge: tuple[str, int, int] | None = None,  # its rule id, target and points
+    observed: dict[str, dict[str, int]] | None = None,  # event id -> rule -> points
+) -> Book:
+    """The book of a stream. ``seen_cases`` counts what the stream exercised: each rule
+    awarded or cut by a cap, tiers, take-backs."""
     cases: Counter[str] = Counter() if seen_cases is None else seen_cases
     members: dict[str, _Member] = defaultdict(_Member)
     bought: dict[str, _Bought] = {}
     seen: set[str] = set()
-    net: dict[str, int] = defaultdict(int)
-    earnings: Counter[str] = Counter()
+    result = Book()
     for event in events:
         if event.id in seen:
             continue  # a till that sent it again
         seen.add(event.id)
         member, moment = members[event.subject], event.time
+        shares: dict[str, int] = {}
         if event.type == "purchase.completed":
+            data, rate = _in_kroner(event.data, rates or {})
             member.purchases_in_month[_month(moment)] += 1
-            shares = {}
             day = moment.date().isoformat()
             cases[f"tier {member.tier}"] += 1
-            for rule, points in earned_for(member, event.data, moment).items():
+            earned = earned_for(member, data, moment)
+            if challenge and any("organic" in ln["tags"] for ln in data["lines"]):
+                member.organic_purchases += 1
+                if member.organic_purchases == challenge[1]:
+                    earned[challenge[0]] = challenge[2]
+            earned |= (observed or {}).get(event.id, {})
+            for rule, points in earned.items():
                 if rule in DAY_CAPS:
                     allowed = max(DAY_CAPS[rule] - member.used_today(rule, day), 0)
                     if points > allowed:
@@ -141,20 +194,27 @@ def handbook_expected(
                     cases[rule] += 1
                     shares[rule] = points
                     member.count(rule, points, moment)
-            if shares:
-                earnings[event.subject] += 1
-            net[event.subject] += sum(shares.values())
-            bought[event.id] = _Bought(event.subject, Fraction(str(event.data["total"])), shares)
+            paid = Fraction(str(data["total"]))
+            kept = {r: p for r, p in shares.items() if not challenge or r != challenge[0]}
+            bought[event.id] = _Bought(event.subject, paid, rate, kept)  # (a challenge's stays)
             qualifying = member.qualifying(moment)
             if qualifying >= GOLD:
                 member.tier = "gold"
             elif qualifying >= SILVER and member.tier == "base":
                 member.tier = "silver"
+        elif event.type == "member.activity" and event.data.get("activity") == "nps_answer":
+            month = _month(moment)
+            points = min(FEEDBACK, FEEDBACK_MONTH_CAP - member.feedback_in_month[month])
+            if points > 0:
+                member.feedback_in_month[month] += points
+                shares["feedback"] = points
+                member.count("feedback", points, moment)
         elif event.type == "purchase.returned":
             purchase = bought[event.data["original_event_id"]]
-            purchase.returned = min(
-                purchase.returned + Fraction(str(event.data["amount"])), purchase.paid
-            )
+            amount = Decimal(str(event.data["amount"]))
+            if purchase.rate is not None:
+                amount = (amount * purchase.rate).quantize(Decimal("0.01"), ROUND_HALF_EVEN)
+            purchase.returned = min(purchase.returned + Fraction(amount), purchase.paid)
             fraction = purchase.returned / purchase.paid if purchase.paid else Fraction(1)
             for rule, share in sorted(purchase.shares.items()):
                 due = _half_up(share * fraction) - purchase.taken.get(rule, 0)
@@ -162,8 +222,20 @@ def handbook_expected(
                     cases["taken back"] += 1
                     purchase.taken[rule] = purchase.taken.get(rule, 0) + due
                     member.count(rule, -due, moment)
-                    net[purchase.member] -= due
-    return dict(net), earnings
+                    result.book(purchase.member, rule, -due)
+        if shares:
+            result.earnings[event.subject] += 1
+            for rule, points in shares.items():
+                result.book(event.subject, rule, points)
+    return result
+
+
+def handbook_expected(
+    events: list[CloudEvent], seen_cases: Counter[str] | None = None
+) -> tuple[dict[str, int], Counter[str]]:
+    """Net points per member and how many of their purchases earned anything."""
+    found = handbook(events, seen_cases)
+    return dict(found.net), found.earnings
 
 
 def settled(net: dict[str, int]) -> dict[str, dict[str, int]]:

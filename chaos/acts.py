@@ -1,0 +1,91 @@
+"""Carries out the fault schedule against the running system, each fault at its moment and
+each undone after its hold: a replica killed -9 and started again, killed at a fault point (it
+is started armed, dies when its turn comes, and is started clean), stopped and continued, a
+broker or the database killed -9 and started again. What was done, and when, is logged."""
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+
+from chaos.faults import Fault
+from chaos.system import ChaosSystem
+
+
+@dataclass
+class Acted:
+    done: list[str] = field(default_factory=list)
+    kills: int = 0
+    points_hit: int = 0
+    restarts: list[str] = field(default_factory=list)  # replicas that exited on their own
+    held: set[str] = field(default_factory=set)  # down on purpose, for now
+
+
+async def act(system: ChaosSystem, faults: list[Fault], started: float, acted: Acted) -> None:
+    """Every fault of the schedule, in order, overlapping where their holds overlap."""
+    running = []
+    for fault in faults:
+        wait = started + fault.at - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        running.append(asyncio.create_task(_one(system, fault, acted, started)))
+    await asyncio.gather(*running)
+
+
+_busy: dict[str, asyncio.Lock] = {}
+
+
+async def _one(system: ChaosSystem, fault: Fault, acted: Acted, started: float) -> None:
+    lock = _busy.setdefault(fault.target, asyncio.Lock())
+    async with lock:  # one fault at a time per target: a stopped replica is not killed twice
+        acted.held.add(fault.target)
+        try:
+            await _fault(system, fault, acted, started)
+        finally:
+            acted.held.discard(fault.target)
+
+
+async def _fault(system: ChaosSystem, fault: Fault, acted: Acted, started: float) -> None:
+    at = time.monotonic() - started
+    acted.done.append(f"{at:7.1f}s {fault.describe().split(maxsplit=1)[1]}")
+    if fault.kind == "kill":
+        acted.kills += 1
+        system.kill(fault.target)
+        await asyncio.sleep(fault.hold)
+        system.spawn(fault.target)
+    elif fault.kind == "kill-at-point":
+        acted.kills += 1
+        system.kill(fault.target)
+        system.spawn(fault.target, POINTSTREAM_FAULT=str(fault.point))
+        deadline = time.monotonic() + 30 + fault.hold
+        while system.exited(fault.target) is None and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        if system.exited(fault.target) is not None:
+            acted.points_hit += 1
+        else:
+            system.kill(fault.target)  # its turn never came: killed anyway
+        system.spawn(fault.target)
+    elif fault.kind == "stop":
+        system.stop(fault.target)
+        await asyncio.sleep(fault.hold)
+        system.cont(fault.target)
+    elif fault.kind == "broker":
+        node = int(fault.target.rsplit("-", 1)[1]) + 1
+        await asyncio.to_thread(system.cluster.kill, node)
+        await asyncio.sleep(fault.hold)
+        await asyncio.to_thread(system.cluster.start, node)
+    elif fault.kind == "database":
+        await asyncio.to_thread(system.postgres.kill)
+        await asyncio.sleep(fault.hold)
+        await asyncio.to_thread(system.postgres.start)
+
+
+async def supervise(system: ChaosSystem, acted: Acted, started: float) -> None:
+    """A replica that exited on its own (not one a fault holds down) is started again, as its
+    supervisor (Kubernetes, systemd) would; each such restart is kept for the report."""
+    while True:
+        await asyncio.sleep(1)
+        for replica in list(system.processes):
+            code = system.exited(replica)
+            if code is not None and replica not in acted.held and replica not in system.stopped:
+                acted.restarts.append(f"{time.monotonic() - started:7.1f}s {replica} exited {code}")
+                system.spawn(replica)
