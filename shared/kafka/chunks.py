@@ -36,9 +36,19 @@ T = TypeVar("T")
 C = TypeVar("C")
 
 
+# SQLSTATE classes of a database that is going away or coming back, not of a bad statement:
+# 08 connection exception, 53 insufficient resources, 57 operator intervention (57P01 admin
+# shutdown, 57P02 crash shutdown, 57P03 "not yet accepting connections" while it recovers).
+_TRANSIENT_SQLSTATE_CLASSES = ("08", "53", "57")
+
+
 def is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+        if sqlstate[:2] in _TRANSIENT_SQLSTATE_CLASSES:
+            return True
     return isinstance(exc, _TRANSIENT)
 
 

@@ -4,10 +4,12 @@ order; transient failures retry the whole chunk; a stop request is honoured mid-
 import asyncio
 from collections.abc import Mapping, Sequence
 
+from sqlalchemy.exc import DBAPIError
+
 from shared.contracts.envelope import CloudEvent, new_event
 from shared.contracts.inbound import PayloadError
 from shared.errors import RetryLater
-from shared.kafka.chunks import ChunkPolicy
+from shared.kafka.chunks import ChunkPolicy, is_transient
 
 
 def events(n: int) -> list[CloudEvent]:
@@ -92,3 +94,24 @@ async def test_asked_to_stop_during_a_lasting_outage_it_settles_nothing() -> Non
     outcome = await asyncio.wait_for(settling, timeout=5)
     assert outcome.settled == 0
     assert handler.committed == []
+
+
+class _Driver(Exception):
+    """An asyncpg-shaped error as SQLAlchemy's adapter hands it on (``sqlstate``)."""
+
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__(sqlstate)
+        self.sqlstate = sqlstate
+
+
+def test_a_database_coming_back_is_transient_a_bad_statement_is_not() -> None:
+    # A chaos run found this: while PostgreSQL recovered from a kill it answered "the database
+    # system is not yet accepting connections" (57P03), and three such tries dead-lettered a
+    # purchase as if the handler had a bug.
+    def raised(sqlstate: str) -> DBAPIError:
+        return DBAPIError("INSERT ...", None, _Driver(sqlstate))
+
+    for coming_back in ("57P03", "57P01", "57P02", "08006", "53300"):
+        assert is_transient(raised(coming_back)), coming_back
+    for bad in ("23505", "42P01", "22P02"):
+        assert not is_transient(raised(bad)), bad
