@@ -60,3 +60,13 @@ async def test_events_after_an_erasure_in_the_same_chunk_are_refused_and_others_
     again = await handle([bought("anna", "5.00")])
     assert list(again) == [0]
     assert "anna" not in uow.states
+
+
+async def test_a_late_repeat_of_an_event_booked_before_the_erasure_is_skipped_not_refused() -> None:
+    # (A till's retry that reached Kafka after the erasure: a chaos run dead-lettered these.)
+    uow = FakeRulesUnitOfWork()
+    handle = event_handler(lambda: uow, BOOK, lambda: None)
+    first = bought("anna", "100.00")
+    assert await handle([first, event("anna", ERASURE_REQUESTED, {"requested_by": "dpo"})]) == {}
+    assert await handle([first]) == {}  # a repeat: nothing to do, nothing to dead-letter
+    assert list(await handle([bought("anna", "5.00")])) == [0]  # a new one: refused

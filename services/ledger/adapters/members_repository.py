@@ -20,7 +20,7 @@ from services.ledger.domain.commands import NotePrice
 from services.ledger.domain.rewards import VoucherStatus
 from shared.bulk import insert_rows
 from shared.erasure.keys import anonymous_key
-from shared.erasure.table import record_erasure
+from shared.erasure.table import erased_among, record_erasure
 
 
 class MembersRepository:
@@ -57,6 +57,8 @@ class MembersRepository:
         return True
 
     async def save_prices(self, prices: Sequence[NotePrice]) -> None:
+        gone = await erased_among(self._session, erased_members, [p.member_id for p in prices])
+        prices = [p for p in prices if p.member_id not in gone]
         await insert_rows(
             self._session,
             member_prices,
@@ -78,8 +80,11 @@ class MembersRepository:
     async def save_tiers(self, tiers: Mapping[str, tuple[str, datetime]]) -> None:
         """The members' newest tiers, ``{member: (tier, changed_at)}``; an older change never
         overwrites a newer one."""
+        gone = await erased_among(self._session, erased_members, list(tiers))
         rows = [
-            {"member_id": m, "tier": t, "changed_at": at} for m, (t, at) in sorted(tiers.items())
+            {"member_id": m, "tier": t, "changed_at": at}
+            for m, (t, at) in sorted(tiers.items())
+            if m not in gone  # (a late repeat of an erased member's news keeps nothing)
         ]
         await insert_rows(
             self._session,

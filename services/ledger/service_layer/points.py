@@ -98,6 +98,12 @@ async def _book(
             await uow.accounts.fingerprints({operation_id(c) for c in commands}) if look_up else {}
         )
         accounts = await uow.accounts.balances_for_update({c.member_id for c in commands})
+        if not look_up and (gone := {c.member_id for c in commands} & uow.accounts.erased.keys()):
+            # An erased member's operation may be a late repeat of one booked before (an
+            # outbox republished after a crash): a repeat is skipped, only a new one refused.
+            done = await uow.accounts.fingerprints(
+                {operation_id(c) for c in commands if c.member_id in gone}
+            )
         revoking = {c.member_id for c in commands if isinstance(c, RevokeDecision | RevokePoints)}
         await uow.accounts.load_open_lots(
             [a for a in accounts.values() if a.member_id in revoking or a.available < 0]

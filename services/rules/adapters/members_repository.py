@@ -119,12 +119,14 @@ class MembersRepository:
                 updated_at=now,
             )
         )
-        # For the program report and offers' lift, under the key.
-        for kept in (purchases, activities, offer_assignments, challenge_members):
+        # For the program report and offers' lift, under the key; the processed events so
+        # that a late copy of one (a till's retry that reached Kafka after the erasure) is
+        # still known as a repeat, and skipped rather than dead-lettered.
+        for kept in (purchases, activities, offer_assignments, challenge_members, processed_events):
             await self.session.execute(
                 update(kept).where(kept.c.member_id == member_id).values(member_id=key)
             )
-        gone_too = (processed_events, audience_members, audience_moves, history, stage_moves)
+        gone_too = (audience_members, audience_moves, history, stage_moves)
         for gone in gone_too:
             await self.session.execute(delete(gone).where(gone.c.member_id == member_id))
         # Another member's referral that named them, kept for replays: gone too.

@@ -55,8 +55,10 @@ async def evaluate_events(
         )
         if missing := {e.member_id for e in events} - members.keys():  # erased: refused
             erased = await uow.members.erased(missing)
+            # (a repeat of an event processed before the erasure is skipped, not refused)
+            seen_at = {i for i, e in enumerate(events) if e.event_id in seen}
             for index, event in enumerate(events):
-                if event.member_id in erased and index not in out.rejected:
+                if event.member_id in erased and index not in out.rejected.keys() | seen_at:
                     out.rejected[index] = MemberWasErased(event.member_id, erased[event.member_id])
         purchases = await uow.purchases.records(
             {k for e in events if e.returned is not None for k in e.returned.purchase_keys()}
