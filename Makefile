@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help install infra-deps lint docs test test-unit run demo bench clean
+.PHONY: help install infra-deps lint docs test test-unit run demo bench chaos clean
 
 help:
 	@echo "make run    start Kafka and the three services (SQLite per service); Ctrl-C stops all"
@@ -14,6 +14,8 @@ help:
 	@echo "make lint   ruff and mypy only"
 	@echo "make docs   the docs site, tables generated from the code, into var/site (warnings fail)"
 	@echo "make bench  throughput, latency, reads and memory under load (var/bench/)"
+	@echo "make chaos  the whole system under a seeded workload and fault schedule, then every"
+	@echo "            invariant checked (CHAOS_ARGS=\"--seed S --events N --minutes M\")"
 
 install: $(VENV)/.installed
 	deploy/console/install.sh  # the console's front-end packages (npm ci)
@@ -55,6 +57,11 @@ demo: install
 clean:
 	deploy/stop-test-infra.sh
 	rm -rf var/*.db var/*.db-* var/test-* .pytest_cache .mypy_cache .ruff_cache
+
+# The whole system (two replicas per service, three brokers) under a seeded workload and a
+# seeded fault schedule, then every invariant checked; a failure prints its seed (var/chaos/).
+chaos: install infra-deps
+	$(PY) -m chaos $(CHAOS_ARGS); status=$$?; deploy/stop-test-infra.sh; exit $$status
 
 # The whole system under load, against raw Kafka and raw insert baselines from the same run.
 bench: install infra-deps

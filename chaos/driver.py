@@ -8,6 +8,7 @@ purpose. What each step got is kept for the oracle."""
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from chaos.system import ChaosSystem
 from chaos.workload import Step
 from tests import apps
 
+logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # a lost broker is the plan
 RETRY_FOR = 300.0  # seconds a till keeps trying one step
 IN_FLIGHT = 48  # steps under way at once (different members)
 

@@ -45,23 +45,40 @@ class Fault:
         return f"{self.at:7.1f}s {self.kind:<13} {self.target}{where}, back after {self.hold:.1f}s"
 
 
+# What every schedule has, whatever its length: each service's replica stopped past its lease
+# and killed at a fault point, a broker and the database lost; the rest is drawn by weight.
+COVERAGE = (
+    ("stop", "rules"),
+    ("stop", "ledger"),
+    ("stop", "notifications"),
+    ("kill-at-point", "rules"),
+    ("kill-at-point", "ledger"),
+    ("kill-at-point", "notifications"),
+    ("broker", ""),
+    ("database", ""),
+)
+
+
 def schedule(seed: int, *, seconds: float, faults: int) -> list[Fault]:
-    """``faults`` faults over ``seconds``, none in the last tenth (the system catches up)."""
+    """``faults`` faults (at least the coverage above) over ``seconds``, none in the last
+    fifth (the system catches up), one broker and one database outage at a time."""
     rng = random.Random(seed ^ 0x5EED)
     kinds, weights = zip(*KINDS.items(), strict=True)
+    times = sorted(rng.uniform(0, seconds * 0.8) for _ in range(max(faults, len(COVERAGE))))
+    drawn: list[tuple[str, str]] = list(COVERAGE) + [
+        (rng.choices(kinds, weights)[0], "") for _ in range(len(times) - len(COVERAGE))
+    ]
+    rng.shuffle(drawn)
     busy_until = {"broker": 0.0, "database": 0.0}
     planned: list[Fault] = []
-    for at in sorted(rng.uniform(0, seconds * 0.8) for _ in range(faults)):
-        kind = rng.choices(kinds, weights)[0]
+    for at, (kind, service) in zip(times, drawn, strict=True):
         hold = round(rng.uniform(1, 8), 1)
         if kind in busy_until and at < busy_until[kind]:
             kind = "kill"  # one broker, one database outage at a time
         if kind in busy_until:
             busy_until[kind] = at + hold + 15  # and time to recover between them
-        target = {
-            "broker": rng.choice(BROKERS),
-            "database": "postgres",
-        }.get(kind) or rng.choice(REPLICAS)
+        replica = f"{service}-{rng.randrange(2)}" if service else rng.choice(REPLICAS)
+        target = {"broker": rng.choice(BROKERS), "database": "postgres"}.get(kind, replica)
         point = None
         if kind == "kill-at-point":
             service = target.rsplit("-", 1)[0]

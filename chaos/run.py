@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from chaos import checks, program
+from chaos import checks, held, program
 from chaos.acts import Acted, act, supervise
 from chaos.driver import Drive, Driver
 from chaos.faults import Fault
@@ -44,11 +44,13 @@ async def run(plan: Plan) -> dict[str, Any]:
         acted = Acted()
         watcher = asyncio.create_task(supervise(system, acted, began))
         faults = asyncio.create_task(act(system, plan.faults, began, acted))
+        say(f"system up; driving {len(plan.steps):,} steps")
         drive = await Driver(system, len(plan.steps) / plan.seconds).run(plan.steps)
+        say(f"driven in {drive.seconds:.0f} s ({drive.retries:,} retries); faults ending")
         await faults
         watcher.cancel()
         world = _world(plan, drive)
-        broken = await _judged(world, system, plan, first)
+        broken = await _judged(world, system, plan, first, acted)
         return {
             "seed": plan.seed,
             "events": len(plan.steps),
@@ -62,6 +64,7 @@ async def run(plan: Plan) -> dict[str, Any]:
             "members_checked": len(world.members),
             "erased": len(world.erased),
             "points_checked": sum(world.book.net.values()),
+            **checks.figures(world, system),
             "broken": broken,
         }
 
@@ -88,13 +91,14 @@ def _challenge() -> tuple[str, int, int]:
 
 
 async def _judged(
-    world: checks.World, system: ChaosSystem, plan: Plan, first: date
+    world: checks.World, system: ChaosSystem, plan: Plan, first: date, acted: Acted
 ) -> list[dict[str, Any]]:
     ledger, rules = system.urls("ledger")[0], system.urls("rules")[0]
     notifications = system.urls("notifications")[0]
     broken: list[dict[str, Any]] = []
 
     def judge(invariant: str, found: list[str]) -> None:
+        say(f"{invariant}: {'held' if not found else f'BROKEN ({len(found)})'}")
         if found:
             broken.append({"invariant": invariant, "found": found})
 
@@ -129,8 +133,13 @@ async def _judged(
     judge(
         "one message per earning", await _until(lambda: checks.inboxes(world, notifications), 120)
     )
-    judge("erased members absent", await _until(lambda: checks.erasure(world, system), 60))
-    judge("nothing dead-lettered", await checks.dead_letters(world, system))
+    judge("erased members absent", await _until(lambda: held.erasure(world, system), 60))
+    judge("nothing dead-lettered", await held.dead_letters(world, system))
+    kills = sum(
+        f.kind in ("kill", "kill-at-point") and f.target.startswith("notifications")
+        for f in plan.faults
+    ) + len([r for r in acted.restarts if r.split()[1].startswith("notifications")])
+    judge("an email goes out once", held.emails(world, system, kills))
     return broken
 
 
@@ -140,6 +149,10 @@ def _months(first: date, last: date) -> list[str]:
         months.append(day.strftime("%Y-%m"))
         day = (day + timedelta(days=32)).replace(day=1)
     return months
+
+
+def say(what: str) -> None:
+    print(f"{datetime.now(UTC):%H:%M:%S} {what}", flush=True)
 
 
 async def _until(check: Callable[[], Awaitable[list[str]]], seconds: float) -> list[str]:

@@ -5,6 +5,7 @@ stopped, continued and started again; everything is stopped at the end."""
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -111,12 +112,24 @@ async def started(
     """The system, up and ready: the first rules replica, then ``prepare`` (the program, so
     that every other replica starts with it), then the others one by one (each migrates on
     start)."""
-    from tests.polling import eventually
 
     logs.mkdir(parents=True, exist_ok=True)
+    name = f"test-postgres-chaos-{os.getpid()}"
+    with contextlib.ExitStack() as cleanup:
+        cleanup.callback(shutil.rmtree, REPO / "var" / name, ignore_errors=True)
+        async with _started(logs, prepare, name) as system:
+            yield system
+
+
+@contextlib.asynccontextmanager
+async def _started(
+    logs: Path, prepare: Callable[["ChaosSystem"], Awaitable[None]], name: str
+) -> AsyncIterator[ChaosSystem]:
+    from tests.polling import eventually
+
     with (
         own_kafka_cluster() as cluster,
-        own_postgres(f"chaos-postgres-{os.getpid()}", fsync=True) as postgres_url,
+        own_postgres(name, fsync=True) as postgres_url,
     ):
         from tests.infra import OWN
 
@@ -133,6 +146,9 @@ async def started(
             "RULES_JOBS_INTERVAL_SECONDS": "5",
             "LEDGER_JOBS_INTERVAL_SECONDS": "5",
             "LOG_LEVEL": "INFO",
+            # A delivery's lease shorter than the schedule's stops (12-40 s): a stopped replica
+            # loses what it had taken, and must not send it when it is continued.
+            "NOTIFICATIONS_DELIVERY_LEASE_SECONDS": "8",
         }
         for service in SERVICES:
             env[f"{service.upper()}_DATABASE_URL"] = await databases.create(service)

@@ -35,7 +35,7 @@ WEIGHTS = {
     "consent": 25,
     "nps": 35,
     "clip": 25,
-    "erasure": 15,
+    "erasure": 2,
 }
 
 
@@ -56,6 +56,7 @@ class _State:
     sent: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     redemptions: list[int] = field(default_factory=list)
     erased: set[str] = field(default_factory=set)
+    replaced: dict[str, str] = field(default_factory=dict)  # an erased member -> who came after
 
 
 def workload(
@@ -69,9 +70,8 @@ def workload(
         moment = start + timedelta(seconds=n) + rng.uniform(-1, 1) * SKEW
         member = f"{prefix}-{seed}-m{rng.randrange(members)}"
         kind = rng.choices(kinds, weights)[0]
-        if member in state.erased:
-            kind = "purchase"
-            member = f"{prefix}-{seed}-m{members + n}"  # someone new joins instead
+        while member in state.erased:  # someone new takes their place in the draw
+            member = state.replaced.setdefault(member, f"{prefix}-{seed}-m{members + n}")
         step = _draw(rng, state, n, kind, member, moment, seed, prefix)
         if step.kind in ("purchase", "return", "profile", "consent", "nps", "clip"):
             state.sent.append((n, step.message))

@@ -1,9 +1,7 @@
 """The default program as its handbook states it, written from the pack's wording and not
 from pointstream's code: the independent oracle the distributed runs are checked against.
 
-It knows only what the random streams of :mod:`tests.e2e.oracle` contain (purchases of
-single units with tags and a channel, repeats, partial returns, all in one currency) and the
-default rules that apply to them:
+It knows what the streams of :mod:`tests.e2e.oracle` and ``chaos/`` contain, and the rules:
 
 - 1 point per krone paid, rounded down ("base-earn");
 - 1 more point per krone spent on dairy, rounded down, at most 500 a day ("dairy-double");
@@ -15,20 +13,17 @@ default rules that apply to them:
 - 75 points for the 5th purchase in a calendar month ("fifth-visit");
 - 40 points for a basket across 3 or more categories ("three-categories");
 - 5 points per organic or local item, at most 100 a day ("organic-local");
-- a member is Silver from 1,000 and Gold from 5,000 points earned in the last 12 calendar
-  months (never down between anniversaries);
+- Silver from 1,000, Gold from 5,000 points earned in the last 12 calendar months (never down);
 - a return takes back each rule's share of the purchase in proportion to the amount returned
   so far (half up), and what it takes back counts against the day and month it happens in.
 
 Days and months are UTC calendar days and months of the event's time.
 
-For the chaos runs (``chaos/``) it also knows lines of several units (per-unit rules count
-units, amounts are price times quantity), purchases in other currencies (the total counted in
-kroner at the day's rate to the øre, each unit price to four places, both half to even; a
-return's amount at the purchase's rate the same way), 25 points per NPS answer at most 50 a
-month ("feedback"), a challenge of N purchases with something organic (its points once, at
-the N-th, never taken back by a return), and an offer's points as observed (the oracle
-checks their rules apart); all of them count towards the tier.
+For the chaos runs (``chaos/``): lines of several units (per-unit rules count units), other
+currencies (the total in kroner at the day's rate to the øre, unit prices to four places, half
+to even; a return's amount at the purchase's rate so too), 25 points per NPS answer, at most 50
+a month ("feedback"), a challenge of N purchases with something organic (its points once, at
+the N-th, never taken back), an offer's points as observed (checked apart); all count for tiers.
 """
 
 import math
@@ -134,6 +129,7 @@ class Book:
     net: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     earnings: Counter[str] = field(default_factory=Counter)
     by_rule: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    completed: dict[str, str] = field(default_factory=dict)  # member -> the completing event
 
     def book(self, member: str, rule: str, points: int) -> None:
         self.net[member] += points
@@ -183,6 +179,7 @@ def handbook(
                 member.organic_purchases += 1
                 if member.organic_purchases == challenge[1]:
                     earned[challenge[0]] = challenge[2]
+                    result.completed[event.subject] = event.id
             earned |= (observed or {}).get(event.id, {})
             for rule, points in earned.items():
                 if rule in DAY_CAPS:
