@@ -13,7 +13,8 @@ It knows what the streams of :mod:`tests.e2e.oracle` and ``chaos/`` contain, and
 - 75 points for the 5th purchase in a calendar month ("fifth-visit");
 - 40 points for a basket across 3 or more categories ("three-categories");
 - 5 points per organic or local item, at most 100 a day ("organic-local");
-- Silver from 1,000, Gold from 5,000 points earned in the last 12 calendar months (never down);
+- Silver from 1,000, Gold from 5,000 points earned in the last 12 calendar months, reached
+  as soon as the points are earned, whatever earned them (never down);
 - a return takes back each rule's share of the purchase in proportion to the amount returned
   so far (half up), and what it takes back counts against the day and month it happens in.
 
@@ -21,9 +22,10 @@ Days and months are UTC calendar days and months of the event's time.
 
 For the chaos runs (``chaos/``): lines of several units (per-unit rules count units), other
 currencies (the total in kroner at the day's rate to the øre, unit prices to four places, half
-to even; a return's amount at the purchase's rate so too), 25 points per NPS answer, at most 50
-a month ("feedback"), a challenge of N purchases with something organic (its points once, at
-the N-th, never taken back), an offer's points as observed (checked apart); all count for tiers.
+to even; a return's share of the purchase reckoned in the currency it was paid in), 25 points
+per NPS answer, at most 50 a month ("feedback"), a challenge of N purchases with something
+organic (its points once, at the N-th, never taken back), an offer's points as observed
+(checked apart); all count for tiers.
 """
 
 import math
@@ -71,8 +73,7 @@ class _Member:
 @dataclass
 class _Bought:
     member: str
-    paid: Fraction  # in the program's currency
-    rate: Decimal | None
+    paid: Fraction  # in the currency it was paid in
     shares: dict[str, int]
     returned: Fraction = Fraction(0)
     taken: dict[str, int] = field(default_factory=dict)
@@ -136,16 +137,16 @@ class Book:
         self.by_rule[member][rule] += points
 
 
-def _in_kroner(data: dict[str, Any], rates: dict[str, Decimal]) -> tuple[dict[str, Any], Any]:
+def _in_kroner(data: dict[str, Any], rates: dict[str, Decimal]) -> dict[str, Any]:
     rate = rates.get(data["currency"])
     if rate is None:
-        return data, None
+        return data
     total = (Decimal(str(data["total"])) * rate).quantize(Decimal("0.01"), ROUND_HALF_EVEN)
     lines = [
         {**ln, "unit_price": (Decimal(ln["unit_price"]) * rate).quantize(Decimal("0.0001"))}
         for ln in data["lines"]
     ]
-    return {**data, "total": total, "lines": lines}, rate
+    return {**data, "total": total, "lines": lines}
 
 
 def handbook(
@@ -170,7 +171,7 @@ def handbook(
         member, moment = members[event.subject], event.time
         shares: dict[str, int] = {}
         if event.type == "purchase.completed":
-            data, rate = _in_kroner(event.data, rates or {})
+            data = _in_kroner(event.data, rates or {})
             member.purchases_in_month[_month(moment)] += 1
             day = moment.date().isoformat()
             cases[f"tier {member.tier}"] += 1
@@ -191,14 +192,9 @@ def handbook(
                     cases[rule] += 1
                     shares[rule] = points
                     member.count(rule, points, moment)
-            paid = Fraction(str(data["total"]))
+            paid = Fraction(str(event.data["total"]))  # in the currency it was paid in
             kept = {r: p for r, p in shares.items() if not challenge or r != challenge[0]}
-            bought[event.id] = _Bought(event.subject, paid, rate, kept)  # (a challenge's stays)
-            qualifying = member.qualifying(moment)
-            if qualifying >= GOLD:
-                member.tier = "gold"
-            elif qualifying >= SILVER and member.tier == "base":
-                member.tier = "silver"
+            bought[event.id] = _Bought(event.subject, paid, kept)  # (a challenge's stays)
         elif event.type == "member.activity" and event.data.get("activity") == "nps_answer":
             month = _month(moment)
             points = min(FEEDBACK, FEEDBACK_MONTH_CAP - member.feedback_in_month[month])
@@ -208,10 +204,8 @@ def handbook(
                 member.count("feedback", points, moment)
         elif event.type == "purchase.returned":
             purchase = bought[event.data["original_event_id"]]
-            amount = Decimal(str(event.data["amount"]))
-            if purchase.rate is not None:
-                amount = (amount * purchase.rate).quantize(Decimal("0.01"), ROUND_HALF_EVEN)
-            purchase.returned = min(purchase.returned + Fraction(amount), purchase.paid)
+            amount = Fraction(str(event.data["amount"]))  # in the purchase's own currency
+            purchase.returned = min(purchase.returned + amount, purchase.paid)
             fraction = purchase.returned / purchase.paid if purchase.paid else Fraction(1)
             for rule, share in sorted(purchase.shares.items()):
                 due = _half_up(share * fraction) - purchase.taken.get(rule, 0)
@@ -220,6 +214,12 @@ def handbook(
                     purchase.taken[rule] = purchase.taken.get(rule, 0) + due
                     member.count(rule, -due, moment)
                     result.book(purchase.member, rule, -due)
+        if event.type != "purchase.returned":  # up at once, whatever earned it; never down
+            qualifying = member.qualifying(moment)
+            if qualifying >= GOLD:
+                member.tier = "gold"
+            elif qualifying >= SILVER and member.tier == "base":
+                member.tier = "silver"
         if shares:
             result.earnings[event.subject] += 1
             for rule, points in shares.items():
