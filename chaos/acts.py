@@ -1,6 +1,7 @@
 """Carries out the fault schedule against the running system, each fault at its moment and
 each undone after its hold: a replica killed -9 and started again, killed at a fault point (it
-is started armed, dies when its turn comes, and is started clean), stopped and continued, a
+is started armed, dies when its turn comes, and is started clean), stopped and continued (or
+started armed to freeze itself at a fault point, and continued after the hold), a
 broker or the database killed -9 and started again. What was done, and when, is logged."""
 
 import asyncio
@@ -64,6 +65,20 @@ async def _fault(system: ChaosSystem, fault: Fault, acted: Acted, started: float
         else:
             system.kill(fault.target)  # its turn never came: killed anyway
         system.spawn(fault.target)
+    elif fault.kind == "stop-at-point":
+        await asyncio.to_thread(system.end, fault.target)  # (a clean stop: no kill to excuse)
+        system.spawn(fault.target, POINTSTREAM_FAULT=f"{fault.point}:stop")
+        deadline = time.monotonic() + 60 + fault.hold
+        while not system.frozen(fault.target) and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        if system.frozen(fault.target):
+            acted.points_hit += 1
+            system.stopped.add(fault.target)
+            await asyncio.sleep(fault.hold)
+            system.cont(fault.target)
+        else:  # its turn never came: started again unarmed
+            await asyncio.to_thread(system.end, fault.target)
+            system.spawn(fault.target)
     elif fault.kind == "stop":
         system.stop(fault.target)
         await asyncio.sleep(fault.hold)

@@ -1,7 +1,8 @@
 """The seeded fault schedule: what is done to the running system, and when, drawn from one seed
 so that the same seed is the same schedule (timing aside). Kills of any replica (kill -9, at a
 random moment or at a named fault point), a replica stopped (SIGSTOP) long enough to lose its
-partitions or its delivery lease and then continued, a broker killed and started again, the
+partitions or its delivery lease and then continued (at a random moment, or frozen at the
+point where it has leased deliveries and sent none), a broker killed and started again, the
 database killed (fsync on) and started again. At most one broker and never the database twice
 at once; every fault ends (a restart, a continue) before the schedule does, so the system can
 catch up and the oracle judge it."""
@@ -23,6 +24,9 @@ FAULT_POINTS = {
     ),
     "notifications": ("after-db-commit", "before-offset-commit", "after-send-before-record"),
 }
+# Where a notifications replica freezes itself for a stop at a fault point: its deliveries
+# leased, none sent; held past the lease, another replica sends them, and it must not.
+STOP_POINT = "after-delivery-claim"
 KINDS = {  # kind: weight
     "kill": 40,
     "kill-at-point": 20,
@@ -46,7 +50,8 @@ class Fault:
 
 
 # What every schedule has, whatever its length: each service's replica stopped past its lease
-# and killed at a fault point, a broker and the database lost; the rest is drawn by weight.
+# and killed at a fault point, a notifications replica frozen with deliveries leased, a broker
+# and the database lost; the rest is drawn by weight.
 COVERAGE = (
     ("stop", "rules"),
     ("stop", "ledger"),
@@ -54,6 +59,7 @@ COVERAGE = (
     ("kill-at-point", "rules"),
     ("kill-at-point", "ledger"),
     ("kill-at-point", "notifications"),
+    ("stop-at-point", "notifications"),
     ("broker", ""),
     ("database", ""),
 )
@@ -83,7 +89,9 @@ def schedule(seed: int, *, seconds: float, faults: int) -> list[Fault]:
         if kind == "kill-at-point":
             service = target.rsplit("-", 1)[0]
             point = f"{rng.choice(FAULT_POINTS[service])}:{rng.randint(1, 20)}"
-        if kind == "stop":
+        if kind == "stop-at-point":
+            point = f"{STOP_POINT}:{rng.randint(1, 3)}"
+        if kind in ("stop", "stop-at-point"):
             hold = round(rng.uniform(12, 40), 1)  # past the session timeout and the lease
         planned.append(Fault(round(at, 1), kind, target, hold, point))
     return planned

@@ -77,6 +77,26 @@ class ChaosSystem:
         self.processes[replica].send_signal(signal.SIGCONT)
         self.stopped.discard(replica)
 
+    def end(self, replica: str) -> None:
+        """SIGTERM, as a deployment would: it finishes what it is doing (kill -9 after 40 s)."""
+        process = self.processes[replica]
+        if replica in self.stopped:
+            self.cont(replica)
+        process.terminate()
+        try:
+            process.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def frozen(self, replica: str) -> bool:
+        """Whether the replica stopped itself (SIGSTOP at a fault point)."""
+        try:
+            stat = Path(f"/proc/{self.processes[replica].pid}/stat").read_text()
+        except OSError:
+            return False
+        return stat.rsplit(")", 1)[1].split()[0] in ("T", "t")
+
     def exited(self, replica: str) -> int | None:
         return self.processes[replica].poll()
 

@@ -3,15 +3,22 @@ time, different seeds differ; the workload is one ingest takes (returns of what 
 earlier purchases, nothing after a member's erasure, every kind and every route); the schedule
 has one broker and one database outage at a time, and ends before the workload does."""
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections import Counter
 from datetime import UTC, datetime
 from decimal import Decimal
 from itertools import pairwise
+from pathlib import Path
 
 from chaos.faults import schedule
 from chaos.workload import ROUTES, WEIGHTS, workload
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.inbound import parse_inbound
+from tests.infra import REPO
 
 START = datetime(2026, 12, 1, 12, tzinfo=UTC)
 
@@ -73,6 +80,28 @@ def test_the_schedule_has_one_broker_and_one_database_outage_at_a_time_and_ends_
             "kill",
             "kill-at-point",
             "stop",
+            "stop-at-point",
             "broker",
             "database",
         }
+        frozen = [f for f in schedule(seed, seconds=120, faults=6) if f.kind == "stop-at-point"]
+        assert [(f.target[:13], f.point.split(":")[0]) for f in frozen if f.point] == [
+            ("notifications", "after-delivery-claim")
+        ]
+        assert frozen[0].hold > 8  # past the chaos run's delivery lease
+
+
+def test_a_fault_point_armed_to_stop_freezes_the_process_there_until_it_is_continued() -> None:
+    code = "from shared.faults import fault_point as f; f('x'); print('past', flush=True); f('x')"
+    env = {**os.environ, "POINTSTREAM_FAULT": "x:1:stop", "PYTHONPATH": str(REPO)}
+    process = subprocess.Popen(
+        [sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True
+    )
+    stat = Path(f"/proc/{process.pid}/stat")
+    deadline = time.monotonic() + 30
+    while stat.read_text().rsplit(")", 1)[1].split()[0] not in ("T", "t"):
+        assert time.monotonic() < deadline, "it never stopped at the point"
+        time.sleep(0.05)
+    process.send_signal(signal.SIGCONT)
+    out, _ = process.communicate(timeout=30)
+    assert (process.returncode, out) == (0, "past\n")  # frozen once, then on its way

@@ -181,6 +181,8 @@ async def deliver_due(
     async with uow() as claim:
         due = await claim.inbox.claim_due(now, batch, lease)
         await claim.commit()
+    if due:
+        fault_point("after-delivery-claim")
     attempted = 0
     for group in digest_groups(due):
         delivery, folded = group[0], group[1:]
