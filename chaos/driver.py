@@ -112,9 +112,11 @@ class Driver:
                 return Outcome(status, body, attempt)
             except Refused as refused:
                 status, body = refused.args
-                if step.kind == "return" and "no purchase" in str(body):
+                returned = step.message.get("type") == "purchase.returned"  # (or its repeat)
+                if returned and "no purchase" in str(body):
                     # The purchase is taken but not yet recorded by the rules (a return right
-                    # behind its purchase, or while the rules catch up): the till asks again.
+                    # behind its purchase, or while the rules catch up; a return sent again
+                    # before its first copy, sent on Kafka, was): the till asks again.
                     self.drive.early_returns += 1
                     if time.monotonic() < deadline:
                         await asyncio.sleep(1)

@@ -207,3 +207,25 @@ async def test_expired_vouchers_are_refunded_when_the_reward_says_so(
     assert await available(client, member) == 200
     vouchers = (await client.get(f"/v1/members/{member}/vouchers", headers=TILL)).json()
     assert {v["status"] for v in vouchers} == {"expired"}
+
+
+async def test_a_refused_redemption_is_refused_again_for_its_key_after_points_arrive(
+    served: tuple[httpx.AsyncClient, str],
+) -> None:
+    """The till's retry was told "not enough points"; a stale copy of its first request (a
+    stalled replica's) arriving after points came is told the same, and spends nothing."""
+    client, _ = served
+    member = await member_with(client, 50)
+    reward = await add_reward(client)
+    told = await redeem(client, member, reward, key="till-7-receipt-1")
+    assert told.status_code == 409, told.text
+    await client.post(
+        f"/v1/admin/members/{member}/adjustments",
+        headers=ADMIN,
+        json={"adjustment_id": uuid.uuid4().hex, "points": 100, "reason": "test points"},
+    )
+    again = await redeem(client, member, reward, key="till-7-receipt-1")
+    assert (again.status_code, again.json()["detail"]) == (409, told.json()["detail"])
+    assert await available(client, member) == 150
+    assert (await redeem(client, member, reward, key="till-7-receipt-2")).status_code == 201
+    assert await available(client, member) == 50

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.ledger.domain.commands import RecordAward, RedeemPoints, RunDueWork
-from services.ledger.domain.errors import IdempotencyConflict, UnknownMember
+from services.ledger.domain.errors import IdempotencyConflict, InsufficientPoints, UnknownMember
 from services.ledger.domain.model import Policy
 from services.ledger.service_layer import handlers, reminders
 from tests.unit.fakes import FakeLedger
@@ -53,6 +53,27 @@ async def test_a_redemption_retried_with_its_key_is_answered_from_the_first() ->
     assert again.balance.available == 20
     with pytest.raises(IdempotencyConflict):
         await handlers.redeem_points(dataclasses.replace(redeem, points=5), uow=ledger, now=NOW)
+
+
+async def test_a_refused_redemption_stays_refused_for_its_key_when_the_points_come() -> None:
+    """A till that timed out asks again with its key and is told "too few points"; the first
+    request, held up in a stalled replica, arrives after points came: the same refusal, no
+    points spent. (Found by the chaos run; a new key is a new request.)"""
+    ledger = FakeLedger()
+    await handlers.record_award(AWARD, uow=ledger, policy=POLICY, now=NOW)
+    redeem = RedeemPoints(redemption_id="r1", member_id="m-1", points=200, description="mug")
+    with pytest.raises(InsufficientPoints) as told:
+        await handlers.redeem_points(redeem, uow=ledger, now=NOW)
+    more = dataclasses.replace(AWARD, award_id="a2", source_event_id="e2")
+    await handlers.record_award(more, uow=ledger, policy=POLICY, now=NOW)
+    with pytest.raises(InsufficientPoints) as again:
+        await handlers.redeem_points(redeem, uow=ledger, now=NOW)
+    assert str(again.value) == str(told.value)
+    assert ledger.balances["m-1"].available == 240
+    with pytest.raises(IdempotencyConflict, match="refused with different content"):
+        await handlers.redeem_points(dataclasses.replace(redeem, points=5), uow=ledger, now=NOW)
+    fresh = dataclasses.replace(redeem, redemption_id="r2")
+    assert (await handlers.redeem_points(fresh, uow=ledger, now=NOW)).balance.available == 40
 
 
 async def test_redeeming_for_a_member_without_points_says_unknown_member() -> None:

@@ -176,6 +176,20 @@ outbox = outbox_table(metadata)
 
 # Members who were erased, by a digest of their id: later commands for them are refused.
 erased_members = erased_members_table(metadata)
+# A keyed request refused (too few points, a reward not to be had): kept under its operation
+# id like a success, so a later request with the same key (a till's retry, or a stale copy a
+# stalled replica carries out after the till was answered) gets the same refusal. No member
+# id: the operation id is derived from the member and the key.
+refusals = Table(
+    "refusals",
+    metadata,
+    Column("operation_id", _Id, primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("error", String(50), nullable=False),
+    Column("detail", String(1000), nullable=False),
+    Column("refused_at", UtcDateTime(), nullable=False),
+)
+
 audit = audit_table(metadata)  # changes to the catalogue: who, when, before and after
 
 

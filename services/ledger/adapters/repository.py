@@ -15,6 +15,7 @@ from services.ledger.adapters.orm import (
     outbox,
     redemptions,
 )
+from services.ledger.adapters.refusals import KeptRefusals
 from services.ledger.adapters.rows import (
     NO_POINTS,
     entry_row,
@@ -44,7 +45,7 @@ class RepeatedOperations(RetryLater):
     recognised as repeats."""
 
 
-class LedgerRepository:
+class LedgerRepository(KeptRefusals):
     """Members' accounts, any number at a time: one statement per kind of row."""
 
     def __init__(self, session: AsyncSession) -> None:

@@ -19,7 +19,15 @@ from services.ledger.domain.commands import (
     SettleRedemption,
 )
 from services.ledger.domain.entries import BalanceView, Cause, Operation
-from services.ledger.domain.errors import IdempotencyConflict, UnknownMember, UnknownRedemption
+from services.ledger.domain.errors import (
+    IdempotencyConflict,
+    InsufficientPoints,
+    LedgerError,
+    RewardUnavailable,
+    UnknownMember,
+    UnknownRedemption,
+    UnknownReward,
+)
 from services.ledger.domain.model import MemberAccount, Policy
 from services.ledger.domain.redemptions import Redemption
 from services.ledger.service_layer.fingerprints import fingerprint
@@ -47,6 +55,36 @@ async def already_done(uow: UnitOfWork, operation_id: str, command: LedgerComman
             f"operation {operation_id!r} was already done with different content"
         )
     return True
+
+
+# The refusals kept under a keyed request's operation id (see ``refusals``): what a later
+# request with the same key is answered, whenever it comes.
+KEPT_REFUSALS: dict[str, type[LedgerError]] = {
+    e.__name__: e for e in (InsufficientPoints, RewardUnavailable, UnknownReward)
+}
+
+
+async def refused_before(uow: UnitOfWork, operation_id: str, command: LedgerCommand) -> None:
+    """Raise the refusal kept for this operation, if the same request was refused before."""
+    kept = await uow.accounts.refusal(operation_id)
+    if kept is None:
+        return
+    printed, error, detail = kept
+    if printed != fingerprint(command):
+        raise IdempotencyConflict(
+            f"operation {operation_id!r} was already refused with different content"
+        )
+    raise KEPT_REFUSALS.get(error, LedgerError)(detail)
+
+
+async def keep_refusal(
+    uow: UnitOfWork, operation_id: str, command: LedgerCommand, refused: LedgerError
+) -> None:
+    """Keep ``refused`` under the operation (committed: the caller raises it next)."""
+    at = datetime.now(UTC)
+    printed = fingerprint(command)
+    await uow.accounts.keep_refusal(operation_id, printed, type(refused).__name__, str(refused), at)
+    await uow.commit()
 
 
 async def commit_operations(
@@ -104,20 +142,25 @@ async def redeem_points(
         account = await uow.accounts.load(command.member_id, redemption_ids=[command.redemption_id])
         if await already_done(uow, command.redemption_id, command):
             return _outcome(account, command.redemption_id, replayed=True)
+        await refused_before(uow, command.redemption_id, command)
         if account.version == 0:
             raise UnknownMember(f"member {command.member_id!r} has no points account")
         now = now or datetime.now(UTC)
         hold_until = None
         if command.hold_seconds is not None:
             hold_until = now + timedelta(seconds=command.hold_seconds)
-        ops.redeem(
-            account,
-            redemption_id=command.redemption_id,
-            points=command.points,
-            description=command.description,
-            now=now,
-            hold_until=hold_until,
-        )
+        try:
+            ops.redeem(
+                account,
+                redemption_id=command.redemption_id,
+                points=command.points,
+                description=command.description,
+                now=now,
+                hold_until=hold_until,
+            )
+        except InsufficientPoints as refused:
+            await keep_refusal(uow, command.redemption_id, command, refused)
+            raise
         await commit_operations(uow, account, command)
     return _outcome(account, command.redemption_id, replayed=False)
 

@@ -15,6 +15,7 @@ from services.ledger.domain import operations as ops
 from services.ledger.domain.commands import RedeemReward
 from services.ledger.domain.entries import BalanceView, Cause
 from services.ledger.domain.errors import (
+    InsufficientPoints,
     RewardUnavailable,
     UnknownMember,
     UnknownReward,
@@ -23,15 +24,15 @@ from services.ledger.domain.errors import (
 )
 from services.ledger.domain.model import Policy
 from services.ledger.domain.redemptions import Redemption
-from services.ledger.domain.rewards import (
-    Reward,
-    Voucher,
-    VoucherStatus,
-    at_member_price,
-    new_voucher_code,
-    why_not,
+from services.ledger.domain.rewards import Reward, Voucher, VoucherStatus, why_not
+from services.ledger.service_layer.handlers import (
+    already_done,
+    commit_operations,
+    keep_refusal,
+    refused_before,
+    with_retries,
 )
-from services.ledger.service_layer.handlers import already_done, commit_operations, with_retries
+from services.ledger.service_layer.redeeming import redeem_on
 from services.ledger.service_layer.rewards_unit_of_work import RewardsUnitOfWork
 
 __all__ = ["Reward", "RewardOutcome", "cancel_voucher", "redeem_reward", "use_voucher", "why_not"]
@@ -60,46 +61,14 @@ async def redeem_reward(
             assert voucher is not None, "a reward redemption always issues a voucher"
             redemption = account.redemptions[command.redemption_id]
             return RewardOutcome(redemption, voucher, account.view(), replayed=True)
+        await refused_before(uow, command.redemption_id, command)
         if account.version == 0:
             raise UnknownMember(f"member {command.member_id!r} has no points account")
-        reward = await uow.rewards.reward_for_update(command.reward_id)  # then the reward's
-        if reward is None:
-            raise UnknownReward(f"no reward {command.reward_id!r} in the catalogue")
-        reward = at_member_price(reward, await uow.rewards.member_prices(command.member_id, now))
-        reasons = why_not(
-            reward,
-            now=now,
-            available=account.available,
-            tier=await uow.rewards.member_tier(command.member_id) or tier_order[0],
-            tier_order=tier_order,
-            redeemed_by_member=(await uow.rewards.redeemed_counts(command.member_id)).get(
-                reward.reward_id, 0
-            ),
-        )
-        if reasons:
-            raise RewardUnavailable(f"{reward.name('en')}: {'; '.join(reasons)}")
-        ops.redeem(
-            account,
-            redemption_id=command.redemption_id,
-            points=reward.cost_points,
-            description=reward.name("en"),  # the entry's kind says it was a redemption
-            now=now,
-            translations=tuple(sorted(reward.names.items())),
-        )
-        if reward.stock_left is not None:
-            reward.stock_left -= 1
-            await uow.rewards.set_stock(reward)
-        voucher = Voucher(
-            code=new_voucher_code(),
-            reward_id=reward.reward_id,
-            member_id=command.member_id,
-            redemption_id=command.redemption_id,
-            points=reward.cost_points,
-            status=VoucherStatus.ISSUED,
-            issued_at=now,
-            expires_at=now + timedelta(days=reward.voucher_valid_days),
-        )
-        voucher = await uow.issue_voucher(voucher, reward.names, new_voucher_code)
+        try:
+            voucher = await redeem_on(account, command, uow, tier_order, now)
+        except (InsufficientPoints, RewardUnavailable, UnknownReward) as refused:
+            await keep_refusal(uow, command.redemption_id, command, refused)
+            raise
         await commit_operations(uow, account, command)
     redemption = account.redemptions[command.redemption_id]
     return RewardOutcome(redemption, voucher, account.view(), replayed=False)

@@ -33,6 +33,14 @@ class Accounts(Protocol):
 
     async def operation_fingerprint(self, operation_id: str) -> str | None: ...
 
+    async def refusal(self, operation_id: str) -> tuple[str, str, str] | None:
+        """The refusal kept for this operation: its fingerprint, error and detail."""
+        ...
+
+    async def keep_refusal(
+        self, operation_id: str, fingerprint: str, error: str, detail: str, at: datetime
+    ) -> None: ...
+
     async def fingerprints(self, operation_ids: Collection[str]) -> dict[str, str]: ...
 
     async def balances_for_update(self, member_ids: Collection[str]) -> dict[str, MemberAccount]:

@@ -28,6 +28,8 @@ class FakeLedger(FakeTransaction):
         self.lots: dict[str, Lot] = {}
         self.redemptions: dict[str, Redemption] = {}
         self.fingerprint_of: dict[str, str] = {}
+        self.refused: dict[str, tuple[str, str, str]] = {}
+        self._refusing: dict[str, tuple[str, str, str]] = {}
         self.entries: list[Entry] = []
         self.published: list[Operation] = []
         self.events: list[CloudEvent] = []
@@ -94,6 +96,14 @@ class FakeLedger(FakeTransaction):
         await self.load_open_lots([account], wanted)
         return account
 
+    async def refusal(self, operation_id: str) -> tuple[str, str, str] | None:
+        return self.refused.get(operation_id)
+
+    async def keep_refusal(
+        self, operation_id: str, fingerprint: str, error: str, detail: str, at: datetime
+    ) -> None:
+        self._refusing.setdefault(operation_id, (fingerprint, error, detail))
+
     async def operation_fingerprint(self, operation_id: str) -> str | None:
         return self.fingerprint_of.get(operation_id)
 
@@ -133,7 +143,10 @@ class FakeLedger(FakeTransaction):
 
     async def commit(self) -> None:
         staged, self._staged = self._staged, []
-        assert staged, "nothing to commit"
+        refusing, self._refusing = self._refusing, {}
+        assert staged or refusing, "nothing to commit"
+        for operation_id, refusal in refusing.items():
+            self.refused.setdefault(operation_id, refusal)
         for account in staged:
             for op in account.operations:
                 assert op.operation_id not in self.fingerprint_of, "unique operation id violated"
