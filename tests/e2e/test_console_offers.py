@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.async_api import Browser
+from playwright.async_api import Error as PlaywrightError
 
 from shared.contracts.envelope import CloudEvent, new_event
 from tests.e2e.console_helpers import (
@@ -133,7 +134,10 @@ async def test_a_manager_builds_an_audience_and_an_offer_and_a_member_clips_it(
     phone = await on_a_phone(browser, wallet_link(system, console, member), "Logga in")
 
     async def offer_shown() -> str:
-        await phone.reload()
+        try:
+            await phone.reload()
+        except PlaywrightError:  # the page was between navigations (CI: "not attached"): again
+            return ""
         return await phone.inner_text("main")
 
     await eventually(offer_shown, lambda text: f"Bröd {run}" in text, what="the offer shown")

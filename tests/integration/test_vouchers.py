@@ -4,7 +4,7 @@ the member's language, names without control characters, codes never overwritten
 import httpx
 import pytest
 
-from services.ledger.service_layer import rewards as rewards_handlers
+from services.ledger.service_layer import redeeming
 from tests.integration.test_rewards import ADMIN, POS, TILL, add_reward, member_with, redeem
 
 pytestmark = [pytest.mark.integration, pytest.mark.serves("ledger")]
@@ -80,7 +80,7 @@ async def test_a_voucher_code_drawn_twice_never_overwrites_the_first_members_vou
     """Codes are 60 random bits: a collision is rare, never impossible. The second member gets
     a code drawn again; the first keeps theirs."""
     draws = iter(["SAME-CODE-2345", "SAME-CODE-2345", "NEXT-CODE-6789"])
-    monkeypatch.setattr(rewards_handlers, "new_voucher_code", lambda: next(draws))
+    monkeypatch.setattr(redeeming, "new_voucher_code", lambda: next(draws))
     ann, ben = await member_with(client, 500), await member_with(client, 500)
     first = await redeem(client, ann, "free-sourdough")
     second = await redeem(client, ben, "free-sourdough")
