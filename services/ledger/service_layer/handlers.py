@@ -59,9 +59,11 @@ async def already_done(uow: UnitOfWork, operation_id: str, command: LedgerComman
 
 # The refusals kept under a keyed request's operation id (see ``refusals``): what a later
 # request with the same key is answered, whenever it comes.
-KEPT_REFUSALS: dict[str, type[LedgerError]] = {
-    e.__name__: e for e in (InsufficientPoints, RewardUnavailable, UnknownReward)
-}
+KEPT_REFUSALS: tuple[type[LedgerError], ...] = (
+    InsufficientPoints,
+    RewardUnavailable,
+    UnknownReward,
+)
 
 
 async def refused_before(uow: UnitOfWork, operation_id: str, command: LedgerCommand) -> None:
@@ -74,7 +76,7 @@ async def refused_before(uow: UnitOfWork, operation_id: str, command: LedgerComm
         raise IdempotencyConflict(
             f"operation {operation_id!r} was already refused with different content"
         )
-    raise KEPT_REFUSALS.get(error, LedgerError)(detail)
+    raise next((e for e in KEPT_REFUSALS if e.__name__ == error), LedgerError)(detail)
 
 
 async def keep_refusal(
@@ -158,7 +160,7 @@ async def redeem_points(
                 now=now,
                 hold_until=hold_until,
             )
-        except InsufficientPoints as refused:
+        except KEPT_REFUSALS as refused:
             await keep_refusal(uow, command.redemption_id, command, refused)
             raise
         await commit_operations(uow, account, command)

@@ -15,10 +15,7 @@ from services.ledger.domain import operations as ops
 from services.ledger.domain.commands import RedeemReward
 from services.ledger.domain.entries import BalanceView, Cause
 from services.ledger.domain.errors import (
-    InsufficientPoints,
-    RewardUnavailable,
     UnknownMember,
-    UnknownReward,
     UnknownVoucher,
     VoucherNotUsable,
 )
@@ -26,6 +23,7 @@ from services.ledger.domain.model import Policy
 from services.ledger.domain.redemptions import Redemption
 from services.ledger.domain.rewards import Reward, Voucher, VoucherStatus, why_not
 from services.ledger.service_layer.handlers import (
+    KEPT_REFUSALS,
     already_done,
     commit_operations,
     keep_refusal,
@@ -66,7 +64,7 @@ async def redeem_reward(
             raise UnknownMember(f"member {command.member_id!r} has no points account")
         try:
             voucher = await redeem_on(account, command, uow, tier_order, now)
-        except (InsufficientPoints, RewardUnavailable, UnknownReward) as refused:
+        except KEPT_REFUSALS as refused:
             await keep_refusal(uow, command.redemption_id, command, refused)
             raise
         await commit_operations(uow, account, command)
