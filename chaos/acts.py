@@ -12,6 +12,18 @@ from chaos.faults import Fault
 from chaos.system import ChaosSystem
 
 
+@dataclass(frozen=True)
+class Window:
+    """A fault that may make a notifications replica send an email again, and when (as
+    time.monotonic()): one killed mid-send (sent, not yet recorded: another sends it when
+    the lease runs out), stopped mid-send, or the database lost under the record (each
+    replica's message in hand)."""
+
+    start: float
+    end: float
+    excuses: int  # how many emails it may cause to go again
+
+
 @dataclass
 class Acted:
     done: list[str] = field(default_factory=list)
@@ -19,6 +31,13 @@ class Acted:
     points_hit: int = 0
     restarts: list[str] = field(default_factory=list)  # replicas that exited on their own
     held: set[str] = field(default_factory=set)  # down on purpose, for now
+    windows: list[Window] = field(default_factory=list)
+
+    def sent_again(self, target: str, start: float, excuses: int = 1) -> None:
+        """Keep the window in which ``target``'s fault (from ``start`` to now) may have made
+        an email go again; a notifications replica's or the database's only."""
+        if target.startswith("notifications") or target == "postgres":
+            self.windows.append(Window(start, time.monotonic(), excuses))
 
 
 async def act(system: ChaosSystem, faults: list[Fault], started: float, acted: Acted) -> None:
@@ -51,19 +70,23 @@ async def _fault(system: ChaosSystem, fault: Fault, acted: Acted, started: float
     if fault.kind == "kill":
         acted.kills += 1
         system.kill(fault.target)
+        acted.sent_again(fault.target, time.monotonic())
         await asyncio.sleep(fault.hold)
         system.spawn(fault.target)
     elif fault.kind == "kill-at-point":
         acted.kills += 1
         system.kill(fault.target)
+        acted.sent_again(fault.target, time.monotonic())
         system.spawn(fault.target, POINTSTREAM_FAULT=str(fault.point))
         deadline = time.monotonic() + 30 + fault.hold
         while system.exited(fault.target) is None and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
         if system.exited(fault.target) is not None:
             acted.points_hit += 1
+            acted.sent_again(fault.target, time.monotonic() - 0.2)  # died at its point
         else:
             system.kill(fault.target)  # its turn never came: killed anyway
+            acted.sent_again(fault.target, time.monotonic())
         system.spawn(fault.target)
     elif fault.kind == "stop-at-point":
         await asyncio.to_thread(system.end, fault.target)  # (a clean stop: no kill to excuse)
@@ -80,18 +103,22 @@ async def _fault(system: ChaosSystem, fault: Fault, acted: Acted, started: float
             await asyncio.to_thread(system.end, fault.target)
             system.spawn(fault.target)
     elif fault.kind == "stop":
+        stopped = time.monotonic()
         system.stop(fault.target)
         await asyncio.sleep(fault.hold)
         system.cont(fault.target)
+        acted.sent_again(fault.target, stopped)  # (frozen mid-send, it finishes the send)
     elif fault.kind == "broker":
         node = int(fault.target.rsplit("-", 1)[1]) + 1
         await asyncio.to_thread(system.cluster.kill, node)
         await asyncio.sleep(fault.hold)
         await asyncio.to_thread(system.cluster.start, node)
     elif fault.kind == "database":
+        lost = time.monotonic()
         await asyncio.to_thread(system.postgres.kill)
         await asyncio.sleep(fault.hold)
         await asyncio.to_thread(system.postgres.start)
+        acted.sent_again("postgres", lost, excuses=2)  # a message in hand per replica
 
 
 async def supervise(system: ChaosSystem, acted: Acted, started: float) -> None:
@@ -103,4 +130,5 @@ async def supervise(system: ChaosSystem, acted: Acted, started: float) -> None:
             code = system.exited(replica)
             if code is not None and replica not in acted.held and replica not in system.stopped:
                 acted.restarts.append(f"{time.monotonic() - started:7.1f}s {replica} exited {code}")
+                acted.sent_again(replica, time.monotonic() - 1)
                 system.spawn(replica)

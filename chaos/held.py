@@ -2,11 +2,13 @@
 databases, logs, dead-letter topic and the SMTP server's mailbox."""
 
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
+from collections.abc import Sequence
 
 import asyncpg
 import httpx
 
+from chaos.acts import Window
 from chaos.checks import World
 from chaos.system import SERVICES, ChaosSystem
 from shared.settings import KafkaSettings
@@ -14,15 +16,43 @@ from tests import apps
 from tests.kafka_helpers import read_all
 
 
-def emails(world: World, system: ChaosSystem, kills: int) -> list[str]:
-    """An email goes out once; only a replica killed between sending and recording it may
-    send it again (the same Message-ID, which mail clients fold): at most one per kill."""
-    sent = Counter(m["X-Pointstream-Delivery"] for m in system.mailbox.messages)
-    again = sum(n - 1 for n in sent.values())
-    if again <= kills:
+def emails(system: ChaosSystem, windows: list[Window]) -> list[str]:
+    """An email goes out once. Only a fault can make one go again (the same Message-ID, which
+    mail clients fold): a notifications replica killed or stopped between sending it and
+    recording it, or the database lost there. A copy no fault explains is a broken promise —
+    e.g. a replica that sends what it no longer holds."""
+    received = zip(system.mailbox.messages, system.mailbox.received, strict=False)
+    sent = [(str(message["X-Pointstream-Delivery"]), at) for message, at in received]
+    return sent_again_unexplained(sent, windows)
+
+
+def sent_again_unexplained(sent: Sequence[tuple[str, float]], windows: list[Window]) -> list[str]:
+    """Each copy after an email's first needs a fault of its own that falls between it and
+    the copy before (a window explains as many copies as its ``excuses``), matched earliest
+    window first."""
+    copies: dict[str, list[float]] = defaultdict(list)
+    for delivery, at in sent:
+        copies[delivery].append(at)
+    again = [(t[n - 1], t[n], d) for d, t in copies.items() for n in range(1, len(t))]
+    left = [w.excuses for w in windows]
+    by_end = sorted(range(len(windows)), key=lambda n: windows[n].end)
+    unexplained = []
+    for first, second, delivery in sorted(again, key=lambda a: a[1]):
+        w = next((n for n in by_end if left[n] and _between(windows[n], first, second)), None)
+        if w is None:
+            unexplained.append(f"{delivery} sent again {second - first:.1f} s later")
+        else:
+            left[w] -= 1
+    if not unexplained:
         return []
-    twice = [d for d, n in sent.items() if n > 1]
-    return [f"{again} emails sent again after {kills} kills of a notification replica: {twice[:5]}"]
+    return [
+        f"{len(unexplained)} of {len(again)} emails sent again with no fault to explain it "
+        f"({len(windows)} faults could): {unexplained[:5]}"
+    ]
+
+
+def _between(window: Window, first: float, second: float) -> bool:
+    return window.start <= second and window.end >= first
 
 
 def _pattern(erased: set[str]) -> str:

@@ -14,7 +14,9 @@ from decimal import Decimal
 from itertools import pairwise
 from pathlib import Path
 
+from chaos.acts import Window
 from chaos.faults import schedule
+from chaos.held import sent_again_unexplained
 from chaos.workload import ROUTES, WEIGHTS, workload
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.inbound import parse_inbound
@@ -105,3 +107,18 @@ def test_a_fault_point_armed_to_stop_freezes_the_process_there_until_it_is_conti
     process.send_signal(signal.SIGCONT)
     out, _ = process.communicate(timeout=30)
     assert (process.returncode, out) == (0, "past\n")  # frozen once, then on its way
+
+
+def test_an_email_sent_again_needs_a_fault_between_its_copies_and_each_fault_explains_one() -> None:
+    killed, db_lost = Window(10, 10, 1), Window(50, 55, 2)
+    assert sent_again_unexplained([("a", 9), ("a", 19)], [killed]) == []
+    # the same copy again with no fault between: a replica sent what it no longer held
+    [found] = sent_again_unexplained([("a", 9), ("a", 19), ("b", 30), ("b", 40)], [killed])
+    assert found.startswith("1 of 2 emails sent again with no fault")
+    assert "b sent again" in found
+    # one kill, two emails again: one of them unexplained
+    assert sent_again_unexplained([("a", 9), ("b", 9.5), ("a", 19), ("b", 20)], [killed])
+    # the database lost under two replicas' records explains two
+    two = [("a", 49), ("b", 52), ("a", 60), ("b", 61)]
+    assert sent_again_unexplained(two, [db_lost]) == []
+    assert sent_again_unexplained([*two, ("c", 53), ("c", 62)], [db_lost, killed])
