@@ -13,6 +13,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from chaos.driver import IN_FLIGHT
 from chaos.faults import schedule
 from chaos.run import Plan, run
 from chaos.workload import workload
@@ -26,6 +27,8 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=3)
     parser.add_argument("--members", type=int, default=None, help="default: events / 40")
     parser.add_argument("--kills-per-100k", type=int, default=60, dest="per_100k")
+    parser.add_argument("--in-flight", type=int, default=IN_FLIGHT, dest="in_flight",
+                        help="steps under way at once (different members)")  # fmt: skip
     parser.add_argument("--plan", action="store_true", help="print the plan only")
     parser.add_argument("--out", type=Path, default=None, help="default: var/chaos/<seed>")
     args = parser.parse_args()
@@ -49,7 +52,7 @@ def main() -> None:
         return
     out = args.out or REPO / "var" / "chaos" / str(seed)
     began = time.monotonic()
-    plan = Plan(seed, steps, faults, start, args.minutes * 60, out)
+    plan = Plan(seed, steps, faults, start, args.minutes * 60, out, args.in_flight)
     result = asyncio.run(run(plan))
     result["seconds"] = round(time.monotonic() - began)
     (out / "result.json").write_text(json.dumps(result, indent=2))

@@ -12,6 +12,9 @@ from chaos.faults import Fault
 from chaos.system import ChaosSystem
 
 
+AFTER_THAW = 10.0  # seconds a replica continued from a fault point runs before its next fault
+
+
 @dataclass(frozen=True)
 class Window:
     """A fault that may make a notifications replica send an email again, and when (as
@@ -99,6 +102,7 @@ async def _fault(system: ChaosSystem, fault: Fault, acted: Acted, started: float
             system.stopped.add(fault.target)
             await asyncio.sleep(fault.hold)
             system.cont(fault.target)
+            await asyncio.sleep(AFTER_THAW)  # its next fault waits: what it held is judged
         else:  # its turn never came: started again unarmed
             await asyncio.to_thread(system.end, fault.target)
             system.spawn(fault.target)

@@ -24,7 +24,8 @@ from tests import apps
 
 logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # a lost broker is the plan
 RETRY_FOR = 300.0  # seconds a till keeps trying one step
-IN_FLIGHT = 48  # steps under way at once (different members)
+IN_FLIGHT = 48  # steps under way at once (different members), unless told
+SUSPECT_FOR = 5.0  # seconds a replica that did not answer is tried last (a balancer's check)
 
 
 @dataclass
@@ -58,9 +59,11 @@ def _headers(step: Step) -> tuple[dict[str, str], bytes]:
 
 
 class Driver:
-    def __init__(self, system: ChaosSystem, rate: float) -> None:
+    def __init__(self, system: ChaosSystem, rate: float, in_flight: int = IN_FLIGHT) -> None:
         self.system = system
         self.rate = rate
+        self.in_flight = in_flight
+        self.suspect: dict[str, float] = {}  # replica's url -> until when it is tried last
         self.drive = Drive()
         self.http = httpx.AsyncClient(timeout=httpx.Timeout(20, connect=3))
         self.producer = AIOKafkaProducer(
@@ -78,7 +81,7 @@ class Driver:
         running: set[asyncio.Task[None]] = set()
         try:
             for step in steps:
-                while len(running) >= IN_FLIGHT:
+                while len(running) >= self.in_flight:
                     await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
                 wait = started + step.number / self.rate - time.monotonic()
                 if wait > 0:
@@ -152,11 +155,29 @@ class Driver:
                 step, attempt, "rules", f"/v1/members/{step.member}/erasure", {}, apps.ADMIN_KEY
             )
         headers, body = _headers(step)
-        url = self.system.urls("rules")[attempt % 2]
-        r = await self.http.post(
-            f"{url}/v1/events", content=body, headers=headers | {"X-API-Key": apps.POS_KEY}
+        url = self._replica("rules", step, attempt)
+        r = await self._post(
+            url, "/v1/events", content=body, headers=headers | {"X-API-Key": apps.POS_KEY}
         )
         return self._answer(r)
+
+    def _replica(self, service: str, step: Step, attempt: int) -> str:
+        """The replica to ask: the steps spread over both, and a retry goes to the other; one
+        that did not answer lately is asked only when both did not (as a load balancer's
+        health check would)."""
+        urls = self.system.urls(service)
+        url, other = urls[(step.number + attempt) % 2], urls[(step.number + attempt + 1) % 2]
+        now = time.monotonic()
+        if self.suspect.get(url, 0) > now >= self.suspect.get(other, 0):
+            return other
+        return url
+
+    async def _post(self, url: str, path: str, **request: Any) -> httpx.Response:
+        try:
+            return await self.http.post(f"{url}{path}", **request)
+        except httpx.TransportError:
+            self.suspect[url] = time.monotonic() + SUSPECT_FOR
+            raise
 
     async def _twice(self, step: Step, attempt: int, service: str, path: str) -> tuple[int, Any]:
         """A till that did not hear the answer asks again with the same key: the same answer."""
@@ -172,11 +193,11 @@ class Driver:
     async def _call(
         self, step: Step, attempt: int, service: str, path: str, body: Any, key: str
     ) -> tuple[int, Any]:
-        url = self.system.urls(service)[attempt % 2]
+        url = self._replica(service, step, attempt)
         headers = {"X-API-Key": key}
         if step.key:
             headers["Idempotency-Key"] = step.key
-        r = await self.http.post(f"{url}{path}", json=body, headers=headers)
+        r = await self._post(url, path, json=body, headers=headers)
         return self._answer(r)
 
     @staticmethod

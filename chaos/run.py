@@ -12,7 +12,7 @@ from typing import Any
 
 from chaos import checks, held, program
 from chaos.acts import Acted, act, supervise
-from chaos.driver import Drive, Driver
+from chaos.driver import IN_FLIGHT, Drive, Driver
 from chaos.faults import Fault
 from chaos.system import ChaosSystem, started
 from chaos.workload import SKEW, Step
@@ -30,6 +30,7 @@ class Plan:
     start: datetime  # the first event's time
     seconds: float  # how long the workload is spread over
     out: Path
+    in_flight: int = IN_FLIGHT  # steps under way at once
 
 
 async def run(plan: Plan) -> dict[str, Any]:
@@ -45,7 +46,8 @@ async def run(plan: Plan) -> dict[str, Any]:
         watcher = asyncio.create_task(supervise(system, acted, began))
         faults = asyncio.create_task(act(system, plan.faults, began, acted))
         say(f"system up; driving {len(plan.steps):,} steps")
-        drive = await Driver(system, len(plan.steps) / plan.seconds).run(plan.steps)
+        rate = len(plan.steps) / plan.seconds
+        drive = await Driver(system, rate, plan.in_flight).run(plan.steps)
         say(f"driven in {drive.seconds:.0f} s ({drive.retries:,} retries); faults ending")
         await faults
         watcher.cancel()
