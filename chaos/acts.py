@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from chaos.faults import Fault
 from chaos.system import ChaosSystem
 
-
 AFTER_THAW = 10.0  # seconds a replica continued from a fault point runs before its next fault
 
 
