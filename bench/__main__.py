@@ -15,7 +15,9 @@ import time
 import uuid
 from typing import Any
 
-from bench import baselines, plot, stages
+import orjson
+
+from bench import baselines, pipeline, plot, stages
 from bench.counters import (
     Counters,
     costliest_statements,
@@ -58,6 +60,16 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         db_rates = await baselines.database_inserts(raw_db, args.baseline_messages)
         db_rate = max(db_rates.values())
         print(f"  {kafka_rate:,.0f} msg/s through Kafka, {db_rates} rows/s", file=sys.stderr)
+        print("baseline: the bare pipeline (three stages) ...", file=sys.stderr)
+        bare_dbs = {
+            stage: (await infra.create_database(f"bench_bare_{stage}")).replace("+asyncpg", "")
+            for stage in pipeline.STAGES
+        }
+        distinct = len({orjson.loads(value)["id"] for _, value in sample})
+        bare_rate = await pipeline.drained(
+            infra.kafka, bare_dbs, f"{prefix}bench.raw-in", distinct, PARTITIONS
+        )
+        print(f"  {bare_rate:,.0f} purchases/s through the bare pipeline", file=sys.stderr)
         await infra.count_statements()
         async with Services(infra, prefix, OUT / "logs") as services:
             if not args.without_offers:
@@ -122,9 +134,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "kafka_passthrough_per_s": kafka_rate,
             "db_insert_rows_per_s": db_rate,
             "db_insert_rows_per_s_by_path": db_rates,
+            "bare_pipeline_per_s": bare_rate,
         },
         "throughput": tp,
         "ratio_to_kafka_passthrough": tp["median_per_s"] / kafka_rate,
+        "ratio_to_bare_pipeline": tp["median_per_s"] / bare_rate,
         "ratio_to_db_inserts": tp["median_per_s"] / db_rate,
         "latency": lat,
         "balance_reads": reads["ledger"],

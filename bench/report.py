@@ -20,8 +20,14 @@ def table(r: dict[str, Any]) -> str:
             ),
         ),
         (
+            "bare pipeline, three stages (baseline)",
+            f"{r['baseline']['bare_pipeline_per_s']:,.0f} purchases/s",
+            "",
+        ),
+        (
             "end-to-end purchases -> ledger (median/s)",
             f"{tp['median_per_s']:,.0f} /s",
+            f"{r['ratio_to_bare_pipeline']:.1%} of bare, "
             f"{r['ratio_to_kafka_passthrough']:.1%} of Kafka, "
             f"{r['ratio_to_db_inserts']:.1%} of inserts",
         ),
