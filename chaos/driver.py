@@ -25,6 +25,7 @@ from tests import apps
 logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # a lost broker is the plan
 RETRY_FOR = 300.0  # seconds a till keeps trying one step
 IN_FLIGHT = 48  # steps under way at once (different members), unless told
+TILL_CONNECTIONS = 16  # connections each till's client keeps
 SUSPECT_FOR = 5.0  # seconds a replica that did not answer is tried last (a balancer's check)
 
 
@@ -65,7 +66,15 @@ class Driver:
         self.in_flight = in_flight
         self.suspect: dict[str, float] = {}  # replica's url -> until when it is tried last
         self.drive = Drive()
-        self.http = httpx.AsyncClient(timeout=httpx.Timeout(20, connect=3))
+        # Many tills, each with its own few connections (one client's pool for every step
+        # under way spent the driver's CPU matching requests to hundreds of connections).
+        self.tills = [
+            httpx.AsyncClient(
+                timeout=httpx.Timeout(20, connect=3),
+                limits=httpx.Limits(max_connections=TILL_CONNECTIONS),
+            )
+            for _ in range(max(1, in_flight // TILL_CONNECTIONS * 2))
+        ]
         self.producer = AIOKafkaProducer(
             bootstrap_servers=system.cluster.bootstrap,
             acks="all",
@@ -96,7 +105,8 @@ class Driver:
             await asyncio.gather(*running)
         finally:
             await self.producer.stop()
-            await self.http.aclose()
+            for till in self.tills:
+                await till.aclose()
         self.drive.seconds = time.monotonic() - started
         return self.drive
 
@@ -157,7 +167,7 @@ class Driver:
         headers, body = _headers(step)
         url = self._replica("rules", step, attempt)
         r = await self._post(
-            url, "/v1/events", content=body, headers=headers | {"X-API-Key": apps.POS_KEY}
+            step, url, "/v1/events", content=body, headers=headers | {"X-API-Key": apps.POS_KEY}
         )
         return self._answer(r)
 
@@ -172,9 +182,10 @@ class Driver:
             return other
         return url
 
-    async def _post(self, url: str, path: str, **request: Any) -> httpx.Response:
+    async def _post(self, step: Step, url: str, path: str, **request: Any) -> httpx.Response:
+        till = self.tills[step.number % len(self.tills)]
         try:
-            return await self.http.post(f"{url}{path}", **request)
+            return await till.post(f"{url}{path}", **request)
         except httpx.TransportError:
             self.suspect[url] = time.monotonic() + SUSPECT_FOR
             raise
@@ -197,7 +208,7 @@ class Driver:
         headers = {"X-API-Key": key}
         if step.key:
             headers["Idempotency-Key"] = step.key
-        r = await self._post(url, path, json=body, headers=headers)
+        r = await self._post(step, url, path, json=body, headers=headers)
         return self._answer(r)
 
     @staticmethod
