@@ -4,6 +4,7 @@ earlier purchases, nothing after a member's erasure, every kind and every route)
 has one broker and one database outage at a time, and ends before the workload does."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from chaos.acts import Window
 from chaos.faults import schedule
-from chaos.held import sent_again_unexplained
+from chaos.held import erased_pattern, sent_again_unexplained
 from chaos.workload import ROUTES, WEIGHTS, workload
 from shared.contracts.envelope import CloudEvent
 from shared.contracts.inbound import parse_inbound
@@ -122,3 +123,18 @@ def test_an_email_sent_again_needs_a_fault_between_its_copies_and_each_fault_exp
     two = [("a", 49), ("b", 52), ("a", 60), ("b", 61)]
     assert sent_again_unexplained(two, [db_lost]) == []
     assert sent_again_unexplained([*two, ("c", 53), ("c", 62)], [db_lost, killed])
+
+
+def test_the_erasure_search_finds_each_erased_id_and_no_other_member() -> None:
+    erased = {"chaos-7-m12", "chaos-7-m130"}
+    pattern = re.compile(erased_pattern(erased))
+    text = "x chaos-7-m1 chaos-7-m120 chaos-7-m130, chaos-7-m1300 chaos-7-m12\n"
+    assert [m.group(1) for m in pattern.finditer(text) if m.group(1) in erased] == [
+        "chaos-7-m130",
+        "chaos-7-m12",
+    ]
+    odd = {"anna", "bo-2"}  # no common shape: one alternative each
+    assert [m.group(1) for m in re.finditer(erased_pattern(odd), "anna bo-20 bo-2.")] == [
+        "anna",
+        "bo-2",
+    ]
