@@ -164,7 +164,10 @@ async def drained(
                 raise RuntimeError(f"bare {name} stage did not start: {line!r}")
         stdout = processes["rules"].stdout
         assert stdout is not None
-        started = float((await asyncio.to_thread(stdout.readline)).split()[1])
+        first = (await asyncio.to_thread(stdout.readline)).split()
+        if first[:1] != ["first"]:
+            raise RuntimeError(f"bare rules stage stopped before its first records: {first}")
+        started = float(first[1])
         conn = await asyncpg.connect(databases["notifications"])
         try:
             while await conn.fetchval("SELECT count(*) FROM inbox") < distinct:
