@@ -76,6 +76,22 @@ async def test_a_refused_redemption_stays_refused_for_its_key_when_the_points_co
     assert (await handlers.redeem_points(fresh, uow=ledger, now=NOW)).balance.available == 40
 
 
+async def test_a_redemption_refused_for_no_account_stays_refused_once_the_member_earns() -> None:
+    """The same, before the member's first points are booked: told "no account", the till's
+    stalled first request must not spend once the account exists (found by the chaos run)."""
+    ledger = FakeLedger()
+    redeem = RedeemPoints(redemption_id="r1", member_id="m-1", points=100, description="tree")
+    with pytest.raises(UnknownMember) as told:
+        await handlers.redeem_points(redeem, uow=ledger, now=NOW)
+    assert "m-1" not in str(told.value)  # (kept: it names no member)
+    await handlers.record_award(AWARD, uow=ledger, policy=POLICY, now=NOW)
+    with pytest.raises(UnknownMember):
+        await handlers.redeem_points(redeem, uow=ledger, now=NOW)
+    assert ledger.balances["m-1"].available == 120
+    fresh = dataclasses.replace(redeem, redemption_id="r2")
+    assert (await handlers.redeem_points(fresh, uow=ledger, now=NOW)).balance.available == 20
+
+
 async def test_redeeming_for_a_member_without_points_says_unknown_member() -> None:
     with pytest.raises(UnknownMember):
         await handlers.redeem_points(

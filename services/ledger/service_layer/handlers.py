@@ -5,7 +5,7 @@ is a no-op and a different request under the same id is refused."""
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 from services.ledger.domain import operations as ops
 from services.ledger.domain.commands import (
@@ -63,6 +63,7 @@ KEPT_REFUSALS: tuple[type[LedgerError], ...] = (
     InsufficientPoints,
     RewardUnavailable,
     UnknownReward,
+    UnknownMember,
 )
 
 
@@ -87,6 +88,17 @@ async def keep_refusal(
     printed = fingerprint(command)
     await uow.accounts.keep_refusal(operation_id, printed, type(refused).__name__, str(refused), at)
     await uow.commit()
+
+
+async def refuse_unknown_member(
+    uow: UnitOfWork, operation_id: str, command: LedgerCommand
+) -> NoReturn:
+    """A spend for a member with no points account yet, refused and kept so: a request with
+    the key still under way (a replica stopped mid-request) must not spend once the member's
+    first points arrive, after the till was told no. (The text names no member: it is kept.)"""
+    refused = UnknownMember("this member has no points account yet")
+    await keep_refusal(uow, operation_id, command, refused)
+    raise refused
 
 
 async def commit_operations(
@@ -146,7 +158,7 @@ async def redeem_points(
             return _outcome(account, command.redemption_id, replayed=True)
         await refused_before(uow, command.redemption_id, command)
         if account.version == 0:
-            raise UnknownMember(f"member {command.member_id!r} has no points account")
+            await refuse_unknown_member(uow, command.redemption_id, command)
         now = now or datetime.now(UTC)
         hold_until = None
         if command.hold_seconds is not None:

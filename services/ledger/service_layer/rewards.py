@@ -15,7 +15,6 @@ from services.ledger.domain import operations as ops
 from services.ledger.domain.commands import RedeemReward
 from services.ledger.domain.entries import BalanceView, Cause
 from services.ledger.domain.errors import (
-    UnknownMember,
     UnknownVoucher,
     VoucherNotUsable,
 )
@@ -27,6 +26,7 @@ from services.ledger.service_layer.handlers import (
     already_done,
     commit_operations,
     keep_refusal,
+    refuse_unknown_member,
     refused_before,
     with_retries,
 )
@@ -61,7 +61,7 @@ async def redeem_reward(
             return RewardOutcome(redemption, voucher, account.view(), replayed=True)
         await refused_before(uow, command.redemption_id, command)
         if account.version == 0:
-            raise UnknownMember(f"member {command.member_id!r} has no points account")
+            await refuse_unknown_member(uow, command.redemption_id, command)
         try:
             voucher = await redeem_on(account, command, uow, tier_order, now)
         except KEPT_REFUSALS as refused:
