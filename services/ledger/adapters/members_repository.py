@@ -31,14 +31,18 @@ class MembersRepository:
         """Forget who the member's account belongs to; False if that was done before. Their
         vouchers not yet used are cancelled; their balance row, lots, redemptions, vouchers
         and tier move to the account key, which then leads to no one. The entries and
-        operations (already under the key) are not touched: the books still add up."""
-        if not await record_erasure(self._session, erased_members, member_id, now):
-            return False
+        operations (already under the key) are not touched: the books still add up.
+
+        The balance row is locked first, as every writer does (then the erasure's lock, which
+        a chunk takes after its rows: :func:`shared.erasure.table.erased_among`), so the two
+        queue up and never deadlock."""
         key = await self._session.scalar(
             select(balances.c.account_key)
             .where(balances.c.member_id == member_id)
             .with_for_update()
         )
+        if not await record_erasure(self._session, erased_members, member_id, now):
+            return False
         await self._session.execute(
             update(vouchers)
             .where(
