@@ -13,9 +13,9 @@ import asyncio
 import contextlib
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Iterator
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench.load import Load
@@ -37,10 +37,9 @@ from services.rules.service_layer.unit_of_work import SqlAlchemyUnitOfWork
 from shared.cli import migrate
 from shared.contracts.envelope import CloudEvent, parse_envelope
 from shared.db import create_engine, session_factory
+from shared.kafka.chunks import BatchHandler
 from shared.settings import KafkaSettings
 from tests.infra import REPO, own_postgres
-
-Handler = Callable[[Sequence[CloudEvent]], Awaitable[dict[int, str]]]
 
 
 async def _database(server: str, service: str) -> async_sessionmaker[AsyncSession]:
@@ -57,16 +56,16 @@ async def _database(server: str, service: str) -> async_sessionmaker[AsyncSessio
     return session_factory(create_engine(url))
 
 
-async def _drain(sessions: async_sessionmaker[AsyncSession], table: object) -> list[CloudEvent]:
+async def _drain(sessions: async_sessionmaker[AsyncSession], table: Table) -> list[CloudEvent]:
     """What a relay would publish (and then delete)."""
     async with sessions() as session:
-        rows = (await session.execute(select(table.c.payload).order_by(table.c.id))).all()  # type: ignore[attr-defined]
-        await session.execute(delete(table))  # type: ignore[arg-type]
+        rows = (await session.execute(select(table.c.payload).order_by(table.c.id))).all()
+        await session.execute(delete(table))
         await session.commit()
     return [parse_envelope(r.payload) for r in rows]
 
 
-async def _timed(handle: Handler, events: list[CloudEvent], chunk: int) -> float:
+async def _timed(handle: BatchHandler, events: list[CloudEvent], chunk: int) -> float:
     """CPU seconds of this process to handle ``events`` in chunks."""
     started = time.process_time()
     for at in range(0, len(events), chunk):

@@ -77,7 +77,7 @@ def facts(
                 unit_price=float(ln.unit_price),
                 amount=float(ln.amount),
                 tags=list(ln.tags),
-                attributes=plain(ln.attributes),
+                attributes=plain(ln.attributes) if ln.attributes else {},
             )
             for ln in p.lines
         ]
@@ -93,12 +93,19 @@ def facts(
     return result
 
 
+_AS_IS = frozenset({str, int, float, bool, type(None)})
+
+
 def plain(value: Any) -> Any:
-    """JSON-like values for CEL: decimals become doubles."""
+    """JSON-like values for CEL: decimals become doubles. (By exact type first: this walks
+    every payload twice, for the rules and for the history.)"""
+    kind = type(value)
+    if kind in _AS_IS:
+        return value
     if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
+        return {k if type(k) is str else str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
-    if isinstance(value, bool | int | float | str) or value is None:
+    if isinstance(value, bool | int | float | str):  # a subclass (an enum's value)
         return value
     return float(value) if hasattr(value, "as_tuple") else str(value)

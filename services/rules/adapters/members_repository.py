@@ -19,7 +19,7 @@ from services.rules.adapters.orm import (
     purchases,
     stage_moves,
 )
-from services.rules.adapters.state_codec import member_from_json, member_to_json
+from services.rules.adapters.state_codec import member_from_json, member_json, member_to_json
 from services.rules.domain.member import MemberState
 from shared.bulk import locked_or_seeded, update_rows
 from shared.db import one_of
@@ -81,7 +81,7 @@ class MembersRepository:
             [
                 {
                     "member_id": m.member_id,
-                    "state": member_to_json(m),
+                    "state": member_json(m),
                     "birthday_mmdd": m.birthday.strftime("%m-%d") if m.birthday else None,
                     "enrolled_mmdd": m.enrolled_at.strftime("%m-%d") if m.enrolled_at else None,
                     "tier": m.tier,
@@ -158,4 +158,4 @@ class MembersRepository:
             after = rows[-1].member_id
 
 
-_EMPTY_STATE = member_to_json(MemberState(""))
+_EMPTY_STATE = member_json(MemberState(""))

@@ -1,97 +1,41 @@
 """Member state and purchase records to and from JSON columns."""
 
-from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from services.rules.domain.audiences import Group, OfferHolding
-from services.rules.domain.challenges import Progress
-from services.rules.domain.member import MemberState, RuleUsage
+import msgspec
+
+from services.rules.domain.member import MemberState
 from services.rules.domain.returns import EarnedShare, PurchaseRecord
+from shared.contracts.json import JsonText, loads_column
+
+# msgspec writes the dataclass as it is, field by field in their order (a nested dataclass as
+# an object, an enum as its value, a moment in ISO 8601), several times faster than building
+# the dict in Python: this runs for every event. The version is the last field and has a
+# column of its own: it is cut off. A reader of the older form reads this one, and back.
+_ENCODE = msgspec.json.Encoder().encode
+_VERSION = b',"version":'
+
+
+def member_json(member: MemberState) -> JsonText:
+    """The state column's JSON for the member."""
+    raw = _ENCODE(member)
+    cut = raw.rindex(_VERSION)  # the last field's: a nested "version" comes before it
+    return JsonText(raw[:cut].decode() + "}")
 
 
 def member_to_json(member: MemberState) -> dict[str, Any]:
-    """Field by field: ``dataclasses.asdict`` deep-copies, and this runs for every event."""
-    m = member
-    return {
-        "member_id": m.member_id,
-        "enrolled_at": _iso(m.enrolled_at),
-        "birthday": _iso(m.birthday),
-        "language": m.language,
-        "timezone": m.timezone,
-        "tier": m.tier,
-        "purchases_total": m.purchases_total,
-        "purchases_by_month": dict(m.purchases_by_month),
-        "spend_by_month": dict(m.spend_by_month),
-        "points_by_month": dict(m.points_by_month),
-        "categories_bought": list(m.categories_bought),
-        "last_purchase_at": _iso(m.last_purchase_at),
-        "referrals": m.referrals,
-        "complaints_resolved": m.complaints_resolved,
-        "usage": {
-            rule: {
-                "day": u.day,
-                "day_points": u.day_points,
-                "month": u.month,
-                "month_points": u.month_points,
-                "total_points": u.total_points,
-                "years": list(u.years),
-            }
-            for rule, u in m.usage.items()
-        },
-        "daily": {day: list(v) for day, v in m.daily.items()},
-        "channels": dict(m.channels),
-        "nps_score": m.nps_score,
-        "attributes": dict(m.attributes),
-        "audiences": dict(m.audiences),
-        "offers": {
-            offer: {
-                "group": h.group.value,
-                "since": h.since.isoformat(),
-                "activated_at": _iso(h.activated_at),
-            }
-            for offer, h in m.offers.items()
-        },
-        "challenges": {
-            c: {
-                "started": p.started,
-                "count": p.count,
-                "last": p.last,
-                "seen": list(p.seen),
-                "completed_at": p.completed_at,
-            }
-            for c, p in m.challenges.items()
-        },
-        "badges": dict(m.badges),
-        "open_complaints": list(m.open_complaints),
-        "last_review_at": _iso(m.last_review_at),
-        "last_referral_at": _iso(m.last_referral_at),
-        "stage": m.stage,
-        "stage_since": m.stage_since,
-    }
-
-
-def _iso(value: date | datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
+    """The state column's value, as a dict (for a statement that is not a chunk's)."""
+    parsed: dict[str, Any] = loads_column(str(member_json(member)))
+    return parsed
 
 
 def member_from_json(member_id: str, data: dict[str, Any], version: int) -> MemberState:
-    data = dict(data)
-    for key in ("enrolled_at", "last_purchase_at", "last_review_at", "last_referral_at"):
-        data[key] = datetime.fromisoformat(data[key]) if data.get(key) else None
-    data["birthday"] = date.fromisoformat(data["birthday"]) if data.get("birthday") else None
-    data["usage"] = {k: RuleUsage(**v) for k, v in data.get("usage", {}).items()}
-    data["offers"] = {
-        k: OfferHolding(
-            group=Group(v["group"]),
-            since=datetime.fromisoformat(v["since"]),
-            activated_at=datetime.fromisoformat(v["activated_at"]) if v["activated_at"] else None,
-        )
-        for k, v in data.get("offers", {}).items()
-    }
-    data["challenges"] = {k: Progress(**v) for k, v in data.get("challenges", {}).items()}
-    data["member_id"] = member_id
-    return MemberState(**data, version=version)
+    """The member from their state column (by type: moments and dates parsed, nested
+    objects made their dataclasses); ``member_id`` and ``version`` from their columns."""
+    return msgspec.convert(
+        {**data, "member_id": member_id, "version": version}, MemberState, strict=False
+    )
 
 
 def purchase_to_json(record: PurchaseRecord) -> dict[str, Any]:
