@@ -2,6 +2,7 @@
 transaction, and a relay publishes them to Kafka afterwards (at least once; ids de-duplicate)."""
 
 import asyncio
+import functools
 import hashlib
 import logging
 from datetime import UTC, datetime
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    Select,
     String,
     Table,
     delete,
@@ -105,6 +107,13 @@ class OutboxRelay:
         self._idle_poll = idle_poll
         self._wake = asyncio.Event()
         self._stopping = False
+        # Built once (a statement costs more to build than to run, at a relay round a chunk).
+        oldest = select(table.c.id).order_by(table.c.id).limit(batch).scalar_subquery()
+        self._take = (
+            delete(table)
+            .where(table.c.id.in_(oldest))
+            .returning(table.c.id, table.c.topic, table.c.key, table.c.payload, table.c.headers)
+        )
 
     def wake(self) -> None:
         """Tell the relay that a transaction just committed outbox rows."""
@@ -146,12 +155,7 @@ class OutboxRelay:
                 return 0  # another replica is relaying; its rows would be ours
             # Taken off the queue and read in one statement; the deletion commits only once
             # Kafka has them (a failure or a death before that leaves them queued).
-            oldest = select(t.c.id).order_by(t.c.id).limit(self._batch).scalar_subquery()
-            taken = await session.execute(
-                delete(t)
-                .where(t.c.id.in_(oldest))
-                .returning(t.c.id, t.c.topic, t.c.key, t.c.payload, t.c.headers)
-            )
+            taken = await session.execute(self._take)
             rows = sorted(taken.all(), key=lambda r: r.id)  # RETURNING keeps no order
             if not rows:
                 metrics.OUTBOX_BACKLOG.labels(self._service).set(0)
@@ -186,7 +190,12 @@ async def _claim(session: AsyncSession, table: str) -> bool:
     """Whether this transaction may relay ``table`` (SQLite: one writer anyway)."""
     if session.get_bind().dialect.name != "postgresql":
         return True
+    return bool(await session.scalar(_claim_statement(table)))
+
+
+@functools.cache
+def _claim_statement(table: str) -> Select[Any]:
     key = int.from_bytes(
         hashlib.sha256(f"pointstream-relay:{table}".encode()).digest()[:8], "big", signed=True
     )
-    return bool(await session.scalar(select(func.pg_try_advisory_xact_lock(key))))
+    return select(func.pg_try_advisory_xact_lock(key))

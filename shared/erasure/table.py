@@ -2,12 +2,14 @@
 
 from collections.abc import Collection
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Column, MetaData, String, Table, select, text
+from sqlalchemy import Column, MetaData, Select, String, Table, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.bulk import insert_rows
-from shared.db import UtcDateTime, one_of
+from shared.db import UtcDateTime, any_of
 from shared.erasure.keys import digest
 from shared.erasure.model import ErasureStatus, MemberWasErased
 
@@ -52,12 +54,8 @@ async def erased_among(
         return {}
     by_digest = {digest(m): m for m in member_ids}
     await _hold(session, by_digest.keys(), exclusive=False)
-    dialect = session.get_bind().dialect.name
-    rows = await session.execute(
-        select(table.c.digest, table.c.erased_at).where(
-            one_of(table.c.digest, sorted(by_digest), dialect)
-        )
-    )
+    query = _erased(table, session.get_bind().dialect.name)
+    rows = await session.execute(query, {"digests": sorted(by_digest)})
     return {by_digest[r.digest]: r.erased_at for r in rows}
 
 
@@ -90,3 +88,11 @@ async def erasure_status(
     async with sessions() as session:
         at = (await erased_among(session, table, [member_id])).get(member_id)
     return ErasureStatus(service=service, member_id=member_id, erased=at is not None, erased_at=at)
+
+
+@cache
+def _erased(table: Table, dialect: str) -> Select[Any]:
+    """The erased members among the digests (``digests``), with when."""
+    return select(table.c.digest, table.c.erased_at).where(
+        any_of(table.c.digest, "digests", dialect)
+    )

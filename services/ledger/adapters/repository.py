@@ -25,8 +25,13 @@ from services.ledger.adapters.rows import (
     redemption_of,
     redemption_row,
 )
+from services.ledger.adapters.statements import (
+    fingerprints_by_id,
+    lock_balances,
+    open_lot,
+    open_lots,
+)
 from services.ledger.domain.entries import Operation
-from services.ledger.domain.lots import OPEN_LOTS
 from services.ledger.domain.model import MemberAccount
 from services.ledger.domain.redemptions import RedemptionStatus
 from shared.bulk import insert_rows, locked_or_seeded, update_rows
@@ -61,9 +66,7 @@ class LedgerRepository(KeptRefusals):
         if not operation_ids:
             return {}
         rows = await self._session.execute(
-            select(operations.c.operation_id, operations.c.fingerprint).where(
-                one_of(operations.c.operation_id, operation_ids, self._dialect)
-            )
+            fingerprints_by_id(self._dialect), {"ids": list(operation_ids)}
         )
         return {r.operation_id: r.fingerprint for r in rows}
 
@@ -96,14 +99,7 @@ class LedgerRepository(KeptRefusals):
         return self.erased.keys()
 
     async def _locked_balances(self, ordered: list[str]) -> dict[str, MemberAccount]:
-        rows = (
-            await self._session.execute(
-                select(balances)
-                .where(one_of(balances.c.member_id, ordered, self._dialect))
-                .order_by(balances.c.member_id)
-                .with_for_update()
-            )
-        ).all()
+        rows = (await self._session.execute(lock_balances(self._dialect), {"ids": ordered})).all()
         self._keys.update((r.member_id, r.account_key) for r in rows)
         return {
             r.member_id: MemberAccount(
@@ -126,19 +122,12 @@ class LedgerRepository(KeptRefusals):
         if not accounts:
             return
         by_member = {a.member_id: a for a in accounts}
-        open_ = or_(
-            *(
-                (lots.c.status == status.value) & (lots.c.remaining > 0)
-                if needs_points
-                else lots.c.status == status.value
-                for status, needs_points in OPEN_LOTS
-            )
-        )
         if lot_ids:
-            open_ = or_(open_, lots.c.lot_id.in_(sorted(lot_ids)))
-        rows = await self._session.execute(
-            select(lots).where(one_of(lots.c.member_id, by_member, self._dialect), open_)
-        )
+            wanted = or_(open_lot(), lots.c.lot_id.in_(sorted(lot_ids)))
+            query = select(lots).where(one_of(lots.c.member_id, by_member, self._dialect), wanted)
+            rows = await self._session.execute(query)
+        else:  # (every chunk of earnings: the statement built once)
+            rows = await self._session.execute(open_lots(self._dialect), {"ids": list(by_member)})
         for row in rows:
             lot = lot_of(row._mapping)
             by_member[lot.member_id].lots.setdefault(lot.lot_id, lot)

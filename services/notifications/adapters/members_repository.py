@@ -4,9 +4,10 @@ channels, quiet hours, consents), and whom it has forgotten."""
 import secrets
 from collections.abc import Collection
 from datetime import UTC, datetime, time
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifications.adapters.orm import (
@@ -20,7 +21,7 @@ from services.notifications.domain.notices import Category, Channel
 from services.notifications.domain.preferences import Preferences
 from shared.bulk import insert_rows
 from shared.contracts.contact import normalized_email
-from shared.db import one_of
+from shared.db import any_of
 from shared.erasure.table import erased_among, record_erasure
 
 
@@ -108,13 +109,8 @@ class MembersRepository:
     ) -> dict[str, Preferences]:
         if not member_ids:
             return {}
-        dialect = self.session.get_bind().dialect.name
-        query = select(
-            preferences.c.member_id, preferences.c.prefs, preferences.c.unsubscribe_token
-        ).where(one_of(preferences.c.member_id, member_ids, dialect))
-        if for_update:
-            query = query.order_by(preferences.c.member_id).with_for_update()
-        rows = await self.session.execute(query)
+        query = _preferences(self.session.get_bind().dialect.name, for_update)
+        rows = await self.session.execute(query, {"ids": list(member_ids)})
         return {r.member_id: _prefs(r.member_id, r.prefs, r.unsubscribe_token) for r in rows}
 
     async def save_preferences(self, found: Collection[Preferences]) -> None:
@@ -165,3 +161,14 @@ class MembersRepository:
             .limit(20)
         )
         return list(found)
+
+
+@cache
+def _preferences(dialect: str, for_update: bool) -> Select[Any]:
+    """Members' preferences by id (``ids``); ``for_update``: locked in member-id order."""
+    query = select(
+        preferences.c.member_id, preferences.c.prefs, preferences.c.unsubscribe_token
+    ).where(any_of(preferences.c.member_id, "ids", dialect))
+    if for_update:
+        query = query.order_by(preferences.c.member_id).with_for_update()
+    return query

@@ -2,8 +2,10 @@
 
 from collections.abc import AsyncIterator, Collection
 from datetime import UTC, datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Text, cast, delete, select, update
+from sqlalchemy import Select, Text, cast, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.rules.adapters.orm import (
@@ -22,7 +24,7 @@ from services.rules.adapters.orm import (
 from services.rules.adapters.state_codec import member_from_json, member_json, member_to_json
 from services.rules.domain.member import MemberState
 from shared.bulk import locked_or_seeded, update_rows
-from shared.db import one_of
+from shared.db import any_of
 from shared.erasure.keys import anonymous_key
 from shared.erasure.table import erased_among, record_erasure
 
@@ -52,12 +54,7 @@ class MembersRepository:
         )
 
     async def _locked(self, ordered: list[str]) -> dict[str, MemberState]:
-        rows = await self.session.execute(
-            select(member_states.c.member_id, member_states.c.state, member_states.c.version)
-            .where(one_of(member_states.c.member_id, ordered, self._dialect))
-            .order_by(member_states.c.member_id)
-            .with_for_update()
-        )
+        rows = await self.session.execute(_lock_states(self._dialect), {"ids": ordered})
         return {r.member_id: member_from_json(r.member_id, r.state, r.version) for r in rows}
 
     async def member(self, member_id: str) -> MemberState:
@@ -159,3 +156,14 @@ class MembersRepository:
 
 
 _EMPTY_STATE = member_json(MemberState(""))
+
+
+@cache
+def _lock_states(dialect: str) -> Select[Any]:
+    """Members' states by id (``ids``), locked in member-id order."""
+    return (
+        select(member_states.c.member_id, member_states.c.state, member_states.c.version)
+        .where(any_of(member_states.c.member_id, "ids", dialect))
+        .order_by(member_states.c.member_id)
+        .with_for_update()
+    )

@@ -3,9 +3,10 @@ time: processed ids and activities, purchases, budgets and award totals, and the
 
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.rules.adapters.orm import (
@@ -21,7 +22,7 @@ from services.rules.domain.model import LoyaltyEvent
 from services.rules.domain.returns import PurchaseRecord
 from shared.bulk import insert_rows, update_rows
 from shared.contracts.envelope import CloudEvent
-from shared.db import one_of
+from shared.db import any_of, one_of
 from shared.outbox import queue_events
 
 ACTIVITY = "member.activity"
@@ -63,11 +64,7 @@ class EventsRepository:
         )
         bare = {first[k].sent_id: k for k in new if first[k].sent_id}
         if bare:
-            legacy = await self.session.execute(
-                select(processed_events.c.event_id).where(
-                    one_of(processed_events.c.event_id, list(bare), self._dialect)
-                )
-            )
+            legacy = await self.session.execute(_processed(self._dialect), {"ids": list(bare)})
             new -= {bare[r.event_id] for r in legacy}
         return set(first) - new
 
@@ -117,11 +114,7 @@ class PurchasesRepository:
     async def records(self, event_ids: Collection[str]) -> dict[str, PurchaseRecord]:
         if not event_ids:
             return {}
-        rows = await self.session.execute(
-            select(purchases.c.event_id, purchases.c.member_id, purchases.c.record).where(
-                one_of(purchases.c.event_id, event_ids, self._dialect)
-            )
-        )
+        rows = await self.session.execute(_purchases(self._dialect), {"ids": list(event_ids)})
         return {r.event_id: purchase_from_json(r.event_id, r.member_id, r.record) for r in rows}
 
     async def save_purchases(self, records: list[tuple[PurchaseRecord, datetime]]) -> None:
@@ -178,3 +171,19 @@ class BudgetsRepository:
 
     async def add_award_totals(self, rows: Sequence[dict[str, Any]]) -> None:
         await insert_rows(self.session, award_totals, rows)
+
+
+@cache
+def _processed(dialect: str) -> Select[Any]:
+    """Which of the event ids (``ids``) are known as processed."""
+    return select(processed_events.c.event_id).where(
+        any_of(processed_events.c.event_id, "ids", dialect)
+    )
+
+
+@cache
+def _purchases(dialect: str) -> Select[Any]:
+    """The purchases with these event ids (``ids``)."""
+    return select(purchases.c.event_id, purchases.c.member_id, purchases.c.record).where(
+        any_of(purchases.c.event_id, "ids", dialect)
+    )
