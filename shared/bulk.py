@@ -116,12 +116,18 @@ def _arrays(
     table: Table, columns: tuple[str, ...], rows: Sequence[dict[str, Any]]
 ) -> dict[str, Any]:
     arrays = {}
-    for i, column in enumerate(columns):
+    for i, (column, json) in enumerate(_json_columns(table, columns)):
         values = [r[column] for r in rows]
-        if isinstance(table.c[column].type, JSON):
+        if json:
             values = [None if v is None else dumps_column(v) for v in values]
         arrays[f"c{i}"] = values
     return arrays
+
+
+@lru_cache(maxsize=256)
+def _json_columns(table: Table, columns: tuple[str, ...]) -> tuple[tuple[str, bool], ...]:
+    """Each column, and whether it holds JSON."""
+    return tuple((c, isinstance(table.c[c].type, JSON)) for c in columns)
 
 
 @lru_cache(maxsize=256)
