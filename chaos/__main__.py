@@ -1,7 +1,8 @@
 """``python -m chaos --seed S --events N --minutes M``: start the whole system, drive the seeded
 workload through it while the seeded fault schedule acts, wait for it to catch up, and check
 every invariant; a failure prints the seed, the schedule and the first invariant broken, and
-exits 1. ``--plan`` prints the workload's mix and the schedule only."""
+exits 1; a run not finished by its deadline prints where it waits and exits 2.
+``--plan`` prints the workload's mix and the schedule only."""
 
 import argparse
 import asyncio
@@ -13,6 +14,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from chaos import watchdog
 from chaos.driver import IN_FLIGHT
 from chaos.faults import schedule
 from chaos.run import Plan, run
@@ -29,6 +31,9 @@ def main() -> None:
     parser.add_argument("--kills-per-100k", type=int, default=60, dest="per_100k")
     parser.add_argument("--in-flight", type=int, default=IN_FLIGHT, dest="in_flight",
                         help="steps under way at once (different members)")  # fmt: skip
+    parser.add_argument("--deadline", type=float, default=None, metavar="MINUTES",
+                        help="a run not finished by then prints where it waits and exits 2 "
+                        "(default: 15 + 2 x minutes + events / 2,000)")  # fmt: skip
     parser.add_argument("--plan", action="store_true", help="print the plan only")
     parser.add_argument("--out", type=Path, default=None, help="default: var/chaos/<seed>")
     args = parser.parse_args()
@@ -53,7 +58,11 @@ def main() -> None:
     out = args.out or REPO / "var" / "chaos" / str(seed)
     began = time.monotonic()
     plan = Plan(seed, steps, faults, start, args.minutes * 60, out, args.in_flight)
-    result = asyncio.run(run(plan))
+    deadline = args.deadline or 15 + 2 * args.minutes + args.events / 2000
+    try:
+        result = asyncio.run(watchdog.within(run(plan), deadline))
+    except watchdog.Hung as hung:
+        watchdog.fail(seed, hung)
     result["seconds"] = round(time.monotonic() - began)
     (out / "result.json").write_text(json.dumps(result, indent=2))
     print(json.dumps({k: v for k, v in result.items() if k != "broken"}, indent=2))

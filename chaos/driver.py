@@ -7,6 +7,7 @@ or idempotency key, as a till would; a redemption and a voucher use are also sen
 purpose. What each step got is kept for the oracle."""
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -24,6 +25,7 @@ from tests import apps
 
 logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # a lost broker is the plan
 RETRY_FOR = 300.0  # seconds a till keeps trying one step
+KAFKA_SEND_FOR = 30.0  # seconds one send to Kafka may take before it is tried again
 IN_FLIGHT = 48  # steps under way at once (different members), unless told
 TILL_CONNECTIONS = 16  # connections each till's client keeps
 SUSPECT_FOR = 5.0  # seconds a replica that did not answer is tried last (a balancer's check)
@@ -65,6 +67,7 @@ class Driver:
         self.rate = rate
         self.in_flight = in_flight
         self.suspect: dict[str, float] = {}  # replica's url -> until when it is tried last
+        self.replaced_producers: list[AIOKafkaProducer] = []
         self.drive = Drive()
         # Many tills, each with its own few connections (one client's pool for every step
         # under way spent the driver's CPU matching requests to hundreds of connections).
@@ -75,12 +78,37 @@ class Driver:
             )
             for _ in range(max(1, in_flight // TILL_CONNECTIONS * 2))
         ]
-        self.producer = AIOKafkaProducer(
-            bootstrap_servers=system.cluster.bootstrap,
+        self.producer = self._producer()
+
+    def _producer(self) -> AIOKafkaProducer:
+        return AIOKafkaProducer(
+            bootstrap_servers=self.system.cluster.bootstrap,
             acks="all",
             enable_idempotence=True,
             request_timeout_ms=20_000,
         )
+
+    async def _send(self, event: dict[str, Any]) -> None:
+        """One event onto the events topic, as a producing till would; a send that has not
+        finished in KAFKA_SEND_FOR seconds is given up, and the producer replaced (aiokafka's
+        can wait forever on a batch a lost broker had: aio-libs/aiokafka#1101); the step is
+        sent again with the same id, which the rules take once."""
+        producer = self.producer
+        try:
+            await asyncio.wait_for(
+                producer.send_and_wait(
+                    f"{self.system.topic_prefix}loyalty.events.v1",
+                    json.dumps(event).encode(),
+                    key=str(event["subject"]).encode(),
+                ),
+                KAFKA_SEND_FOR,
+            )
+        except TimeoutError:
+            if self.producer is producer:
+                self.producer = self._producer()
+                await self.producer.start()
+                self.replaced_producers.append(producer)
+            raise
 
     async def run(self, steps: Iterable[Step]) -> Drive:
         await self.producer.start()
@@ -104,7 +132,9 @@ class Driver:
                     last[step.member] = task
             await asyncio.gather(*running)
         finally:
-            await self.producer.stop()
+            for producer in [self.producer, *self.replaced_producers]:
+                with contextlib.suppress(TimeoutError):  # (one that hung may hang stopping)
+                    await asyncio.wait_for(producer.stop(), KAFKA_SEND_FOR)
             for till in self.tills:
                 await till.aclose()
         self.drive.seconds = time.monotonic() - started
@@ -143,12 +173,7 @@ class Driver:
 
     async def _once(self, step: Step, attempt: int) -> tuple[int, Any]:
         if step.route == "kafka" and step.kind not in ("redemption", "voucher_use", "erasure"):
-            event = step.message
-            await self.producer.send_and_wait(
-                f"{self.system.topic_prefix}loyalty.events.v1",
-                json.dumps(event).encode(),
-                key=str(event["subject"]).encode(),
-            )
+            await self._send(step.message)
             return 200, None
         if step.kind == "redemption":
             return await self._twice(

@@ -45,12 +45,15 @@ async def run(plan: Plan) -> dict[str, Any]:
         acted = Acted()
         watcher = asyncio.create_task(supervise(system, acted, began))
         faults = asyncio.create_task(act(system, plan.faults, began, acted))
-        say(f"system up; driving {len(plan.steps):,} steps")
-        rate = len(plan.steps) / plan.seconds
-        drive = await Driver(system, rate, plan.in_flight).run(plan.steps)
-        say(f"driven in {drive.seconds:.0f} s ({drive.retries:,} retries); faults ending")
-        await faults
-        watcher.cancel()
+        try:
+            say(f"system up; driving {len(plan.steps):,} steps")
+            rate = len(plan.steps) / plan.seconds
+            drive = await Driver(system, rate, plan.in_flight).run(plan.steps)
+            say(f"driven in {drive.seconds:.0f} s ({drive.retries:,} retries); faults ending")
+            await faults
+        finally:  # (cancelled or failed: nothing may start a replica while the system stops)
+            watcher.cancel()
+            faults.cancel()
         world = _world(plan, drive)
         broken = await _judged(world, system, plan, first, acted)
         return {
