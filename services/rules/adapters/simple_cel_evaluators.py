@@ -71,6 +71,12 @@ def ordered(left: Evaluator, right: Evaluator, compare: Callable[[Any, Any], boo
 def member_of(left: Evaluator, right: Evaluator) -> Evaluator:
     def member_of(facts: Mapping[str, Any]) -> Any:
         needle, haystack = left(facts), right(facts)
+        if type(needle) is str and (type(haystack) is list or type(haystack) is tuple):
+            for item in haystack:  # (a string among strings, as tags are: no kind_of calls)
+                if type(item) is not str:
+                    break
+            else:
+                return needle in haystack
         kind = kind_of(needle)
         if kind is None or not isinstance(haystack, list | tuple):
             return UNSURE
