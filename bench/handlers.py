@@ -34,6 +34,7 @@ from services.rules.service_layer.pack import load_default_pack_if_empty
 from services.rules.service_layer.progress import save_challenge
 from services.rules.service_layer.rulebook import RuleBook
 from services.rules.service_layer.unit_of_work import SqlAlchemyUnitOfWork
+from shared.app import settle_garbage_collector
 from shared.cli import migrate
 from shared.contracts.envelope import CloudEvent, parse_envelope
 from shared.db import create_engine, session_factory
@@ -89,6 +90,7 @@ async def run(server: str, events: int, chunk: int, warm: int) -> None:
     ledger = award_handler(ledger_uow(ledger_db, kafka), LedgerSettings().policy(), _nop)
     stream = Load(members=20_000).stream()
     sent = [parse_envelope(next(stream)[1]) for _ in range(warm + events)]
+    settle_garbage_collector()  # as the services do once started (the load is frozen with it)
     for name, part in (("warm-up", sent[:warm]), ("measured", sent[warm:])):
         cpu_rules = await _timed(rules, part, chunk)
         awards = await _drain(rules_db, rules_outbox)

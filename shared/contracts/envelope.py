@@ -129,13 +129,27 @@ def new_event(
     time: datetime | None = None,
 ) -> CloudEvent:
     """An event pointstream writes, from values it has already validated (its own ids, a
-    member id from a validated event): built without validating them again."""
-    return CloudEvent.model_construct(
-        specversion="1.0",
-        id=id,
-        source=source,
-        type=type,
-        subject=subject,
-        time=time or datetime.now(UTC),
-        data=data,
-    )
+    member id from a validated event): built without validating them again — what
+    ``CloudEvent.model_construct`` builds (a unit test holds them equal), at a third of its
+    cost: a chunk writes one or more of these per event."""
+    event = _NEW(CloudEvent)
+    fields = {
+        "specversion": "1.0",
+        "id": id,
+        "source": source,
+        "type": type,
+        "time": time or datetime.now(UTC),
+        "subject": subject,
+        "datacontenttype": "application/json",
+        "data": data,
+    }
+    _set(event, "__dict__", fields)
+    _set(event, "__pydantic_fields_set__", set(_CONSTRUCTED))
+    _set(event, "__pydantic_extra__", {})
+    _set(event, "__pydantic_private__", None)
+    return event
+
+
+_NEW = object.__new__
+_set = object.__setattr__  # the model is frozen: as pydantic sets its own
+_CONSTRUCTED = frozenset({"specversion", "id", "source", "type", "time", "subject", "data"})

@@ -1,5 +1,6 @@
 """Exact JSON: numbers with a fraction become Decimal, never float, so money stays exact."""
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -40,3 +41,10 @@ def dumps_column(value: Any) -> str:
 
 def loads_column(text: str | bytes) -> Any:
     return orjson.loads(text)
+
+
+def json_time(moment: datetime) -> str:
+    """A time as pydantic writes it in JSON: ISO 8601, UTC as ``Z`` (what a message built
+    without its model must carry to be the model's, byte for byte)."""
+    text = moment.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text

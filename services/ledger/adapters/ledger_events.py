@@ -1,10 +1,10 @@
 """Ledger operations as they travel on ``loyalty.ledger.v1``."""
 
-from datetime import datetime
 from typing import Any
 
 from services.ledger.domain.entries import PAST_TENSE, EntryKind, Operation
 from shared.contracts.envelope import CloudEvent, new_event
+from shared.contracts.json import json_time
 from shared.contracts.ledger import ledger_event_type
 
 SOURCE = "pointstream/ledger"
@@ -59,12 +59,6 @@ def ledger_event(op: Operation) -> CloudEvent:
         data=data,
         time=op.recorded_at,
     )
-
-
-def json_time(moment: datetime) -> str:
-    """A time as pydantic writes it in JSON: ISO 8601, UTC as ``Z``."""
-    text = moment.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def _status(op: Operation) -> str | None:

@@ -1,7 +1,9 @@
 """Awards and revocations as they travel on ``loyalty.awards.v1``."""
 
 from collections.abc import Sequence
+from typing import Any
 
+from services.rules.adapters.decided_json import awarded, decided_data, revoked
 from services.rules.domain.audiences import Activation, Grant, Group, RewardPrice
 from services.rules.domain.model import Award, Decision, LoyaltyEvent, Revocation, TierChange
 from shared.contracts.awards import (
@@ -9,29 +11,13 @@ from shared.contracts.awards import (
     MEMBER_TIER_CHANGED,
     OFFER_GRANTED,
     POINTS_DECIDED,
-    AwardedPart,
     OfferGranted,
-    PointsDecided,
     ProfileChanged,
-    RevokedPart,
     TierChanged,
 )
 from shared.contracts.envelope import CloudEvent, derived_id, new_event
 
 SOURCE = "pointstream/rules"
-
-
-def award_id(award: Award) -> str:
-    """The id of an award: its event's id on the awards topic, and its row in ``awards``."""
-    return derived_id(award.source_event_id, award.rule_id)
-
-
-def revocation_id(revocation: Revocation) -> str:
-    return derived_id(revocation.source_event_id, revocation.rule_id, "revoke")
-
-
-def decision_id(source_event_id: str, member_id: str) -> str:
-    return derived_id(source_event_id, "decision", member_id)
 
 
 # Events in which members tell us about themselves: passed on, before what they earned, so a
@@ -43,44 +29,19 @@ def decision_events(decision: Decision, event: LoyaltyEvent) -> list[CloudEvent]
     """The member's profile news (for a profile event), one ``points.decided`` per member the
     decision gives points to (a referral rule may reward another member than the one who
     acted) or takes points from; then the tier news."""
-    awards: dict[str, list[AwardedPart]] = {}
+    awards: dict[str, list[dict[str, Any]]] = {}
     for a in decision.awards:
-        awards.setdefault(a.member_id, []).append(
-            AwardedPart(
-                award_id=award_id(a),
-                points=a.points,
-                rule_id=a.rule_id,
-                rule_version=a.rule_version,
-                driver=a.driver,
-                explanation=a.explanation,
-                pending_until=a.pending_until,
-                funded_by=a.funded_by,
-                notice=a.notice,
-            )
-        )
-    revocations: dict[str, list[RevokedPart]] = {}
+        awards.setdefault(a.member_id, []).append(awarded(a))
+    revocations: dict[str, list[dict[str, Any]]] = {}
     for r in decision.revocations:
-        revocations.setdefault(r.member_id, []).append(
-            RevokedPart(
-                revocation_id=revocation_id(r),
-                points=r.points,
-                revokes_event_id=r.revokes_event_id,
-                revokes_award_id=derived_id(r.revokes_event_id, r.rule_id),  # = its award_id
-                rule_id=r.rule_id,
-                rule_version=r.rule_version,
-                explanation=r.explanation,
-            )
-        )
+        revocations.setdefault(r.member_id, []).append(revoked(r))
     events = [profile_event(event)] if event.event_type in PROFILE_TYPES else []
     # One language per decision (the engine explains all of it in one).
     parts: list[Award | Revocation] = [*decision.awards, *decision.revocations]
     language = parts[0].language if parts else "en"
+    events += [_decided(event, member, parts, [], language) for member, parts in awards.items()]
     events += [
-        _decided(event, member, awards=parts, language=language) for member, parts in awards.items()
-    ]
-    events += [
-        _decided(event, member, revocations=parts, language=language)
-        for member, parts in revocations.items()
+        _decided(event, member, [], parts, language) for member, parts in revocations.items()
     ]
     if decision.tier_change is not None:
         events.append(tier_event(decision.tier_change))
@@ -90,27 +51,17 @@ def decision_events(decision: Decision, event: LoyaltyEvent) -> list[CloudEvent]
 def _decided(
     event: LoyaltyEvent,
     member_id: str,
-    *,
-    awards: list[AwardedPart] | None = None,
-    revocations: list[RevokedPart] | None = None,
+    awards: list[dict[str, Any]],
+    revocations: list[dict[str, Any]],
     language: str,
 ) -> CloudEvent:
-    payload = PointsDecided(
-        decision_id=decision_id(event.event_id, member_id),
-        member_id=member_id,
-        source_event_id=event.event_id,
-        source_event_type=event.event_type,
-        decided_at=event.occurred_at,
-        awards=awards or [],
-        revocations=revocations or [],
-        language=language,
-    )
+    data = decided_data(event, member_id, awards, revocations, language)
     return new_event(
-        id=payload.decision_id,
+        id=data["decision_id"],
         source=SOURCE,
         type=POINTS_DECIDED,
         subject=member_id,
-        data=payload.model_dump(mode="json"),
+        data=data,
         time=event.occurred_at,
     )
 

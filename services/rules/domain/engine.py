@@ -1,6 +1,5 @@
 """Deciding what an event is worth: matching rules, effects, stacking, multipliers, caps."""
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -10,7 +9,7 @@ from typing import Any, Protocol
 from services.rules.domain.audiences import Offer
 from services.rules.domain.explanations import explain, explanation_language
 from services.rules.domain.member import MemberState
-from services.rules.domain.model import Award, LoyaltyEvent, PurchaseLine
+from services.rules.domain.model import Award, LoyaltyEvent, PurchaseLine, explained
 from services.rules.domain.rules import (
     FixedPoints,
     LinePoints,
@@ -176,13 +175,14 @@ def _award(
     pending = None
     if rule.pending_days:
         pending = event.occurred_at + timedelta(days=rule.pending_days)
-    award = Award(
+    values = explained(points, amount, paid_in, paid_amount)
+    return Award(
         member_id=beneficiary,
         points=points,
         rule_id=rule.rule_id,
         rule_version=rule.version,
         driver=rule.driver.value,
-        explanation="",
+        explanation=explain(rule, language, currency=currency, **values),
         language=language,
         amount=amount,
         paid_in=paid_in,
@@ -194,8 +194,6 @@ def _award(
         funded_by=rule.funded_by,
         notice=rule.notice,
     )
-    explanation = explain(rule, language, currency=currency, **award.explained())
-    return dataclasses.replace(award, explanation=explanation)
 
 
 def why_not(

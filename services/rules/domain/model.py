@@ -106,14 +106,17 @@ class Award:
 
     def explained(self) -> dict[str, Any]:
         """The values its rule's explanation is written from (engine.explain)."""
-        values: dict[str, Any] = {"points": self.points, "amount": self.amount}
-        if self.paid_in is not None:
-            values |= {
-                "paid_in": self.paid_in,
-                "paid_amount": self.paid_amount,
-                "amount_counted": self.amount > 0,
-            }
-        return values
+        return explained(self.points, self.amount, self.paid_in, self.paid_amount)
+
+
+def explained(
+    points: int, amount: Decimal, paid_in: str | None, paid_amount: Decimal
+) -> dict[str, Any]:
+    """The values an award's explanation is written from, before the award is made."""
+    values: dict[str, Any] = {"points": points, "amount": amount}
+    if paid_in is not None:
+        values |= {"paid_in": paid_in, "paid_amount": paid_amount, "amount_counted": amount > 0}
+    return values
 
 
 @dataclass(frozen=True, slots=True)
