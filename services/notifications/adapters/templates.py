@@ -74,8 +74,14 @@ def _compiled(source: str, *, html: bool) -> Template:
     """Compiling a template costs far more than rendering it: once per text (texts change only
     when an admin edits them, and an edit is a new text)."""
     if html:
-        return _HTML.from_string("<p>" + source.replace("\n\n", "</p><p>") + "</p>")
-    return _TEXT.from_string(source)
+        template = _HTML.from_string("<p>" + source.replace("\n\n", "</p><p>") + "</p>")
+    else:
+        template = _TEXT.from_string(source)
+    # Its globals (Jinja's own: range, dict …) as a plain dict: each render copies them into
+    # its context, and copying the ChainMap Jinja keeps was half of a render (19 against
+    # 8 µs for a points message). Nothing adds globals once the service runs.
+    template.globals = dict(template.globals)
+    return template
 
 
 # Values added to a kind of message after it was first sent, for a notice written before
