@@ -20,6 +20,14 @@ KAFKA_LOG_FILE="$KAFKA_STATE_DIR/broker.log"
 KAFKA_JAVA=(java $KAFKA_HEAP_OPTS -XX:+UseG1GC -Djava.awt.headless=true
   "-Dlog4j2.configurationFile=$KAFKA_DEPLOY_DIR/log4j2.properties" -cp "$KAFKA_LIBS/*")
 
+# Whether process $1 runs. A broker killed -9 stays a zombie until its parent (init, once the
+# script that started it is gone) reaps it, which can take a second or more; kill -0 succeeds
+# on a zombie, and a start in that second took the dead broker for a running one.
+kafka_pid_running() {
+  [ -n "$1" ] && kill -0 "$1" 2>/dev/null \
+    && [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)" != Z ]
+}
+
 render_server_properties() {
   sed -e "s|@KAFKA_PORT@|$KAFKA_PORT|g" -e "s|@KAFKA_CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" \
       -e "s|@KAFKA_STATE_DIR@|$KAFKA_STATE_DIR|g" -e "s|@KAFKA_PARTITIONS@|$KAFKA_PARTITIONS|g" \

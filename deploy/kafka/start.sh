@@ -3,7 +3,7 @@
 # Fetches the jars and formats storage on first use. Does nothing if this broker already runs.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
-if [ -f "$KAFKA_PID_FILE" ] && kill -0 "$(cat "$KAFKA_PID_FILE")" 2>/dev/null; then
+if [ -f "$KAFKA_PID_FILE" ] && kafka_pid_running "$(cat "$KAFKA_PID_FILE")"; then
   echo "kafka already running (pid $(cat "$KAFKA_PID_FILE")) on 127.0.0.1:$KAFKA_PORT" >&2
   exit 0
 fi

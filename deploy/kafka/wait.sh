@@ -5,7 +5,7 @@ source "$(dirname "$0")/env.sh"
 deadline=$((SECONDS + ${KAFKA_START_TIMEOUT:-90}))
 pid="$(cat "$KAFKA_PID_FILE" 2>/dev/null || true)"
 while [ $SECONDS -lt $deadline ]; do
-  if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+  if [ -n "$pid" ] && ! kafka_pid_running "$pid"; then
     echo "kafka exited during start-up; last log lines:" >&2
     tail -n 40 "$KAFKA_LOG_FILE" >&2
     exit 1
