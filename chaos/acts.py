@@ -5,6 +5,7 @@ started armed to freeze itself at a fault point, and continued after the hold), 
 broker or the database killed -9 and started again. What was done, and when, is logged."""
 
 import asyncio
+import subprocess
 import time
 from dataclasses import dataclass, field
 
@@ -34,6 +35,7 @@ class Acted:
     restarts: list[str] = field(default_factory=list)  # replicas that exited on their own
     held: set[str] = field(default_factory=set)  # down on purpose, for now
     windows: list[Window] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # faults the harness could not carry out
 
     def sent_again(self, target: str, start: float, excuses: int = 1) -> None:
         """Keep the window in which ``target``'s fault (from ``start`` to now) may have made
@@ -62,6 +64,11 @@ async def _one(system: ChaosSystem, fault: Fault, acted: Acted, started: float) 
         acted.held.add(fault.target)
         try:
             await _fault(system, fault, acted, started)
+        except (subprocess.CalledProcessError, OSError, AssertionError, TimeoutError) as exc:
+            # (a broker that would not start again, a process that would not die): the run
+            # goes on and is judged failed, naming the fault, instead of ending in a traceback
+            at = time.monotonic() - started
+            acted.failed.append(f"{at:7.1f}s {fault.kind} {fault.target}: {exc!r}"[:500])
         finally:
             acted.held.discard(fault.target)
 

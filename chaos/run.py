@@ -107,6 +107,7 @@ async def _judged(
         if found:
             broken.append({"invariant": invariant, "found": found})
 
+    judge("the schedule carried out", acted.failed)  # else the run proves less than it says
     judge("every step answered", checks.edge(world))
     deadline = 240 + len(plan.steps) / 100
     # The offer's points as booked, into the handbook (their own rules are checked apart).

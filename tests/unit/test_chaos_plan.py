@@ -138,3 +138,27 @@ def test_the_erasure_search_finds_each_erased_id_and_no_other_member() -> None:
         "anna",
         "bo-2",
     ]
+
+
+async def test_a_fault_the_harness_cannot_carry_out_is_told_and_the_rest_go_on() -> None:
+    """A broker that will not start again fails the run by name (*the schedule carried out*),
+    and the faults after it are still carried out; a traceback after the drive proved nothing."""
+    from types import SimpleNamespace
+
+    from chaos.acts import Acted, act
+    from chaos.faults import Fault
+
+    done: list[str] = []
+
+    def start(node: int) -> None:
+        raise subprocess.CalledProcessError(1, ["cluster.sh", "start", str(node)])
+
+    cluster = SimpleNamespace(kill=lambda node: done.append(f"kill {node}"), start=start)
+    system = SimpleNamespace(cluster=cluster, stop=done.append, cont=done.append)
+    acted = Acted()
+    faults = [Fault(0.0, "broker", "broker-1", 0.0), Fault(0.0, "stop", "rules-0", 0.0)]
+    await act(system, faults, time.monotonic(), acted)  # type: ignore[arg-type]
+    assert done == ["kill 2", "rules-0", "rules-0"]  # the stop after it was carried out
+    assert len(acted.failed) == 1
+    assert "broker broker-1" in acted.failed[0]
+    assert "CalledProcessError" in acted.failed[0]
