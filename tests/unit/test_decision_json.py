@@ -138,3 +138,19 @@ def test_a_decision_is_the_models_json_and_what_the_model_refuses_is_refused() -
             written += 1
     assert written > 1800  # both ways were compared, often
     assert refused > 600
+
+
+def test_a_decision_of_more_parts_than_the_contract_allows_is_refused() -> None:
+    event = LoyaltyEvent("e-1", "purchase.completed", "m-1", T0)
+
+    def decision(parts: int) -> Decision:
+        awards = [
+            Award("m-1", 1, f"rule-{i}", 1, "economic", "Points", "e-1", event.event_type, T0)
+            for i in range(parts)
+        ]
+        return Decision(MemberState("m-1"), awards=awards)
+
+    for parts in (1000, 1001):
+        ours = _outcome(lambda: [m.data for m in decision_events(decision(parts), event)])  # noqa: B023
+        assert ours == _outcome(lambda: _the_model_way(decision(parts), event))  # noqa: B023
+        assert isinstance(ours, set) is (parts > 1000)

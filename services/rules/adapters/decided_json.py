@@ -90,7 +90,7 @@ def _plainly_valid(data: dict[str, Any]) -> bool:
     language = data["language"]
     return (
         bool(awards) != bool(revocations)
-        and len(awards) <= 1000 >= len(revocations)
+        and max(len(awards), len(revocations)) <= 1000
         and all(_an_id(data[k]) for k in ("decision_id", "member_id", "source_event_id"))
         and _an_id(data["source_event_type"])
         and type(data["decided_at"]) is str
