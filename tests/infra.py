@@ -52,11 +52,6 @@ class OwnService:
             if time.monotonic() > deadline:
                 raise AssertionError(f"{self.script_dir.name} still running after kill -9")
             time.sleep(0.05)
-        # Dead, but a zombie until init reaps it (here about once a second): start scripts
-        # ask `kill -0`, which a zombie answers, and pg_ctl would refuse to start beside it.
-        reaped = time.monotonic() + 10
-        while any(Path(f"/proc/{pid}").exists() for pid in pids) and time.monotonic() < reaped:
-            time.sleep(0.05)
 
 
 def _alive(pid: str) -> bool:

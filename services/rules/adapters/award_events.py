@@ -39,9 +39,9 @@ def decision_events(decision: Decision, event: LoyaltyEvent) -> list[CloudEvent]
     # One language per decision (the engine explains all of it in one).
     parts: list[Award | Revocation] = [*decision.awards, *decision.revocations]
     language = parts[0].language if parts else "en"
-    events += [_decided(event, member, parts, [], language) for member, parts in awards.items()]
+    events += [_decided(event, member, given, [], language) for member, given in awards.items()]
     events += [
-        _decided(event, member, [], parts, language) for member, parts in revocations.items()
+        _decided(event, member, [], taken, language) for member, taken in revocations.items()
     ]
     if decision.tier_change is not None:
         events.append(tier_event(decision.tier_change))

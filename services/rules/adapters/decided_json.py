@@ -15,7 +15,11 @@ from shared.contracts.json import json_time
 
 def award_id(award: Award) -> str:
     """The id of an award: its event's id on the awards topic, and its row in ``awards``."""
-    return derived_id(award.source_event_id, award.rule_id)
+    return _award_id(award.source_event_id, award.rule_id)
+
+
+def _award_id(source_event_id: str, rule_id: str) -> str:
+    return derived_id(source_event_id, rule_id)
 
 
 def revocation_id(revocation: Revocation) -> str:
@@ -45,7 +49,7 @@ def revoked(r: Revocation) -> dict[str, Any]:
         "revocation_id": revocation_id(r),
         "points": r.points,
         "revokes_event_id": r.revokes_event_id,
-        "revokes_award_id": derived_id(r.revokes_event_id, r.rule_id),  # = its award_id
+        "revokes_award_id": _award_id(r.revokes_event_id, r.rule_id),
         "rule_id": r.rule_id,
         "rule_version": r.rule_version,
         "explanation": r.explanation,
